@@ -1,0 +1,128 @@
+"""Settings: the one place that reads the environment (and an optional `.env` file).
+
+The composition roots build a `Settings` and pass it down; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from mockflow.errors import ConfigError
+
+LIVEKIT_CLIENT_VERSION = "2.23.0"
+LIVEKIT_CLIENT_CDN = (
+    f"https://cdn.jsdelivr.net/npm/livekit-client@{LIVEKIT_CLIENT_VERSION}"
+    "/dist/livekit-client.umd.js"
+)
+
+
+@dataclass(frozen=True)
+class EnvKeys:
+    """Provider keys found in the server's environment: defaults for local single-user use."""
+
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    deepgram_api_key: str | None = None
+    livekit_url: str | None = None
+    livekit_api_key: str | None = None
+    livekit_api_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    secret_key: str | None = None
+    public: bool = False
+    on_space: bool = False
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 7860
+    pool_size: int = 1
+    max_sessions: int = 4
+    max_session_seconds: float = 45 * 60
+    idle_timeout_seconds: float = 10 * 60
+    ready_timeout_seconds: float = 20.0
+    livekit_client_url: str = LIVEKIT_CLIENT_CDN
+    env_keys: EnvKeys = field(default_factory=EnvKeys)
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir / "sessions"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "mockflow.json"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+        """Build settings from `env` (default: the process environment) over a `.env` file."""
+        merged: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            merged.update(read_dotenv(dotenv))
+        merged.update(os.environ if env is None else env)
+        on_space = bool(merged.get("SPACE_ID"))
+        return cls(
+            data_dir=Path(merged.get("MOCKFLOW_DATA_DIR") or "data"),
+            secret_key=merged.get("MOCKFLOW_SECRET_KEY") or None,
+            public=_flag(merged, "MOCKFLOW_PUBLIC") or on_space,
+            on_space=on_space,
+            log_level=(merged.get("LOG_LEVEL") or "INFO").upper(),
+            host=merged.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if on_space else "127.0.0.1"),
+            port=_int(merged, "GRADIO_SERVER_PORT", 7860),
+            pool_size=_int(merged, "MOCKFLOW_POOL_SIZE", 1),
+            max_sessions=_int(merged, "MOCKFLOW_MAX_SESSIONS", 4),
+            max_session_seconds=_float(merged, "MOCKFLOW_MAX_SESSION_SECONDS", 45 * 60),
+            idle_timeout_seconds=_float(merged, "MOCKFLOW_IDLE_SECONDS", 10 * 60),
+            ready_timeout_seconds=_float(merged, "MOCKFLOW_READY_TIMEOUT", 20.0),
+            livekit_client_url=merged.get("MOCKFLOW_LIVEKIT_JS") or LIVEKIT_CLIENT_CDN,
+            env_keys=EnvKeys(
+                openai_api_key=merged.get("OPENAI_API_KEY") or None,
+                openai_base_url=merged.get("OPENAI_BASE_URL") or None,
+                deepgram_api_key=merged.get("DEEPGRAM_API_KEY") or None,
+                livekit_url=merged.get("LIVEKIT_URL") or None,
+                livekit_api_key=merged.get("LIVEKIT_API_KEY") or None,
+                livekit_api_secret=merged.get("LIVEKIT_API_SECRET") or None,
+            ),
+        )
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse `KEY=value` lines; `#` comments and blank lines are ignored."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return (env.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None

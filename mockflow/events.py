@@ -1,0 +1,127 @@
+"""Contract 3: the `events.jsonl` timeline of one interview.
+
+The agent process is the single writer (`EventWriter`); the app follows the file with an
+`EventTail` that keeps a byte offset, and offline tools read it whole with `read_events`.
+Each line is written whole and flushed; readers skip a trailing partial line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from mockflow.errors import MockflowError
+
+EVENTS_FILE = "events.jsonl"
+EVENT_TYPES = frozenset({"ready", "stage", "turn", "state", "metrics", "error", "ended"})
+END_REASONS = frozenset({"completed", "user_ended", "timeout", "error", "app_gone", "interrupted"})
+# Durable types are fsynced: losing one of them to a power cut would lose the transcript.
+_DURABLE = frozenset({"turn", "stage", "error", "ended"})
+
+
+class EventFileError(MockflowError):
+    """An events file is missing or has a malformed line before its end."""
+
+
+class EventWriter:
+    """Appends events as single JSON lines; thread-safe; refuses to write after `ended`."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.ended = False
+
+    def write(self, type: str, **fields: Any) -> dict[str, Any]:
+        if type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {type!r}")
+        event = {"t": round(self._clock(), 3), "type": type, **fields}
+        line = json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n"
+        with self._lock:
+            if self.ended or self._file.closed:
+                return event
+            self._file.write(line)
+            self._file.flush()
+            if type in _DURABLE:
+                os.fsync(self._file.fileno())
+            if type == "ended":
+                self.ended = True
+        return event
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.close()
+
+
+class EventTail:
+    """Reads only the lines appended since the last call (keeps a byte offset)."""
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        self.path = Path(path)
+        self.offset = offset
+
+    def read_new(self) -> list[dict[str, Any]]:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return []
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return []
+        self.offset += end + 1
+        return [event for event in _parse_lines(chunk[: end + 1], strict=False)]
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """All events of a file; a partial trailing line is skipped, a bad middle line is an error."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / EVENTS_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise EventFileError(f"no events file at {path}") from None
+    except OSError as exc:
+        raise EventFileError(f"cannot read {path}: {exc.strerror}") from None
+    end = data.rfind(b"\n")
+    complete, tail = data[: end + 1], data[end + 1 :]
+    events = list(_parse_lines(complete, strict=True, source=path))
+    if tail.strip():
+        try:
+            event = json.loads(tail)
+        except ValueError:
+            event = None  # a line the writer had not finished: skipped by contract
+        if isinstance(event, dict) and "type" in event:
+            events.append(event)
+    return events
+
+
+def last_event(events: list[dict[str, Any]], type: str) -> dict[str, Any] | None:
+    return next((e for e in reversed(events) if e.get("type") == type), None)
+
+
+def _parse_lines(
+    data: bytes, *, strict: bool, source: Path | None = None
+) -> Iterator[dict[str, Any]]:
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or "type" not in event:
+            if strict:
+                raise EventFileError(f"{source}: line {number} is not a valid event")
+            continue
+        yield event
