@@ -95,7 +95,9 @@ def parse_launch_spec(line: str | bytes) -> LaunchSpec:
     try:
         raw = json.loads(line)
     except ValueError as exc:
-        raise LaunchSpecError(f"launch spec: not valid JSON ({exc.msg} at column {exc.colno})")
+        raise LaunchSpecError(
+            f"launch spec: not valid JSON ({exc.msg} at column {exc.colno})"
+        ) from None
     if not isinstance(raw, dict):
         raise LaunchSpecError("launch spec: expected a JSON object")
     try:

@@ -1,0 +1,28 @@
+"""Composition root of the agent process: one interview (contracts 1–3 in DESIGN.md).
+
+`python agent_entry.py` reads its launch spec from stdin; `python agent_entry.py worker`
+is the LiveKit Agents worker for scale-out.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["worker"]:
+        print("mockflow-agent: worker mode is not available yet", file=sys.stderr)
+        return 2
+    if argv:
+        print(
+            "usage: python agent_entry.py [worker]  (the launch spec comes on stdin)",
+            file=sys.stderr,
+        )
+        return 2
+    from mockflow.agent.process import main as run_interview
+
+    return run_interview()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,220 @@
+"""The interview controller: glue between the FSM, the event log and the AgentSession.
+
+Code decides when a stage ends (the tool asks, guards answer; timers and question caps
+apply between an answer and the reply to it; `skip_stage` applies at once). Every reply
+after a stage change is the next stage's first question, in the same turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from livekit.agents import AgentSession, ToolError
+from livekit.agents.voice.events import (
+    CloseEvent,
+    ConversationItemAddedEvent,
+    ErrorEvent,
+)
+
+from mockflow.agent.instructions import goodbye_instructions, stage_instructions
+from mockflow.agent.providers import describe_failure
+from mockflow.context import build_context
+from mockflow.events import EventWriter
+from mockflow.fsm import InterviewFSM, Transition
+from mockflow.spec import LaunchSpec
+
+log = logging.getLogger("mockflow.agent")
+
+MOVE_ON = (
+    "Done. Continue now with your first question on the next topic, as your updated "
+    "instructions describe. Do not say that the topic or stage changed."
+)
+WRAP_UP = "The interview is over. Say your goodbye now, as your updated instructions describe."
+SKIPPED = (
+    "The candidate chose to move on. Without commenting on it, ask your first question on "
+    "the new topic."
+)
+
+
+class InterviewController:
+    """Owns the interview's progress for one session."""
+
+    def __init__(
+        self,
+        spec: LaunchSpec,
+        fsm: InterviewFSM,
+        events: EventWriter,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.spec = spec
+        self.fsm = fsm
+        self.events = events
+        self.context = build_context(spec.resume_text, spec.job_description)
+        self._clock = clock
+        self._session: AgentSession | None = None
+        self._agent = None
+        self.finished = asyncio.Event()
+        self.end_reason: str | None = None
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def current_instructions(self) -> str:
+        if self.fsm.finished:
+            return goodbye_instructions(self.fsm.track, self.spec.candidate)
+        stage = self.fsm.stage or self.fsm.track.stages[0]
+        return stage_instructions(self.fsm.track, stage, self.spec.candidate, self.context)
+
+    def attach(self, session: AgentSession, agent: object) -> None:
+        self._session = session
+        self._agent = agent
+        session.on("conversation_item_added", self._on_item_added)
+        session.on("error", self._on_error)
+        session.on("close", self._on_close)
+
+    def begin(self) -> None:
+        """Write `ready` and the first `stage`; the greeting follows."""
+        self.events.write(
+            "ready",
+            session_id=self.spec.session_id,
+            transport=self.spec.transport,
+            track=self.fsm.track.name,
+            stages=[
+                {"stage": s.name, "title": s.title, "time_limit": s.time_limit}
+                for s in self.fsm.track.stages
+            ],
+        )
+        self._record_transition(self.fsm.start())
+
+    # -- what the transports call -------------------------------------------------------
+
+    async def greet(self) -> None:
+        await self._reply()
+
+    async def answer(self, text: str) -> None:
+        """A whole candidate answer (typed): commit it, apply due transitions, reply."""
+        if self.finished.is_set():
+            return
+        self.record_answer(text, started_at=self._clock(), ended_at=self._clock())
+        await self.apply_due_transition()
+        await self._reply(user_input=text)
+
+    async def skip(self) -> None:
+        if self.finished.is_set() or self.fsm.finished:
+            return
+        self._record_transition(self.fsm.skip())
+        await self._refresh_instructions()
+        await self._reply(instructions=None if self.fsm.finished else SKIPPED)
+
+    def end(self, reason: str) -> None:
+        self._finish(reason)
+
+    def tick(self) -> None:
+        stage = self.fsm.stage
+        was_overdue = getattr(self, "_overdue_stage", None) == (stage.name if stage else None)
+        if stage is not None and self.fsm.tick() and not was_overdue:
+            self._overdue_stage = stage.name
+            log.info("stage %s ran over its %.0f s limit", stage.name, stage.time_limit)
+
+    # -- shared by both transports ------------------------------------------------------
+
+    def record_answer(self, text: str, *, started_at: float, ended_at: float) -> None:
+        stage = self.fsm.stage
+        self.events.write(
+            "turn",
+            role="candidate",
+            text=text,
+            stage=stage.name if stage else "closing",
+            started_at=round(started_at, 3),
+            ended_at=round(ended_at, 3),
+        )
+        self.fsm.note_answer()
+
+    async def apply_due_transition(self) -> Transition | None:
+        reason = self.fsm.due_reason()
+        if reason is None:
+            return None
+        transition = self.fsm.advance(reason)
+        self._record_transition(transition)
+        await self._refresh_instructions()
+        return transition
+
+    async def complete_stage_requested(self) -> str:
+        verdict = self.fsm.request_complete()
+        if not verdict.accepted:
+            log.info("complete_stage refused in %s", self.fsm.stage.name if self.fsm.stage else "-")
+            raise ToolError(verdict.refusal)
+        self._record_transition(verdict.transition)
+        await self._refresh_instructions()
+        return WRAP_UP if self.fsm.finished else MOVE_ON
+
+    # -- internals ----------------------------------------------------------------------
+
+    async def _reply(self, *, user_input: str | None = None, instructions: str | None = None):
+        assert self._session is not None
+        kwargs = {}
+        if user_input is not None:
+            kwargs["user_input"] = user_input
+        if instructions is not None:
+            kwargs["instructions"] = instructions
+        handle = self._session.generate_reply(**kwargs)
+        await handle
+        if self.fsm.finished and not self.finished.is_set():
+            self._finish("completed")
+
+    async def _refresh_instructions(self) -> None:
+        if self._agent is not None:
+            await self._agent.update_instructions(self.current_instructions())
+
+    def _record_transition(self, transition: Transition) -> None:
+        log.info(
+            "stage %s -> %s (%s)", transition.from_stage, transition.to_stage, transition.reason
+        )
+        if transition.to_stage is not None:
+            self.events.write("stage", stage=transition.to_stage, reason=transition.reason)
+
+    def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
+        item = event.item
+        if getattr(item, "role", None) != "assistant":
+            return
+        text = (item.text_content or "").strip()
+        if not text:
+            return
+        stage = self.fsm.stage
+        self.events.write(
+            "turn",
+            role="interviewer",
+            text=text,
+            stage=stage.name if stage else "closing",
+            started_at=round(getattr(item, "created_at", self._clock()), 3),
+            ended_at=round(self._clock(), 3),
+            interrupted=bool(getattr(item, "interrupted", False)),
+        )
+        self.fsm.note_question()
+
+    def _on_error(self, event: ErrorEvent) -> None:
+        error = event.error
+        if getattr(error, "recoverable", True):
+            return
+        kind = getattr(error, "type", "")
+        provider = {
+            "llm_error": "The language model provider",
+            "stt_error": "The speech-to-text provider",
+            "tts_error": "The text-to-speech provider",
+        }.get(kind, "A provider")
+        base_url = self.spec.providers.llm.base_url if kind == "llm_error" else None
+        message = describe_failure(provider, error.error, base_url)
+        log.error("fatal provider failure: %s", message)
+        self.events.write("error", message=message, fatal=True)
+        self._finish("error")
+
+    def _on_close(self, event: CloseEvent) -> None:
+        if not self.finished.is_set():
+            self._finish("error" if event.error else "completed")
+
+    def _finish(self, reason: str) -> None:
+        if not self.finished.is_set():
+            self.end_reason = reason
+            self.finished.set()

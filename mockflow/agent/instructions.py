@@ -1,0 +1,43 @@
+"""Builds the interviewer's instructions for the current stage from the track's data."""
+
+from __future__ import annotations
+
+from mockflow import prompts
+from mockflow.context import InterviewContext
+from mockflow.fsm import StagePlan, Track
+from mockflow.spec import Candidate
+
+LEVELS = {"entry": "entry-level", "mid": "mid-level", "senior": "senior"}
+
+
+def stage_instructions(
+    track: Track, stage: StagePlan, candidate: Candidate, context: InterviewContext
+) -> str:
+    """The system prompt for `stage`; candidate documents appear only where the stage uses them."""
+    blocks = context.blocks_for(stage)
+    data_section = (
+        prompts.render("interviewer_data", blocks="\n\n".join(blocks))
+        if blocks
+        else "No candidate documents are needed for this topic."
+    )
+    return prompts.render(
+        "interviewer",
+        persona=track.persona,
+        candidate_name=candidate.name,
+        level=LEVELS[candidate.level],
+        role=candidate.role,
+        track_title=track.title.lower(),
+        track_summary=track.summary,
+        style=track.style,
+        stage_goal=stage.goal,
+        stage_guidance="\n".join(f"- {line}" for line in stage.guidance),
+        min_questions=str(stage.min_questions),
+        max_questions=str(stage.max_questions),
+        data_section=data_section,
+    )
+
+
+def goodbye_instructions(track: Track, candidate: Candidate) -> str:
+    return prompts.render(
+        "interviewer_goodbye", persona=track.persona, candidate_name=candidate.name
+    )

@@ -1,0 +1,113 @@
+"""The agent process: preload, announce `warm`, read the launch spec, run one interview.
+
+Exit codes: 0 the interview ended (any reason but error), 1 it ended in error,
+2 the launch spec was unusable (one line on stderr, no events written).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from mockflow.config import Settings
+from mockflow.errors import LaunchSpecError, MockflowError
+from mockflow.events import EVENTS_FILE, EventWriter
+
+log = logging.getLogger("mockflow.agent")
+
+
+def preload() -> None:
+    """Import what every interview needs, so a warm process only waits for its spec."""
+    import livekit.agents  # noqa: F401
+    from livekit.plugins import deepgram, openai, silero  # noqa: F401
+
+    import mockflow.agent.text_transport  # noqa: F401
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    from mockflow.agent.logs import log_to_stderr
+
+    log_to_stderr(settings.log_level)
+    preload()
+    print(json.dumps({"warm": True, "pid": os.getpid()}), flush=True)
+    try:
+        return asyncio.run(_run(settings))
+    except KeyboardInterrupt:
+        return 1
+
+
+async def _run(settings: Settings) -> int:
+    from mockflow.agent.commands import open_stdin
+    from mockflow.spec import parse_launch_spec
+
+    reader = await open_stdin()
+    try:
+        spec = parse_launch_spec(await reader.readline())
+    except LaunchSpecError as exc:
+        print(f"mockflow-agent: {exc}", file=sys.stderr, flush=True)
+        return 2
+    session_dir = Path(spec.session_dir)
+    try:
+        session_dir.mkdir(parents=True, exist_ok=True)
+        events = EventWriter(session_dir / EVENTS_FILE)
+    except OSError as exc:
+        print(
+            f"mockflow-agent: cannot write the session directory ({exc.strerror})", file=sys.stderr
+        )
+        return 2
+    _log_to_file(settings, spec, session_dir)
+    log.info("interview starting: track=%s transport=%s", spec.track, spec.transport)
+    reason = await _interview(spec, events, reader)
+    events.write("ended", reason=reason)
+    events.close()
+    log.info("interview ended: %s", reason)
+    return 1 if reason == "error" else 0
+
+
+async def _interview(spec, events: EventWriter, reader: asyncio.StreamReader) -> str:
+    from mockflow.agent.controller import InterviewController
+    from mockflow.agent.text_transport import run_text_interview
+    from mockflow.fsm import build_fsm
+
+    main_task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
+    controller = None
+    try:
+        if spec.transport == "room":
+            raise MockflowError("The voice (room) transport is not available yet; use text mode.")
+        controller = InterviewController(spec, build_fsm(spec.track, spec.stage_overrides), events)
+        return await run_text_interview(controller, reader)
+    except asyncio.CancelledError:
+        log.info("terminated by signal")
+        return (controller.end_reason if controller else None) or "interrupted"
+    except MockflowError as exc:
+        events.write("error", message=str(exc), fatal=True)
+        return "error"
+    except Exception:
+        log.exception("interview failed")
+        events.write(
+            "error", message="The interviewer stopped after an internal error.", fatal=True
+        )
+        return "error"
+
+
+def _log_to_file(settings: Settings, spec, session_dir: Path) -> None:
+    from mockflow.agent.logs import log_to_session_file
+
+    providers = spec.providers
+    secrets = [providers.llm.api_key]
+    for extra in (providers.stt, providers.tts):
+        if extra is not None and extra.api_key:
+            secrets.append(extra.api_key)
+    if spec.livekit is not None:
+        secrets.append(spec.livekit.token)
+    log_to_session_file(session_dir / "agent.log", settings.log_level, spec.session_id, secrets)

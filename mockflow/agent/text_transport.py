@@ -1,0 +1,85 @@
+"""The `text` transport: typed answers arrive as `user_text` commands on stdin.
+
+Commands are handled one at a time, so an answer sent while the interviewer is still
+replying waits in the queue; answers queued together are merged into one turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from livekit.agents import AgentSession
+
+from mockflow.agent.commands import Command, read_commands
+from mockflow.agent.controller import InterviewController
+from mockflow.agent.interviewer import InterviewerAgent
+from mockflow.agent.providers import build_llm, connect_options
+
+log = logging.getLogger("mockflow.agent")
+TICK_SECONDS = 0.5
+END_GRACE_SECONDS = 10.0
+
+
+async def run_text_interview(controller: InterviewController, reader: asyncio.StreamReader) -> str:
+    """Run the whole interview; return the `ended` reason."""
+    llm_config = controller.spec.providers.llm
+    llm = build_llm(llm_config)
+    queue: asyncio.Queue[Command | None] = asyncio.Queue()
+    session = AgentSession(llm=llm, conn_options=connect_options(llm_config))
+    agent = InterviewerAgent(controller)
+    controller.attach(session, agent)
+    tasks: list[asyncio.Task] = []
+    try:
+        await session.start(agent)
+        controller.begin()
+        tasks.append(asyncio.create_task(read_commands(reader, queue), name="stdin"))
+        tasks.append(asyncio.create_task(_tick(controller), name="tick"))
+        worker = asyncio.create_task(_work(controller, queue), name="worker")
+        tasks.append(worker)
+        await controller.finished.wait()
+        if not worker.done() and controller.end_reason in {"user_ended", "timeout", "app_gone"}:
+            # let the reply being generated finish and be committed
+            await asyncio.wait({worker}, timeout=END_GRACE_SECONDS)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(session.aclose(), timeout=5)
+        with contextlib.suppress(Exception):
+            await llm.aclose()
+    return controller.end_reason or "completed"
+
+
+async def _work(controller: InterviewController, queue: asyncio.Queue[Command | None]) -> None:
+    await controller.greet()
+    while not controller.finished.is_set():
+        command = await queue.get()
+        if command is None:
+            controller.end("app_gone")
+            return
+        if command.type == "end":
+            controller.end(command.reason)
+            return
+        if command.type == "skip_stage":
+            await controller.skip()
+            continue
+        texts = [command.text]
+        while not queue.empty() and _peek_is_text(queue):
+            texts.append(queue.get_nowait().text)
+        await controller.answer("\n".join(texts))
+
+
+def _peek_is_text(queue: asyncio.Queue[Command | None]) -> bool:
+    head = queue._queue[0]  # type: ignore[attr-defined]  # asyncio.Queue has no peek
+    return head is not None and head.type == "user_text"
+
+
+async def _tick(controller: InterviewController) -> None:
+    while True:
+        controller.tick()
+        await asyncio.sleep(TICK_SECONDS)

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine, then runs it all:
+# lint, unit, integration and browser tests. Exits non-zero on any failure, including
+# "no tests collected".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_packages=(chromium espeak-ng sox fonts-dejavu-core)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+echo "== installing Python packages"
+python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+
+if [ -f tests/browser/package.json ]; then
+  echo "== installing browser-test JS packages"
+  (cd tests/browser && npm ci --silent --no-audit --no-fund)
+fi
+
+echo "== lint"
+ruff check .
+ruff format --check .
+
+echo "== tests"
+set +e
+python -m pytest -p no:cacheprovider -q "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: failing on purpose" >&2
+  exit 1
+fi
+exit "$status"

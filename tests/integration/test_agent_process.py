@@ -1,0 +1,266 @@
+"""agent_entry.py as a real subprocess: contracts 1-3 end to end, and every failure mode.
+
+The launch spec points the real livekit-plugins-openai at the local fake server.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+
+import pytest
+
+from mockflow.events import read_events
+from tests.fakes.interviewer_script import ScriptedInterviewer
+from tests.fakes.openai_server import error, text
+from tests.integration.conftest import make_spec, send, spawn_agent
+
+pytestmark = pytest.mark.integration
+LONG_STAGES = {s: 120.0 for s in ("greeting", "self_intro", "past_experience", "company_fit")}
+ANSWERS = [
+    "Yes, I'm ready, thanks for having me.",
+    "I'm a backend engineer; for five years I've built payment systems in Python and Go.",
+    "I led the migration of our ledger to Postgres, and cut reconciliation time in half.",
+    "I like direct feedback; my last manager reviewed my design docs line by line.",
+    "No questions from me, thank you.",
+    "Thanks again!",
+    "Bye.",
+]
+
+
+def events_of(spec: dict) -> list[dict]:
+    return read_events(f"{spec['session_dir']}/events.jsonl")
+
+
+def wait_for(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := predicate()) is not None and value is not False:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def turns_of(spec: dict) -> list[dict]:
+    try:
+        return [e for e in events_of(spec) if e["type"] == "turn"]
+    except Exception:
+        return []
+
+
+def drive(proc, spec: dict, delay: float = 0.0, timeout: float = 60.0) -> list[dict]:
+    """Answer each interviewer question `delay` seconds after it arrives, until the agent exits."""
+    answered = 0
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        turns = turns_of(spec)
+        waiting = turns and turns[-1]["role"] == "interviewer"
+        if waiting and sum(t["role"] == "candidate" for t in turns) == answered:
+            time.sleep(delay)
+            send(proc, {"type": "user_text", "text": ANSWERS[answered % len(ANSWERS)]})
+            answered += 1
+        time.sleep(0.05)
+    proc.wait(timeout=15)
+    return events_of(spec)
+
+
+def assert_well_formed(events: list[dict], reason: str) -> None:
+    assert events[0]["type"] == "ready"
+    assert events[-1] == {**events[-1], "type": "ended", "reason": reason}
+    assert sum(e["type"] == "ended" for e in events) == 1
+    turns = [e for e in events if e["type"] == "turn"]
+    roles = [t["role"] for t in turns]
+    assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), roles
+    assert all(t["text"].strip() and t["stage"] for t in turns)
+
+
+@pytest.mark.parametrize("track", ["intro_call", "behavioral", "technical"])
+def test_whole_interview_per_track_driven_by_the_tool(tmp_path, fake_llm, track):
+    fake_llm.responder = ScriptedInterviewer(answers_per_stage=1)
+    # 5 s stages: the guard's minimum time (20 %) passes before each 1.1 s-late answer
+    stages = {s: 5.0 for s in ("greeting", "self_intro", "past_experience", "company_fit")}
+    stages["closing"] = 5.0
+    spec = make_spec(tmp_path, fake_llm.base_url, track=track, stage_overrides=stages)
+    proc = spawn_agent(spec)
+    assert json.loads(proc.stdout.readline())["warm"] is True
+    events = drive(proc, spec, delay=1.1)
+    assert proc.returncode == 0
+    assert_well_formed(events, "completed")
+    transitions = [(e["stage"], e["reason"]) for e in events if e["type"] == "stage"]
+    assert [stage for stage, _ in transitions] == [
+        "greeting",
+        "self_intro",
+        "past_experience",
+        "company_fit",
+        "closing",
+    ]
+    # the model's requests carried the interview; the question cap only as a backstop
+    reasons = [reason for _, reason in transitions[1:]]
+    assert reasons.count("tool") >= 3 and set(reasons) <= {"tool", "limit"}
+    assert events[0]["track"] == track
+    turns = [e for e in events if e["type"] == "turn"]
+    assert turns[0]["role"] == "interviewer" and turns[-1]["role"] == "interviewer"
+    assert "Goodbye" in turns[-1]["text"]
+    assert 11 <= len(turns) <= 17  # about one question per stage, then the goodbye
+
+
+def test_timer_alone_carries_the_interview_to_the_end(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer(use_tools=False)
+    spec = make_spec(tmp_path, fake_llm.base_url)
+    spec["stage_overrides"] = {s: 1.0 for s in LONG_STAGES} | {"closing": 1.0}
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    answered = 0
+    while proc.poll() is None and answered < 30:
+        time.sleep(1.1)  # each answer arrives after the stage's limit has passed
+        if turns_of(spec) and turns_of(spec)[-1]["role"] == "interviewer":
+            send(proc, {"type": "user_text", "text": f"Answer number {answered + 1}."})
+            answered += 1
+    proc.wait(timeout=15)
+    events = events_of(spec)
+    assert_well_formed(events, "completed")
+    reasons = [e["reason"] for e in events if e["type"] == "stage"]
+    assert reasons == ["start", "timer", "timer", "timer", "timer"]
+
+
+def test_bad_launch_spec_is_one_line_and_exit_2(tmp_path):
+    proc = spawn_agent('{"session_id": "iv_x", "candidate": {}}')
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and "launch spec" in lines[0] and "Traceback" not in err.decode()
+
+
+def test_unknown_track_is_one_line_and_exit_2(tmp_path, fake_llm):
+    proc = spawn_agent(make_spec(tmp_path, fake_llm.base_url, track="sales"))
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.decode().strip().splitlines() == [
+        "mockflow-agent: launch spec: unknown track 'sales'; "
+        "expected one of intro_call, behavioral, technical"
+    ]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        ("401", "rejected the API key (401)"),
+        ("429", "rate limit or quota exhausted (429)"),
+        ("500", "server error (500)"),
+        ("hang", "did not answer in time"),
+        ("refused", "could not be reached"),
+    ],
+)
+def test_provider_failures_end_cleanly_with_a_plain_error(tmp_path, fake_llm, failure, expected):
+    base_url = fake_llm.base_url
+    key = "sk-test-fake-key-000111"
+    if failure == "401":
+        key = "sk-wrong-key-999888777"
+    elif failure == "429":
+        fake_llm.fail_all = error(429, "Rate limit reached")
+    elif failure == "500":
+        fake_llm.fail_all = error(500)
+    elif failure == "hang":
+        fake_llm.fail_all = text("never sent")
+        fake_llm.fail_all.hang = True
+    else:
+        base_url = f"http://127.0.0.1:{_closed_port()}/v1"
+    spec = make_spec(tmp_path, base_url)
+    spec["providers"]["llm"]["api_key"] = key
+    spec["providers"]["llm"]["timeout"] = 2.0
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    started = time.monotonic()
+    proc.wait(timeout=30)
+    assert time.monotonic() - started < 15
+    assert proc.returncode == 1
+    events = events_of(spec)
+    errors = [e for e in events if e["type"] == "error"]
+    assert errors and errors[0]["fatal"] is True
+    assert expected in errors[0]["message"]
+    assert "language model" in errors[0]["message"]
+    assert events[-1]["type"] == "ended" and events[-1]["reason"] == "error"
+    everything = (tmp_path / "session" / "events.jsonl").read_text() + (
+        tmp_path / "session" / "agent.log"
+    ).read_text()
+    assert key not in everything
+
+
+def test_answer_sent_while_interviewer_is_generating_is_queued(tmp_path, fake_llm):
+    fake_llm.enqueue(text("Hi Ana, ready to start?"))
+    slow = text("Great. Tell me about yourself.")
+    slow.delay = 1.5
+    fake_llm.enqueue(slow, text("And what are you working on now?"))
+    spec = make_spec(tmp_path, fake_llm.base_url)
+    spec["stage_overrides"] = LONG_STAGES
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    send(proc, {"type": "user_text", "text": "Yes, ready."})
+    time.sleep(0.5)  # the interviewer is still generating its slow reply
+    send(proc, {"type": "user_text", "text": "Also, I prefer mornings."})
+    wait_for(lambda: len(turns_of(spec)) >= 5 or None)
+    send(proc, {"type": "end"})
+    proc.wait(timeout=20)
+    events = events_of(spec)
+    candidate = [t["text"] for t in turns_of(spec) if t["role"] == "candidate"]
+    assert candidate == ["Yes, ready.", "Also, I prefer mornings."]
+    assert events[-1]["reason"] == "user_ended"
+
+
+def test_stdin_eof_ends_with_app_gone_and_keeps_turns(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer()
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    send(proc, {"type": "user_text", "text": "Ready when you are."})
+    wait_for(lambda: len(turns_of(spec)) >= 3 or None)
+    proc.stdin.close()
+    proc.wait(timeout=15)
+    events = events_of(spec)
+    assert events[-1]["reason"] == "app_gone"
+    assert [t["role"] for t in turns_of(spec)] == ["interviewer", "candidate", "interviewer"]
+
+
+def test_skip_stage_moves_on_at_once_with_a_question(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer()
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    send(proc, {"type": "skip_stage"})
+    wait_for(lambda: len(turns_of(spec)) >= 2 or None)
+    send(proc, {"type": "end"})
+    proc.wait(timeout=15)
+    events = events_of(spec)
+    assert [(e["stage"], e["reason"]) for e in events if e["type"] == "stage"] == [
+        ("greeting", "start"),
+        ("self_intro", "skip"),
+    ]
+    second = turns_of(spec)[1]
+    assert second["role"] == "interviewer" and second["stage"] == "self_intro"
+    assert second["text"].endswith("?")
+
+
+def test_sigterm_keeps_every_committed_turn(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer()
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    send(proc, {"type": "user_text", "text": "Hello!"})
+    wait_for(lambda: len(turns_of(spec)) >= 3 or None)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=15)
+    events = events_of(spec)
+    assert len(turns_of(spec)) == 3
+    assert events[-1]["type"] == "ended"

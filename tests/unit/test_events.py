@@ -1,0 +1,61 @@
+"""The events file contract: whole lines, offset tailing, partial trailing line skipped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mockflow.events import EventFileError, EventTail, EventWriter, read_events
+
+
+def test_writer_appends_whole_lines_and_stops_after_ended(tmp_path):
+    path = tmp_path / "events.jsonl"
+    writer = EventWriter(path, clock=lambda: 12.5)
+    writer.write("ready", transport="text")
+    writer.write("turn", role="candidate", text="Olá, ça va? 中文", stage="greeting")
+    writer.write("ended", reason="completed")
+    writer.write("turn", role="interviewer", text="too late", stage="closing")
+    writer.close()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["type"] for line in lines] == ["ready", "turn", "ended"]
+    assert json.loads(lines[1])["text"] == "Olá, ça va? 中文"
+    assert json.loads(lines[0])["t"] == 12.5
+
+
+def test_writer_rejects_unknown_types(tmp_path):
+    writer = EventWriter(tmp_path / "e.jsonl")
+    with pytest.raises(ValueError):
+        writer.write("gossip")
+
+
+def test_tail_reads_only_new_complete_lines(tmp_path):
+    path = tmp_path / "events.jsonl"
+    tail = EventTail(path)
+    assert tail.read_new() == []  # no file yet
+    path.write_text('{"t":1,"type":"ready"}\n{"t":2,"type":"st')
+    assert [e["type"] for e in tail.read_new()] == ["ready"]
+    with open(path, "a") as f:
+        f.write('age","stage":"greeting"}\n')
+    assert [e["stage"] for e in tail.read_new()] == ["greeting"]
+    assert tail.read_new() == []
+    assert tail.offset == path.stat().st_size
+
+
+def test_read_events_skips_partial_trailing_line(tmp_path):
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"t":1,"type":"ready"}\n{"t":2,"type":"turn","text":"half')
+    assert [e["type"] for e in read_events(path)] == ["ready"]
+    assert [e["type"] for e in read_events(tmp_path)] == ["ready"]  # a session dir works too
+
+
+def test_read_events_rejects_malformed_middle_line(tmp_path):
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"t":1,"type":"ready"}\nnot json\n{"t":3,"type":"ended"}\n')
+    with pytest.raises(EventFileError, match="line 2"):
+        read_events(path)
+
+
+def test_read_events_missing_file(tmp_path):
+    with pytest.raises(EventFileError, match="no events file"):
+        read_events(tmp_path / "nope.jsonl")
