@@ -1,0 +1,232 @@
+"""Key checks against loopback fakes that speak the real provider protocols."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from mockflow.keychecks import (
+    KeyCheck,
+    KeyStatus,
+    check_all,
+    check_deepgram,
+    check_livekit,
+    check_openai,
+)
+from mockflow.vault import ProviderKeys
+from tests.fakes.provider_apis import (
+    FakeDeepgram,
+    FakeLiveKit,
+    FakeOpenAIModels,
+    closed_port_url,
+    serve,
+)
+
+pytestmark = pytest.mark.integration
+
+OPENAI = FakeOpenAIModels().api_key
+DEEPGRAM = FakeDeepgram().api_key
+LK = FakeLiveKit()
+WRONG = "sk-wrong-key-that-must-never-be-shown-9999"
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(caplog):
+    caplog.set_level(logging.DEBUG)
+    yield
+    for secret in (OPENAI, DEEPGRAM, LK.api_secret, WRONG):
+        assert secret not in caplog.text
+
+
+def assert_safe(check: KeyCheck, *secrets: str) -> None:
+    assert check.message
+    for secret in (*secrets, OPENAI, DEEPGRAM, LK.api_secret, WRONG):
+        assert secret not in check.message
+
+
+# OpenAI-compatible
+
+
+async def test_openai_valid_key():
+    async with serve(FakeOpenAIModels().app()) as base:
+        check = await check_openai(OPENAI, f"{base}/v1", model="gpt-4o-mini")
+    assert check.status is KeyStatus.VALID and check.ok
+    assert_safe(check)
+
+
+async def test_openai_valid_key_but_model_not_listed_says_so():
+    async with serve(FakeOpenAIModels().app()) as base:
+        check = await check_openai(OPENAI, f"{base}/v1", model="gpt-9")
+    assert check.status is KeyStatus.VALID
+    assert "gpt-9" in check.message
+
+
+async def test_openai_wrong_key_is_rejected():
+    async with serve(FakeOpenAIModels().app()) as base:
+        check = await check_openai(WRONG, f"{base}/v1")
+    assert check.status is KeyStatus.REJECTED
+    assert "401" in check.message
+    assert_safe(check)
+
+
+async def test_openai_out_of_credit_is_quota_exhausted():
+    async with serve(FakeOpenAIModels(out_of_credit=True).app()) as base:
+        check = await check_openai(OPENAI, f"{base}/v1")
+    assert check.status is KeyStatus.QUOTA_EXHAUSTED
+    assert_safe(check)
+
+
+async def test_openai_base_url_without_v1_is_wrong_url():
+    async with serve(FakeOpenAIModels().app()) as base:
+        check = await check_openai(OPENAI, base)  # forgot the /v1
+    assert check.status is KeyStatus.WRONG_URL
+    assert "127.0.0.1" in check.message
+
+
+async def test_openai_unreachable_server():
+    check = await check_openai(OPENAI, f"{closed_port_url()}/v1", timeout=2)
+    assert check.status is KeyStatus.UNREACHABLE
+    assert_safe(check)
+
+
+async def test_openai_slow_server_times_out_as_unreachable():
+    async with serve(FakeOpenAIModels(delay=3).app()) as base:
+        check = await check_openai(OPENAI, f"{base}/v1", timeout=0.3)
+    assert check.status is KeyStatus.UNREACHABLE
+
+
+async def test_openai_url_without_scheme_is_wrong_url():
+    check = await check_openai(OPENAI, "localhost:11434/v1")
+    assert check.status is KeyStatus.WRONG_URL
+
+
+async def test_openai_missing_key_is_not_set():
+    check = await check_openai(None)
+    assert check.status is KeyStatus.NOT_SET
+
+
+# Deepgram
+
+
+async def test_deepgram_valid_key():
+    fake = FakeDeepgram()
+    async with serve(fake.app()) as base:
+        check = await check_deepgram(DEEPGRAM, base_url=base)
+    assert check.status is KeyStatus.VALID
+    assert fake.hits == 1
+
+
+async def test_deepgram_wrong_key_is_rejected():
+    async with serve(FakeDeepgram().app()) as base:
+        check = await check_deepgram(WRONG, base_url=base)
+    assert check.status is KeyStatus.REJECTED
+    assert_safe(check)
+
+
+async def test_deepgram_out_of_credit_is_quota_exhausted():
+    async with serve(FakeDeepgram(out_of_credit=True).app()) as base:
+        check = await check_deepgram(DEEPGRAM, base_url=base)
+    assert check.status is KeyStatus.QUOTA_EXHAUSTED
+
+
+async def test_deepgram_wrong_server_is_wrong_url():
+    async with serve(FakeOpenAIModels().app()) as base:
+        check = await check_deepgram(DEEPGRAM, base_url=base)
+    assert check.status is KeyStatus.WRONG_URL
+
+
+async def test_deepgram_unreachable():
+    check = await check_deepgram(DEEPGRAM, base_url=closed_port_url(), timeout=2)
+    assert check.status is KeyStatus.UNREACHABLE
+    assert_safe(check)
+
+
+# LiveKit, through the real livekit-api client
+
+
+async def test_livekit_valid_key_and_secret():
+    fake = FakeLiveKit()
+    async with serve(fake.app()) as base:
+        check = await check_livekit(base.replace("http", "ws"), LK.api_key, LK.api_secret)
+    assert check.status is KeyStatus.VALID
+    assert fake.hits == 1
+
+
+async def test_livekit_wrong_secret_is_rejected():
+    async with serve(FakeLiveKit().app()) as base:
+        check = await check_livekit(base, LK.api_key, WRONG)
+    assert check.status is KeyStatus.REJECTED
+    assert_safe(check)
+
+
+async def test_livekit_wrong_api_key_is_rejected():
+    async with serve(FakeLiveKit().app()) as base:
+        check = await check_livekit(base, "APIsomeoneElse", LK.api_secret)
+    assert check.status is KeyStatus.REJECTED
+    assert_safe(check)
+
+
+async def test_livekit_url_of_another_server_is_wrong_url():
+    async with serve(FakeDeepgram().app()) as base:
+        check = await check_livekit(base, LK.api_key, LK.api_secret)
+    assert check.status is KeyStatus.WRONG_URL
+
+
+async def test_livekit_unreachable():
+    check = await check_livekit(closed_port_url("ws"), LK.api_key, LK.api_secret, timeout=2)
+    assert check.status is KeyStatus.UNREACHABLE
+    assert_safe(check)
+
+
+async def test_livekit_url_without_scheme_is_wrong_url():
+    check = await check_livekit("my-project.livekit.cloud", LK.api_key, LK.api_secret)
+    assert check.status is KeyStatus.WRONG_URL
+
+
+async def test_livekit_missing_secret_is_not_set():
+    check = await check_livekit("wss://x.livekit.cloud", LK.api_key, None)
+    assert check.status is KeyStatus.NOT_SET
+    assert "secret" in check.message
+
+
+# all at once
+
+
+async def test_check_all_runs_the_three_checks_concurrently():
+    gate = asyncio.Barrier(3)  # each fake answers only once all three requests arrived
+    openai, deepgram, livekit = (
+        FakeOpenAIModels(gate=gate),
+        FakeDeepgram(gate=gate),
+        FakeLiveKit(gate=gate),
+    )
+    async with (
+        serve(openai.app()) as openai_base,
+        serve(deepgram.app()) as deepgram_base,
+        serve(livekit.app()) as livekit_base,
+    ):
+        keys = ProviderKeys(
+            openai_api_key=OPENAI,
+            openai_base_url=f"{openai_base}/v1",
+            deepgram_api_key=DEEPGRAM,
+            livekit_url=livekit_base,
+            livekit_api_key=LK.api_key,
+            livekit_api_secret=LK.api_secret,
+        )
+        results = await check_all(keys, deepgram_base_url=deepgram_base, timeout=3)
+    assert {name: r.status for name, r in results.items()} == {
+        "openai": KeyStatus.VALID,
+        "deepgram": KeyStatus.VALID,
+        "livekit": KeyStatus.VALID,
+    }
+
+
+async def test_check_all_skips_deepgram_when_stt_uses_openai():
+    fake = FakeDeepgram()
+    async with serve(fake.app()) as base:
+        results = await check_all(ProviderKeys(stt_provider="openai"), deepgram_base_url=base)
+    assert results["deepgram"].status is KeyStatus.NOT_SET
+    assert fake.hits == 0
+    assert results["openai"].status is KeyStatus.NOT_SET
+    assert results["livekit"].status is KeyStatus.NOT_SET
