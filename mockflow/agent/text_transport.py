@@ -27,7 +27,14 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
     llm_config = controller.spec.providers.llm
     llm = build_llm(llm_config)
     queue: asyncio.Queue[Command | None] = asyncio.Queue()
-    session = AgentSession(llm=llm, conn_options=connect_options(llm_config))
+    # no VAD and manual turns: otherwise the framework loads its turn-detector model and
+    # Silero for a session that never hears audio (+270 MB per process)
+    session = AgentSession(
+        llm=llm,
+        vad=None,
+        turn_handling={"turn_detection": "manual"},
+        conn_options=connect_options(llm_config),
+    )
     agent = InterviewerAgent(controller)
     controller.attach(session, agent)
     tasks: list[asyncio.Task] = []

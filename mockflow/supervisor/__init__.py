@@ -1,0 +1,20 @@
+"""Agent processes for the app: spawn, warm pool, readiness, limits, stop, orphan reaping.
+
+`Supervisor` is the entry point; the modules behind it are the process wrapper
+(`process`), the warm pool (`pool`), the child environment (`environment`), what is
+written into a session directory (`records`), and orphan reaping (`reaper`).
+"""
+
+from mockflow.supervisor.core import DEFAULT_AGENT_SCRIPT, Supervisor
+from mockflow.supervisor.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
+from mockflow.supervisor.session import SessionHandle, SessionStatus
+
+__all__ = [
+    "DEFAULT_AGENT_SCRIPT",
+    "SessionHandle",
+    "SessionNotFoundError",
+    "SessionStartError",
+    "SessionStatus",
+    "SlotsBusyError",
+    "Supervisor",
+]

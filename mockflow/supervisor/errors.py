@@ -1,0 +1,24 @@
+"""Errors the supervisor raises; messages are written for the candidate and carry no secret."""
+
+from __future__ import annotations
+
+from mockflow.errors import MockflowError
+
+
+class SessionStartError(MockflowError):
+    """The interviewer process did not reach the `ready` handshake."""
+
+
+class SlotsBusyError(MockflowError):
+    """Every interview slot is taken; the candidate should retry shortly."""
+
+    def __init__(self) -> None:
+        super().__init__("All interview slots are busy — please try again in a minute.")
+
+
+class SessionNotFoundError(MockflowError):
+    """No running interview has this id (it never existed or has already ended)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"Interview {session_id} is not running.")
+        self.session_id = session_id
