@@ -1,0 +1,110 @@
+"""`python -m mockflow report SESSION_DIR [--json] [--no-llm] [--jd FILE] [--html FILE]`.
+
+A composition root: it reads the environment once through `Settings.from_env()` (plus
+`MOCKFLOW_FEEDBACK_MODEL`), picks the real `OpenAIRubricLLM` or none, and prints the
+report: Markdown by default, JSON (analytics and rubric, no transcript) with `--json`.
+
+Inputs: `SESSION_DIR/events.jsonl` (required) and `SESSION_DIR/meta.json` (optional; see
+`mockflow.feedback.session`); `--jd FILE` replaces the job description from meta.json.
+Without `OPENAI_API_KEY` (or with `--no-llm`) the report is analytics only and says so.
+Exit codes: 0 report printed; 2 usage error, or a missing, unreadable or malformed
+events file, meta.json or JD file (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from mockflow.config import Settings
+from mockflow.errors import MockflowError
+from mockflow.events import EVENTS_FILE, read_events
+from mockflow.feedback.llm import DEFAULT_FEEDBACK_MODEL, OpenAIRubricLLM
+from mockflow.feedback.report import FeedbackReport, generate_report
+from mockflow.feedback.report_html import render_html
+from mockflow.feedback.report_markdown import render_markdown
+from mockflow.feedback.session import SessionMeta, load_meta
+
+PROG = "python -m mockflow report"
+MODEL_ENV = "MOCKFLOW_FEEDBACK_MODEL"
+SKIPPED_NOTE = (
+    "Scores and coaching were skipped (--no-llm): this report has measured analytics only."
+)
+NO_KEY_NOTE = (
+    "Scores and coaching were not generated: OPENAI_API_KEY is not set. Set it (and "
+    f"optionally OPENAI_BASE_URL and {MODEL_ENV}) to add them."
+)
+
+
+class ReportInputError(MockflowError):
+    """A file the report needs is missing or unreadable."""
+
+
+def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # argparse has printed the usage line
+        return int(exc.code or 0)
+    try:
+        report = _run(args, os.environ if env is None else env)
+    except MockflowError as exc:
+        print(f"mockflow report: {exc}", file=sys.stderr)
+        return 2
+    if args.html:
+        Path(args.html).write_text(render_html(report), encoding="utf-8")
+    sys.stdout.write(report.to_json() + "\n" if args.json else render_markdown(report))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="The feedback report of a session.")
+    parser.add_argument("session_dir", type=Path, help=f"directory holding {EVENTS_FILE}")
+    parser.add_argument("--json", action="store_true", help="print analytics and rubric as JSON")
+    parser.add_argument("--no-llm", action="store_true", help="analytics only; no model call")
+    parser.add_argument("--jd", type=Path, metavar="FILE", help="job description text file")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="also write printable HTML")
+    parser.add_argument(
+        "--model", help=f"feedback model (default: ${MODEL_ENV} or {DEFAULT_FEEDBACK_MODEL})"
+    )
+    return parser
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str]) -> FeedbackReport:
+    session_dir = args.session_dir
+    if session_dir.is_file():
+        session_dir = session_dir.parent
+    events = read_events(args.session_dir)
+    meta = _meta(session_dir, args.jd)
+    settings = Settings.from_env(env)
+    key = settings.env_keys.openai_api_key
+    if args.no_llm or not key:
+        note = SKIPPED_NOTE if args.no_llm else NO_KEY_NOTE
+        return asyncio.run(generate_report(events, meta, None, note=note))
+    model = args.model or env.get(MODEL_ENV) or DEFAULT_FEEDBACK_MODEL
+    llm = OpenAIRubricLLM(key, base_url=settings.env_keys.openai_base_url, model=model)
+    print(f"mockflow report: asking {model} for the rubric…", file=sys.stderr)
+    return asyncio.run(_with_llm(events, meta, llm, model))
+
+
+async def _with_llm(
+    events: list[dict], meta: SessionMeta, llm: OpenAIRubricLLM, model: str
+) -> FeedbackReport:
+    try:
+        return await generate_report(events, meta, llm, model_name=model)
+    finally:
+        await llm.aclose()
+
+
+def _meta(session_dir: Path, jd_file: Path | None) -> SessionMeta:
+    meta = load_meta(session_dir)
+    if jd_file is None:
+        return meta
+    try:
+        return replace(meta, job_description=jd_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        raise ReportInputError(f"cannot read the job description file {jd_file}") from None

@@ -1,0 +1,211 @@
+"""Analytics computed from hand-built transcripts with known counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mockflow.feedback.analytics import TEXT_MODE, analyze_events
+from mockflow.feedback.fillers import scan_text, tokenize
+from mockflow.feedback.terms import term_coverage
+
+T0 = 1_700_000_000.0
+
+
+def session(*turns: tuple, transport: str | None = "room") -> list[dict]:
+    """Events for (role, text, stage, started_offset, ended_offset) turns."""
+    events: list[dict] = []
+    if transport:
+        events.append({"t": T0, "type": "ready", "transport": transport})
+    for role, text, stage, start, end in turns:
+        events.append(
+            {
+                "t": T0 + end,
+                "type": "turn",
+                "role": role,
+                "text": text,
+                "stage": stage,
+                "started_at": T0 + start,
+                "ended_at": T0 + end,
+            }
+        )
+    events.append({"t": T0 + 1000, "type": "ended", "reason": "completed"})
+    return events
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I like Python", {}),
+        ("it looks like it works", {}),
+        ("something like 20 services", {}),
+        ("it was like a maze", {}),
+        ("he was like, no way", {"like": 1}),
+        ("it was, like, slow", {"like": 1}),
+        ("like, um, we shipped it", {"like": 1, "um": 1}),
+        ("Like, we did it", {"like": 1}),
+        ("Like I said", {}),
+        ("we used tools, like Docker and Kafka", {}),
+        ("we were like really stuck", {"like": 1}),
+        ("I really like, uh, Python", {"uh": 1}),
+        ("I would like to add", {}),
+        ("I feel like it worked", {}),
+        ("it was uh like a cache", {"uh": 1, "like": 1}),
+        ("you know, it was hard", {"you know": 1}),
+        ("you know what I mean", {}),
+        ("do you know, uh, Kafka?", {"uh": 1}),
+        ("I mean, it's fine", {"I mean": 1}),
+        ("what I mean is this", {}),
+        ("I mean it", {}),
+        ("it was kind of slow", {"kind of": 1}),
+        ("what kind of work", {}),
+        ("that sort of thing", {}),
+        ("it's sort of a cache and kinda slow", {"sort of": 1, "kind of": 1}),
+        ("Umm... so, er, yeah. UH, hmm.", {"um": 2, "er": 1, "uh": 1}),
+        ("Summer, hum and rum are not fillers; neither is umbrella.", {}),
+    ],
+)
+def test_filler_rule(text: str, expected: dict[str, int]) -> None:
+    assert dict(scan_text(text).fillers) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("I don't know.", 3),
+        ("It’s 3.5x faster — about 1,000 requests/sec!", 7),  # "/" separates words
+        ("We moved to node.js and a follow-up e-commerce API, i.e. REST.", 11),
+        ("  UM,, um...  ", 2),
+        ("", 0),
+    ],
+)
+def test_word_count_handles_punctuation_numbers_and_contractions(text: str, words: int) -> None:
+    assert scan_text(text).words == words
+
+
+def test_tokens_are_casefolded_and_curly_apostrophes_straightened() -> None:
+    assert tokenize("I DON’T Know").words == ("i", "don't", "know")
+
+
+def test_hedges_and_repeats() -> None:
+    scan = scan_text("I think, I think it was, maybe, kind of done. I'm not sure. I I did. It. It.")
+    assert dict(scan.hedges) == {"I think": 2, "maybe": 1, "I'm not sure": 1}
+    assert scan.fillers == {"kind of": 1}  # a filler, not also a hedge
+    assert scan.repeats == ["I I"]  # "It. It." spans a sentence break
+
+
+def test_room_session_measures_pace_think_time_and_talk_share() -> None:
+    events = session(
+        ("interviewer", "Tell me about yourself.", "self_intro", 0.0, 4.0),
+        ("candidate", "Um, I build, like, billing systems in Python.", "self_intro", 6.5, 12.5),
+        ("interviewer", "Tell me about a conflict.", "past_experience", 14.0, 18.0),
+        ("candidate", " ".join(["word"] * 60), "past_experience", 17.5, 47.5),
+    )
+    a = analyze_events(events)
+    first, second = a.answers
+    assert (first.words, first.filler_count, first.fillers) == (8, 2, {"um": 1, "like": 1})
+    assert first.duration.value == 6.0 and first.pace_wpm.value == 80.0
+    assert first.think_time.value == 2.5 and not first.interrupted
+    assert second.think_time.value == 0.0 and second.interrupted
+    assert second.pace_wpm.value == 120.0
+    assert a.pace_wpm.value == round(68 / 36 * 60, 1)
+    assert a.speaking_time.value == 36.0
+    assert a.talk_time_share.value == round(36 / 44, 3)
+    assert a.think_time_median.value == 1.25 and a.think_time_max.value == 2.5
+    assert a.interruptions.value == 1
+    assert a.filler_rate.value == round(2 / 68 * 100, 2)
+    assert a.word_share.value == round(68 / (68 + 9), 3)
+    assert a.longest_answer == 2
+
+
+def test_text_mode_reports_timings_as_not_measured() -> None:
+    events = session(
+        ("interviewer", "Hi, tell me about yourself.", "self_intro", 0.0, 1.0),
+        ("candidate", "I am a backend engineer.", "self_intro", 30.0, 31.0),
+        transport="text",
+    )
+    a = analyze_events(events)
+    for m in (a.pace_wpm, a.speaking_time, a.think_time_median, a.talk_time_share):
+        assert m.value is None and m.reason == TEXT_MODE
+    answer = a.answers[0]
+    assert answer.duration.reason == answer.pace_wpm.reason == answer.think_time.reason == TEXT_MODE
+    assert a.total_words == 5 and a.word_share.value == round(5 / 10, 3)
+    assert any("Text mode" in note for note in a.notes)
+
+
+def test_unknown_transport_uses_no_timing() -> None:
+    events = session(("candidate", "Hello there friend.", "greeting", 0.0, 2.0), transport=None)
+    a = analyze_events(events)
+    assert a.transport is None and a.pace_wpm.value is None
+    assert a.pace_wpm.reason == "transport unknown"
+
+
+def test_room_turn_without_timing_is_not_guessed() -> None:
+    events = session(("interviewer", "Question?", "greeting", 0.0, 1.0))
+    events.insert(-1, {"t": T0 + 5, "type": "turn", "role": "candidate", "text": "An answer."})
+    answer = analyze_events(events).answers[0]
+    assert answer.duration.value is None and answer.duration.reason == "no timing"
+    assert answer.pace_wpm.value is None and answer.think_time.value is None
+
+
+def test_answers_per_stage_follow_stage_order_and_skip_empty_turns() -> None:
+    events = session(
+        ("interviewer", "Hello!", "greeting", 0, 1),
+        ("candidate", "Hi.", "greeting", 2, 3),
+        ("interviewer", "Any questions?", "closing", 4, 5),
+        ("candidate", "   ", "closing", 6, 7),
+        ("interviewer", "Tell me about you.", "self_intro", 2, 3),
+    )
+    stages = [(s.stage, s.questions, s.answers) for s in analyze_events(events).stages]
+    assert stages == [("greeting", 1, 1), ("self_intro", 1, 0), ("closing", 1, 0)]
+
+
+def test_no_answers_gives_unavailable_rates() -> None:
+    a = analyze_events(session(("interviewer", "Hello?", "greeting", 0, 1)))
+    assert a.answers == [] and a.longest_answer is None
+    assert a.filler_rate.value is None and a.pace_wpm.value is None
+    assert any("no answers" in note for note in a.notes)
+
+
+def test_top_words_skip_stopwords_and_fillers() -> None:
+    text = "Kafka, um, Kafka and the Kafka cluster; the cluster, the cluster. Um um um."
+    a = analyze_events(session(("candidate", text, "self_intro", 0, 10)))
+    assert a.top_words == [("kafka", 3), ("cluster", 3)]
+
+
+def test_jd_coverage_uses_key_terms_of_the_job_description() -> None:
+    jd = "Backend Engineer\nWe run Kafka and PostgreSQL on AWS.\nDesign REST APIs with Terraform."
+    events = session(
+        ("candidate", "I ran kafka clusters and built a REST API.", "past_experience", 0, 5),
+        ("candidate", "Mostly on aws.", "company_fit", 6, 8),
+    )
+    coverage = analyze_events(events, job_description=jd).jd_coverage
+    assert coverage is not None
+    assert {"Kafka", "AWS", "REST"} <= set(coverage.used)
+    assert {"PostgreSQL", "Terraform"} <= set(coverage.missing)
+    assert analyze_events(events).jd_coverage is None
+
+
+def test_term_coverage_folds_case_plurals_and_punctuation() -> None:
+    coverage = term_coverage(
+        ["APIs", "CI/CD", "exactly-once", "Go", "Rust"], ["CI CD for our API, Go."]
+    )
+    assert coverage.used == ("APIs", "CI/CD", "Go")
+    assert coverage.missing == ("exactly-once", "Rust")
+    assert coverage.share == 0.6
+
+
+def test_analytics_dict_is_json_safe() -> None:
+    events = session(("candidate", "Um, I like Kafka.", "self_intro", 0, 3))
+    data = json.loads(
+        json.dumps(analyze_events(events, job_description="Role\nUse Kafka.").to_dict())
+    )
+    assert data["fillers"] == {"um": 1}
+    assert data["pace_wpm"] == {"value": 80.0, "reason": None}
+    assert data["jd_coverage"] == {
+        "terms": ["Kafka"],
+        "used": ["Kafka"],
+        "missing": [],
+        "share": 1.0,
+    }

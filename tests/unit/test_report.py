@@ -1,0 +1,149 @@
+"""The report: built from events, rendered as Markdown, JSON and printable HTML, charted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mockflow.feedback.demo import SAMPLE_NOTE, sample_report
+from mockflow.feedback.export import export_report
+from mockflow.feedback.progress import progress_series
+from mockflow.feedback.report import FeedbackReport, build_report, generate_report
+from mockflow.feedback.report_html import render_html
+from mockflow.feedback.report_markdown import render_markdown
+from mockflow.feedback.session import SessionMeta
+from tests.unit.test_rubric import EVENTS, META, ScriptedLLM, reply
+
+HOSTILE = "<script>alert('x')</script> [click](http://evil.example) **bold** | pipe"
+
+
+def text_mode_events(candidate_text: str = "I build billing systems, um, in Python.") -> list:
+    return [
+        {"t": 100.0, "type": "ready", "transport": "text"},
+        {"t": 101.0, "type": "stage", "stage": "self_intro", "reason": "start"},
+        {"t": 102.0, "type": "turn", "role": "interviewer", "text": "Who are you?",
+         "stage": "self_intro", "started_at": 101.0, "ended_at": 102.0},
+        {"t": 140.0, "type": "turn", "role": "candidate", "text": candidate_text,
+         "stage": "self_intro", "started_at": 110.0, "ended_at": 140.0},
+        {"t": 150.0, "type": "ended", "reason": "completed"},
+    ]  # fmt: skip
+
+
+async def rubric_report() -> FeedbackReport:
+    llm = ScriptedLLM(reply())
+    return await generate_report(EVENTS, META, llm, model_name="test-model", clock=lambda: 5.0)
+
+
+def test_sample_session_is_a_measured_voice_interview() -> None:
+    report = sample_report(clock=lambda: 0.0)
+    a = report.analytics
+    assert a.transport == "room" and a.timings_measured
+    assert len(a.answers) == 12 and a.total_words == 841
+    assert a.filler_count == 35 and a.fillers["like"] == 9
+    assert a.pace_wpm.value == 143.2 and a.interruptions.value == 1
+    assert a.jd_coverage is not None and "Kafka" in a.jd_coverage.used
+    markdown = render_markdown(report)
+    assert "| Speaking pace | 143 words per minute |" in markdown
+    assert SAMPLE_NOTE in markdown and "not measured (" not in markdown
+    assert "### Past experience" in markdown and "**Interviewer:**" in markdown
+
+
+def test_text_mode_report_says_not_measured_in_every_format() -> None:
+    report = build_report(text_mode_events(), SessionMeta(session_id="t1", track="intro_call"))
+    markdown, html = render_markdown(report), render_html(report)
+    assert "| Speaking pace | not measured (text mode) |" in markdown
+    assert "<td>not measured (text mode)</td>" in html
+    data = json.loads(report.to_json())
+    assert data["analytics"]["pace_wpm"] == {"value": None, "reason": "text mode"}
+    assert data["session"]["transport"] == "text" and data["rubric"] is None
+
+
+def test_track_and_session_id_fall_back_to_the_ready_event() -> None:
+    events = text_mode_events()
+    events[0].update(track="technical", session_id="iv_42")
+    report = build_report(events, SessionMeta())
+    assert report.meta.track == "technical" and report.meta.session_id == "iv_42"
+    assert render_markdown(report).startswith("# Interview feedback: Technical interview")
+
+
+def test_transcript_text_is_escaped_in_html_and_markdown() -> None:
+    report = build_report(text_mode_events(HOSTILE), SessionMeta(candidate_name="<b>Eve</b>"))
+    html = render_html(report)
+    assert "<script" not in html and "<b>Eve" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in html
+    markdown = render_markdown(report)
+    assert "\\<script\\>" in markdown and "\\[click\\](http://evil.example)" in markdown
+    assert "\\*\\*bold\\*\\*" in markdown and "\\| pipe" in markdown
+
+
+def test_html_is_self_contained_and_printable() -> None:
+    html = render_html(sample_report())
+    assert html.startswith("<!DOCTYPE html>") and "@media print" in html
+    assert "<script" not in html and "<link" not in html and "src=" not in html
+    assert html.count("<section") == html.count("</section>")
+
+
+async def test_rubric_report_renders_scores_evidence_and_coaching() -> None:
+    report = await rubric_report()
+    markdown = render_markdown(report)
+    assert "**Overall:** 4 / 5 (mean of 3 scored competencies)" in markdown
+    assert "| Structure (STAR) | 3 / 5 | Thin result. |" in markdown
+    assert "| Role fit | insufficient evidence | No JD. |" in markdown
+    assert "> I wrote a comparison doc with a year of failure data" in markdown
+    assert "> — What you said (answer 3)" in markdown
+    assert "1\\. Tell one STAR story aloud in 2 minutes." not in markdown
+    assert "1. Tell one STAR story aloud in 2 minutes." in markdown
+    assert "Every quote the model offered was found in your answers." in markdown
+    html = render_html(report)
+    assert "<h2>What to improve</h2>" in html and "Reviewed by test-model" in html
+
+
+async def test_rubric_failure_is_stated_instead_of_scores() -> None:
+    llm = ScriptedLLM("nope", "still nope")
+    steps: list[float] = []
+    report = await generate_report(EVENTS, META, llm, progress=lambda f, _: steps.append(f))
+    assert steps == sorted(steps) and steps[-1] == 1.0
+    markdown = render_markdown(report)
+    assert "The rubric could not be produced" in markdown
+    assert "Overall" not in markdown and "/ 5" not in markdown
+    assert "## Delivery (measured)" in markdown
+
+
+async def test_stored_dict_has_no_transcript_and_renders_the_same_report() -> None:
+    report = await rubric_report()
+    stored = json.loads(report.to_json())
+    assert "transcript" not in stored and stored["schema"] == 1
+    assert stored["rubric"]["competencies"][3]["status"] == "insufficient_evidence"
+    from_store = render_markdown(stored)
+    assert "## Transcript" not in from_store and "## Transcript" in render_markdown(report)
+    assert from_store == render_markdown(report.to_dict())
+
+
+def test_export_writes_markdown_json_and_html(tmp_path: Path) -> None:
+    paths = export_report(sample_report(), tmp_path / "out")
+    assert {p.suffix for p in paths.values()} == {".md", ".json", ".html"}
+    assert json.loads(paths["json"].read_text())["session"]["session_id"] == "sample"
+    assert paths["markdown"].read_text().startswith("# Interview feedback: Behavioral interview")
+
+
+async def test_progress_series_orders_sessions_and_leaves_gaps_for_unmeasured() -> None:
+    voice = (await rubric_report()).to_dict()
+    voice["session"]["started_at"] = 2_000_000_000.0
+    text_only = build_report(text_mode_events(), SessionMeta(session_id="t1")).to_dict()
+    sample = sample_report().to_dict()
+    series = progress_series([voice, text_only, sample])
+    assert [s["session_id"] for s in series["sessions"]] == ["t1", "sample", "s1"]
+    assert series["overall"] == [None, None, 4.0]
+    assert series["pace_wpm"][0] is None and series["pace_wpm"][1] == 143.2
+    assert series["competencies"]["structure"] == [None, None, 3]
+    assert series["competencies"]["role_fit"] == [None, None, None]
+    assert series["competency_titles"]["structure"] == "Structure (STAR)"
+    metrics = {(row["session"], row["metric"]) for row in series["rows"]}
+    assert ("Session 1", "pace_wpm") not in metrics  # text mode: a gap, not a zero
+    assert all(row["value"] is not None for row in series["rows"])
+    structure = [r for r in series["rows"] if r["metric"] == "structure"]
+    assert [(r["label"], r["kind"], r["value"]) for r in structure] == [
+        ("Structure (STAR)", "score", 3)
+    ]
+    assert progress_series([])["sessions"] == []
