@@ -1,45 +1,56 @@
-"""Composition root of the app: settings → services → UI → launch.
-
-The full interview UI lands with the UI issue; until then this serves a page that says
-what works today (text interviews through `agent_entry.py`, the CLI).
-"""
+"""Composition root of the app: settings → services → UI → launch (contracts in DESIGN.md)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
 
-import gradio as gr
-
-from mockflow import __version__
 from mockflow.config import Settings
+from mockflow.errors import MockflowError
 
 
-def build_ui(settings: Settings) -> gr.Blocks:
-    with gr.Blocks(title="MockFlow") as demo:
-        gr.Markdown(
-            f"# MockFlow {__version__}\n"
-            "The interview screens are being built. Today you can run a text interview with "
-            "`python agent_entry.py` (see the README) and read a report with "
-            "`python -m mockflow report SESSION_DIR`."
-        )
-    return demo
-
-
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="MockFlow: AI mock interviews")
     parser.add_argument("--host", help="address to bind (default 127.0.0.1; 0.0.0.0 on a Space)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
-    parser.add_argument("--share", action="store_true", help="create a public Gradio link")
-    args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    if args.share:
-        settings = settings.with_overrides(public=True)
-    build_ui(settings).launch(
-        server_name=args.host or settings.host,
-        server_port=args.port or settings.port,
-        share=args.share,
-    )
+    parser.add_argument("--share", action="store_true", help="public link (public-link mode)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.share:
+            settings = settings.with_overrides(public=True)
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+        from mockflow.ui.api import health_route
+        from mockflow.ui.app import app_css, app_theme, create_ui
+        from mockflow.ui.services import build_services
+
+        services = build_services(settings, os.environ)
+    except MockflowError as exc:
+        print(f"mockflow: {exc}", file=sys.stderr)
+        return 2
+    try:
+        create_ui(services).launch(
+            server_name=args.host or settings.host,
+            server_port=args.port or settings.port,
+            share=args.share,
+            css=app_css(),
+            theme=app_theme(),
+            show_error=False,
+            app_kwargs={"routes": [health_route(services)]},
+            allowed_paths=[p for p in [settings.livekit_client_path] if p],
+        )
+    finally:
+        services.close()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -46,6 +46,8 @@ class Settings:
     idle_timeout_seconds: float = 10 * 60
     ready_timeout_seconds: float = 20.0
     livekit_client_url: str = LIVEKIT_CLIENT_CDN
+    stage_scale: float = 1.0  # multiplies every stage's time limit (demos, tests)
+    livekit_client_path: str | None = None  # a local copy the app serves instead of the CDN
     env_keys: EnvKeys = field(default_factory=EnvKeys)
 
     @property
@@ -80,7 +82,8 @@ class Settings:
             max_session_seconds=_float(merged, "MOCKFLOW_MAX_SESSION_SECONDS", 45 * 60),
             idle_timeout_seconds=_float(merged, "MOCKFLOW_IDLE_SECONDS", 10 * 60),
             ready_timeout_seconds=_float(merged, "MOCKFLOW_READY_TIMEOUT", 20.0),
-            livekit_client_url=merged.get("MOCKFLOW_LIVEKIT_JS") or LIVEKIT_CLIENT_CDN,
+            stage_scale=_float(merged, "MOCKFLOW_STAGE_SCALE", 1.0),
+            **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
                 openai_base_url=merged.get("OPENAI_BASE_URL") or None,
@@ -90,6 +93,19 @@ class Settings:
                 livekit_api_secret=merged.get("LIVEKIT_API_SECRET") or None,
             ),
         )
+
+
+def _livekit_client(value: str | None) -> dict[str, str | None]:
+    """Where the browser loads livekit-client from: the pinned CDN build, another URL, or a
+    local file (e.g. from npm) that the app serves itself."""
+    if not value:
+        return {"livekit_client_url": LIVEKIT_CLIENT_CDN, "livekit_client_path": None}
+    if value.startswith(("http://", "https://", "/")) and not Path(value).is_file():
+        return {"livekit_client_url": value, "livekit_client_path": None}
+    path = Path(value).resolve()
+    if not path.is_file():
+        raise ConfigError(f"MOCKFLOW_LIVEKIT_JS points at {value}, which is not a file")
+    return {"livekit_client_url": f"/gradio_api/file={path}", "livekit_client_path": str(path)}
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

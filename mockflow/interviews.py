@@ -1,0 +1,282 @@
+"""Interviews as the app sees them: validate a setup, start the agent, relay answers,
+follow the timeline, end, and keep the store's status in step with the agent process.
+
+The Gradio handlers and the named HTTP endpoints both call this; it never touches Gradio.
+Every call takes the user id, and a session of another user is "not found".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mockflow.config import Settings
+from mockflow.errors import MockflowError
+from mockflow.events import EVENTS_FILE
+from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
+from mockflow.livekit_tokens import issue_interview_room
+from mockflow.store import NotFoundError, SessionRecord, Store
+from mockflow.supervisor import Supervisor
+from mockflow.vault import ProviderKeys, Vault
+
+log = logging.getLogger("mockflow.interviews")
+
+LENGTHS = {"short": 0.55, "standard": 1.0}  # share of the default stage limits
+LEVELS = ("entry", "mid", "senior")
+MODES = ("text", "voice")
+PATIENCE = ("normal", "patient", "very_patient")
+MAX_ANSWER_CHARS = 4000
+MAX_JD_CHARS = 20000
+STATUS_OF_REASON = {
+    "completed": "completed",
+    "user_ended": "user_ended",
+    "app_gone": "interrupted",
+    "interrupted": "interrupted",
+    "timeout": "timeout",
+    "error": "failed",
+}
+
+
+class SetupError(MockflowError):
+    """The interview set-up has problems; `problems` maps each field to its message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+class MissingKeysError(MockflowError):
+    """The chosen mode needs provider keys the user has not given."""
+
+
+@dataclass(frozen=True)
+class InterviewSetup:
+    name: str = ""
+    role: str = ""
+    level: str = "mid"
+    track: str = "behavioral"
+    length: str = "standard"
+    mode: str = "text"
+    resume_text: str = ""
+    job_description: str = ""
+    patience: str = "patient"
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        if not self.name.strip():
+            found["name"] = "Enter your name (a first name is enough)."
+        elif len(self.name) > 120:
+            found["name"] = "Your name is too long (120 characters at most)."
+        if not self.role.strip():
+            found["role"] = "Enter the role you are preparing for, e.g. Backend Engineer."
+        elif len(self.role) > 160:
+            found["role"] = "The role is too long (160 characters at most)."
+        if len(self.job_description) > MAX_JD_CHARS:
+            found["job_description"] = (
+                f"The job description is too long ({MAX_JD_CHARS:,} characters at most)."
+            )
+        checks = (
+            ("level", LEVELS),
+            ("track", TRACK_NAMES),
+            ("length", tuple(LENGTHS)),
+            ("mode", MODES),
+            ("patience", PATIENCE),
+        )
+        for name, allowed in checks:
+            if getattr(self, name) not in allowed:
+                found[name] = f"Choose one of: {', '.join(allowed)}."
+        return found
+
+    def stage_limits(self, scale: float = 1.0) -> dict[str, float]:
+        scale *= LENGTHS.get(self.length, 1.0)
+        return {stage: round(DEFAULT_TIME_LIMITS[stage] * scale, 1) for stage in STAGES}
+
+
+@dataclass(frozen=True)
+class StartedInterview:
+    session_id: str
+    mode: str
+    events_path: Path
+    room: dict[str, str] | None = None  # url + candidate token, for this browser only
+
+
+def missing_keys(keys: ProviderKeys, mode: str) -> list[str]:
+    """Plain names of what `mode` still needs."""
+    missing = []
+    if not keys.openai_api_key and not keys.openai_base_url:
+        missing.append("an OpenAI API key (or an OpenAI-compatible server URL)")
+    if mode == "voice":
+        if not (keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret):
+            missing.append("LiveKit URL, API key and secret")
+        if (keys.stt_provider or "deepgram") == "deepgram" and not keys.deepgram_api_key:
+            missing.append('a Deepgram key (or choose "use OpenAI for speech-to-text")')
+    return missing
+
+
+@dataclass
+class InterviewService:
+    settings: Settings
+    store: Store
+    vault: Vault
+    supervisor: Supervisor | None = None
+    _owners: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+
+    def start(self, user_id: str, setup: InterviewSetup) -> StartedInterview:
+        if problems := setup.problems():
+            raise SetupError(problems)
+        keys = self.vault.resolve_keys(user_id).keys
+        if missing := missing_keys(keys, setup.mode):
+            raise MissingKeysError(
+                f"{setup.mode.capitalize()} interviews need {' and '.join(missing)}. "
+                "Add them in the Settings tab."
+            )
+        record = self.store.create_session(
+            user_id, role=setup.role.strip(), track=setup.track, level=setup.level, mode=setup.mode
+        )
+        with self._lock:
+            self._owners[record.id] = user_id
+        _write_meta(Path(record.session_dir), setup)
+        spec, room = _launch_spec(record, setup, keys)
+        spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
+        try:
+            handle = self.supervisor.start(spec)
+        except MockflowError:
+            self.store.set_status(user_id, record.id, "failed", end_reason="error")
+            raise
+        self.store.set_status(user_id, record.id, "running")
+        log.info("session %s started (%s, %s)", record.id, setup.mode, setup.track)
+        return StartedInterview(record.id, setup.mode, handle.events_path, room)
+
+    def session(self, user_id: str, session_id: str) -> SessionRecord:
+        return self.store.get_session(user_id, session_id)
+
+    def send_answer(self, user_id: str, session_id: str, text: str) -> None:
+        text = (text or "").strip()
+        if not text:
+            raise SetupError({"answer": "Type an answer first."})
+        self._running(user_id, session_id)
+        self.supervisor.send(session_id, {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]})
+
+    def skip_stage(self, user_id: str, session_id: str) -> None:
+        self._running(user_id, session_id)
+        self.supervisor.send(session_id, {"type": "skip_stage"})
+
+    def end(self, user_id: str, session_id: str) -> None:
+        record = self.store.get_session(user_id, session_id)
+        if record.is_active and self.supervisor is not None:
+            self.supervisor.end(session_id, "user_ended")
+
+    def is_over(self, user_id: str, session_id: str) -> bool:
+        """Ended, by the store or already by the timeline (which the store may lag)."""
+        record = self.store.get_session(user_id, session_id)
+        if not record.is_active:
+            return True
+        events_path = Path(record.session_dir) / EVENTS_FILE
+        try:
+            with open(events_path, "rb") as f:
+                f.seek(max(0, f.seek(0, 2) - 4096))
+                return b'"type":"ended"' in f.read()
+        except OSError:
+            return False
+
+    def active_session(self, user_id: str) -> SessionRecord | None:
+        """The user's running interview, for re-attaching after a page refresh."""
+        return next((s for s in self.store.list_sessions(user_id, 20) if s.is_active), None)
+
+    def on_session_end(self, session_id: str, reason: str) -> None:
+        """Supervisor callback: record how the session ended."""
+        with self._lock:
+            user_id = self._owners.pop(session_id, None)
+        if user_id is None:
+            return
+        try:
+            self.store.set_status(
+                user_id, session_id, STATUS_OF_REASON.get(reason, "failed"), end_reason=reason
+            )
+        except NotFoundError:
+            log.info("session %s ended after it was deleted", session_id)
+
+    def mark_interrupted(self, session_ids: list[str]) -> None:
+        """After orphan reaping: every session still marked running was interrupted."""
+        reaped = set(session_ids)
+        for record in self.store.sessions_left_running():
+            if record.id in reaped or record.id not in self._owners:
+                self.store.set_status(
+                    record.user_id, record.id, "interrupted", end_reason="interrupted"
+                )
+
+    def _running(self, user_id: str, session_id: str) -> SessionRecord:
+        record = self.store.get_session(user_id, session_id)
+        if not record.is_active:
+            raise MockflowError("This interview has already ended.")
+        return record
+
+
+def _write_meta(session_dir: Path, setup: InterviewSetup) -> None:
+    """What the report needs besides the timeline (read by `mockflow report`)."""
+    session_dir.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "candidate_name": setup.name.strip(),
+        "role": setup.role.strip(),
+        "level": setup.level,
+        "track": setup.track,
+        "mode": setup.mode,
+        "length": setup.length,
+        "job_description": setup.job_description,
+        "has_resume": bool(setup.resume_text.strip()),
+    }
+    (session_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+
+
+def _launch_spec(
+    record: SessionRecord, setup: InterviewSetup, keys: ProviderKeys
+) -> tuple[dict[str, Any], dict[str, str] | None]:
+    spec: dict[str, Any] = {
+        "session_id": record.id,
+        "session_dir": record.session_dir,
+        "transport": "room" if setup.mode == "voice" else "text",
+        "candidate": {"name": setup.name.strip(), "role": setup.role.strip(), "level": setup.level},
+        "track": setup.track,
+        "resume_text": setup.resume_text,
+        "job_description": setup.job_description,
+        "providers": {
+            "llm": {
+                "api_key": keys.openai_api_key or "no-key",
+                "base_url": keys.openai_base_url,
+                "model": keys.openai_model or "gpt-4o-mini",
+            }
+        },
+        "turn_taking": {"patience": setup.patience},
+    }
+    if setup.mode != "voice":
+        return spec, None
+    stt_provider = keys.stt_provider or "deepgram"
+    spec["providers"]["stt"] = {
+        "provider": stt_provider,
+        "api_key": keys.deepgram_api_key if stt_provider == "deepgram" else keys.openai_api_key,
+        "base_url": None if stt_provider == "deepgram" else keys.openai_base_url,
+    }
+    spec["providers"]["tts"] = {
+        "provider": "openai",
+        "api_key": keys.openai_api_key,
+        "base_url": keys.openai_base_url,
+        "voice": keys.tts_voice or "alloy",
+    }
+    room = issue_interview_room(
+        keys.livekit_url, keys.livekit_api_key, keys.livekit_api_secret, candidate_name=setup.name
+    )
+    spec["livekit"] = {"url": room.url, "room": room.room, "token": room.agent_token}
+    return spec, {"url": room.url, "token": room.candidate_token}
+
+
+def setup_from_dict(values: dict[str, Any]) -> InterviewSetup:
+    known = {f for f in asdict(InterviewSetup())}
+    return InterviewSetup(**{k: v for k, v in values.items() if k in known and v is not None})

@@ -1,0 +1,104 @@
+"""Feedback reports as the app sees them: build, generate with the user's LLM, store,
+export, and gather the user's history for the progress charts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mockflow.events import read_events
+from mockflow.feedback.llm import OpenAIRubricLLM
+from mockflow.feedback.report import build_report, generate_report
+from mockflow.feedback.report_html import render_html
+from mockflow.feedback.report_markdown import render_markdown
+from mockflow.feedback.session import load_meta, turns_of
+from mockflow.interviews import missing_keys
+from mockflow.store import Store
+from mockflow.vault import Vault
+
+NO_KEY_NOTE = "Scores and coaching need an OpenAI key (or compatible server); add one in Settings."
+NOT_YET_NOTE = (
+    "Scores and coaching are not generated yet: use “Generate scores and coaching” above. "
+    "Everything below is measured from your transcript."
+)
+
+
+@dataclass
+class ReportService:
+    store: Store
+    vault: Vault
+
+    def report(self, user_id: str, session_id: str) -> dict[str, Any]:
+        """The stored report, or an analytics-only one computed now (not stored)."""
+        stored = self.store.get_feedback(user_id, session_id)
+        if stored:
+            return stored
+        record = self.store.get_session(user_id, session_id)
+        session_dir = Path(record.session_dir)
+        report = build_report(read_events(session_dir), load_meta(session_dir), note=NOT_YET_NOTE)
+        return report.to_dict()
+
+    def generate(
+        self, user_id: str, session_id: str, progress: Callable[[float, str], object] | None = None
+    ) -> dict[str, Any]:
+        """Analytics plus the LLM rubric; stored with the session and its summary figures."""
+        record = self.store.get_session(user_id, session_id)
+        keys = self.vault.resolve_keys(user_id).keys
+        session_dir = Path(record.session_dir)
+        events, meta = read_events(session_dir), load_meta(session_dir)
+        if missing_keys(keys, "text"):
+            report = asyncio.run(generate_report(events, meta, None, note=NO_KEY_NOTE))
+        else:
+            report = asyncio.run(self._with_llm(events, meta, keys, progress))
+        data = report.to_dict()
+        self.store.save_feedback(user_id, session_id, data)
+        self.store.set_status(user_id, session_id, record.status, summary=summary_of(data))
+        return data
+
+    @staticmethod
+    async def _with_llm(events, meta, keys, progress):
+        model = keys.openai_model or "gpt-4o-mini"
+        llm = OpenAIRubricLLM(
+            keys.openai_api_key or "no-key", base_url=keys.openai_base_url, model=model
+        )
+        try:
+            return await generate_report(events, meta, llm, model_name=model, progress=progress)
+        finally:
+            await llm.aclose()
+
+    def history_reports(self, user_id: str) -> list[dict[str, Any]]:
+        """Stored reports of the user's sessions, for the progress charts."""
+        reports = []
+        for record in self.store.list_sessions(user_id, 200):
+            stored = self.store.get_feedback(user_id, record.id)
+            if stored:
+                reports.append(stored)
+        return reports
+
+
+def summary_of(report: dict[str, Any]) -> dict[str, Any]:
+    """The few figures the History list shows, copied into the session record."""
+    rubric = report.get("rubric") or {}
+    return {"overall": rubric.get("overall")}
+
+
+def export_files(report: dict[str, Any], transcript_events: list[dict] | None = None) -> list[str]:
+    """Markdown, printable HTML and JSON files of a report, in a fresh temp dir."""
+    data = dict(report)
+    if transcript_events is not None:
+        data["transcript"] = [asdict(turn) for turn in turns_of(transcript_events)]
+    directory = Path(tempfile.mkdtemp(prefix="mockflow-report-"))
+    stem = f"mockflow-report-{(report.get('session') or {}).get('session_id', 'session')[-8:]}"
+    files = {
+        f"{stem}.md": render_markdown(data),
+        f"{stem}.html": render_html(data),
+        f"{stem}.json": json.dumps(report, ensure_ascii=False, indent=2),
+    }
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return [str(directory / name) for name in files]

@@ -1,0 +1,120 @@
+"""Named HTTP endpoints (`api_name`) so a script can run a practice session with
+gradio_client, plus the `/api/health` route.
+
+Identity: in local mode every call acts for the single local user. In public-link mode a
+call passes `user_token`, the anonymous id its first `start_interview` returned; knowing
+that 192-bit id is what makes a caller that user.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from mockflow import __version__
+from mockflow.events import EVENTS_FILE, EventTail
+from mockflow.feedback.report_markdown import render_markdown
+from mockflow.identity import LOCAL_USER_ID, is_valid_user_id, new_browser_id
+from mockflow.interviews import setup_from_dict
+from mockflow.ui.common import user_errors
+from mockflow.ui.services import AppServices
+
+
+def _user(services: AppServices, user_token: str | None, *, mint: bool = False) -> str:
+    if not services.settings.public:
+        return LOCAL_USER_ID
+    if user_token and is_valid_user_id(user_token):
+        return user_token
+    if mint:
+        return new_browser_id()
+    raise gr.Error("Pass the user_token that start_interview returned.")
+
+
+def register_api(services: AppServices) -> None:
+    """Create the named endpoints inside the current Blocks context."""
+
+    @user_errors
+    def start_interview(
+        name: str,
+        role: str,
+        level: str = "mid",
+        track: str = "behavioral",
+        length: str = "standard",
+        job_description: str = "",
+        resume_text: str = "",
+        user_token: str = "",
+    ) -> dict[str, Any]:
+        """Start a text interview; returns session_id and user_token."""
+        user = _user(services, user_token, mint=True)
+        setup = setup_from_dict(
+            dict(
+                name=name,
+                role=role,
+                level=level,
+                track=track,
+                length=length,
+                mode="text",
+                resume_text=resume_text,
+                job_description=job_description,
+            )
+        )
+        started = services.interviews.start(user, setup)
+        return {
+            "session_id": started.session_id,
+            "user_token": user if services.settings.public else "",
+        }
+
+    @user_errors
+    def send_answer(session_id: str, text: str, user_token: str = "") -> str:
+        """Send one typed answer to the interviewer."""
+        services.interviews.send_answer(_user(services, user_token), session_id, text)
+        return "sent"
+
+    @user_errors
+    def poll(session_id: str, offset: int = 0, user_token: str = "") -> dict[str, Any]:
+        """Events appended since `offset` (bytes); pass back the returned offset next time."""
+        record = services.interviews.session(_user(services, user_token), session_id)
+        tail = EventTail(Path(record.session_dir) / EVENTS_FILE, int(offset))
+        events = tail.read_new()
+        ended = any(e.get("type") == "ended" for e in events)
+        return {"events": events, "offset": tail.offset, "ended": ended}
+
+    @user_errors
+    def end_interview(session_id: str, user_token: str = "") -> str:
+        """End the interview; the transcript is kept."""
+        services.interviews.end(_user(services, user_token), session_id)
+        return "ended"
+
+    @user_errors
+    def get_report(session_id: str, user_token: str = "") -> dict[str, Any]:
+        """The session's facts, transcript and (when generated) report, as Markdown."""
+        user = _user(services, user_token)
+        record = services.interviews.session(user, session_id)
+        if not services.interviews.is_over(user, session_id):
+            raise gr.Error("The interview is still running; end it first.")
+        report = services.reports.report(user, session_id)
+        return {"status": record.status, "report": report, "markdown": render_markdown(report)}
+
+    for fn in (start_interview, send_answer, poll, end_interview, get_report):
+        gr.api(fn, api_name=fn.__name__)
+
+
+def health_route(services: AppServices) -> APIRoute:
+    def health() -> JSONResponse:
+        supervisor = services.supervisor
+        return JSONResponse(
+            {
+                "status": "ok",
+                "version": __version__,
+                "active_sessions": len(supervisor.active_sessions()),
+                "pool_size": len(supervisor.pool_pids()),
+                "max_sessions": services.settings.max_sessions,
+                "public": services.settings.public,
+            }
+        )
+
+    return APIRoute("/api/health", health, methods=["GET"])

@@ -1,0 +1,237 @@
+"""Composes the tabs into one Blocks app and wires their events (no logic here)."""
+
+from __future__ import annotations
+
+from functools import partial
+from importlib import resources
+
+import gradio as gr
+
+from mockflow.ui import actions, feedback_tab, history_tab, settings_tab, setup_tab
+from mockflow.ui.api import register_api
+from mockflow.ui.common import identify, user_errors
+from mockflow.ui.interview_tab import build_interview_tab, tick
+from mockflow.ui.services import AppServices
+
+TAGLINE = (
+    "Practise real interviews with an AI interviewer, by voice or text, and get an honest "
+    "report: numbers measured from what you said, and quotes you really said."
+)
+
+
+def app_theme() -> gr.themes.Base:
+    """Indigo on white with dark, high-contrast action colours (WCAG AA for text)."""
+    return gr.themes.Default(
+        primary_hue=gr.themes.colors.indigo, neutral_hue=gr.themes.colors.slate
+    ).set(
+        button_primary_background_fill="#3730a3",
+        button_primary_background_fill_hover="#312e81",
+        button_primary_text_color="#ffffff",
+        button_cancel_background_fill="#b91c1c",
+        button_cancel_background_fill_hover="#991b1b",
+        button_cancel_text_color="#ffffff",
+    )
+
+
+def app_css() -> str:
+    return resources.files("mockflow.ui").joinpath("static", "mockflow.css").read_text("utf-8")
+
+
+def create_ui(services: AppServices) -> gr.Blocks:
+    settings = services.settings
+    bind = partial
+    with gr.Blocks(title="MockFlow: AI mock interviews") as demo:
+        user = gr.State(None)
+        browser_id = gr.BrowserState(None, storage_key="mockflow_user")
+        view = gr.State(None)
+        gr.Markdown(f"# MockFlow\n{TAGLINE}", elem_id="mf-title")
+        with gr.Tabs(selected="setup") as tabs:
+            with gr.Tab("Setup", id="setup"):
+                setup = setup_tab.build_setup_tab()
+            with gr.Tab("Interview", id="interview"):
+                interview = build_interview_tab(settings.livekit_client_url)
+            with gr.Tab("Feedback", id="feedback") as feedback_page:
+                feedback = feedback_tab.build_feedback_tab()
+            with gr.Tab("History", id="history"):
+                history = history_tab.build_history_tab()
+            with gr.Tab("Settings", id="settings"):
+                keys = settings_tab.build_settings_tab()
+        register_api(services)
+
+        render_outputs = [
+            interview.stage_bar,
+            interview.chat,
+            interview.timer,
+            interview.skip,
+            interview.end,
+            interview.send,
+        ]
+
+        # page load: who is this, and is an interview of theirs still running?
+        load = demo.load(partial(identify, settings.public), [browser_id], [user, browser_id])
+        load.then(
+            bind(actions.reattach, services),
+            [user],
+            [view, interview.text_row, interview.room, *render_outputs],
+        )
+        load.then(
+            bind(setup_tab.keys_notice, services),
+            [user, setup.mode],
+            [setup.keys_notice, setup.open_settings],
+        )
+        load.then(
+            bind(settings_tab.show_settings, services),
+            [user],
+            [*keys.ordered_inputs(), keys.stored],
+        )
+        load.then(
+            bind(history_tab.show_history, services),
+            [user],
+            [history.table, history.session_ids, history.selected, history.open, history.delete],
+        )
+
+        # setup
+        summary_inputs = setup.fields
+        for field in summary_inputs:
+            if hasattr(field, "change"):
+                field.change(
+                    setup_tab.summarize, summary_inputs, setup.summary, show_progress="hidden"
+                )
+        demo.load(setup_tab.summarize, summary_inputs, setup.summary)
+        setup.mode.change(lambda m: gr.Radio(visible=m == "voice"), setup.mode, setup.patience)
+        setup.mode.change(
+            bind(setup_tab.keys_notice, services),
+            [user, setup.mode],
+            [setup.keys_notice, setup.open_settings],
+        )
+        setup.resume_file.upload(
+            setup_tab.read_resume, setup.resume_file, [setup.resume_text, setup.resume_status]
+        )
+        setup.resume_file.clear(
+            lambda: setup_tab.read_resume(None), None, [setup.resume_text, setup.resume_status]
+        )
+        setup.open_settings.click(lambda: gr.Tabs(selected="settings"), None, tabs)
+        setup.start.click(
+            user_errors(bind(actions.start_interview, services)),
+            [user, *setup.fields],
+            [
+                view,
+                setup.name_error,
+                setup.role_error,
+                setup.start_error,
+                tabs,
+                interview.text_row,
+                interview.room,
+                *render_outputs,
+            ],
+        )
+
+        # interview
+        interview.timer.tick(tick, [view], render_outputs, show_progress="hidden")
+        answer = user_errors(bind(actions.send_answer, services))
+        for trigger in (interview.send.click, interview.answer.submit):
+            trigger(
+                answer,
+                [user, view, interview.answer],
+                [interview.answer, interview.message, *render_outputs],
+            )
+        interview.skip.click(lambda: actions.confirm_row(True), None, interview.skip_confirm_row)
+        interview.skip_no.click(
+            lambda: actions.confirm_row(False), None, interview.skip_confirm_row
+        )
+        interview.skip_yes.click(
+            user_errors(bind(actions.skip_stage, services)),
+            [user, view],
+            interview.skip_confirm_row,
+        )
+        interview.end.click(lambda: actions.confirm_row(True), None, interview.end_confirm_row)
+        interview.end_no.click(lambda: actions.confirm_row(False), None, interview.end_confirm_row)
+        interview.end_yes.click(
+            user_errors(bind(actions.end_interview, services)),
+            [user, view],
+            [interview.end_confirm_row, interview.room, *render_outputs],
+        )
+        interview.room.change(
+            user_errors(bind(actions.room_report, services)),
+            [user, view, interview.room],
+            interview.message,
+        )
+
+        # feedback and history
+        show = user_errors(bind(feedback_tab.show_feedback, services))
+        feedback_outputs = [
+            feedback.facts,
+            feedback.generate,
+            feedback.report,
+            feedback.transcript,
+            feedback.downloads,
+        ]
+        feedback_page.select(show, [user, feedback.session_id], feedback_outputs)
+        feedback.generate.click(
+            user_errors(bind(feedback_tab.generate_feedback, services)),
+            [user, feedback.session_id],
+            feedback_outputs,
+        )
+        feedback.sample.click(feedback_tab.show_sample, None, feedback_outputs)
+        view.change(lambda v: v.session_id if v else None, view, feedback.session_id)
+        feedback.session_id.change(show, [user, feedback.session_id], feedback_outputs)
+        history.refresh.click(
+            bind(history_tab.show_history, services),
+            [user],
+            [history.table, history.session_ids, history.selected, history.open, history.delete],
+        )
+        history.table.select(
+            history_tab.select_row,
+            [history.session_ids],
+            [history.selected, history.open, history.delete],
+        )
+        history.open.click(
+            lambda s: (s, gr.Tabs(selected="feedback")),
+            history.selected,
+            [feedback.session_id, tabs],
+        )
+        history.delete.click(
+            user_errors(bind(history_tab.delete_session, services)),
+            [user, history.selected],
+            [
+                history.table,
+                history.session_ids,
+                history.selected,
+                history.message,
+                history.open,
+                history.delete,
+            ],
+        )
+
+        # settings
+        keys.save.click(
+            user_errors(bind(settings_tab.save_settings, services)),
+            [user, *keys.ordered_inputs()],
+            keys.message,
+        ).then(
+            bind(settings_tab.show_settings, services),
+            [user],
+            [*keys.ordered_inputs(), keys.stored],
+        ).then(
+            bind(setup_tab.keys_notice, services),
+            [user, setup.mode],
+            [setup.keys_notice, setup.open_settings],
+        )
+        keys.check.click(user_errors(bind(settings_tab.check_keys, services)), [user], keys.results)
+        keys.forget.click(
+            user_errors(bind(settings_tab.forget_keys, services)), [user], keys.message
+        ).then(
+            bind(settings_tab.show_settings, services),
+            [user],
+            [*keys.ordered_inputs(), keys.stored],
+        )
+        keys.delete.click(
+            user_errors(bind(settings_tab.delete_my_data, services)),
+            [user, keys.delete_confirm],
+            keys.message,
+        ).then(
+            bind(history_tab.show_history, services),
+            [user],
+            [history.table, history.session_ids, history.selected, history.open, history.delete],
+        )
+    return demo

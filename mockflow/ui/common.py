@@ -1,0 +1,51 @@
+"""Helpers every tab uses: who the user is, and turning our errors into page messages."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import gradio as gr
+
+from mockflow.errors import MockflowError
+from mockflow.identity import is_valid_user_id, resolve_identity
+
+log = logging.getLogger("mockflow.app")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def identify(public: bool, browser_id: str | None, hf_username: str | None = None):
+    """(user id, value to keep in the browser) for a page load."""
+    identity = resolve_identity(public=public, browser_id=browser_id, hf_username=hf_username)
+    return identity.user_id, (identity.user_id if public and not hf_username else browser_id)
+
+
+def require_user(user_id: object) -> str:
+    if not is_valid_user_id(user_id):
+        raise gr.Error("Your session is not ready yet. Reload the page and try again.")
+    return str(user_id)
+
+
+def user_errors(fn: F) -> F:
+    """Show MockflowError messages on the page; log anything else without its details."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except MockflowError as exc:
+            raise gr.Error(str(exc)) from None
+        except Exception:
+            log.exception("handler %s failed", _name(fn))
+            raise gr.Error("Something went wrong on our side. Please try again.") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    inner = getattr(fn, "func", fn)  # functools.partial keeps the function in .func
+    return getattr(inner, "__name__", "handler")

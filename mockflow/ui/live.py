@@ -1,0 +1,135 @@
+"""The live interview as the page shows it: folded from new events on each poll tick.
+
+`LiveView` keeps the file offset, so a tick reads only what was appended since the last
+one; rendering is plain functions of the view and the current time.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mockflow.events import EventTail
+from mockflow.fsm import STAGE_TITLES, STAGES
+
+END_MESSAGES = {
+    "completed": "The interview is complete. Your feedback is in the Feedback tab.",
+    "user_ended": "You ended the interview. Your transcript is in the Feedback tab.",
+    "timeout": "The interview reached its time limit and was stopped.",
+    "app_gone": "The app restarted while the interview was running; your transcript is kept.",
+    "interrupted": "The interview was interrupted; your transcript is kept.",
+    "error": "The interview stopped because of an error.",
+}
+
+
+@dataclass
+class LiveView:
+    session_id: str
+    events_path: Path
+    mode: str = "text"
+    offset: int = 0
+    started_t: float | None = None
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    stage: str | None = None
+    stage_t: float | None = None
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    agent_state: str | None = None
+    error: str | None = None
+    ended: str | None = None
+    ended_t: float | None = None
+    pending: list[str] = field(default_factory=list)  # sent, not yet committed by the agent
+
+    def poll(self) -> int:
+        """Fold in the events appended since the last call; return how many there were."""
+        tail = EventTail(self.events_path, self.offset)
+        events = tail.read_new()
+        self.offset = tail.offset
+        for event in events:
+            self.apply(event)
+        return len(events)
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "ready":
+            self.started_t = event.get("t")
+            self.stages = list(event.get("stages") or [])
+        elif kind == "stage":
+            self.stage, self.stage_t = event.get("stage"), event.get("t")
+        elif kind == "turn":
+            self.turns.append(event)
+            if event.get("role") == "candidate" and self.pending:
+                # answers queued together are committed as one turn
+                committed = str(event.get("text", ""))
+                while self.pending and self.pending[0] in committed:
+                    self.pending.pop(0)
+        elif kind == "state" and event.get("agent_state"):
+            self.agent_state = event["agent_state"]
+        elif kind == "error" and event.get("fatal"):
+            self.error = str(event.get("message", ""))
+        elif kind == "ended":
+            self.ended, self.ended_t = str(event.get("reason", "error")), event.get("t")
+
+
+def chat_messages(view: LiveView) -> list[dict[str, str]]:
+    """The transcript in the chat component's message format."""
+    messages = [
+        {"role": "assistant" if t["role"] == "interviewer" else "user", "content": t["text"]}
+        for t in view.turns
+    ]
+    messages += [{"role": "user", "content": text} for text in view.pending]
+    return messages
+
+
+def waiting_for_interviewer(view: LiveView) -> bool:
+    last = view.turns[-1]["role"] if view.turns else None
+    return view.ended is None and (bool(view.pending) or last in (None, "candidate"))
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def stage_bar_html(view: LiveView, now: float | None = None) -> str:
+    """Stage progress: every stage named, the current one marked in text, not colour only."""
+    now = time.time() if now is None else now
+    limits = {s["stage"]: float(s.get("time_limit", 0)) for s in view.stages}
+    current = STAGES.index(view.stage) if view.stage in STAGES else -1
+    end = view.ended_t if view.ended else now
+    items = []
+    for index, stage in enumerate(STAGES):
+        if view.ended or index < current:
+            state, mark = "done", "✓"
+        elif index == current:
+            state, mark = "current", "▶"
+        else:
+            state, mark = "todo", "○"
+        label = html.escape(STAGE_TITLES[stage])
+        aria = "step" if state == "current" else "false"
+        items.append(
+            f'<li class="mf-stage mf-{state}" aria-current="{aria}">'
+            f'<span aria-hidden="true">{mark}</span> {label}</li>'
+        )
+    if view.ended:
+        status = html.escape(END_MESSAGES.get(view.ended, "The interview has ended."))
+    elif view.stage and view.stage_t is not None:
+        left = limits.get(view.stage, 0) - (now - view.stage_t)
+        timing = f"about {_clock(left)} left" if left > 0 else "wrapping up after this answer"
+        status = f"Now: {html.escape(STAGE_TITLES[view.stage])} · {timing}"
+    else:
+        status = "Starting the interviewer…"
+    elapsed = _clock((end or now) - view.started_t) if view.started_t else "0:00"
+    state = (
+        f" · interviewer {html.escape(view.agent_state)}"
+        if view.agent_state and not view.ended
+        else ""
+    )
+    return (
+        '<div class="mf-progress">'
+        f'<ol class="mf-stages" aria-label="Interview stages">{"".join(items)}</ol>'
+        f'<p class="mf-status" role="status">{status} · elapsed {elapsed}{state}</p>'
+        "</div>"
+    )

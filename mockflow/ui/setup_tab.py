@@ -1,0 +1,187 @@
+"""Setup tab: who is interviewing for what, how, and with which documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from mockflow.documents import DocumentError, extract_isolated
+from mockflow.fsm import load_track
+from mockflow.interviews import InterviewSetup, missing_keys
+from mockflow.ui.services import AppServices
+
+TRACK_CHOICES = [
+    ("Intro call: a short recruiter screen", "intro_call"),
+    ("Behavioral: real situations, STAR answers", "behavioral"),
+    ("Technical: deep dive into a project you owned", "technical"),
+]
+LEVEL_CHOICES = [("Entry", "entry"), ("Mid", "mid"), ("Senior", "senior")]
+LENGTH_CHOICES = [("Short (about 8 min)", "short"), ("Standard (about 15 min)", "standard")]
+MODE_CHOICES = [("Voice (LiveKit)", "voice"), ("Text (type your answers)", "text")]
+PATIENCE_CHOICES = [
+    ("Normal: replies quickly when you pause", "normal"),
+    ("Patient: waits through short pauses (recommended)", "patient"),
+    ("Very patient: long thinking pauses are fine", "very_patient"),
+]
+
+
+@dataclass
+class SetupTab:
+    name: gr.Textbox
+    name_error: gr.Markdown
+    role: gr.Textbox
+    role_error: gr.Markdown
+    level: gr.Radio
+    track: gr.Radio
+    length: gr.Radio
+    mode: gr.Radio
+    patience: gr.Radio
+    resume_file: gr.File
+    resume_status: gr.Markdown
+    resume_text: gr.State
+    job_description: gr.Textbox
+    summary: gr.Markdown
+    keys_notice: gr.Markdown
+    open_settings: gr.Button
+    start: gr.Button
+    start_error: gr.Markdown
+
+    @property
+    def fields(self) -> list:
+        return [
+            self.name,
+            self.role,
+            self.level,
+            self.track,
+            self.length,
+            self.mode,
+            self.resume_text,
+            self.job_description,
+            self.patience,
+        ]
+
+
+def build_setup_tab() -> SetupTab:
+    keys_notice = gr.Markdown(visible=False, elem_classes="mf-notice")
+    open_settings = gr.Button("Open Settings", visible=False, size="sm")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            name = gr.Textbox(label="Your name", placeholder="e.g. Ana", max_length=120)
+            name_error = gr.Markdown(elem_classes="mf-field-error")
+            role = gr.Textbox(
+                label="Target role", placeholder="e.g. Backend Engineer", max_length=160
+            )
+            role_error = gr.Markdown(elem_classes="mf-field-error")
+            level = gr.Radio(LEVEL_CHOICES, value="mid", label="Experience level")
+            track = gr.Radio(TRACK_CHOICES, value="behavioral", label="Interview track")
+            length = gr.Radio(LENGTH_CHOICES, value="standard", label="Length")
+            mode = gr.Radio(MODE_CHOICES, value="text", label="Mode")
+            patience = gr.Radio(
+                PATIENCE_CHOICES, value="patient", label="Turn-taking (voice)", visible=False
+            )
+        with gr.Column(scale=2):
+            resume_file = gr.File(
+                label="Resume (optional: PDF, DOCX or TXT, up to 5 MB)",
+                file_types=[".pdf", ".docx", ".txt", ".md"],
+                type="filepath",
+            )
+            resume_status = gr.Markdown(
+                "No resume: the interviewer will ask about your background."
+            )
+            resume_text = gr.State("")
+            job_description = gr.Textbox(
+                label="Job description (optional)",
+                lines=6,
+                placeholder="Paste the posting to get questions about it.",
+            )
+            summary = gr.Markdown(elem_classes="mf-summary")
+    start = gr.Button("Start interview", variant="primary", size="lg")
+    start_error = gr.Markdown(elem_classes="mf-field-error")
+    return SetupTab(
+        name,
+        name_error,
+        role,
+        role_error,
+        level,
+        track,
+        length,
+        mode,
+        patience,
+        resume_file,
+        resume_status,
+        resume_text,
+        job_description,
+        summary,
+        keys_notice,
+        open_settings,
+        start,
+        start_error,
+    )
+
+
+def read_resume(path: str | None) -> tuple[str, str]:
+    """(resume text, status line) for an uploaded file; the file itself is not kept."""
+    if not path:
+        return "", "No resume: the interviewer will ask about your background."
+    filename = Path(path).name
+    try:
+        # a child process with memory and time caps: PDFium calls cannot be interrupted
+        text = extract_isolated(Path(path), filename).text
+    except DocumentError as exc:
+        return "", f"⚠️ **Could not read {filename}:** {exc}"
+    finally:
+        Path(path).unlink(missing_ok=True)
+    words = len(text.split())
+    return text, f"✓ Read {words:,} words from **{filename}**. The interviewer will use them."
+
+
+def summarize(name, role, level, track, length, mode, resume_text, job_description, patience):
+    setup = InterviewSetup(
+        name or "",
+        role or "",
+        level,
+        track,
+        length,
+        mode,
+        resume_text or "",
+        job_description or "",
+        patience,
+    )
+    minutes = round(sum(setup.stage_limits().values()) / 60)
+    lines = [
+        f"**What will be used:** {load_track(track).title} for **{(role or '').strip() or '…'}** "
+        f"({level} level), about {minutes} minutes, {'voice' if mode == 'voice' else 'text'} mode.",
+        f"- Resume: {_words(resume_text)}",
+        f"- Job description: {_words(job_description)}",
+        "- Stages: greeting → self-introduction → past experience → company fit → closing",
+    ]
+    return "\n".join(lines)
+
+
+def _words(text: str | None) -> str:
+    count = len((text or "").split())
+    return f"yes, {count:,} words" if count else "none"
+
+
+def keys_notice(services: AppServices, user_id: str | None, mode: str):
+    """Plain words about which keys are missing for the chosen mode, if any."""
+    if not user_id:
+        return gr.update(visible=False), gr.update(visible=False)
+    try:
+        keys = services.vault.resolve_keys(user_id).keys
+    except Exception:  # undecryptable keys: the Settings tab explains and offers a reset
+        keys = None
+    missing = (
+        missing_keys(keys, mode) if keys is not None else ["your keys (they need re-entering)"]
+    )
+    if not missing:
+        return gr.update(visible=False), gr.update(visible=False)
+    text = (
+        f"**Before you start:** {'voice' if mode == 'voice' else 'text'} mode needs "
+        f"{' and '.join(missing)}. Text mode needs only an OpenAI key (or an OpenAI-compatible "
+        "server); voice mode also needs LiveKit and a speech-to-text key. "
+        "You can still open the sample report in the Feedback tab."
+    )
+    return gr.update(value=text, visible=True), gr.update(visible=True)

@@ -1,0 +1,76 @@
+"""Browser tests: the real app as a subprocess, the fake LLM server, headless Chromium.
+
+Chromium is Debian's (installed by scripts/test.sh) driven by Playwright; livekit-client
+comes from npm (tests/browser/node_modules), served by the app through
+MOCKFLOW_LIVEKIT_JS. Screenshots go under the test's temp dir.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.app_process import AppProcess
+from tests.fakes.interviewer_script import ScriptedInterviewer
+from tests.fakes.openai_server import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+FAKE_KEY = "sk-browser-test-key-424242"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def fake_llm():
+    server = FakeOpenAI(api_key=FAKE_KEY, responder=ScriptedInterviewer(answers_per_stage=1))
+    server.start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+@pytest.fixture(scope="module")
+def local_app(tmp_path_factory, fake_llm):
+    """The app in local single-user mode with server-side default keys for the fake LLM."""
+    data = tmp_path_factory.mktemp("local-app")
+    app = AppProcess(
+        data,
+        {
+            "OPENAI_API_KEY": FAKE_KEY,
+            "OPENAI_BASE_URL": fake_llm.base_url,
+            "MOCKFLOW_STAGE_SCALE": "0.05",
+        },
+    )
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    directory = tmp_path / "screenshots"
+    directory.mkdir()
+    return directory

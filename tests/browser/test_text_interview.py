@@ -1,0 +1,150 @@
+"""A whole text-mode interview through the UI, in headless Chromium, against the fake LLM."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ANSWERS = [
+    "Yes, ready. Thanks for having me.",
+    "I'm a backend engineer; I build payment systems in Python and Go.",
+    "I led our ledger migration to Postgres and halved reconciliation time.",
+    "I like direct feedback, for example detailed design reviews.",
+    "No questions from me, thank you.",
+]
+
+
+def _bot_count(page) -> int:
+    return page.locator("#mf-chat [data-testid='bot']").count()
+
+
+def _stage_bar(page) -> str:
+    return page.locator("#mf-stage-bar").inner_text()
+
+
+def test_text_interview_from_setup_to_feedback(browser, local_app, shots):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(local_app.url)
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("Target role").fill("Backend Engineer")
+    page.screenshot(path=str(shots / "setup-1280.png"), full_page=True)
+    page.get_by_role("button", name="Start interview").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1",
+        timeout=20000,
+    )
+    assert "Now: Greeting" in _stage_bar(page)
+    seen_current = set()
+    deadline = time.monotonic() + 90
+    answered = 0
+    while "interview is complete" not in _stage_bar(page) and time.monotonic() < deadline:
+        seen_current.add(_stage_bar(page).split("Now: ")[-1].split(" ·")[0])
+        if _bot_count(page) > answered and page.locator("#mf-send").is_enabled():
+            time.sleep(1.2)  # a person takes a moment; the guards need it too
+            page.locator("#mf-answer textarea").fill(ANSWERS[answered % len(ANSWERS)])
+            page.locator("#mf-send").click()
+            answered += 1
+            if answered == 2:
+                page.screenshot(path=str(shots / "interview-1280.png"), full_page=True)
+        page.wait_for_timeout(200)
+    bar = _stage_bar(page)
+    assert "interview is complete" in bar
+    assert {"Greeting", "Self-introduction", "Past experience"} <= seen_current
+    assert bar.count("✓") == 5  # every stage marked done, in text as well as colour
+    assert not page.locator("#mf-send").is_enabled()
+    assert page.locator("#mf-chat [data-testid='user']").count() == answered
+
+    page.get_by_role("tab", name="Feedback").click()
+    report = page.locator("#mf-report")
+    report.get_by_text("Delivery (measured)").wait_for(timeout=15000)
+    assert "not measured" in report.inner_text()  # no pace from typed answers
+    page.get_by_role("button", name="Transcript").click()
+    transcript = page.locator("#mf-transcript")
+    transcript.get_by_text("Interviewer:").first.wait_for(timeout=10000)
+    assert ANSWERS[1] in transcript.inner_text()
+    assert "Past experience" in transcript.inner_text()
+    page.screenshot(path=str(shots / "feedback-1280.png"), full_page=True)
+    page.get_by_role("tab", name="History").click()
+    page.get_by_role("button", name="Refresh").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mf-history').innerText.includes('Backend Engineer')",
+        timeout=10000,
+    )
+    assert "completed" in page.locator("#mf-history").inner_text()
+    page.screenshot(path=str(shots / "history-1280.png"), full_page=True)
+    assert local_app.health()["active_sessions"] == 0
+
+    narrow = browser.new_page(viewport={"width": 375, "height": 800})
+    narrow.goto(local_app.url)
+    narrow.get_by_label("Your name").wait_for()
+    for tab in ("Setup", "Interview", "Feedback", "History", "Settings"):
+        narrow.get_by_role("tab", name=tab).click(timeout=5000) if narrow.get_by_role(
+            "tab", name=tab
+        ).is_visible() else None
+        narrow.screenshot(path=str(shots / f"{tab.lower()}-375.png"), full_page=True)
+    width = narrow.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390  # no sideways scrolling on a phone
+
+
+def test_skip_asks_first_and_moves_forward(browser, local_app):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(local_app.url)
+    page.get_by_label("Your name").fill("Ben")
+    page.get_by_label("Target role").fill("Data Analyst")
+    page.get_by_role("button", name="Start interview").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1",
+        timeout=20000,
+    )
+    page.get_by_role("button", name="Skip this stage").click()
+    page.get_by_role("button", name="Keep going").first.click()
+    assert "Now: Greeting" in _stage_bar(page)
+    page.get_by_role("button", name="Skip this stage").click()
+    page.get_by_role("button", name="Yes, skip").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mf-stage-bar').innerText.includes('Now: Self-introduction')",
+        timeout=10000,
+    )
+    page.get_by_role("button", name="End interview").click()
+    page.get_by_role("button", name="Yes, end it").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mf-stage-bar').innerText.includes('You ended')",
+        timeout=20000,
+    )
+
+
+def test_unreadable_resume_gets_a_clear_message(browser, local_app, tmp_path):
+    fake_pdf = tmp_path / "resume.pdf"
+    fake_pdf.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)  # a PNG renamed .pdf
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(local_app.url)
+    page.locator("input[type=file]").set_input_files(str(fake_pdf))
+    page.get_by_text("Could not read resume.pdf").wait_for(timeout=15000)
+    assert "Traceback" not in page.content()
+
+
+def test_page_refresh_reattaches_to_the_running_interview(browser, local_app):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(local_app.url)
+    page.get_by_label("Your name").fill("Cleo")
+    page.get_by_label("Target role").fill("Product Designer")
+    page.get_by_role("button", name="Start interview").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1",
+        timeout=20000,
+    )
+    first_question = page.locator("#mf-chat [data-testid='bot']").first.inner_text()
+    page.reload()
+    page.get_by_role("tab", name="Interview").click()
+    page.locator("#mf-chat [data-testid='bot']").first.wait_for(timeout=15000)
+    assert page.locator("#mf-chat [data-testid='bot']").first.inner_text() == first_question
+    assert local_app.health()["active_sessions"] == 1
+    page.get_by_role("button", name="End interview").click()
+    page.get_by_role("button", name="Yes, end it").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mf-stage-bar').innerText.includes('You ended')",
+        timeout=20000,
+    )
