@@ -122,11 +122,12 @@ def stage_bar_html(view: LiveView, now: float | None = None) -> str:
     else:
         status = "Starting the interviewer…"
     elapsed = _clock((end or now) - view.started_t) if view.started_t else "0:00"
-    state = (
-        f" · interviewer {html.escape(view.agent_state)}"
-        if view.agent_state and not view.ended
-        else ""
-    )
+    if view.agent_state and not view.ended:
+        state = f" · interviewer {html.escape(view.agent_state)}"
+    elif waiting_for_interviewer(view) and view.started_t is not None:
+        state = " · the interviewer is thinking…"
+    else:
+        state = ""
     return (
         '<div class="mf-progress">'
         f'<ol class="mf-stages" aria-label="Interview stages">{"".join(items)}</ol>'

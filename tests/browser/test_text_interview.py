@@ -25,6 +25,14 @@ def _stage_bar(page) -> str:
     return page.locator("#mf-stage-bar").inner_text()
 
 
+def _wait_for_bar(page, text: str, timeout: float = 20000) -> None:
+    page.wait_for_function(
+        "(text) => document.querySelector('#mf-stage-bar').innerText.includes(text)",
+        arg=text,
+        timeout=timeout,
+    )
+
+
 def test_text_interview_from_setup_to_feedback(browser, local_app, shots):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(local_app.url)
@@ -81,9 +89,7 @@ def test_text_interview_from_setup_to_feedback(browser, local_app, shots):
     narrow.goto(local_app.url)
     narrow.get_by_label("Your name").wait_for()
     for tab in ("Setup", "Interview", "Feedback", "History", "Settings"):
-        narrow.get_by_role("tab", name=tab).click(timeout=5000) if narrow.get_by_role(
-            "tab", name=tab
-        ).is_visible() else None
+        narrow.get_by_role("tab", name=tab).click(timeout=5000)  # all five fit on a phone
         narrow.screenshot(path=str(shots / f"{tab.lower()}-375.png"), full_page=True)
     width = narrow.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390  # no sideways scrolling on a phone
@@ -104,16 +110,10 @@ def test_skip_asks_first_and_moves_forward(browser, local_app):
     assert "Now: Greeting" in _stage_bar(page)
     page.get_by_role("button", name="Skip this stage").click()
     page.get_by_role("button", name="Yes, skip").click()
-    page.wait_for_function(
-        "() => document.querySelector('#mf-stage-bar').innerText.includes('Now: Self-introduction')",
-        timeout=10000,
-    )
+    _wait_for_bar(page, "Now: Self-introduction")
     page.get_by_role("button", name="End interview").click()
     page.get_by_role("button", name="Yes, end it").click()
-    page.wait_for_function(
-        "() => document.querySelector('#mf-stage-bar').innerText.includes('You ended')",
-        timeout=20000,
-    )
+    _wait_for_bar(page, "You ended")
 
 
 def test_unreadable_resume_gets_a_clear_message(browser, local_app, tmp_path):
@@ -144,7 +144,4 @@ def test_page_refresh_reattaches_to_the_running_interview(browser, local_app):
     assert local_app.health()["active_sessions"] == 1
     page.get_by_role("button", name="End interview").click()
     page.get_by_role("button", name="Yes, end it").click()
-    page.wait_for_function(
-        "() => document.querySelector('#mf-stage-bar').innerText.includes('You ended')",
-        timeout=20000,
-    )
+    _wait_for_bar(page, "You ended")

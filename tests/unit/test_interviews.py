@@ -1,0 +1,162 @@
+"""The interview service: set-up validation, keys per mode, the launch spec it hands the
+supervisor, and the store kept in step with how sessions end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mockflow.config import Settings
+from mockflow.errors import MockflowError
+from mockflow.interviews import (
+    InterviewService,
+    InterviewSetup,
+    MissingKeysError,
+    SetupError,
+    missing_keys,
+)
+from mockflow.store import NotFoundError, Store
+from mockflow.vault import ProviderKeys, Vault
+
+
+class RecordingSupervisor:
+    """Stands in for the process layer: records what it is asked to do."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.specs: list[dict] = []
+        self.sent: list[tuple[str, dict]] = []
+        self.ended: list[str] = []
+        self.fail = fail
+
+    def start(self, spec):
+        if self.fail:
+            raise self.fail
+        self.specs.append(spec)
+
+        class Handle:
+            events_path = Path(spec["session_dir"]) / "events.jsonl"
+
+        return Handle()
+
+    def send(self, session_id, command):
+        self.sent.append((session_id, command))
+
+    def end(self, session_id, reason="user_ended"):
+        self.ended.append(session_id)
+        return reason
+
+
+@pytest.fixture
+def service(tmp_path):
+    settings = Settings(data_dir=tmp_path, secret_key="a long enough passphrase for tests")
+    store = Store.open(settings)
+    vault = Vault.open(settings, store)
+    vault.update_keys("local", {"openai_api_key": "sk-user-key-123456", "openai_model": "gpt-4o"})
+    svc = InterviewService(settings, store, vault)
+    svc.attach(RecordingSupervisor())
+    yield svc
+    store.close()
+
+
+SETUP = InterviewSetup(
+    name="Ana",
+    role="Backend Engineer",
+    track="technical",
+    length="short",
+    resume_text="Ana. Payments.",
+    job_description="Own billing.",
+)
+
+
+def test_setup_problems_are_per_field():
+    problems = InterviewSetup(name=" ", role="", track="sales", mode="fax").problems()
+    assert set(problems) == {"name", "role", "track", "mode"}
+    assert "Enter your name" in problems["name"]
+
+
+def test_short_preset_scales_every_stage():
+    limits = SETUP.stage_limits()
+    assert limits["past_experience"] == pytest.approx(165)
+    assert SETUP.stage_limits(scale=0.1)["greeting"] == pytest.approx(5)
+
+
+def test_voice_needs_livekit_and_speech_keys():
+    keys = ProviderKeys(openai_api_key="sk-x")
+    assert missing_keys(keys, "text") == []
+    voice = missing_keys(keys, "voice")
+    assert any("LiveKit" in m for m in voice) and any("Deepgram" in m for m in voice)
+    assert not any(
+        "Deepgram" in m
+        for m in missing_keys(
+            ProviderKeys(
+                openai_api_key="sk-x",
+                stt_provider="openai",
+                livekit_url="wss://x",
+                livekit_api_key="k",
+                livekit_api_secret="s",
+            ),
+            "voice",
+        )
+    )
+
+
+def test_start_hands_a_complete_spec_and_records_the_session(service):
+    started = service.start("local", SETUP)
+    spec = service.supervisor.specs[0]
+    assert spec["session_id"] == started.session_id
+    assert spec["providers"]["llm"] == {
+        "api_key": "sk-user-key-123456",
+        "base_url": None,
+        "model": "gpt-4o",
+    }
+    assert spec["track"] == "technical" and spec["transport"] == "text"
+    assert spec["stage_overrides"]["greeting"] == pytest.approx(49.5)
+    assert spec["resume_text"] == "Ana. Payments."
+    meta = json.loads((Path(spec["session_dir"]) / "meta.json").read_text())
+    assert meta["job_description"] == "Own billing." and "api_key" not in json.dumps(meta)
+    assert service.session("local", started.session_id).status == "running"
+
+
+def test_start_without_keys_says_what_is_missing(service):
+    service.vault.forget_keys("local")
+    with pytest.raises(MissingKeysError, match="OpenAI API key"):
+        service.start("local", SETUP)
+
+
+def test_invalid_setup_never_reaches_the_supervisor(service):
+    with pytest.raises(SetupError) as info:
+        service.start("local", InterviewSetup(name="", role=""))
+    assert set(info.value.problems) == {"name", "role"}
+    assert service.supervisor.specs == []
+
+
+def test_failed_start_marks_the_session_failed(service):
+    service.attach(RecordingSupervisor(fail=MockflowError("The interviewer did not start")))
+    with pytest.raises(MockflowError):
+        service.start("local", SETUP)
+    assert service.store.list_sessions("local")[0].status == "failed"
+
+
+def test_session_end_updates_status_and_answers_relay(service):
+    started = service.start("local", SETUP)
+    service.send_answer("local", started.session_id, "  I built the billing service.  ")
+    assert service.supervisor.sent[-1][1] == {
+        "type": "user_text",
+        "text": "I built the billing service.",
+    }
+    service.on_session_end(started.session_id, "error")
+    assert service.session("local", started.session_id).status == "failed"
+    with pytest.raises(MockflowError, match="already ended"):
+        service.send_answer("local", started.session_id, "late answer")
+
+
+def test_other_users_cannot_touch_a_session(service):
+    started = service.start("local", SETUP)
+    intruder = "b_" + "x" * 32
+    with pytest.raises(NotFoundError):
+        service.send_answer(intruder, started.session_id, "hi")
+    with pytest.raises(NotFoundError):
+        service.end(intruder, started.session_id)
+    assert service.supervisor.sent == [] and service.supervisor.ended == []

@@ -1,0 +1,96 @@
+"""The live view: offset polling, stage bar text, echo of pending answers."""
+
+from __future__ import annotations
+
+import json
+
+from mockflow.ui.interview_tab import tick
+from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
+
+STAGES = [
+    {"stage": s, "title": s, "time_limit": 60}
+    for s in ("greeting", "self_intro", "past_experience", "company_fit", "closing")
+]
+
+
+def _append(path, **event):
+    with open(path, "a") as f:
+        f.write(json.dumps(event) + "\n")
+
+
+def test_poll_reads_only_new_events_and_folds_them(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=100.0, type="ready", stages=STAGES)
+    _append(path, t=100.0, type="stage", stage="greeting", reason="start")
+    view = LiveView("iv_1", path)
+    assert view.poll() == 2
+    assert view.poll() == 0
+    _append(path, t=101.0, type="turn", role="interviewer", text="Hi, ready?", stage="greeting")
+    assert view.poll() == 1
+    assert chat_messages(view) == [{"role": "assistant", "content": "Hi, ready?"}]
+    assert view.offset == path.stat().st_size
+
+
+def test_stage_bar_says_where_we_are_in_words(tmp_path):
+    view = LiveView("iv_1", tmp_path / "e.jsonl")
+    for event in (
+        {"t": 100.0, "type": "ready", "stages": STAGES},
+        {"t": 100.0, "type": "stage", "stage": "greeting"},
+        {"t": 130.0, "type": "stage", "stage": "self_intro"},
+    ):
+        view.apply(event)
+    bar = stage_bar_html(view, now=150.0)
+    assert "Now: Self-introduction · about 0:40 left · elapsed 0:50" in bar
+    assert 'aria-current="step"' in bar and "✓" in bar and "▶" in bar
+    assert "wrapping up after this answer" in stage_bar_html(view, now=200.0)
+
+
+def test_ended_view_reports_why_and_marks_all_done(tmp_path):
+    view = LiveView("iv_1", tmp_path / "e.jsonl")
+    view.apply({"t": 100.0, "type": "ready", "stages": STAGES})
+    view.apply({"t": 100.0, "type": "stage", "stage": "greeting"})
+    view.apply({"t": 160.0, "type": "ended", "reason": "user_ended"})
+    bar = stage_bar_html(view, now=999.0)
+    assert "You ended the interview" in bar
+    assert bar.count("✓") == 5 and "elapsed 1:00" in bar
+
+
+def test_pending_answer_shows_until_the_agent_commits_it(tmp_path):
+    view = LiveView("iv_1", tmp_path / "e.jsonl")
+    view.apply({"t": 1.0, "type": "ready", "stages": STAGES})
+    view.apply({"t": 1.0, "type": "turn", "role": "interviewer", "text": "Q?", "stage": "greeting"})
+    view.pending += ["first part", "second part"]
+    assert [m["content"] for m in chat_messages(view)] == ["Q?", "first part", "second part"]
+    assert "thinking" in stage_bar_html(view, now=2.0)
+    merged = "first part\nsecond part"
+    view.apply({"t": 2.0, "type": "turn", "role": "candidate", "text": merged, "stage": "greeting"})
+    assert view.pending == []
+    assert [m["content"] for m in chat_messages(view)] == ["Q?", merged]
+
+
+def test_fatal_error_is_shown_and_polling_stops(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    _append(
+        path,
+        t=2.0,
+        type="error",
+        message="The language model provider rejected the API key (401).",
+        fatal=True,
+    )
+    _append(path, t=2.1, type="ended", reason="error")
+    view = LiveView("iv_1", path)
+    bar, chat, timer, *_ = tick(view)
+    assert "stopped because of an error" in bar
+    assert "rejected the API key" in chat[-1]["content"]
+    assert timer.active is False
+
+
+def test_tick_with_nothing_new_only_refreshes_the_clock(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    view = LiveView("iv_1", path)
+    tick(view)
+    bar, chat, *_ = tick(view)
+    assert "mf-progress" in bar
+    assert not isinstance(chat, list)  # the transcript is left alone
