@@ -113,6 +113,7 @@ def render(view: LiveView | None) -> tuple:
             gr.Button(interactive=False),
         )
     running = view.ended is None
+    view.chat_changed()
     messages = chat_messages(view)
     if view.error:
         messages.append({"role": "assistant", "content": f"⚠️ {view.error}"})
@@ -127,11 +128,12 @@ def render(view: LiveView | None) -> tuple:
 
 
 def tick(view: LiveView | None):
-    """One poll: read only the new events; stop polling once the interview has ended."""
+    """One poll: read only the new events; resend the transcript only when it changed;
+    stop polling once the interview has ended."""
     if view is None:
         return (gr.skip(),) * 6
     changed = view.poll()
-    if not changed and view.ended is None:
-        # only the clock moved: refresh the bar, leave the transcript alone
+    if view.ended is None and not (changed and view.chat_changed()):
+        # only the clock or the agent's state moved: refresh the bar alone
         return (stage_bar_html(view), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
     return render(view)

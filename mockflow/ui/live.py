@@ -41,6 +41,13 @@ class LiveView:
     ended: str | None = None
     ended_t: float | None = None
     pending: list[str] = field(default_factory=list)  # sent, not yet committed by the agent
+    shown: tuple[int, int, str | None] = (-1, -1, None)  # what the chat last displayed
+
+    def chat_changed(self) -> bool:
+        """Whether the transcript differs from what the page shows (and note it shown)."""
+        current = (len(self.turns), len(self.pending), self.error)
+        changed, self.shown = current != self.shown, current
+        return changed
 
     def poll(self) -> int:
         """Fold in the events appended since the last call; return how many there were."""

@@ -117,6 +117,7 @@ async function disconnect() {
   if (room) {
     const old = room;
     room = null;
+    old.removeAllListeners();  // our own disconnect must not overwrite the status shown
     try { await old.disconnect(); } catch (e) { /* already gone */ }
   }
 }
