@@ -35,9 +35,13 @@ def progress_series(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     series: dict[str, Any] = {"sessions": [], **{metric: [] for metric in METRICS}}
     competencies: dict[str, list[float | None]] = {name: [] for name in titles}
     rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     for number, report in enumerate(ordered, start=1):
         session = report.get("session", {})
         label, started = _label(session, number), session.get("started_at")
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:  # two interviews in the same minute stay two points
+            label = f"{label} ({seen[label]})"
         series["sessions"].append(
             {"session_id": session.get("session_id", ""), "label": label, "started_at": started}
         )

@@ -7,7 +7,7 @@ from importlib import resources
 
 import gradio as gr
 
-from mockflow.ui import actions, feedback_tab, history_tab, settings_tab, setup_tab
+from mockflow.ui import actions, feedback_tab, history_tab, progress_view, settings_tab, setup_tab
 from mockflow.ui.api import register_api
 from mockflow.ui.common import identify, user_errors
 from mockflow.ui.interview_tab import build_interview_tab, tick
@@ -52,7 +52,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
                 interview = build_interview_tab(settings.livekit_client_url)
             with gr.Tab("Feedback", id="feedback") as feedback_page:
                 feedback = feedback_tab.build_feedback_tab()
-            with gr.Tab("History", id="history"):
+            with gr.Tab("History", id="history") as history_page:
                 history = history_tab.build_history_tab()
             with gr.Tab("Settings", id="settings"):
                 keys = settings_tab.build_settings_tab()
@@ -201,6 +201,26 @@ def create_ui(services: AppServices) -> gr.Blocks:
                 history.open,
                 history.delete,
             ],
+        )
+
+        progress_outputs = [
+            history.progress_note,
+            history.score_plot,
+            history.delivery_plot,
+            history.first,
+            history.second,
+        ]
+        history_page.select(bind(progress_view.progress_view, services), [user], progress_outputs)
+        history_page.select(
+            bind(history_tab.show_history, services),
+            [user],
+            [history.table, history.session_ids, history.selected, history.open, history.delete],
+        )
+        history.refresh.click(bind(progress_view.progress_view, services), [user], progress_outputs)
+        history.compare.click(
+            user_errors(bind(progress_view.compare, services)),
+            [user, history.first, history.second],
+            history.comparison,
         )
 
         # settings

@@ -33,6 +33,13 @@ class HistoryTab:
     delete: gr.Button
     refresh: gr.Button
     message: gr.Markdown
+    progress_note: gr.Markdown
+    score_plot: gr.LinePlot
+    delivery_plot: gr.LinePlot
+    first: gr.Dropdown
+    second: gr.Dropdown
+    compare: gr.Button
+    comparison: gr.Markdown
 
 
 def build_history_tab() -> HistoryTab:
@@ -51,7 +58,37 @@ def build_history_tab() -> HistoryTab:
         delete = gr.Button("Delete", variant="stop", interactive=False)
         refresh = gr.Button("Refresh")
     message = gr.Markdown()
-    return HistoryTab(table, session_ids, selected, open_button, delete, refresh, message)
+    gr.Markdown("### Progress over time")
+    progress_note = gr.Markdown()
+    with gr.Row():
+        score_plot = gr.LinePlot(
+            x="session", y="value", color="label", title="Scores (1–5)", y_lim=[1, 5], height=260
+        )
+        delivery_plot = gr.LinePlot(
+            x="session", y="value", color="label", title="Delivery", height=260
+        )
+    gr.Markdown("### Compare two interviews")
+    with gr.Row():
+        first = gr.Dropdown(label="Earlier pick", choices=[])
+        second = gr.Dropdown(label="Later pick", choices=[])
+    compare = gr.Button("Compare")
+    comparison = gr.Markdown(elem_id="mf-compare")
+    return HistoryTab(
+        table,
+        session_ids,
+        selected,
+        open_button,
+        delete,
+        refresh,
+        message,
+        progress_note,
+        score_plot,
+        delivery_plot,
+        first,
+        second,
+        compare,
+        comparison,
+    )
 
 
 def _duration(record: SessionRecord) -> str:

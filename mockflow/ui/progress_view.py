@@ -1,0 +1,88 @@
+"""Progress over time for the History tab: score and delivery charts across the user's
+reports, and two reports side by side. Unmeasured figures are gaps, never zeros."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from mockflow.feedback.progress import METRICS, progress_series
+from mockflow.ui.common import require_user
+from mockflow.ui.services import AppServices
+
+EMPTY = pd.DataFrame({"session": [], "value": [], "label": []})
+NO_DATA = (
+    "Charts appear once your interviews have reports: open an interview in the Feedback "
+    "tab and its measured report is stored when you generate scores and coaching."
+)
+
+
+def progress_view(services: AppServices, user_id: str | None):
+    """(note, score plot, delivery plot, first choice, second choice) for the user."""
+    if not user_id:
+        return NO_DATA, EMPTY, EMPTY, gr.Dropdown(choices=[]), gr.Dropdown(choices=[])
+    reports = services.reports.history_reports(require_user(user_id))
+    series = progress_series(reports)
+    rows = pd.DataFrame(series["rows"] or [], columns=["session", "value", "label", "kind"])
+    scores = rows[rows["kind"] == "score"][["session", "value", "label"]]
+    delivery = rows[rows["kind"] == "delivery"][["session", "value", "label"]]
+    choices = [(s["label"], s["session_id"]) for s in series["sessions"]]
+    note = NO_DATA if not reports else f"{len(reports)} interview(s) with a report."
+    first = gr.Dropdown(choices=choices, value=choices[-2][1] if len(choices) > 1 else None)
+    second = gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
+    return note, scores, delivery, first, second
+
+
+def compare(services: AppServices, user_id: str | None, first: str | None, second: str | None):
+    """Two reports side by side as a Markdown table."""
+    user = require_user(user_id)
+    if not first or not second:
+        return "Choose two interviews to compare."
+    left = services.reports.report(user, first)
+    right = services.reports.report(user, second)
+    lines = ["| | Earlier pick | Later pick |", "|---|---|---|"]
+    for label, getter in _figures(left, right):
+        lines.append(f"| {label} | {getter(left)} | {getter(right)} |")
+    return "\n".join(lines)
+
+
+def _measure(report: dict[str, Any], key: str, unit: str = "") -> str:
+    value = (report.get("analytics", {}).get(key) or {}).get("value")
+    return "not measured" if value is None else f"{value:g}{unit}"
+
+
+def _figures(left: dict[str, Any], right: dict[str, Any]):
+    def overall(report: dict[str, Any]) -> str:
+        value = (report.get("rubric") or {}).get("overall")
+        return "no scores yet" if value is None else f"{value:g} / 5"
+
+    figures = [
+        ("Date and role", lambda r: f"{_date(r)} · {r.get('session', {}).get('role', '')}"),
+        ("Overall score", overall),
+        (METRICS["filler_rate"], lambda r: _measure(r, "filler_rate")),
+        (METRICS["pace_wpm"], lambda r: _measure(r, "pace_wpm")),
+        (METRICS["think_time_median"], lambda r: _measure(r, "think_time_median", " s")),
+        ("Answers", lambda r: str(len(r.get("analytics", {}).get("answers", [])))),
+    ]
+    names = {}
+    for report in (left, right):
+        for c in (report.get("rubric") or {}).get("competencies", []):
+            names.setdefault(c["name"], c.get("title") or c["name"])
+    for name, title in names.items():
+        figures.append((title, lambda r, n=name: _competency(r, n)))
+    return figures
+
+
+def _competency(report: dict[str, Any], name: str) -> str:
+    for c in (report.get("rubric") or {}).get("competencies", []):
+        if c["name"] == name:
+            return "insufficient evidence" if c.get("score") is None else f"{c['score']} / 5"
+    return "—"
+
+
+def _date(report: dict[str, Any]) -> str:
+    started = report.get("session", {}).get("started_at")
+    return time.strftime("%Y-%m-%d", time.localtime(started)) if started else "?"
