@@ -46,6 +46,7 @@ class Settings:
     idle_timeout_seconds: float = 10 * 60
     ready_timeout_seconds: float = 20.0
     livekit_client_url: str = LIVEKIT_CLIENT_CDN
+    feedback_model: str | None = None  # default: the user's interview model
     stage_scale: float = 1.0  # multiplies every stage's time limit (demos, tests)
     livekit_client_path: str | None = None  # a local copy the app serves instead of the CDN
     env_keys: EnvKeys = field(default_factory=EnvKeys)
@@ -82,6 +83,7 @@ class Settings:
             max_session_seconds=_float(merged, "MOCKFLOW_MAX_SESSION_SECONDS", 45 * 60),
             idle_timeout_seconds=_float(merged, "MOCKFLOW_IDLE_SECONDS", 10 * 60),
             ready_timeout_seconds=_float(merged, "MOCKFLOW_READY_TIMEOUT", 20.0),
+            feedback_model=merged.get("MOCKFLOW_FEEDBACK_MODEL") or None,
             stage_scale=_float(merged, "MOCKFLOW_STAGE_SCALE", 1.0),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(

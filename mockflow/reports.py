@@ -32,6 +32,7 @@ NOT_YET_NOTE = (
 class ReportService:
     store: Store
     vault: Vault
+    feedback_model: str | None = None
 
     def report(self, user_id: str, session_id: str) -> dict[str, Any]:
         """The stored report, or an analytics-only one computed now (not stored)."""
@@ -54,7 +55,8 @@ class ReportService:
         if missing_keys(keys, "text"):
             report = asyncio.run(generate_report(events, meta, None, note=NO_KEY_NOTE))
         else:
-            report = asyncio.run(self._with_llm(events, meta, keys, progress))
+            model = self.feedback_model or keys.openai_model or "gpt-4o-mini"
+            report = asyncio.run(_with_llm(events, meta, keys, model, progress))
         data = report.to_dict()
         self.store.save_feedback(user_id, session_id, data)
         self.store.set_status(user_id, session_id, record.status, summary=summary_of(data))
@@ -79,6 +81,16 @@ class ReportService:
             if stored:
                 reports.append(stored)
         return reports
+
+
+async def _with_llm(events, meta, keys, model: str, progress):
+    llm = OpenAIRubricLLM(
+        keys.openai_api_key or "no-key", base_url=keys.openai_base_url, model=model
+    )
+    try:
+        return await generate_report(events, meta, llm, model_name=model, progress=progress)
+    finally:
+        await llm.aclose()
 
 
 def summary_of(report: dict[str, Any]) -> dict[str, Any]:

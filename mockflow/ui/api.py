@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from mockflow import __version__
+from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE, EventTail
 from mockflow.feedback.report_markdown import render_markdown
 from mockflow.identity import LOCAL_USER_ID, is_valid_user_id, new_browser_id
@@ -101,6 +102,20 @@ def register_api(services: AppServices) -> None:
 
     for fn in (start_interview, send_answer, poll, end_interview, get_report):
         gr.api(fn, api_name=fn.__name__)
+
+
+def _resources(supervisor, session_id: str) -> dict[str, Any]:
+    try:
+        rss, cpu = supervisor.resources(session_id)
+        status = supervisor.status(session_id)
+    except MockflowError:  # it ended between the listing and now
+        return {"state": "ended"}
+    return {
+        "state": status.state,
+        "rss_mb": round(rss / 1e6, 1),
+        "cpu_percent": round(cpu, 1),
+        "seconds_running": round(status.seconds_running),
+    }
 
 
 def health_route(services: AppServices) -> APIRoute:

@@ -41,4 +41,11 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
     interviews.mark_interrupted(reaped)
     if reaped:
         log.info("reaped %d agent(s) left by a previous run", len(reaped))
-    return AppServices(settings, store, vault, interviews, supervisor, ReportService(store, vault))
+    return AppServices(
+        settings,
+        store,
+        vault,
+        interviews,
+        supervisor,
+        ReportService(store, vault, settings.feedback_model),
+    )

@@ -178,10 +178,14 @@ def keys_notice(services: AppServices, user_id: str | None, mode: str):
     )
     if not missing:
         return gr.update(visible=False), gr.update(visible=False)
+    other = (
+        "Voice mode also needs LiveKit and a speech-to-text key."
+        if mode != "voice"
+        else "Text mode needs only the OpenAI key (or server)."
+    )
     text = (
-        f"**Before you start:** {'voice' if mode == 'voice' else 'text'} mode needs "
-        f"{' and '.join(missing)}. Text mode needs only an OpenAI key (or an OpenAI-compatible "
-        "server); voice mode also needs LiveKit and a speech-to-text key. "
-        "You can still open the sample report in the Feedback tab."
+        f"**Before you start, add your keys in Settings.** {mode.capitalize()} mode still "
+        f"needs {'; '.join(missing)}. {other} Meanwhile you can open the sample report in "
+        "the Feedback tab."
     )
     return gr.update(value=text, visible=True), gr.update(visible=True)

@@ -160,3 +160,15 @@ def test_other_users_cannot_touch_a_session(service):
     with pytest.raises(NotFoundError):
         service.end(intruder, started.session_id)
     assert service.supervisor.sent == [] and service.supervisor.ended == []
+
+
+def test_restart_marks_a_previous_runs_sessions_interrupted(service):
+    # a session a previous app instance left "running" (its agent was reaped or died)
+    old = service.store.create_session(
+        "local", role="Engineer", track="behavioral", level="mid", mode="text"
+    )
+    service.store.set_status("local", old.id, "running")
+    current = service.start("local", SETUP)  # this run's own session stays running
+    service.mark_interrupted([old.id])
+    assert service.session("local", old.id).status == "interrupted"
+    assert service.session("local", current.session_id).status == "running"
