@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
@@ -22,7 +23,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(dotenv=Path(".env"))
         if args.share:
             settings = settings.with_overrides(public=True)
         logging.basicConfig(
