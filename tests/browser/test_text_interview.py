@@ -25,6 +25,18 @@ def _stage_bar(page) -> str:
     return page.locator("#mf-stage-bar").inner_text()
 
 
+def _start(page, url: str, name: str, role: str) -> None:
+    """Set up and start a text interview; return once the interviewer has spoken."""
+    page.goto(url)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Target role").fill(role)
+    page.get_by_role("button", name="Start interview").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1",
+        timeout=20000,
+    )
+
+
 def _wait_for_bar(page, text: str, timeout: float = 20000) -> None:
     page.wait_for_function(
         "(text) => document.querySelector('#mf-stage-bar').innerText.includes(text)",
@@ -97,14 +109,7 @@ def test_text_interview_from_setup_to_feedback(browser, local_app, shots):
 
 def test_skip_asks_first_and_moves_forward(browser, local_app):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(local_app.url)
-    page.get_by_label("Your name").fill("Ben")
-    page.get_by_label("Target role").fill("Data Analyst")
-    page.get_by_role("button", name="Start interview").click()
-    page.wait_for_function(
-        "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1",
-        timeout=20000,
-    )
+    _start(page, local_app.url, "Ben", "Data Analyst")
     page.get_by_role("button", name="Skip this stage").click()
     page.get_by_role("button", name="Keep going").first.click()
     assert "Now: Greeting" in _stage_bar(page)
@@ -128,14 +133,7 @@ def test_unreadable_resume_gets_a_clear_message(browser, local_app, tmp_path):
 
 def test_page_refresh_reattaches_to_the_running_interview(browser, local_app):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(local_app.url)
-    page.get_by_label("Your name").fill("Cleo")
-    page.get_by_label("Target role").fill("Product Designer")
-    page.get_by_role("button", name="Start interview").click()
-    page.wait_for_function(
-        "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1",
-        timeout=20000,
-    )
+    _start(page, local_app.url, "Cleo", "Product Designer")
     first_question = page.locator("#mf-chat [data-testid='bot']").first.inner_text()
     page.reload()
     page.get_by_role("tab", name="Interview").click()
