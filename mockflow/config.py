@@ -37,6 +37,7 @@ class Settings:
     secret_key: str | None = None
     public: bool = False
     on_space: bool = False
+    hf_oauth: bool = False  # the Space has Hugging Face sign-in configured
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 7860
@@ -75,6 +76,7 @@ class Settings:
             secret_key=merged.get("MOCKFLOW_SECRET_KEY") or None,
             public=_flag(merged, "MOCKFLOW_PUBLIC") or on_space,
             on_space=on_space,
+            hf_oauth=on_space and bool(merged.get("OAUTH_CLIENT_ID")),
             log_level=(merged.get("LOG_LEVEL") or "INFO").upper(),
             host=merged.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if on_space else "127.0.0.1"),
             port=_int(merged, "GRADIO_SERVER_PORT", 7860),

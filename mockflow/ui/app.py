@@ -9,7 +9,7 @@ import gradio as gr
 
 from mockflow.ui import actions, feedback_tab, history_tab, progress_view, settings_tab, setup_tab
 from mockflow.ui.api import register_api
-from mockflow.ui.common import identify, user_errors
+from mockflow.ui.common import identify, identify_on_space, user_errors
 from mockflow.ui.interview_tab import build_interview_tab, tick
 from mockflow.ui.services import AppServices
 
@@ -68,7 +68,12 @@ def create_ui(services: AppServices) -> gr.Blocks:
         ]
 
         # page load: who is this, and is an interview of theirs still running?
-        load = demo.load(partial(identify, settings.public), [browser_id], [user, browser_id])
+        if settings.hf_oauth:
+            gr.LoginButton(value="Sign in with Hugging Face to keep your history across devices")
+            who = identify_on_space
+        else:
+            who = partial(identify, settings.public)
+        load = demo.load(who, [browser_id], [user, browser_id])
         load.then(
             bind(actions.reattach, services),
             [user],

@@ -22,6 +22,12 @@ def identify(public: bool, browser_id: str | None, hf_username: str | None = Non
     return identity.user_id, (identity.user_id if public and not hf_username else browser_id)
 
 
+def identify_on_space(browser_id: str | None, profile: gr.OAuthProfile | None = None):
+    """On a Hugging Face Space: the signed-in account if any, else the anonymous id."""
+    username = getattr(profile, "username", None) if profile is not None else None
+    return identify(True, browser_id, username)
+
+
 def require_user(user_id: object) -> str:
     if not is_valid_user_id(user_id):
         raise gr.Error("Your session is not ready yet. Reload the page and try again.")
