@@ -7,7 +7,15 @@ from importlib import resources
 
 import gradio as gr
 
-from mockflow.ui import actions, feedback_tab, history_tab, progress_view, settings_tab, setup_tab
+from mockflow.ui import (
+    actions,
+    feedback_tab,
+    history_tab,
+    progress_view,
+    settings_tab,
+    setup_tab,
+    templates_view,
+)
 from mockflow.ui.api import register_api
 from mockflow.ui.common import identify, identify_on_space, user_errors
 from mockflow.ui.interview_tab import build_interview_tab, tick
@@ -114,6 +122,17 @@ def create_ui(services: AppServices) -> gr.Blocks:
         )
         setup.resume_file.clear(
             lambda: setup_tab.read_resume(None), None, [setup.resume_text, setup.resume_status]
+        )
+        load.then(bind(templates_view.template_choices, services), [user], setup.templates)
+        setup.save_template.click(
+            user_errors(bind(templates_view.save_template, services)),
+            [user, setup.template_name, *setup.saved_fields],
+            [setup.templates, setup.template_status],
+        )
+        setup.templates.input(
+            user_errors(bind(templates_view.load_template, services)),
+            [user, setup.templates],
+            [*setup.saved_fields, setup.template_status],
         )
         setup.open_settings.click(lambda: gr.Tabs(selected="settings"), None, tabs)
         setup.start.click(

@@ -47,6 +47,23 @@ class SetupTab:
     open_settings: gr.Button
     start: gr.Button
     start_error: gr.Markdown
+    template_name: gr.Textbox
+    save_template: gr.Button
+    templates: gr.Dropdown
+    template_status: gr.Markdown
+
+    @property
+    def saved_fields(self) -> list:
+        """The fields a saved setup restores (see templates_view.SAVED_FIELDS)."""
+        return [
+            self.role,
+            self.level,
+            self.track,
+            self.length,
+            self.mode,
+            self.job_description,
+            self.patience,
+        ]
 
     @property
     def fields(self) -> list:
@@ -99,6 +116,14 @@ def build_setup_tab() -> SetupTab:
             summary = gr.Markdown(elem_classes="mf-summary")
     start = gr.Button("Start interview", variant="primary", size="lg")
     start_error = gr.Markdown(elem_classes="mf-field-error")
+    with gr.Accordion("Saved setups", open=False):
+        with gr.Row(equal_height=True):
+            templates = gr.Dropdown(label="Load a saved setup", choices=[], scale=2)
+            template_name = gr.Textbox(
+                label="Save this setup as", scale=2, placeholder="e.g. Acme backend, senior"
+            )
+            save_template = gr.Button("Save setup", scale=1)
+        template_status = gr.Markdown()
     return SetupTab(
         name,
         name_error,
@@ -118,6 +143,10 @@ def build_setup_tab() -> SetupTab:
         open_settings,
         start,
         start_error,
+        template_name,
+        save_template,
+        templates,
+        template_status,
     )
 
 
