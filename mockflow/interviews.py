@@ -18,7 +18,7 @@ from mockflow.config import Settings
 from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE
 from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
-from mockflow.livekit_tokens import issue_interview_room
+from mockflow.livekit_tokens import candidate_token, issue_interview_room
 from mockflow.store import NotFoundError, SessionRecord, Store
 from mockflow.supervisor import Supervisor
 from mockflow.vault import ProviderKeys, Vault
@@ -143,8 +143,8 @@ class InterviewService:
         )
         with self._lock:
             self._owners[record.id] = user_id
-        _write_meta(Path(record.session_dir), setup)
         spec, room = _launch_spec(record, setup, keys)
+        _write_meta(Path(record.session_dir), setup, spec.get("livekit", {}).get("room"))
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
             handle = self.supervisor.start(spec)
@@ -187,6 +187,23 @@ class InterviewService:
         except OSError:
             return False
 
+    def rejoin_room(self, user_id: str, session_id: str) -> dict[str, str] | None:
+        """A fresh candidate token for a running voice interview's room (page refresh)."""
+        record = self._running(user_id, session_id)
+        if record.mode != "voice":
+            return None
+        meta = json.loads((Path(record.session_dir) / "meta.json").read_text("utf-8"))
+        keys = self.vault.resolve_keys(user_id).keys
+        if not meta.get("room") or missing_keys(keys, "voice"):
+            return None
+        token = candidate_token(
+            keys.livekit_api_key,
+            keys.livekit_api_secret,
+            meta["room"],
+            name=meta.get("candidate_name", ""),
+        )
+        return {"url": keys.livekit_url, "token": token}
+
     def active_session(self, user_id: str) -> SessionRecord | None:
         """The user's running interview, for re-attaching after a page refresh."""
         return next((s for s in self.store.list_sessions(user_id, 20) if s.is_active), None)
@@ -220,7 +237,7 @@ class InterviewService:
         return record
 
 
-def _write_meta(session_dir: Path, setup: InterviewSetup) -> None:
+def _write_meta(session_dir: Path, setup: InterviewSetup, room: str | None = None) -> None:
     """What the report needs besides the timeline (read by `mockflow report`)."""
     session_dir.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -232,6 +249,7 @@ def _write_meta(session_dir: Path, setup: InterviewSetup) -> None:
         "length": setup.length,
         "job_description": setup.job_description,
         "has_resume": bool(setup.resume_text.strip()),
+        "room": room or "",
     }
     (session_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
 

@@ -130,4 +130,6 @@ def reattach(services: AppServices, user_id: str | None):
     view = LiveView(record.id, Path(record.session_dir) / EVENTS_FILE, mode=record.mode)
     view.poll()
     voice = record.mode == "voice"
-    return view, gr.Row(visible=not voice), gr.HTML(visible=voice), *render(view)
+    room = services.interviews.rejoin_room(user_id, record.id) if voice else None
+    room_html = gr.HTML(visible=voice, value=room_value("connect", room) if room else "")
+    return view, gr.Row(visible=not voice), room_html, *render(view)

@@ -172,3 +172,26 @@ def test_restart_marks_a_previous_runs_sessions_interrupted(service):
     service.mark_interrupted([old.id])
     assert service.session("local", old.id).status == "interrupted"
     assert service.session("local", current.session_id).status == "running"
+
+
+def test_voice_refresh_gets_a_new_token_for_the_same_room(service):
+    from livekit import api
+
+    service.vault.update_keys(
+        "local",
+        {
+            "livekit_url": "wss://lk.example",
+            "livekit_api_key": "APIkey123",
+            "livekit_api_secret": "a-secret-long-enough-for-hs256-signing-0123456789",
+            "deepgram_api_key": "dg-key-123456",
+        },
+    )
+    started = service.start("local", InterviewSetup(name="Ana", role="Engineer", mode="voice"))
+    spec = service.supervisor.specs[-1]
+    assert spec["transport"] == "room" and spec["providers"]["stt"]["provider"] == "deepgram"
+    again = service.rejoin_room("local", started.session_id)
+    verifier = api.TokenVerifier("APIkey123", "a-secret-long-enough-for-hs256-signing-0123456789")
+    claims = verifier.verify(again["token"])
+    assert claims.video.room == spec["livekit"]["room"]
+    assert claims.identity == "candidate" and again["url"] == "wss://lk.example"
+    assert again["token"] != spec["livekit"]["token"]  # the agent's token is never reused
