@@ -10,9 +10,11 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["worker"]:
-        print("mockflow-agent: worker mode is not available yet", file=sys.stderr)
-        return 2
+    if argv == ["worker"]:
+        from mockflow.agent.worker import main as run_worker
+        from mockflow.config import Settings
+
+        return run_worker(Settings.from_env())
     if argv:
         print(
             "usage: python agent_entry.py [worker]  (the launch spec comes on stdin)",

@@ -39,6 +39,8 @@ class STTProvider(_Model):
     api_key: str | None = None
     model: str | None = None
     base_url: str | None = None
+    language: str = "en"
+    keyterms: list[str] = Field(default_factory=list, max_length=50)
 
 
 class TTSProvider(_Model):
@@ -60,10 +62,14 @@ class LiveKitRoom(_Model):
     url: str
     room: str
     token: str
+    candidate_identity: str = "candidate"
+    connect_timeout: float = Field(default=10.0, gt=0)
+    join_timeout: float = Field(default=120.0, gt=0)
 
 
 class TurnTaking(_Model):
     patience: Literal["normal", "patient", "very_patient"] = "patient"
+    check_in_after: float | None = Field(default=None, gt=0)  # overrides the profile's
 
 
 class LaunchSpec(_Model):

@@ -76,6 +76,11 @@ class InterviewController:
 
     def begin(self) -> None:
         """Write `ready` and the first `stage`; the greeting follows."""
+        self.announce_ready()
+        self.start_stages()
+
+    def announce_ready(self) -> None:
+        """Write `ready` alone: a room is connected but the candidate may not be there yet."""
         self.events.write(
             "ready",
             session_id=self.spec.session_id,
@@ -86,6 +91,9 @@ class InterviewController:
                 for s in self.fsm.track.stages
             ],
         )
+
+    def start_stages(self) -> None:
+        """Start the first stage's clock and write its `stage` event."""
         self._record_transition(self.fsm.start())
 
     # -- what the transports call -------------------------------------------------------

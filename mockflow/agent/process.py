@@ -27,6 +27,7 @@ def preload() -> None:
     import livekit.agents  # noqa: F401
     from livekit.plugins import deepgram, openai, silero  # noqa: F401
 
+    import mockflow.agent.room_transport
     import mockflow.agent.text_transport  # noqa: F401
 
 
@@ -73,6 +74,7 @@ async def _run(settings: Settings) -> int:
 
 async def _interview(spec, events: EventWriter, reader: asyncio.StreamReader) -> str:
     from mockflow.agent.controller import InterviewController
+    from mockflow.agent.room_transport import run_room_interview
     from mockflow.agent.text_transport import run_text_interview
     from mockflow.fsm import build_fsm
 
@@ -82,9 +84,9 @@ async def _interview(spec, events: EventWriter, reader: asyncio.StreamReader) ->
         loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
     controller = None
     try:
-        if spec.transport == "room":
-            raise MockflowError("The voice (room) transport is not available yet; use text mode.")
         controller = InterviewController(spec, build_fsm(spec.track, spec.stage_overrides), events)
+        if spec.transport == "room":
+            return await run_room_interview(controller, reader)
         return await run_text_interview(controller, reader)
     except asyncio.CancelledError:
         log.info("terminated by signal")

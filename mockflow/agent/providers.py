@@ -1,16 +1,41 @@
-"""The one seam for model providers: builds LLM/STT/TTS plugins from the launch spec,
-and turns their failures into plain words that name the provider and carry no key."""
+"""The one seam for model providers: builds LLM/STT/TTS/VAD plugins from the launch spec,
+and turns their failures into plain words that name the provider and carry no key.
+
+Speech providers: Deepgram (`nova-3` by default, filler words and smart formatting on,
+key terms of the interview as keyterm prompts) or any OpenAI-compatible transcription
+endpoint; OpenAI-compatible speech for TTS. An OpenAI-compatible STT/TTS without its own key
+uses the LLM's key. Deepgram runs on the caller's aiohttp session, which the caller closes
+only after every plugin is closed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlparse
 
+import aiohttp
 import httpx
-from livekit.agents import APIConnectionError, APIConnectOptions, APIStatusError, APITimeoutError
+from livekit.agents import (
+    NOT_GIVEN,
+    APIConnectionError,
+    APIConnectOptions,
+    APIStatusError,
+    APITimeoutError,
+)
+from livekit.agents import stt as lk_stt
+from livekit.agents import tts as lk_tts
+from livekit.agents import vad as lk_vad
 from livekit.agents.voice.agent_session import SessionConnectOptions
+from livekit.plugins import deepgram as lk_deepgram
 from livekit.plugins import openai as lk_openai
+from livekit.plugins import silero
 
-from mockflow.spec import LLMProvider
+from mockflow.errors import ProviderError
+from mockflow.spec import LLMProvider, STTProvider, TTSProvider
+
+DEEPGRAM_MODEL = "nova-3"
+OPENAI_STT_MODEL = "gpt-4o-mini-transcribe"
+MAX_KEYTERMS = 20
 
 
 def build_llm(config: LLMProvider) -> lk_openai.LLM:
@@ -49,3 +74,63 @@ def describe_failure(provider: str, error: BaseException, base_url: str | None =
     if isinstance(error, APIConnectionError):
         return f"{provider}{where} could not be reached."
     return f"{provider} failed unexpectedly ({type(error).__name__})."
+
+
+def build_stt(
+    config: STTProvider,
+    llm: LLMProvider,
+    *,
+    http_session: aiohttp.ClientSession,
+    keyterms: Sequence[str] = (),
+) -> lk_stt.STT:
+    """The speech-to-text plugin; `keyterms` bias recognition towards the interview's words."""
+    terms = list(dict.fromkeys([*config.keyterms, *keyterms]))[:MAX_KEYTERMS]
+    if config.provider == "deepgram":
+        if not config.api_key:
+            raise ProviderError("Speech-to-text (Deepgram)", "no API key. Add one in Settings.")
+        model = config.model or DEEPGRAM_MODEL
+        return lk_deepgram.STT(
+            model=model,
+            language=config.language,
+            api_key=config.api_key,
+            base_url=config.base_url or "https://api.deepgram.com/v1/listen",
+            http_session=http_session,
+            filler_words=True,  # "um"/"uh" feed the filler-word analytics
+            smart_format=True,
+            punctuate=True,
+            interim_results=True,
+            keyterm=terms if terms and model.startswith("nova-3") else NOT_GIVEN,
+        )
+    prompt = f"A job interview. Terms that may come up: {', '.join(terms)}." if terms else None
+    return lk_openai.STT(
+        model=config.model or OPENAI_STT_MODEL,
+        language=config.language,
+        api_key=config.api_key or llm.api_key,
+        base_url=config.base_url or NOT_GIVEN,
+        prompt=prompt or NOT_GIVEN,
+    )
+
+
+def build_tts(config: TTSProvider, llm: LLMProvider) -> lk_tts.TTS:
+    return lk_openai.TTS(
+        model=config.model,
+        voice=config.voice,
+        speed=config.speed,
+        api_key=config.api_key or llm.api_key,
+        base_url=config.base_url or NOT_GIVEN,
+        response_format="pcm",  # raw 24 kHz: no decoding before the first frame
+    )
+
+
+def build_vad(min_silence: float) -> lk_vad.VAD:
+    return silero.VAD.load(min_silence_duration=min_silence, activation_threshold=0.5)
+
+
+def speech_connect_options(config: LLMProvider) -> SessionConnectOptions:
+    """`connect_options` plus bounded STT/TTS retries, so a dead speech provider surfaces."""
+    speech = APIConnectOptions(max_retry=2, retry_interval=0.5, timeout=10.0)
+    return SessionConnectOptions(
+        llm_conn_options=connect_options(config).llm_conn_options,
+        stt_conn_options=speech,
+        tts_conn_options=speech,
+    )

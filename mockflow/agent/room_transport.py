@@ -1,0 +1,145 @@
+"""The `room` transport: one voice interview in one LiveKit room (no worker, no dispatch).
+
+Order matters: connect first, under one overall timeout (a silent server would otherwise
+hold the process for ~30 s), then start the session on the room, announce `ready` (the
+supervisor's handshake), wait for the candidate, greet and run. The candidate leaving
+ends the interview with `user_ended`; losing the server ends it with an error. The
+worker (scale-out mode) reuses `interview_in_room` on the room its job gives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from urllib.parse import urlparse
+
+import aiohttp
+from livekit import rtc
+from livekit.agents.voice import room_io
+
+from mockflow.agent.controller import InterviewController
+from mockflow.agent.voice import VoiceInterview
+from mockflow.errors import TransportError
+
+log = logging.getLogger("mockflow.agent")
+
+
+async def run_room_interview(
+    controller: InterviewController, reader: asyncio.StreamReader | None
+) -> str:
+    """Connect, interview, disconnect; return the `ended` reason. Raises `TransportError`."""
+    config = controller.spec.livekit
+    assert config is not None
+    room = rtc.Room()
+    try:
+        await connect(room, config.url, config.token, timeout=config.connect_timeout)
+        async with aiohttp.ClientSession() as http:
+            voice = VoiceInterview(controller, http_session=http)
+            try:
+                return await interview_in_room(voice, room, reader)
+            finally:
+                await voice.aclose()  # every plugin is closed before the HTTP session
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(room.disconnect(), timeout=5)
+
+
+async def connect(room: rtc.Room, url: str, token: str, *, timeout: float) -> None:
+    where = urlparse(url).netloc or url
+    try:
+        await asyncio.wait_for(room.connect(url, token), timeout)
+    except TimeoutError:
+        raise TransportError(
+            f"The LiveKit server at {where} did not answer within {timeout:g} s."
+        ) from None
+    except rtc.ConnectError as exc:
+        detail = exc.message.lower()
+        if "401" in detail or "unauthorized" in detail or "token" in detail:
+            reason = "rejected the interviewer's access token. Check the LiveKit key and secret."
+        else:
+            reason = "could not be reached. Check the LiveKit URL in Settings."
+        raise TransportError(f"The LiveKit server at {where} {reason}") from None
+    log.info("connected to the room")
+
+
+async def interview_in_room(
+    voice: VoiceInterview, room: rtc.Room, reader: asyncio.StreamReader | None
+) -> str:
+    """Run the interview on a connected room; return the `ended` reason."""
+    controller = voice.controller
+    config = controller.spec.livekit
+    assert config is not None
+    session, agent = voice.build()
+    presence = CandidatePresence(room, config.candidate_identity, controller)
+    if reader is not None:
+        voice.listen(reader)
+    options = room_io.RoomOptions(
+        participant_identity=config.candidate_identity,
+        close_on_disconnect=False,  # CandidatePresence ends it, with the right reason
+        text_input=room_io.TextInputOptions(
+            text_input_cb=lambda _session, event: voice.typed_answer(event.text)
+        ),
+    )
+    try:
+        await session.start(agent, room=room, room_options=options)
+        controller.announce_ready()
+        if not await presence.wait_for_candidate(config.join_timeout):
+            if controller.finished.is_set():
+                return controller.end_reason or "user_ended"
+            message = f"The candidate did not join the room within {config.join_timeout:g} s."
+            controller.events.write("error", message=message, fatal=True)
+            controller.end("timeout")
+            return "timeout"
+        log.info("candidate joined")
+        return await voice.conduct()
+    finally:
+        presence.close()
+
+
+class CandidatePresence:
+    """Watches the room for the candidate joining and leaving, and for the server going away."""
+
+    def __init__(self, room: rtc.Room, identity: str, controller: InterviewController) -> None:
+        self._room = room
+        self._identity = identity
+        self._controller = controller
+        self.joined = asyncio.Event()
+        room.on("participant_connected", self._on_connected)
+        room.on("participant_disconnected", self._on_disconnected)
+        room.on("disconnected", self._on_room_disconnected)
+        if any(p.identity == identity for p in room.remote_participants.values()):
+            self.joined.set()
+
+    async def wait_for_candidate(self, timeout: float) -> bool:
+        """True once the candidate is in the room; False on timeout or if the interview ended."""
+        waits = {
+            asyncio.ensure_future(self.joined.wait()),
+            asyncio.ensure_future(self._controller.finished.wait()),
+        }
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+        return self.joined.is_set() and not self._controller.finished.is_set()
+
+    def close(self) -> None:
+        self._room.off("participant_connected", self._on_connected)
+        self._room.off("participant_disconnected", self._on_disconnected)
+        self._room.off("disconnected", self._on_room_disconnected)
+
+    def _on_connected(self, participant: rtc.RemoteParticipant) -> None:
+        if participant.identity == self._identity:
+            self.joined.set()
+
+    def _on_disconnected(self, participant: rtc.RemoteParticipant) -> None:
+        if participant.identity == self._identity and self.joined.is_set():
+            log.info("candidate left the room")
+            self._controller.end("user_ended")
+
+    def _on_room_disconnected(self, reason: object = None) -> None:
+        if not self._controller.finished.is_set():
+            message = "The connection to the LiveKit server was lost."
+            self._controller.events.write("error", message=message, fatal=True)
+            self._controller.end("error")

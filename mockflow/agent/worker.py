@@ -1,0 +1,105 @@
+"""Scale-out mode: `python agent_entry.py worker` serves interviews as a LiveKit Agents worker.
+
+It registers with the LiveKit server under `AGENT_NAME` and takes explicit dispatches only
+(the app creates them with `mockflow.dispatch`). Each job runs in its own process, like the
+per-interview mode, with the same `VoiceInterview`; the job metadata carries the session
+config without secrets, and the provider keys come from this worker's environment. Events
+go to this machine's `<data dir>/sessions/<id>/events.jsonl` (share the directory with
+the app, or collect it, when the worker runs elsewhere).
+
+Never dev mode (it would send the default turn detector to a cloud endpoint), and the
+worker's HTTP health port listens on localhost only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import aiohttp
+from livekit.agents import AgentServer, JobContext, JobProcess
+
+from mockflow.agent.controller import InterviewController
+from mockflow.agent.room_transport import interview_in_room
+from mockflow.agent.voice import VoiceInterview
+from mockflow.config import Settings
+from mockflow.dispatch import AGENT_NAME, spec_from_job
+from mockflow.errors import MockflowError
+from mockflow.events import EVENTS_FILE, EventWriter
+from mockflow.fsm import build_fsm
+
+log = logging.getLogger("mockflow.agent")
+HEALTH_HOST = "127.0.0.1"
+HEALTH_PORT = 8081
+
+
+def prewarm(process: JobProcess) -> None:
+    """Load the VAD model once per job process, before a job arrives."""
+    from livekit.plugins import silero
+
+    silero.VAD.load()
+
+
+async def interview_job(ctx: JobContext) -> None:
+    """One dispatched interview, from the job's metadata to `ended`."""
+    settings = Settings.from_env()
+    spec = spec_from_job(
+        ctx.job.metadata,
+        room=ctx.room.name,
+        keys=settings.env_keys,
+        sessions_dir=settings.sessions_dir,
+    )
+    events = EventWriter(settings.sessions_dir / spec.session_id / EVENTS_FILE)
+    controller = InterviewController(spec, build_fsm(spec.track, spec.stage_overrides), events)
+    log.info("job for session %s", spec.session_id)
+    reason = "error"
+    try:
+        await ctx.connect()
+        async with aiohttp.ClientSession() as http:
+            voice = VoiceInterview(controller, http_session=http)
+            try:
+                reason = await interview_in_room(voice, ctx.room, None)
+            finally:
+                await voice.aclose()
+    except MockflowError as exc:
+        events.write("error", message=str(exc), fatal=True)
+    except Exception:
+        log.exception("interview job failed")
+        events.write(
+            "error", message="The interviewer stopped after an internal error.", fatal=True
+        )
+    finally:
+        events.write("ended", reason=reason)
+        events.close()
+        ctx.shutdown(reason)
+
+
+def build_server(settings: Settings) -> AgentServer:
+    keys = settings.env_keys
+    server = AgentServer(
+        ws_url=keys.livekit_url,
+        api_key=keys.livekit_api_key,
+        api_secret=keys.livekit_api_secret,
+        host=HEALTH_HOST,
+        port=HEALTH_PORT,
+        setup_fnc=prewarm,
+    )
+    server.rtc_session(interview_job, agent_name=AGENT_NAME)
+    return server
+
+
+def main(settings: Settings) -> int:
+    """Run the worker until it is stopped; 2 with one line on stderr if it cannot start."""
+    keys = settings.env_keys
+    if not (keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret):
+        print(
+            "mockflow-agent: worker mode needs LIVEKIT_URL, LIVEKIT_API_KEY and "
+            "LIVEKIT_API_SECRET in the environment",
+            file=sys.stderr,
+        )
+        return 2
+    from livekit.agents.cli import proto
+    from livekit.agents.cli.cli import _run_worker  # what `python -m livekit.agents start` runs
+
+    _run_worker(build_server(settings), proto.CliArgs(log_level=settings.log_level, dev=False))
+    return 0
