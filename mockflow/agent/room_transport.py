@@ -33,16 +33,41 @@ async def run_room_interview(
     assert config is not None
     room = rtc.Room()
     try:
-        await connect(room, config.url, config.token, timeout=config.connect_timeout)
         async with aiohttp.ClientSession() as http:
             voice = VoiceInterview(controller, http_session=http)
+            if reader is not None:
+                voice.listen(reader)  # from the start: an `end` while connecting counts
             try:
-                return await interview_in_room(voice, room, reader)
+                if not await connect_unless_ended(room, controller, config.connect_timeout):
+                    return controller.end_reason or "user_ended"
+                return await interview_in_room(voice, room)
             finally:
                 await voice.aclose()  # every plugin is closed before the HTTP session
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(room.disconnect(), timeout=5)
+
+
+async def connect_unless_ended(
+    room: rtc.Room, controller: InterviewController, timeout: float
+) -> bool:
+    """Connect to the spec's room; False if the interview was ended while connecting."""
+    config = controller.spec.livekit
+    assert config is not None
+    connecting = asyncio.ensure_future(connect(room, config.url, config.token, timeout=timeout))
+    ended = asyncio.ensure_future(controller.finished.wait())
+    try:
+        await asyncio.wait({connecting, ended}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ended.cancel()
+    if connecting.done():
+        connecting.result()  # raises the connection's TransportError
+        return not controller.finished.is_set()
+    connecting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TransportError):
+        await connecting
+    log.info("ended while connecting to the room")
+    return False
 
 
 async def connect(room: rtc.Room, url: str, token: str, *, timeout: float) -> None:
@@ -63,17 +88,13 @@ async def connect(room: rtc.Room, url: str, token: str, *, timeout: float) -> No
     log.info("connected to the room")
 
 
-async def interview_in_room(
-    voice: VoiceInterview, room: rtc.Room, reader: asyncio.StreamReader | None
-) -> str:
+async def interview_in_room(voice: VoiceInterview, room: rtc.Room) -> str:
     """Run the interview on a connected room; return the `ended` reason."""
     controller = voice.controller
     config = controller.spec.livekit
     assert config is not None
     session, agent = voice.build()
     presence = CandidatePresence(room, config.candidate_identity, controller)
-    if reader is not None:
-        voice.listen(reader)
     options = room_io.RoomOptions(
         participant_identity=config.candidate_identity,
         close_on_disconnect=False,  # CandidatePresence ends it, with the right reason

@@ -219,7 +219,14 @@ class VoiceInterview:
 
     def listen(self, reader: asyncio.StreamReader) -> None:
         """Follow stdin commands (contract 2) from now on, even before the candidate joins."""
-        self._tasks.append(asyncio.create_task(self._listen(reader), name="stdin"))
+        commands: asyncio.Queue[Command | None] = asyncio.Queue()
+        self._tasks.append(asyncio.create_task(read_commands(reader, commands), name="stdin"))
+        self.follow(commands)
+
+    def follow(self, commands: asyncio.Queue[Command | None]) -> None:
+        """Act on commands from any source (stdin, the room's data channel); None means the
+        app is gone."""
+        self._tasks.append(asyncio.create_task(self._follow(commands), name="commands"))
 
     async def conduct(self) -> str:
         """Greet, then run until the controller finishes; return the `ended` reason."""
@@ -242,18 +249,13 @@ class VoiceInterview:
             else:
                 await self.typed_answer(command.text)
 
-    async def _listen(self, reader: asyncio.StreamReader) -> None:
-        commands: asyncio.Queue[Command | None] = asyncio.Queue()
-        reading = asyncio.create_task(read_commands(reader, commands))
-        try:
-            while True:
-                command = await commands.get()
-                if command is None or command.type == "end":
-                    self.controller.end(command.reason if command else "app_gone")
-                    return
-                self._work.put_nowait(command)
-        finally:
-            reading.cancel()
+    async def _follow(self, commands: asyncio.Queue[Command | None]) -> None:
+        while True:
+            command = await commands.get()
+            if command is None or command.type == "end":
+                self.controller.end(command.reason if command else "app_gone")
+                return
+            self._work.put_nowait(command)
 
     async def _tick(self) -> None:
         while not self.controller.finished.is_set():

@@ -58,7 +58,7 @@ async def interview_job(ctx: JobContext) -> None:
         async with aiohttp.ClientSession() as http:
             voice = VoiceInterview(controller, http_session=http)
             try:
-                reason = await interview_in_room(voice, ctx.room, None)
+                reason = await interview_in_room(voice, ctx.room)
             finally:
                 await voice.aclose()
     except MockflowError as exc:
