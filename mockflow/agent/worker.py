@@ -5,7 +5,8 @@ It registers with the LiveKit server under `AGENT_NAME` and takes explicit dispa
 per-interview mode, with the same `VoiceInterview`; the job metadata carries the session
 config without secrets, and the provider keys come from this worker's environment. Events
 go to this machine's `<data dir>/sessions/<id>/events.jsonl` (share the directory with
-the app, or collect it, when the worker runs elsewhere).
+the app, or collect it, when the worker runs elsewhere). The app's commands arrive as
+server-sent data packets in the room (`mockflow.agent.room_commands`).
 
 Never dev mode (it would send the default turn detector to a cloud endpoint), and the
 worker's HTTP health port listens on localhost only.
@@ -15,15 +16,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import aiohttp
 from livekit.agents import AgentServer, JobContext, JobProcess
 
 from mockflow.agent.controller import InterviewController
+from mockflow.agent.room_commands import RoomCommands
 from mockflow.agent.room_transport import interview_in_room
 from mockflow.agent.voice import VoiceInterview
 from mockflow.config import Settings
-from mockflow.dispatch import AGENT_NAME, spec_from_job
+from mockflow.dispatch import AGENT_NAME, session_id_of, spec_from_job
 from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE, EventWriter
 from mockflow.fsm import build_fsm
@@ -43,20 +46,27 @@ def prewarm(process: JobProcess) -> None:
 async def interview_job(ctx: JobContext) -> None:
     """One dispatched interview, from the job's metadata to `ended`."""
     settings = Settings.from_env()
-    spec = spec_from_job(
-        ctx.job.metadata,
-        room=ctx.room.name,
-        keys=settings.env_keys,
-        sessions_dir=settings.sessions_dir,
-    )
+    try:
+        spec = spec_from_job(
+            ctx.job.metadata,
+            room=ctx.room.name,
+            keys=settings.env_keys,
+            sessions_dir=settings.sessions_dir,
+        )
+    except MockflowError as exc:
+        refuse_job(ctx.job.metadata, settings.sessions_dir, exc)
+        ctx.shutdown("error")
+        return
     events = EventWriter(settings.sessions_dir / spec.session_id / EVENTS_FILE)
     controller = InterviewController(spec, build_fsm(spec.track, spec.stage_overrides), events)
     log.info("job for session %s", spec.session_id)
     reason = "error"
+    commands = RoomCommands(ctx.room)  # before connecting: an `end` sent meanwhile counts
     try:
         await ctx.connect()
         async with aiohttp.ClientSession() as http:
             voice = VoiceInterview(controller, http_session=http)
+            voice.follow(commands.queue)
             try:
                 reason = await interview_in_room(voice, ctx.room)
             finally:
@@ -69,9 +79,26 @@ async def interview_job(ctx: JobContext) -> None:
             "error", message="The interviewer stopped after an internal error.", fatal=True
         )
     finally:
+        commands.close()
         events.write("ended", reason=reason)
         events.close()
         ctx.shutdown(reason)
+
+
+def refuse_job(metadata: str, sessions_dir: Path, exc: MockflowError) -> None:
+    """Say in the session's timeline why this worker cannot run the job, so the app
+    reports that instead of waiting for a worker that never comes."""
+    log.error("job refused: %s", exc)
+    session_id = session_id_of(metadata)
+    if session_id is None:
+        return
+    events = EventWriter(sessions_dir / session_id / EVENTS_FILE)
+    try:
+        message = f"The MockFlow worker cannot run this interview: {exc}"
+        events.write("error", message=message, fatal=True)
+        events.write("ended", reason="error")
+    finally:
+        events.close()
 
 
 def build_server(settings: Settings) -> AgentServer:

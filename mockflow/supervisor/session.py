@@ -23,7 +23,7 @@ class SessionHandle:
     events_path: Path
     pid: int
     warm: bool
-    start_seconds: float
+    start_seconds: float | None  # None: started without waiting, not ready yet
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Session:
     ended_seen: str | None = None
     ended_seen_at: float | None = None
     stop_reason: str | None = None
+    stop_message: str = ""  # why the app ended it in error, for the timeline
     end_reason: str | None = None
     exit_code: int | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)

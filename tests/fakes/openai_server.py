@@ -23,7 +23,6 @@ import json
 import math
 import re
 import socket
-import threading
 import time
 import uuid
 import wave
@@ -33,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.threaded import ThreadedServer
 
 DEFAULT_TEXT = "Could you tell me more about that?"
 MODELS = ("gpt-4o-mini", "gpt-4.1", "gpt-4o-mini-tts", "gpt-4o-mini-transcribe", "whisper-1")
@@ -109,7 +110,7 @@ def _wav(pcm: bytes) -> bytes:
     return buf.getvalue()
 
 
-class FakeOpenAI:
+class FakeOpenAI(ThreadedServer):
     """Scriptable OpenAI-compatible server; see the module docstring."""
 
     def __init__(
@@ -133,8 +134,6 @@ class FakeOpenAI:
         self._queue: collections.deque[Reply] = collections.deque()
         self._runner: web.AppRunner | None = None
         self._closed: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._thread_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def base_url(self) -> str:
@@ -167,53 +166,6 @@ class FakeOpenAI:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    def start_in_thread(self) -> None:
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start())
-            except BaseException as e:  # reported to the starting thread
-                failure.append(e)
-            started.set()
-            if not failure:
-                loop.run_forever()
-            loop.close()
-
-        self._thread_loop = loop
-        self._thread = threading.Thread(target=run, name="fake-openai", daemon=True)
-        self._thread.start()
-        started.wait()
-        if failure:
-            raise failure[0]
-
-    def stop_thread(self) -> None:
-        loop, thread = self._thread_loop, self._thread
-        if loop is None or thread is None:
-            return
-        if not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self.aclose(), loop).result(timeout=10)
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        self._thread_loop = self._thread = None
-
-    async def __aenter__(self) -> FakeOpenAI:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    def __enter__(self) -> FakeOpenAI:
-        self.start_in_thread()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop_thread()
 
     # -- handlers --------------------------------------------------------------------------
 

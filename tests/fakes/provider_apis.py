@@ -27,6 +27,8 @@ from livekit import api
 from livekit.protocol import models as lk_models
 from livekit.protocol import room as lk_room
 
+from tests.fakes.livekit_server import twirp_error, verify_bearer
+
 
 @contextlib.asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[str]:
@@ -131,25 +133,15 @@ class FakeLiveKit(_Fake):
         await self._arrive()
         claims = self._verify(request.headers.get("Authorization", ""))
         if claims is None:
-            return _twirp_error(401, "unauthenticated", "invalid authorization token")
+            return twirp_error(401, "unauthenticated", "invalid authorization token")
         if not (claims.video and claims.video.room_list):
-            return _twirp_error(403, "permission_denied", "permissions denied")
+            return twirp_error(403, "permission_denied", "permissions denied")
         if request.content_type != "application/protobuf":
-            return _twirp_error(415, "bad_route", "unsupported content type")
+            return twirp_error(415, "bad_route", "unsupported content type")
         query = lk_room.ListRoomsRequest.FromString(await request.read())
         names = [r for r in self.rooms if not query.names or r in query.names]
         reply = lk_room.ListRoomsResponse(rooms=[lk_models.Room(name=n) for n in names])
         return web.Response(body=reply.SerializeToString(), content_type="application/protobuf")
 
     def _verify(self, header: str) -> api.access_token.Claims | None:
-        scheme, _, token = header.partition(" ")
-        if scheme != "Bearer" or not token:
-            return None
-        try:
-            return api.TokenVerifier(self.api_key, self.api_secret).verify(token)
-        except Exception:  # any invalid JWT (signature, issuer, expiry, shape) is a 401
-            return None
-
-
-def _twirp_error(status: int, code: str, msg: str) -> web.Response:
-    return web.json_response({"code": code, "msg": msg}, status=status)
+        return verify_bearer(header, self.api_key, self.api_secret)

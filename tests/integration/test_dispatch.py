@@ -1,6 +1,6 @@
 """Scale-out mode at its boundaries: the dispatch the app creates (the real livekit-api client
 against a local Twirp endpoint of AgentDispatchService), the spec the worker rebuilds from
-it, and the worker command itself.
+it, what a worker does with a job it cannot run, and the worker command itself.
 """
 
 from __future__ import annotations
@@ -8,67 +8,23 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from aiohttp import web
-from livekit import api
-from livekit.protocol.agent_dispatch import AgentDispatch, CreateAgentDispatchRequest
 
-from mockflow.agent.worker import build_server
+from mockflow.agent.worker import build_server, refuse_job
 from mockflow.config import EnvKeys, Settings
 from mockflow.dispatch import AGENT_NAME, dispatch_interview, job_metadata, spec_from_job
-from mockflow.errors import ProviderError
+from mockflow.errors import ConfigError, ProviderError
+from mockflow.events import EVENTS_FILE, read_events
+from tests.fakes.livekit_server import KEY, SECRET, FakeLiveKitServer
 from tests.integration.conftest import AGENT, ROOT, make_spec
 
 pytestmark = pytest.mark.integration
-KEY, SECRET = "APIdevkey", "a-secret-that-is-long-enough-0123456789"
-ROUTE = "/twirp/livekit.AgentDispatchService/CreateDispatch"
 SECRETS = ("sk-test-fake-key-000111", "dg-secret-000111", "tts-secret-000111", "lk-agent-jwt")
-
-
-class FakeTwirp:
-    """AgentDispatchService.CreateDispatch over Twirp (protobuf body, JWT auth)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[CreateAgentDispatchRequest, api.Claims]] = []
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-
-    async def __aenter__(self) -> FakeTwirp:
-        app = web.Application()
-        app.router.add_post(ROUTE, self._create)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        await web.SockSite(self._runner, sock).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._runner.cleanup()
-
-    async def _create(self, request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        try:
-            claims = api.TokenVerifier(KEY, SECRET).verify(auth)
-        except Exception:
-            body = {"code": "unauthenticated", "msg": "invalid token"}
-            return web.json_response(body, status=401)
-        message = CreateAgentDispatchRequest.FromString(await request.read())
-        self.requests.append((message, claims))
-        dispatch = AgentDispatch(
-            id="AD_fake123",
-            agent_name=message.agent_name,
-            room=message.room,
-            metadata=message.metadata,
-        )
-        return web.Response(body=dispatch.SerializeToString(), content_type="application/protobuf")
 
 
 def _spec(tmp_path: Path) -> dict:
@@ -82,10 +38,10 @@ def _spec(tmp_path: Path) -> dict:
 
 async def test_dispatch_request_carries_the_interview_but_no_secret(tmp_path):
     spec = _spec(tmp_path)
-    async with FakeTwirp() as server:
+    async with FakeLiveKitServer() as server:
         dispatch_id = await dispatch_interview(server.url, KEY, SECRET, room="mf-room", spec=spec)
     assert dispatch_id == "AD_fake123"
-    [(request, claims)] = server.requests
+    [(request, claims)] = server.dispatches
     assert request.agent_name == AGENT_NAME and request.room == "mf-room"
     assert claims.video.room_admin and claims.video.room == "mf-room"
     for secret in SECRETS:
@@ -99,7 +55,7 @@ async def test_dispatch_request_carries_the_interview_but_no_secret(tmp_path):
 
 
 async def test_rejected_credentials_are_a_plain_error(tmp_path):
-    async with FakeTwirp() as server:
+    async with FakeLiveKitServer() as server:
         with pytest.raises(ProviderError) as raised:
             await dispatch_interview(
                 server.url, KEY, "wrong-secret-" * 3, room="r", spec=_spec(tmp_path)
@@ -169,3 +125,25 @@ def test_worker_runs_in_production_mode_and_stops_on_sigterm(tmp_path):
     assert "failed to connect to livekit" in log  # it tried the configured server
     assert "127.0.0.1:8081" in log and "0.0.0.0" not in log  # health port on localhost only
     assert SECRET not in log
+
+
+def test_a_job_the_worker_cannot_run_says_why_in_its_timeline(tmp_path):
+    metadata = job_metadata(_spec(tmp_path))
+    keys = EnvKeys(livekit_url="wss://lk.example", livekit_api_key=KEY, livekit_api_secret=SECRET)
+    sessions = tmp_path / "sessions"
+    with pytest.raises(ConfigError) as raised:
+        spec_from_job(metadata, room="mf-room", keys=keys, sessions_dir=sessions)
+    refuse_job(metadata, sessions, raised.value)
+    error, ended = read_events(sessions / "iv_test" / EVENTS_FILE)
+    assert error["type"] == "error" and error["fatal"] is True
+    assert error["message"] == (
+        "The MockFlow worker cannot run this interview: "
+        "the worker needs OPENAI_API_KEY in its environment"
+    )
+    assert ended["type"] == "ended" and ended["reason"] == "error"
+
+
+def test_job_metadata_with_a_bad_session_id_writes_nowhere(tmp_path):
+    metadata = json.dumps({"session_id": "../../etc"})
+    refuse_job(metadata, tmp_path / "sessions", ConfigError("no"))
+    assert list(tmp_path.rglob("*")) == []
