@@ -5,9 +5,11 @@ done. The framework ends a user turn `wait` seconds after the last speech, or `q
 seconds when the turn detector says the turn is finished. `AnswerEndDetector` is that
 turn detector: a text heuristic (no model, no network) that only calls a turn finished
 when the words say so (a question back, "that's it", a short yes/no); everything else gets
-the profile's full wait. Thinking aloud ("let me think", or only "hmm" so far) is
-recognised separately: the voice wiring then holds the reply and merges what follows into
-the same answer, so a candidate who needs time after a question gets it.
+the profile's full wait; a bare "yes"/"sure" counts as finished only after a yes/no
+question, since after an open question it is how an answer starts. Thinking aloud ("let
+me think", or only "hmm" so far) is recognised separately: the voice wiring then holds the
+reply and merges what follows into the same answer, so a candidate who needs time after a
+question gets it.
 
 `SilenceWatch` decides the one gentle check-in after a long silence, then backs off until
 the candidate speaks again. Nothing here imports the session; time comes from a clock.
@@ -119,13 +121,32 @@ def is_thinking_aloud(text: str) -> bool:
     return bool(_THINKING.search(normal) or _HESITATION_ONLY.match(normal))
 
 
-def sounds_finished(text: str) -> bool:
-    """True only when the words say the answer is over; a pause alone never does."""
+_CLOSED_QUESTION = re.compile(
+    r"^(?:are|is|am|was|were|do|does|did|have|has|had|can|could|would|will|shall|should"
+    r"|may|might|any|anything)\b"
+)
+
+
+def asks_for_a_short_reply(question: str) -> bool:
+    """Whether the interviewer's last sentence is a yes/no question ("Are you ready?",
+    "Do you have any questions?"), as opposed to an open one ("Tell me about…")."""
+    sentences = [p for p in re.split(r"(?<=[.!?])\s+", _normal(question)) if p]
+    last = sentences[-1] if sentences else ""
+    return last.endswith("?") and bool(_CLOSED_QUESTION.match(last))
+
+
+def sounds_finished(text: str, question: str | None = None) -> bool:
+    """True only when the words say the answer is over; a pause alone never does.
+
+    A short "yes"/"sure" ends the turn only after a yes/no question (or when the question
+    is unknown): after "Tell me about a project", "Sure." is how an answer begins."""
     normal = _normal(text)
     if not normal or is_thinking_aloud(normal) or _UNFINISHED.search(normal):
         return False
     if normal.endswith("?") or _CLOSER.search(normal):
         return True
+    if question is not None and not asks_for_a_short_reply(question):
+        return False
     return len(normal.split()) <= 5 and bool(_SHORT_REPLY.match(normal))
 
 
@@ -142,14 +163,21 @@ class AnswerEndDetector:
         return True
 
     async def predict_end_of_turn(self, chat_ctx: Any, *, timeout: float | None = None) -> float:
-        return 1.0 if sounds_finished(_last_user_text(chat_ctx)) else 0.0
+        answer, question = _last_exchange(chat_ctx)
+        return 1.0 if sounds_finished(answer, question) else 0.0
 
 
-def _last_user_text(chat_ctx: Any) -> str:
+def _last_exchange(chat_ctx: Any) -> tuple[str, str | None]:
+    """The candidate's words so far and the interviewer's message before them (if any)."""
+    answer: str | None = None
     for item in reversed(getattr(chat_ctx, "items", [])):
-        if getattr(item, "type", None) == "message" and item.role == "user":
-            return item.text_content or ""
-    return ""
+        if getattr(item, "type", None) != "message":
+            continue
+        if answer is None and item.role == "user":
+            answer = item.text_content or ""
+        elif answer is not None and item.role == "assistant":
+            return answer, item.text_content or ""
+    return answer or "", None
 
 
 # -- silence ------------------------------------------------------------------------------

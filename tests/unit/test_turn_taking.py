@@ -112,6 +112,22 @@ def test_only_the_words_can_end_a_turn_early(text, finished):
     assert sounds_finished(text) is finished
 
 
+@pytest.mark.parametrize(
+    ("question", "short_reply_expected"),
+    [
+        ("Hi Ana, thanks for joining. Are you ready to get started?", True),
+        ("Do you have any questions for me?", True),
+        ("Anything else?", True),
+        ("Tell me about a project you owned from start to finish.", False),
+        ("What was the hardest decision you made on it?", False),
+        ("Could you walk me through your background? Take your time.", False),
+    ],
+)
+def test_a_bare_yes_ends_the_turn_only_after_a_yes_no_question(question, short_reply_expected):
+    assert sounds_finished("Sure.", question) is short_reply_expected
+    assert sounds_finished("That's it.", question) is True  # closers end it either way
+
+
 async def test_detector_reads_the_last_user_message():
     detector = AnswerEndDetector()
     ctx = ChatContext.empty()
@@ -120,6 +136,9 @@ async def test_detector_reads_the_last_user_message():
     assert await detector.predict_end_of_turn(ctx) == 1.0
     ctx.add_message(role="user", content="And then we")
     assert await detector.predict_end_of_turn(ctx) == 0.0
+    ctx.add_message(role="assistant", content="Tell me about a project you led.")
+    ctx.add_message(role="user", content="Yes.")
+    assert await detector.predict_end_of_turn(ctx) == 0.0  # an open question: it goes on
     assert await detector.unlikely_threshold(None) == 0.5
     assert await detector.supports_language("fr") is True
 
