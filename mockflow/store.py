@@ -239,11 +239,16 @@ class Store:
         end_reason: str | None = None,
         summary: dict[str, Any] | None = None,
     ) -> SessionRecord:
-        """Move a session to `status`, stamping start or end time and duration."""
+        """Move a session to `status`, stamping start or end time and duration.
+
+        An ended session never becomes active again: a late "running" (its start raced its
+        end) leaves it as it is."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {sorted(STATUSES)}")
         with self._lock:
             doc = self._session_doc(user_id, session_id)
+            if doc["status"] in ENDED_STATUSES and status in ACTIVE_STATUSES:
+                return _record(SessionRecord, doc)
             changes = _status_changes(doc, status, self._clock())
             if end_reason is not None:
                 changes["end_reason"] = end_reason

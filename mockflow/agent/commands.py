@@ -11,13 +11,15 @@ from dataclasses import dataclass
 log = logging.getLogger("mockflow.agent")
 
 COMMAND_TYPES = frozenset({"user_text", "skip_stage", "end"})
+END_REASONS = frozenset({"user_ended", "timeout", "error"})
+MAX_END_MESSAGE = 300
 MAX_LINE = 1 << 20  # a launch spec with a 30,000-character resume fits easily
 
 
 @dataclass(frozen=True)
 class Command:
     type: str
-    text: str = ""
+    text: str = ""  # the answer of `user_text`; the error message of an `end` in error
     reason: str = "user_ended"
 
 
@@ -46,9 +48,12 @@ def parse_command(line: bytes) -> Command | None:
         return Command("user_text", text=text.strip())
     if raw["type"] == "end":
         reason = raw.get("reason")
-        return Command(
-            "end", reason=reason if reason in {"user_ended", "timeout"} else "user_ended"
-        )
+        if reason not in END_REASONS:
+            reason = "user_ended"
+        # reason "error" carries the app's explanation (e.g. the browser could not connect)
+        message = raw.get("message") if reason == "error" else None
+        text = message.strip()[:MAX_END_MESSAGE] if isinstance(message, str) else ""
+        return Command("end", text=text, reason=reason)
     return Command(raw["type"])
 
 

@@ -116,7 +116,10 @@ class InterviewController:
         await self._refresh_instructions()
         await self._reply(instructions=None if self.fsm.finished else SKIPPED)
 
-    def end(self, reason: str) -> None:
+    def end(self, reason: str, message: str = "") -> None:
+        """End now; an end in error first writes `message` as the fatal error."""
+        if message and reason == "error" and not self.finished.is_set():
+            self.events.write("error", message=message, fatal=True)
         self._finish(reason)
 
     def tick(self) -> None:

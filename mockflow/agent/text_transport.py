@@ -70,7 +70,7 @@ async def _work(controller: InterviewController, queue: asyncio.Queue[Command | 
             controller.end("app_gone")
             return
         if command.type == "end":
-            controller.end(command.reason)
+            controller.end(command.reason, command.text)
             return
         if command.type == "skip_stage":
             await controller.skip()

@@ -94,12 +94,14 @@ class Supervisor:
 
     # -- public API ------------------------------------------------------------------
 
-    def start(self, spec: Mapping[str, Any]) -> SessionHandle:
-        """Launch an interview and return once its agent wrote `ready`.
+    def start(self, spec: Mapping[str, Any], *, wait: bool = True) -> SessionHandle:
+        """Launch an interview; with `wait`, return once its agent wrote `ready`.
 
-        Raises `LaunchSpecError` for a malformed spec, `SlotsBusyError` when every slot
-        is taken, and `SessionStartError` when the agent fails or times out; in that case
-        the process is gone and the timeline ends with `ended` reason `error`.
+        Raises `LaunchSpecError` for a malformed spec and `SlotsBusyError` when every slot
+        is taken. With `wait`, also `SessionStartError` when the agent fails or times out;
+        the process is then gone and the timeline ends with `ended` reason `error`. Without
+        `wait`, the handshake goes on in the background and its outcome, a failed start
+        included, reaches `on_session_end` like any other end.
         """
         spec = prepare_spec(spec, self.settings.sessions_dir)
         session = self._reserve(spec["session_id"], Path(spec["session_dir"]))
@@ -110,14 +112,22 @@ class Supervisor:
             session.proc = proc or self._spawn_for_start()
             session.warm = from_pool
             self._write_pid_file(session)
-            session.proc.send(spec)  # a closed pipe shows up as an exit just below
-            await_ready(
-                session,
-                spec,
-                timeout=self.settings.ready_timeout_seconds,
-                clock=self._clock,
-                closing=lambda: self._closing,
-            )
+            session.proc.send(spec)  # a closed pipe shows up as an exit in the handshake
+        except BaseException as exc:
+            self._abort_start(session, exc)
+            if from_pool:
+                self._pool.release_hold()
+            raise
+        if not wait:
+            threading.Thread(
+                target=self._handshake_in_background,
+                args=(session, spec, from_pool),
+                name=f"start-{session.session_id}",
+                daemon=True,
+            ).start()
+            return self._handle(session)
+        try:
+            self._handshake(session, spec)
         except BaseException as exc:
             self._abort_start(session, exc)
             raise
@@ -138,11 +148,14 @@ class Supervisor:
         if session.state != "running" or session.proc is None or not session.proc.send(command):
             raise SessionNotFoundError(session_id)
 
-    def end(self, session_id: str, reason: str = "user_ended") -> str:
-        """Ask the agent to end, then terminate, then kill; return the recorded end reason."""
+    def end(self, session_id: str, reason: str = "user_ended", message: str = "") -> str:
+        """Ask the agent to end, then terminate, then kill; return the recorded end reason.
+
+        `reason="error"` with a `message` ends it as failed, for a cause the app saw (the
+        browser could not join the room); the message lands in the timeline."""
         session = self._find(session_id)
         if session.state != "ended":
-            self._stop(session, reason)
+            self._stop(session, reason, message=message)
         return session.end_reason or reason
 
     def status(self, session_id: str) -> SessionStatus:
@@ -246,36 +259,81 @@ class Supervisor:
         record = PidRecord(proc.pid, proc.create_time, self._marker, *self._owner)
         write_pid_file(session.session_dir, record)
 
+    def _handshake(self, session: Session, spec: Mapping[str, Any]) -> None:
+        await_ready(
+            session,
+            spec,
+            timeout=self.settings.ready_timeout_seconds,
+            clock=self._clock,
+            closing=lambda: self._closing,
+        )
+
+    def _handshake_in_background(
+        self, session: Session, spec: Mapping[str, Any], from_pool: bool
+    ) -> None:
+        try:
+            self._handshake(session, spec)
+        except BaseException as exc:
+            self._abort_start(session, exc)
+            self._notify(session.session_id, session.end_reason or "error")
+            return
+        finally:
+            if from_pool:
+                self._pool.release_hold()
+        self._mark_running(session)
+
     def _abort_start(self, session: Session, exc: BaseException) -> None:
-        """Stop the process of a failed start and close its timeline (no callback)."""
+        """Stop the process of a failed start and close its timeline (no callback).
+
+        A start that failed because `end()` stopped it is not an error: it keeps the
+        reason `end()` gave (or the one the agent wrote)."""
         message = str(exc) if isinstance(exc, SessionStartError) else None
         proc = session.proc
         with session.lock:
             if session.state == "ended":
                 return
-            session.stop_reason = "error"
+            requested = session.stop_reason
+            session.stop_reason = requested or "error"
         if proc is not None and proc.poll() is None:
             proc.close_stdin()
             proc.halt(self._stop_grace)
         code = proc.poll() if proc is not None else None
         with session.lock:
+            session.read_events(self._clock())
+            reason = session.ended_seen or requested or "error"
             if proc is None or code is not None:  # single writer: only once it is dead
-                close_timeline(
-                    session.session_dir,
-                    "error",
-                    error_message=message or "The interviewer could not be started.",
-                )
+                if requested:
+                    message = session.stop_message or None
+                else:
+                    message = message or "The interviewer could not be started."
+                close_timeline(session.session_dir, reason, error_message=message)
             else:
                 log.error("session %s: agent %s survived SIGKILL", session.session_id, proc.pid)
-            self._retire(session, "error", code)
-        log.warning(
-            "session %s: start failed: %s", session.session_id, message or type(exc).__name__
+            self._retire(session, reason, code)
+        if requested:
+            log.info("session %s: ended during start (%s)", session.session_id, reason)
+        else:
+            log.warning(
+                "session %s: start failed: %s", session.session_id, message or type(exc).__name__
+            )
+
+    def _handle(self, session: Session) -> SessionHandle:
+        assert session.proc is not None
+        ready = session.state in ("running", "stopping")
+        return SessionHandle(
+            session_id=session.session_id,
+            session_dir=session.session_dir,
+            events_path=session.events_path,
+            pid=session.proc.pid,
+            warm=session.warm,
+            start_seconds=(self._clock() - session.started_at) if ready else None,
         )
 
     def _mark_running(self, session: Session) -> SessionHandle:
         assert session.proc is not None
         with session.lock:
-            session.state = "running"
+            # an end() during the handshake already asked the agent to stop
+            session.state = "stopping" if session.stop_reason else "running"
         seconds = self._clock() - session.started_at
         log.info(
             "session %s: ready (pid %s, %s start, %.2f s)",
@@ -284,35 +342,32 @@ class Supervisor:
             "warm" if session.warm else "cold",
             seconds,
         )
-        return SessionHandle(
-            session_id=session.session_id,
-            session_dir=session.session_dir,
-            events_path=session.events_path,
-            pid=session.proc.pid,
-            warm=session.warm,
-            start_seconds=seconds,
-        )
+        return self._handle(session)
 
     # -- stop and finalize ---------------------------------------------------------------
 
-    def _begin_stop(self, session: Session, reason: str) -> bool:
+    def _begin_stop(self, session: Session, reason: str, message: str = "") -> bool:
         """Record why the session is stopping; False if it already ended."""
         with session.lock:
             if session.state == "ended":
                 return False
             if session.stop_reason is None:
                 session.stop_reason = reason
+                session.stop_message = message if reason == "error" else ""
             if session.state == "running":
                 session.state = "stopping"
             return True
 
-    def _stop(self, session: Session, reason: str, *, ask: Ask = "command") -> None:
+    def _stop(
+        self, session: Session, reason: str, *, ask: Ask = "command", message: str = ""
+    ) -> None:
         """Ask the agent to end (`end` command or stdin EOF), escalate, then finalize."""
-        if not self._begin_stop(session, reason) or session.proc is None:
+        if not self._begin_stop(session, reason, message) or session.proc is None:
             return
         proc = session.proc
         if ask == "command":
-            proc.send({"type": "end", "reason": reason})
+            command = {"type": "end", "reason": reason}
+            proc.send({**command, "message": message} if session.stop_message else command)
         else:
             proc.close_stdin()
         proc.stop(self._end_grace, self._stop_grace)
@@ -341,7 +396,7 @@ class Supervisor:
             reason = session.ended_seen
             if reason is None:
                 reason = session.stop_reason or "error"
-                message = None
+                message = session.stop_message or None
                 if session.stop_reason is None:
                     message = (
                         f"The interviewer process stopped unexpectedly ({describe_exit(code)})."

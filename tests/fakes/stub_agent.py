@@ -66,6 +66,8 @@ class StubInterview:
             self.events.write("stage", stage="past_experience", reason="skip")
         elif kind == "end" and not self.opts.get("ignore_end"):
             reason = command.get("reason")
+            if reason == "error" and command.get("message"):
+                self.events.write("error", message=str(command["message"]), fatal=True)
             self.finish(reason if reason in END_REASONS else "user_ended")
             return False
         return True

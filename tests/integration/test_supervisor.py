@@ -459,3 +459,40 @@ def test_real_agent_kill_9_mid_interview(
     events = read_events(handle.events_path)
     assert [e["type"] for e in events[-2:]] == ["error", "ended"]
     assert events[-1]["reason"] == "error"
+
+
+def test_start_without_waiting_returns_before_ready(make_supervisor: Any, ended: Ended) -> None:
+    sup = make_supervisor()
+    handle = sup.start(make_spec("iv_nowait", ready_delay=1.0), wait=False)
+    assert handle.start_seconds is None and sup.status("iv_nowait").state == "starting"
+    assert wait_for(lambda: sup.status("iv_nowait").state == "running", timeout=5.0)
+    sup.send("iv_nowait", {"type": "user_text", "text": "Hi."})
+    assert wait_for(lambda: "You said: Hi." in turns(handle.events_path))
+    assert sup.end("iv_nowait") == "user_ended"
+    assert ended.calls == {"iv_nowait": "user_ended"}
+
+
+def test_failed_start_without_waiting_is_reported_as_an_end(
+    make_supervisor: Any, ended: Ended
+) -> None:
+    sup = make_supervisor()
+    spec = make_spec("iv_nowait_fail", exit_code=3, stderr="stub agent: no room today")
+    handle = sup.start(spec, wait=False)
+    assert ended.wait("iv_nowait_fail", timeout=5.0) == "error"
+    events = read_events(handle.events_path)
+    assert [e["type"] for e in events[-2:]] == ["error", "ended"]
+    assert "no room today" in events[-2]["message"]
+    assert sup.active_sessions() == []
+    assert is_gone(handle.pid)
+
+
+def test_end_during_start_is_the_users_end_not_an_error(make_supervisor: Any, ended: Ended) -> None:
+    sup = make_supervisor()
+    handle = sup.start(make_spec("iv_end_early", never_ready=True), wait=False)
+    sup.end("iv_end_early")
+    assert ended.wait("iv_end_early", timeout=5.0) == "user_ended"
+    events = read_events(handle.events_path)
+    assert [e["type"] for e in events] == ["ended"]
+    assert events[-1]["reason"] == "user_ended"
+    assert sup.status("iv_end_early").end_reason == "user_ended"
+    assert is_gone(handle.pid)

@@ -88,6 +88,15 @@ def test_status_changes_stamp_start_end_and_duration(store):
     assert store.get_session(ALICE, record.id) == done
 
 
+def test_an_ended_session_never_runs_again(store):
+    # a start that raced its own failure: the late "running" must not revive it
+    record = new_session(store)
+    store.set_status(ALICE, record.id, "failed", end_reason="error")
+    after = store.set_status(ALICE, record.id, "running")
+    assert after.status == "failed" and not after.is_active
+    assert store.get_session(ALICE, record.id).status == "failed"
+
+
 def test_summary_updates_merge(store):
     record = new_session(store)
     store.set_status(ALICE, record.id, "running", summary={"turns": 3})
