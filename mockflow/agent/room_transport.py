@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import aiohttp
@@ -23,6 +24,7 @@ from mockflow.agent.voice import VoiceInterview
 from mockflow.errors import TransportError
 
 log = logging.getLogger("mockflow.agent")
+REJOIN_GRACE_SECONDS = 6.0  # a page refresh re-joins well within it
 
 
 async def run_room_interview(
@@ -94,7 +96,9 @@ async def interview_in_room(voice: VoiceInterview, room: rtc.Room) -> str:
     config = controller.spec.livekit
     assert config is not None
     session, agent = voice.build()
-    presence = CandidatePresence(room, config.candidate_identity, controller)
+    presence = CandidatePresence(
+        room, config.candidate_identity, controller, on_return=voice.welcome_back
+    )
     options = room_io.RoomOptions(
         participant_identity=config.candidate_identity,
         close_on_disconnect=False,  # CandidatePresence ends it, with the right reason
@@ -119,12 +123,27 @@ async def interview_in_room(voice: VoiceInterview, room: rtc.Room) -> str:
 
 
 class CandidatePresence:
-    """Watches the room for the candidate joining and leaving, and for the server going away."""
+    """Watches the room for the candidate joining and leaving, and for the server going away.
 
-    def __init__(self, room: rtc.Room, identity: str, controller: InterviewController) -> None:
+    A candidate who leaves has `rejoin_grace` seconds to come back (a page refresh, a
+    dropped network) before the interview ends with `user_ended`; `on_return` runs when
+    they do."""
+
+    def __init__(
+        self,
+        room: rtc.Room,
+        identity: str,
+        controller: InterviewController,
+        *,
+        rejoin_grace: float = REJOIN_GRACE_SECONDS,
+        on_return: Callable[[], None] | None = None,
+    ) -> None:
         self._room = room
         self._identity = identity
         self._controller = controller
+        self._grace = rejoin_grace
+        self._on_return = on_return
+        self._leaving: asyncio.TimerHandle | None = None
         self.joined = asyncio.Event()
         room.on("participant_connected", self._on_connected)
         room.on("participant_disconnected", self._on_disconnected)
@@ -145,19 +164,41 @@ class CandidatePresence:
                 waiter.cancel()
         return self.joined.is_set() and not self._controller.finished.is_set()
 
+    @property
+    def away(self) -> bool:
+        """The candidate left and may still come back."""
+        return self._leaving is not None
+
     def close(self) -> None:
+        if self._leaving is not None:
+            self._leaving.cancel()
         self._room.off("participant_connected", self._on_connected)
         self._room.off("participant_disconnected", self._on_disconnected)
         self._room.off("disconnected", self._on_room_disconnected)
 
     def _on_connected(self, participant: rtc.RemoteParticipant) -> None:
-        if participant.identity == self._identity:
-            self.joined.set()
+        if participant.identity != self._identity:
+            return
+        self.joined.set()
+        if self._leaving is not None:
+            self._leaving.cancel()
+            self._leaving = None
+            log.info("candidate is back in the room")
+            if self._on_return is not None and not self._controller.finished.is_set():
+                self._on_return()
 
     def _on_disconnected(self, participant: rtc.RemoteParticipant) -> None:
-        if participant.identity == self._identity and self.joined.is_set():
-            log.info("candidate left the room")
-            self._controller.end("user_ended")
+        if participant.identity != self._identity or not self.joined.is_set():
+            return
+        if self._leaving is None and not self._controller.finished.is_set():
+            log.info("candidate left the room; ending in %.0f s unless they return", self._grace)
+            loop = asyncio.get_running_loop()
+            self._leaving = loop.call_later(self._grace, self._left_for_good)
+
+    def _left_for_good(self) -> None:
+        self._leaving = None
+        log.info("candidate did not come back")
+        self._controller.end("user_ended")
 
     def _on_room_disconnected(self, reason: object = None) -> None:
         if not self._controller.finished.is_set():

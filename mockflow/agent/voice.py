@@ -51,6 +51,10 @@ THINKING_CHECK_IN = (
     "The candidate asked for a moment to think and is still silent. In one short sentence, "
     "tell them to take their time. Do not ask a new question and do not rush them."
 )
+WELCOME_BACK = (
+    "The candidate's connection dropped and they are back. In one short sentence, welcome "
+    "them back, then repeat your last question. Do not ask a new question."
+)
 _METRICS = {
     "end_of_turn_delay": "end_of_turn_delay",
     "transcription_delay": "transcription_delay",
@@ -171,6 +175,12 @@ class VoiceInterview:
             text, self._held = f"{self._held.text} {text}", None
         await self.controller.answer(text)
 
+    def welcome_back(self) -> None:
+        """The candidate re-joined after a drop: say so briefly and repeat the question."""
+        if self.session is None or not self._live or self.controller.finished.is_set():
+            return
+        self.session.generate_reply(instructions=WELCOME_BACK, tool_choice="none")
+
     # -- events -----------------------------------------------------------------------------
 
     def _on_agent_state(self, event: AgentStateChangedEvent) -> None:
@@ -252,8 +262,11 @@ class VoiceInterview:
     async def _follow(self, commands: asyncio.Queue[Command | None]) -> None:
         while True:
             command = await commands.get()
-            if command is None or command.type == "end":
-                self.controller.end(command.reason if command else "app_gone")
+            if command is None:
+                self.controller.end("app_gone")
+                return
+            if command.type == "end":
+                self.controller.end(command.reason, command.text)
                 return
             self._work.put_nowait(command)
 

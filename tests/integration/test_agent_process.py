@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import time
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from mockflow.events import read_events
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import error, text
+from tests.fakes.sockets import closed_port
 from tests.integration.conftest import make_spec, send, spawn_agent
 
 pytestmark = pytest.mark.integration
@@ -143,12 +143,6 @@ def test_unknown_track_is_one_line_and_exit_2(tmp_path, fake_llm):
     ]
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize(
     ("failure", "expected"),
     [
@@ -172,7 +166,7 @@ def test_provider_failures_end_cleanly_with_a_plain_error(tmp_path, fake_llm, fa
         fake_llm.fail_all = text("never sent")
         fake_llm.fail_all.hang = True
     else:
-        base_url = f"http://127.0.0.1:{_closed_port()}/v1"
+        base_url = f"http://127.0.0.1:{closed_port()}/v1"
     spec = make_spec(tmp_path, base_url)
     spec["providers"]["llm"]["api_key"] = key
     spec["providers"]["llm"]["timeout"] = 2.0

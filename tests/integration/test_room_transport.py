@@ -19,6 +19,7 @@ from livekit import rtc
 from mockflow.agent.room_transport import CandidatePresence
 from mockflow.events import EventWriter, read_events
 from mockflow.livekit_tokens import agent_token
+from tests.fakes.sockets import closed_port
 from tests.integration.conftest import make_spec, spawn_agent
 
 pytestmark = pytest.mark.integration
@@ -36,12 +37,6 @@ def _room_spec(tmp_path, fake_llm, url: str) -> dict:
     }
     spec["providers"]["stt"] = {"provider": "deepgram", "api_key": "dg-secret-key-123456"}
     return spec
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run(spec: dict) -> tuple[list[dict], float, int]:
@@ -67,7 +62,7 @@ def _assert_clean_failure(spec: dict, events: list[dict], code: int, expected: s
 
 
 def test_refused_port_fails_fast_and_cleanly(tmp_path, fake_llm):
-    spec = _room_spec(tmp_path, fake_llm, f"ws://127.0.0.1:{_closed_port()}")
+    spec = _room_spec(tmp_path, fake_llm, f"ws://127.0.0.1:{closed_port()}")
     events, elapsed, code = _run(spec)
     _assert_clean_failure(spec, events, code, "could not be reached")
     assert "127.0.0.1" in events[0]["message"]
@@ -138,13 +133,29 @@ async def test_waiting_stops_when_the_interview_is_ended(tmp_path):
     assert time.monotonic() - started < 2
 
 
-async def test_candidate_leaving_ends_with_user_ended(tmp_path):
+async def test_candidate_leaving_ends_with_user_ended_after_the_grace(tmp_path):
     room, controller = _Room("candidate"), _Controller(tmp_path)
-    CandidatePresence(room, "candidate", controller)
+    presence = CandidatePresence(room, "candidate", controller, rejoin_grace=0.2)
     room.emit("participant_disconnected", _Participant("someone-else"))
-    assert not controller.finished.is_set()
+    assert not presence.away
     room.emit("participant_disconnected", _Participant("candidate"))
+    assert presence.away and not controller.finished.is_set()  # a refresh may bring them back
+    await asyncio.wait_for(controller.finished.wait(), timeout=2)
     assert controller.end_reason == "user_ended"
+
+
+async def test_candidate_back_within_the_grace_keeps_the_interview(tmp_path):
+    room, controller = _Room("candidate"), _Controller(tmp_path)
+    returns: list[bool] = []
+    presence = CandidatePresence(
+        room, "candidate", controller, rejoin_grace=0.3, on_return=lambda: returns.append(True)
+    )
+    room.emit("participant_disconnected", _Participant("candidate"))
+    await asyncio.sleep(0.1)
+    room.emit("participant_connected", _Participant("candidate"))
+    await asyncio.sleep(0.5)
+    assert not controller.finished.is_set() and not presence.away
+    assert returns == [True]  # the interviewer welcomes them back
 
 
 async def test_losing_the_server_is_an_error_but_our_own_disconnect_is_not(tmp_path):
