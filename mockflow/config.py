@@ -50,7 +50,12 @@ class Settings:
     feedback_model: str | None = None  # default: the user's interview model
     stage_scale: float = 1.0  # multiplies every stage's time limit (demos, tests)
     livekit_client_path: str | None = None  # a local copy the app serves instead of the CDN
+    voice_agents: str = "local"  # "dispatch": LiveKit workers serve voice interviews
     env_keys: EnvKeys = field(default_factory=EnvKeys)
+
+    @property
+    def voice_by_workers(self) -> bool:
+        return self.voice_agents == "dispatch"
 
     @property
     def sessions_dir(self) -> Path:
@@ -87,6 +92,7 @@ class Settings:
             ready_timeout_seconds=_float(merged, "MOCKFLOW_READY_TIMEOUT", 20.0),
             feedback_model=merged.get("MOCKFLOW_FEEDBACK_MODEL") or None,
             stage_scale=_float(merged, "MOCKFLOW_STAGE_SCALE", 1.0),
+            voice_agents=_choice(merged, "MOCKFLOW_VOICE_AGENTS", ("local", "dispatch")),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
@@ -126,6 +132,14 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
     return (env.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed` (the first is the default)."""
+    value = (env.get(name) or allowed[0]).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -12,7 +12,7 @@ import logging
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
@@ -20,7 +20,6 @@ from mockflow.events import EVENTS_FILE
 from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.livekit_tokens import candidate_token, issue_interview_room
 from mockflow.store import NotFoundError, SessionRecord, Store
-from mockflow.supervisor import Supervisor
 from mockflow.vault import ProviderKeys, Vault
 
 log = logging.getLogger("mockflow.interviews")
@@ -104,8 +103,11 @@ class StartedInterview:
     room: dict[str, str] | None = None  # url + candidate token, for this browser only
 
 
-def missing_keys(keys: ProviderKeys, mode: str) -> list[str]:
-    """Plain names of what `mode` still needs."""
+def missing_keys(keys: ProviderKeys, mode: str, *, voice_by_workers: bool = False) -> list[str]:
+    """Plain names of what `mode` still needs; none for voice that workers serve with their
+    own keys (dispatch mode)."""
+    if mode == "voice" and voice_by_workers:
+        return []
     missing = []
     if not keys.openai_api_key and not keys.openai_base_url:
         missing.append("an OpenAI API key (or an OpenAI-compatible server URL)")
@@ -117,23 +119,50 @@ def missing_keys(keys: ProviderKeys, mode: str) -> list[str]:
     return missing
 
 
+class Launcher(Protocol):
+    """What runs interviews: the local `Supervisor`, or the `Dispatcher` of scale-out mode."""
+
+    def start(self, spec: dict[str, Any], *, wait: bool = True) -> Any: ...
+    def send(self, session_id: str, command: dict[str, Any]) -> None: ...
+    def end(self, session_id: str, reason: str = "user_ended", message: str = "") -> str: ...
+
+
 @dataclass
 class InterviewService:
     settings: Settings
     store: Store
     vault: Vault
-    supervisor: Supervisor | None = None
+    supervisor: Launcher | None = None
+    voice_workers: Launcher | None = None  # dispatch mode: voice goes to LiveKit workers
     _owners: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def attach(self, supervisor: Supervisor) -> None:
+    def attach(self, supervisor: Launcher, voice_workers: Launcher | None = None) -> None:
         self.supervisor = supervisor
+        self.voice_workers = voice_workers
+
+    def _launcher(self, mode: str) -> Launcher:
+        if mode == "voice" and self.voice_workers is not None:
+            return self.voice_workers
+        assert self.supervisor is not None
+        return self.supervisor
+
+    def missing_for(self, keys: ProviderKeys, mode: str) -> list[str]:
+        return missing_keys(keys, mode, voice_by_workers=self.voice_workers is not None)
+
+    def _livekit(self, keys: ProviderKeys) -> tuple[str, str, str]:
+        """URL, key and secret of the LiveKit project that hosts voice rooms: the
+        operator's (dispatch mode, from the server's environment) or the user's own."""
+        if self.voice_workers is not None:
+            env = self.settings.env_keys
+            return env.livekit_url or "", env.livekit_api_key or "", env.livekit_api_secret or ""
+        return keys.livekit_url or "", keys.livekit_api_key or "", keys.livekit_api_secret or ""
 
     def start(self, user_id: str, setup: InterviewSetup) -> StartedInterview:
         if problems := setup.problems():
             raise SetupError(problems)
         keys = self.vault.resolve_keys(user_id).keys
-        if missing := missing_keys(keys, setup.mode):
+        if missing := self.missing_for(keys, setup.mode):
             raise MissingKeysError(
                 f"{setup.mode.capitalize()} interviews need {' and '.join(missing)}. "
                 "Add them in the Settings tab."
@@ -143,12 +172,18 @@ class InterviewService:
         )
         with self._lock:
             self._owners[record.id] = user_id
-        spec, room = _launch_spec(record, setup, keys)
+        by_workers = setup.mode == "voice" and self.voice_workers is not None
+        livekit = self._livekit(keys) if setup.mode == "voice" else None
+        spec, room = _launch_spec(record, setup, keys, livekit, by_workers=by_workers)
         _write_meta(Path(record.session_dir), setup, spec.get("livekit", {}).get("room"))
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
-            handle = self.supervisor.start(spec)
+            # voice: the browser joins the room while the agent does; the handshake's
+            # outcome arrives through on_session_end and the timeline
+            handle = self._launcher(setup.mode).start(spec, wait=setup.mode != "voice")
         except MockflowError:
+            with self._lock:
+                self._owners.pop(record.id, None)
             self.store.set_status(user_id, record.id, "failed", end_reason="error")
             raise
         self.store.set_status(user_id, record.id, "running")
@@ -162,17 +197,22 @@ class InterviewService:
         text = (text or "").strip()
         if not text:
             raise SetupError({"answer": "Type an answer first."})
-        self._running(user_id, session_id)
-        self.supervisor.send(session_id, {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]})
+        record = self._running(user_id, session_id)
+        command = {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]}
+        self._launcher(record.mode).send(session_id, command)
 
     def skip_stage(self, user_id: str, session_id: str) -> None:
-        self._running(user_id, session_id)
-        self.supervisor.send(session_id, {"type": "skip_stage"})
+        record = self._running(user_id, session_id)
+        self._launcher(record.mode).send(session_id, {"type": "skip_stage"})
 
-    def end(self, user_id: str, session_id: str) -> None:
+    def end(
+        self, user_id: str, session_id: str, reason: str = "user_ended", message: str = ""
+    ) -> None:
+        """End a running interview: the user's choice, or `reason="error"` with the cause
+        the app saw (the browser could not join the room)."""
         record = self.store.get_session(user_id, session_id)
         if record.is_active and self.supervisor is not None:
-            self.supervisor.end(session_id, "user_ended")
+            self._launcher(record.mode).end(session_id, reason, message)
 
     def is_over(self, user_id: str, session_id: str) -> bool:
         """Ended, by the store or already by the timeline (which the store may lag)."""
@@ -194,15 +234,13 @@ class InterviewService:
             return None
         meta = json.loads((Path(record.session_dir) / "meta.json").read_text("utf-8"))
         keys = self.vault.resolve_keys(user_id).keys
-        if not meta.get("room") or missing_keys(keys, "voice"):
+        if not meta.get("room") or self.missing_for(keys, "voice"):
             return None
+        url, api_key, api_secret = self._livekit(keys)
         token = candidate_token(
-            keys.livekit_api_key,
-            keys.livekit_api_secret,
-            meta["room"],
-            name=meta.get("candidate_name", ""),
+            api_key, api_secret, meta["room"], name=meta.get("candidate_name", "")
         )
-        return {"url": keys.livekit_url, "token": token}
+        return {"url": url, "token": token}
 
     def active_session(self, user_id: str) -> SessionRecord | None:
         """The user's running interview, for re-attaching after a page refresh."""
@@ -255,8 +293,15 @@ def _write_meta(session_dir: Path, setup: InterviewSetup, room: str | None = Non
 
 
 def _launch_spec(
-    record: SessionRecord, setup: InterviewSetup, keys: ProviderKeys
+    record: SessionRecord,
+    setup: InterviewSetup,
+    keys: ProviderKeys,
+    livekit: tuple[str, str, str] | None = None,
+    *,
+    by_workers: bool = False,
 ) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """The launch spec and, for voice, this browser's room details. A voice interview that
+    workers serve carries none of the user's provider settings: workers use their own."""
     spec: dict[str, Any] = {
         "session_id": record.id,
         "session_dir": record.session_dir,
@@ -276,6 +321,17 @@ def _launch_spec(
     }
     if setup.mode != "voice":
         return spec, None
+    assert livekit is not None
+    url, api_key, api_secret = livekit
+    room = issue_interview_room(url, api_key, api_secret, candidate_name=setup.name)
+    spec["livekit"] = {"url": room.url, "room": room.room, "token": room.agent_token}
+    browser = {"url": room.url, "token": room.candidate_token}
+    if by_workers:
+        spec["providers"] = {
+            "llm": {"api_key": "(worker)"},
+            "tts": {"voice": keys.tts_voice or "alloy"},
+        }
+        return spec, browser
     stt_provider = keys.stt_provider or "deepgram"
     spec["providers"]["stt"] = {
         "provider": stt_provider,
@@ -288,11 +344,7 @@ def _launch_spec(
         "base_url": keys.openai_base_url,
         "voice": keys.tts_voice or "alloy",
     }
-    room = issue_interview_room(
-        keys.livekit_url, keys.livekit_api_key, keys.livekit_api_secret, candidate_name=setup.name
-    )
-    spec["livekit"] = {"url": room.url, "room": room.room, "token": room.agent_token}
-    return spec, {"url": room.url, "token": room.candidate_token}
+    return spec, browser
 
 
 def setup_from_dict(values: dict[str, Any]) -> InterviewSetup:

@@ -60,7 +60,7 @@ def start_interview(services: AppServices, user_id: str | None, *values):
         "",
         "",
         gr.Tabs(selected="interview"),
-        gr.Row(visible=not voice),
+        gr.Row(visible=True),
         room,
         *render(view),
     )
@@ -101,6 +101,7 @@ def end_interview(services: AppServices, user_id: str | None, view: LiveView | N
         return gr.Row(visible=False), gr.skip(), *render(None)
     services.interviews.end(user, view.session_id)
     view.poll()
+    view.room_left = True
     return gr.Row(visible=False), room_value("disconnect"), *render(view)
 
 
@@ -113,9 +114,11 @@ def room_report(services: AppServices, user_id: str | None, view: LiveView | Non
     if not isinstance(report, dict) or report.get("report") != "failed" or view is None:
         return gr.skip()
     user = require_user(user_id)
-    services.interviews.end(user, view.session_id)
     message = str(report.get("message") or "The voice connection failed.")[:300]
-    return f"⚠️ {message} The interview was stopped; nothing was lost."
+    services.interviews.end(
+        user, view.session_id, "error", f"Your browser could not join the voice room: {message}"
+    )
+    return ""  # the room shows the browser's reason, the transcript the interviewer's
 
 
 def reattach(services: AppServices, user_id: str | None):
@@ -132,4 +135,4 @@ def reattach(services: AppServices, user_id: str | None):
     voice = record.mode == "voice"
     room = services.interviews.rejoin_room(user_id, record.id) if voice else None
     room_html = gr.HTML(visible=voice, value=room_value("connect", room) if room else "")
-    return view, gr.Row(visible=not voice), room_html, *render(view)
+    return view, gr.Row(visible=True), room_html, *render(view)

@@ -121,11 +121,17 @@ def _resources(supervisor, session_id: str) -> dict[str, Any]:
 def health_route(services: AppServices) -> APIRoute:
     def health() -> JSONResponse:
         supervisor = services.supervisor
+        local = [_resources(supervisor, s) for s in supervisor.active_sessions()]
+        workers = services.voice_workers
+        remote = workers.active_sessions() if workers is not None else []
         return JSONResponse(
             {
                 "status": "ok",
                 "version": __version__,
-                "active_sessions": len(supervisor.active_sessions()),
+                "active_sessions": len(local) + len(remote),
+                "sessions": local,  # this machine's agent processes: no ids, no content
+                "dispatched_sessions": len(remote),
+                "voice_agents": services.settings.voice_agents,
                 "pool_size": len(supervisor.pool_pids()),
                 "max_sessions": services.settings.max_sessions,
                 "public": services.settings.public,

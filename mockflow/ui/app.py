@@ -17,7 +17,7 @@ from mockflow.ui import (
     templates_view,
 )
 from mockflow.ui.api import register_api
-from mockflow.ui.common import identify, identify_on_space, user_errors
+from mockflow.ui.common import identify, identify_on_space, recovery_notice, user_errors
 from mockflow.ui.interview_tab import build_interview_tab, tick
 from mockflow.ui.services import AppServices
 
@@ -53,6 +53,8 @@ def create_ui(services: AppServices) -> gr.Blocks:
         browser_id = gr.BrowserState(None, storage_key="mockflow_user")
         view = gr.State(None)
         gr.Markdown(f"# MockFlow\n{TAGLINE}", elem_id="mf-title")
+        notice = recovery_notice(services.store.recovered_from, settings.public)
+        gr.Markdown(notice, visible=bool(notice), elem_classes="mf-notice", elem_id="mf-recovered")
         with gr.Tabs(selected="setup") as tabs:
             with gr.Tab("Setup", id="setup"):
                 setup = setup_tab.build_setup_tab()
@@ -151,7 +153,9 @@ def create_ui(services: AppServices) -> gr.Blocks:
         )
 
         # interview
-        interview.timer.tick(tick, [view], render_outputs, show_progress="hidden")
+        interview.timer.tick(
+            tick, [view], [*render_outputs, interview.room], show_progress="hidden"
+        )
         answer = user_errors(bind(actions.send_answer, services))
         for trigger in (interview.send.click, interview.answer.submit):
             trigger(

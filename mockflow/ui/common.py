@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
@@ -55,3 +56,16 @@ def user_errors(fn: F) -> F:
 def _name(fn: Callable[..., Any]) -> str:
     inner = getattr(fn, "func", fn)  # functools.partial keeps the function in .func
     return getattr(inner, "__name__", "handler")
+
+
+def recovery_notice(recovered_from: Path | None, public: bool) -> str:
+    """What to tell the local user when the database was found damaged and set aside
+    (never shown to public visitors: it is about the server, not them)."""
+    if recovered_from is None or public:
+        return ""
+    return (
+        f"⚠️ MockFlow found its database damaged and moved it aside as "
+        f"`{recovered_from.name}` in the data folder, then started a fresh one. Your saved "
+        "keys and the list of past interviews were in it: enter your keys again in "
+        "Settings. Every transcript is still in the data folder's `sessions/`."
+    )

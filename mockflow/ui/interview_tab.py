@@ -129,11 +129,21 @@ def render(view: LiveView | None) -> tuple:
 
 def tick(view: LiveView | None):
     """One poll: read only the new events; resend the transcript only when it changed;
-    stop polling once the interview has ended."""
+    stop polling once the interview has ended, and then tell the voice room to leave
+    (the microphone must not stay published after the interviewer is gone).
+
+    Outputs: the six `render` outputs, then the room component's value."""
     if view is None:
-        return (gr.skip(),) * 6
+        return (gr.skip(),) * 7
     changed = view.poll()
     if view.ended is None and not (changed and view.chat_changed()):
         # only the clock or the agent's state moved: refresh the bar alone
-        return (stage_bar_html(view), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
-    return render(view)
+        return (stage_bar_html(view), *(gr.skip(),) * 6)
+    return (*render(view), _leave_room_once(view))
+
+
+def _leave_room_once(view: LiveView):
+    if view.ended is None or view.mode != "voice" or view.room_left:
+        return gr.skip()
+    view.room_left = True
+    return room_value("disconnect")

@@ -42,6 +42,7 @@ class LiveView:
     ended_t: float | None = None
     pending: list[str] = field(default_factory=list)  # sent, not yet committed by the agent
     shown: tuple[int, int, str | None] = (-1, -1, None)  # what the chat last displayed
+    room_left: bool = False  # the voice room was told to disconnect
 
     def chat_changed(self) -> bool:
         """Whether the transcript differs from what the page shows (and note it shown)."""
@@ -108,7 +109,8 @@ def stage_bar_html(view: LiveView, now: float | None = None) -> str:
     end = view.ended_t if view.ended else now
     items = []
     for index, stage in enumerate(STAGES):
-        if view.ended or index < current:
+        # an ended interview marks done only the stages it reached
+        if index < current or (view.ended and index == current):
             state, mark = "done", "✓"
         elif index == current:
             state, mark = "current", "▶"

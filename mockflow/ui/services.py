@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mockflow.config import Settings
+from mockflow.dispatcher import Dispatcher, LiveKitCredentials
+from mockflow.errors import ConfigError
 from mockflow.interviews import InterviewService
 from mockflow.reports import ReportService
 from mockflow.store import Store
@@ -24,19 +26,28 @@ class AppServices:
     interviews: InterviewService
     supervisor: Supervisor
     reports: ReportService
+    voice_workers: Dispatcher | None = None  # dispatch mode only
 
     def close(self) -> None:
+        if self.voice_workers is not None:
+            self.voice_workers.close()
         self.supervisor.close()
         self.store.close()
 
 
 def build_services(settings: Settings, environ: Mapping[str, str]) -> AppServices:
-    """Open the store and vault, start the supervisor, and reap a previous run's agents."""
+    """Open the store and vault, start the supervisor (and, in dispatch mode, the
+    dispatcher), and reap a previous run's agents."""
+    credentials = _worker_project(settings) if settings.voice_by_workers else None
     store = Store.open(settings)
     vault = Vault.open(settings, store)
     interviews = InterviewService(settings, store, vault)
     supervisor = Supervisor(settings, on_session_end=interviews.on_session_end, parent_env=environ)
-    interviews.attach(supervisor)
+    workers = None
+    if credentials is not None:
+        log.info("voice interviews go to LiveKit workers (dispatch mode)")
+        workers = Dispatcher(settings, interviews.on_session_end, credentials=credentials)
+    interviews.attach(supervisor, workers)
     reaped = supervisor.reap_orphans()
     interviews.mark_interrupted(reaped)
     if reaped:
@@ -48,4 +59,16 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         interviews,
         supervisor,
         ReportService(store, vault, settings.feedback_model),
+        workers,
     )
+
+
+def _worker_project(settings: Settings) -> LiveKitCredentials:
+    """The LiveKit project the workers serve, from the app's own environment."""
+    keys = settings.env_keys
+    if not (keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret):
+        raise ConfigError(
+            "MOCKFLOW_VOICE_AGENTS=dispatch needs LIVEKIT_URL, LIVEKIT_API_KEY and "
+            "LIVEKIT_API_SECRET in the app's environment (the project the workers serve)"
+        )
+    return LiveKitCredentials(keys.livekit_url, keys.livekit_api_key, keys.livekit_api_secret)

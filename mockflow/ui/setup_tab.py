@@ -9,7 +9,7 @@ import gradio as gr
 
 from mockflow.documents import DocumentError, extract_isolated
 from mockflow.fsm import load_track
-from mockflow.interviews import InterviewSetup, missing_keys
+from mockflow.interviews import InterviewSetup
 from mockflow.ui.services import AppServices
 
 TRACK_CHOICES = [
@@ -203,7 +203,9 @@ def keys_notice(services: AppServices, user_id: str | None, mode: str):
     except Exception:  # undecryptable keys: the Settings tab explains and offers a reset
         keys = None
     missing = (
-        missing_keys(keys, mode) if keys is not None else ["your keys (they need re-entering)"]
+        services.interviews.missing_for(keys, mode)
+        if keys is not None
+        else ["your keys (they need re-entering)"]
     )
     if not missing:
         return gr.update(visible=False), gr.update(visible=False)

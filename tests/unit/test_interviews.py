@@ -28,12 +28,15 @@ class RecordingSupervisor:
         self.specs: list[dict] = []
         self.sent: list[tuple[str, dict]] = []
         self.ended: list[str] = []
+        self.waited: list[bool] = []
+        self.end_requests: list[tuple[str, str, str]] = []
         self.fail = fail
 
-    def start(self, spec):
+    def start(self, spec, *, wait=True):
         if self.fail:
             raise self.fail
         self.specs.append(spec)
+        self.waited.append(wait)
 
         class Handle:
             events_path = Path(spec["session_dir"]) / "events.jsonl"
@@ -43,8 +46,9 @@ class RecordingSupervisor:
     def send(self, session_id, command):
         self.sent.append((session_id, command))
 
-    def end(self, session_id, reason="user_ended"):
+    def end(self, session_id, reason="user_ended", message=""):
         self.ended.append(session_id)
+        self.end_requests.append((session_id, reason, message))
         return reason
 
 
@@ -177,15 +181,7 @@ def test_restart_marks_a_previous_runs_sessions_interrupted(service):
 def test_voice_refresh_gets_a_new_token_for_the_same_room(service):
     from livekit import api
 
-    service.vault.update_keys(
-        "local",
-        {
-            "livekit_url": "wss://lk.example",
-            "livekit_api_key": "APIkey123",
-            "livekit_api_secret": "a-secret-long-enough-for-hs256-signing-0123456789",
-            "deepgram_api_key": "dg-key-123456",
-        },
-    )
+    _voice_keys(service)
     started = service.start("local", InterviewSetup(name="Ana", role="Engineer", mode="voice"))
     spec = service.supervisor.specs[-1]
     assert spec["transport"] == "room" and spec["providers"]["stt"]["provider"] == "deepgram"
@@ -195,3 +191,38 @@ def test_voice_refresh_gets_a_new_token_for_the_same_room(service):
     assert claims.video.room == spec["livekit"]["room"]
     assert claims.identity == "candidate" and again["url"] == "wss://lk.example"
     assert again["token"] != spec["livekit"]["token"]  # the agent's token is never reused
+
+
+def _voice_keys(service):
+    service.vault.update_keys(
+        "local",
+        {
+            "livekit_url": "wss://lk.example",
+            "livekit_api_key": "APIkey123",
+            "livekit_api_secret": "a-secret-long-enough-for-hs256-signing-0123456789",
+            "deepgram_api_key": "dg-key-123456",
+        },
+    )
+
+
+def test_voice_start_does_not_wait_for_the_agent_and_text_does(service):
+    _voice_keys(service)
+    service.start("local", SETUP)
+    service.start("local", InterviewSetup(name="Ana", role="Engineer", mode="voice"))
+    assert service.supervisor.waited == [True, False]
+
+
+def test_a_voice_start_that_fails_at_once_stays_failed(service):
+    # the agent's handshake failed in the background before start() returned
+    _voice_keys(service)
+    supervisor = service.supervisor
+    original = supervisor.start
+
+    def start_and_fail(spec, *, wait=True):
+        handle = original(spec, wait=wait)
+        service.on_session_end(spec["session_id"], "error")
+        return handle
+
+    supervisor.start = start_and_fail
+    started = service.start("local", InterviewSetup(name="Ana", role="Engineer", mode="voice"))
+    assert service.session("local", started.session_id).status == "failed"

@@ -45,14 +45,36 @@ def test_stage_bar_says_where_we_are_in_words(tmp_path):
     assert "wrapping up after this answer" in stage_bar_html(view, now=200.0)
 
 
-def test_ended_view_reports_why_and_marks_all_done(tmp_path):
+def test_ended_view_reports_why_and_marks_only_the_stages_reached(tmp_path):
     view = LiveView("iv_1", tmp_path / "e.jsonl")
     view.apply({"t": 100.0, "type": "ready", "stages": STAGES})
     view.apply({"t": 100.0, "type": "stage", "stage": "greeting"})
+    view.apply({"t": 130.0, "type": "stage", "stage": "self_intro"})
     view.apply({"t": 160.0, "type": "ended", "reason": "user_ended"})
     bar = stage_bar_html(view, now=999.0)
     assert "You ended the interview" in bar
-    assert bar.count("✓") == 5 and "elapsed 1:00" in bar
+    assert bar.count("✓") == 2 and bar.count("○") == 3 and "elapsed 1:00" in bar
+    view.apply({"t": 170.0, "type": "stage", "stage": "closing"})
+    assert stage_bar_html(view, now=999.0).count("✓") == 5
+
+
+def test_an_interview_that_failed_before_it_began_marks_nothing_done(tmp_path):
+    view = LiveView("iv_1", tmp_path / "e.jsonl", mode="voice")
+    view.apply({"t": 1.0, "type": "error", "message": "LiveKit unreachable.", "fatal": True})
+    view.apply({"t": 1.2, "type": "ended", "reason": "error"})
+    bar = stage_bar_html(view, now=5.0)
+    assert "stopped because of an error" in bar and "✓" not in bar
+
+
+def test_the_voice_room_is_told_to_leave_once_the_interview_ends(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    view = LiveView("iv_1", path, mode="voice")
+    assert tick(view)[6] is not None and not isinstance(tick(view)[6], str)
+    _append(path, t=2.0, type="ended", reason="completed")
+    assert json.loads(tick(view)[6]) == {"action": "disconnect"}
+    _append(path, t=2.0, type="state", agent_state="listening")
+    assert not isinstance(tick(view)[6], str)  # said once, not on every tick
 
 
 def test_pending_answer_shows_until_the_agent_commits_it(tmp_path):

@@ -2,7 +2,7 @@
 // the microphone, plays the interviewer, shows both audio levels, and reports failures to
 // the app. Runs as the js_on_load of a gr.HTML component: `element`, `props`, `trigger`
 // and `watch` come from Gradio. The token arrives in props.value and never enters the DOM.
-const CONNECT_TIMEOUT_MS = 10000;
+const CONNECT_TIMEOUT_MS = 8000;
 const $ = (selector) => element.querySelector(selector);
 let room = null;
 let levelsTimer = null;
@@ -28,7 +28,8 @@ function describeConnectError(error, url) {
   const host = hostOf(url);
   if (!host) return "The LiveKit URL is not valid. Check it in Settings (it starts with wss://).";
   if (error && error.name === "TimeoutError") {
-    return `The LiveKit server at ${host} did not answer within 10 seconds. Check the URL in Settings.`;
+    const seconds = CONNECT_TIMEOUT_MS / 1000;
+    return `The LiveKit server at ${host} did not answer within ${seconds} seconds. Check the URL in Settings.`;
   }
   if (lk && error instanceof lk.ConnectionError) {
     if (error.reason === lk.ConnectionErrorReason.NotAllowed || /401|403|token|unauthori/i.test(text)) {
@@ -82,23 +83,27 @@ async function connect(info) {
   }
   await disconnect();
   setStatus("Connecting to the interview room…", "busy");
-  room = new lk.Room({ adaptiveStream: true, dynacast: true });
-  room.on(lk.RoomEvent.TrackSubscribed, (track) => {
+  const mine = new lk.Room({ adaptiveStream: true, dynacast: true });
+  room = mine;
+  mine.on(lk.RoomEvent.TrackSubscribed, (track) => {
     if (track.kind === "audio") $(".mf-audio").appendChild(track.attach());
   });
-  room.on(lk.RoomEvent.Disconnected, () => setStatus("Disconnected from the room.", "info"));
+  mine.on(lk.RoomEvent.Disconnected, () => setStatus("Disconnected from the room.", "info"));
   try {
-    await withTimeout(room.connect(info.url, info.token), CONNECT_TIMEOUT_MS);
+    await withTimeout(mine.connect(info.url, info.token), CONNECT_TIMEOUT_MS);
   } catch (error) {
+    if (room !== mine) return;  // we left on purpose (the interview ended meanwhile)
     const message = describeConnectError(error, info.url);
     setStatus(message, "error");
     report("failed", message);
     await disconnect();
     return;
   }
+  if (room !== mine) { mine.disconnect(); return; }
   try {
-    await room.localParticipant.setMicrophoneEnabled(true);
+    await mine.localParticipant.setMicrophoneEnabled(true);
   } catch (error) {
+    if (room !== mine) return;
     const message = describeMicError(error);
     setStatus(message, "error");
     report("failed", message);
@@ -136,7 +141,11 @@ function onValue() {
   try { info = JSON.parse(props.value || "null"); } catch (e) { return; }
   if (!info || info.report) return;
   if (info.action === "connect" && info.url && info.token) connect(info);
-  if (info.action === "disconnect") disconnect().then(() => setStatus("The interview has ended.", "info"));
+  if (info.action === "disconnect") {
+    // a connection error stays on screen: it says why the interview ended
+    const failed = $(".mf-room-status").dataset.kind === "error";
+    disconnect().then(() => { if (!failed) setStatus("The interview has ended.", "info"); });
+  }
 }
 
 watch("value", onValue);

@@ -1,0 +1,41 @@
+"""Settings from the environment: defaults, parsing, and the errors a bad value gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockflow.config import LIVEKIT_CLIENT_CDN, Settings
+from mockflow.errors import ConfigError
+
+
+def test_defaults_are_local_and_safe():
+    settings = Settings.from_env({})
+    assert settings.host == "127.0.0.1" and settings.port == 7860
+    assert not settings.public and settings.voice_agents == "local"
+    assert not settings.voice_by_workers
+    assert settings.livekit_client_url == LIVEKIT_CLIENT_CDN
+
+
+def test_a_space_binds_everywhere_and_is_public():
+    settings = Settings.from_env({"SPACE_ID": "coach/mockflow"})
+    assert settings.host == "0.0.0.0" and settings.public and settings.on_space
+
+
+def test_dispatch_mode_is_chosen_by_name():
+    settings = Settings.from_env({"MOCKFLOW_VOICE_AGENTS": "Dispatch"})
+    assert settings.voice_by_workers
+
+
+def test_bad_values_are_named_in_the_error():
+    with pytest.raises(ConfigError, match="MOCKFLOW_VOICE_AGENTS must be one of local, dispatch"):
+        Settings.from_env({"MOCKFLOW_VOICE_AGENTS": "cloud"})
+    with pytest.raises(ConfigError, match="MOCKFLOW_POOL_SIZE must be a whole number"):
+        Settings.from_env({"MOCKFLOW_POOL_SIZE": "two"})
+
+
+def test_dotenv_fills_in_but_the_environment_wins(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# keys\nexport OPENAI_API_KEY='sk-from-dotenv'\nLOG_LEVEL=debug\n")
+    settings = Settings.from_env({"LOG_LEVEL": "warning"}, dotenv=dotenv)
+    assert settings.env_keys.openai_api_key == "sk-from-dotenv"
+    assert settings.log_level == "WARNING"

@@ -1,0 +1,19 @@
+"""Page-level notices built from the app's state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mockflow.ui.common import recovery_notice
+
+
+def test_a_set_aside_database_is_explained_to_the_local_user():
+    notice = recovery_notice(Path("/srv/data/mockflow.json.corrupt-20261201T101010"), False)
+    assert "mockflow.json.corrupt-20261201T101010" in notice
+    assert "enter your keys again" in notice and "sessions/" in notice
+    assert "/srv/data" not in notice  # the file's name, not the server's layout
+
+
+def test_public_visitors_and_healthy_databases_get_no_notice():
+    assert recovery_notice(Path("/srv/data/mockflow.json.corrupt-1"), True) == ""
+    assert recovery_notice(None, False) == ""
