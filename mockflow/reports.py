@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from mockflow.errors import MockflowError
 from mockflow.events import read_events
 from mockflow.feedback.llm import OpenAIRubricLLM
 from mockflow.feedback.report import build_report, generate_report
@@ -62,24 +63,24 @@ class ReportService:
         self.store.set_status(user_id, session_id, record.status, summary=summary_of(data))
         return data
 
-    @staticmethod
-    async def _with_llm(events, meta, keys, progress):
-        model = keys.openai_model or "gpt-4o-mini"
-        llm = OpenAIRubricLLM(
-            keys.openai_api_key or "no-key", base_url=keys.openai_base_url, model=model
-        )
-        try:
-            return await generate_report(events, meta, llm, model_name=model, progress=progress)
-        finally:
-            await llm.aclose()
-
     def history_reports(self, user_id: str) -> list[dict[str, Any]]:
-        """Stored reports of the user's sessions, for the progress charts."""
+        """Reports of the user's ended interviews that have answers, for the progress
+        charts. An interview without a stored report gets its measured one computed and
+        stored once, so delivery figures chart without generating scores first."""
         reports = []
         for record in self.store.list_sessions(user_id, 200):
-            stored = self.store.get_feedback(user_id, record.id)
-            if stored:
-                reports.append(stored)
+            report = self.store.get_feedback(user_id, record.id)
+            if report is None:
+                if record.is_active:
+                    continue
+                try:
+                    report = self.report(user_id, record.id)
+                except MockflowError:  # no readable timeline: nothing to chart
+                    continue
+                if not report.get("analytics", {}).get("answers"):
+                    continue  # nothing was answered: nothing to chart
+                self.store.save_feedback(user_id, record.id, report)
+            reports.append(report)
         return reports
 
 

@@ -15,15 +15,15 @@ from mockflow.ui.services import AppServices
 
 EMPTY = pd.DataFrame({"session": [], "value": [], "label": []})
 NO_DATA = (
-    "Charts appear once your interviews have reports: open an interview in the Feedback "
-    "tab and its measured report is stored when you generate scores and coaching."
+    "Charts appear after your first interview with answers: delivery figures at once, "
+    "scores once you generate them in the Feedback tab."
 )
 
 
 def progress_view(services: AppServices, user_id: str | None):
     """(note, score plot, delivery plot, first choice, second choice) for the user."""
     if not user_id:
-        return NO_DATA, EMPTY, EMPTY, gr.Dropdown(choices=[]), gr.Dropdown(choices=[])
+        return NO_DATA, _plot(EMPTY), _plot(EMPTY), gr.Dropdown(choices=[]), gr.Dropdown(choices=[])
     reports = services.reports.history_reports(require_user(user_id))
     series = progress_series(reports)
     rows = pd.DataFrame(series["rows"] or [], columns=["session", "value", "label", "kind"])
@@ -33,7 +33,12 @@ def progress_view(services: AppServices, user_id: str | None):
     note = NO_DATA if not reports else f"{len(reports)} interview(s) with a report."
     first = gr.Dropdown(choices=choices, value=choices[-2][1] if len(choices) > 1 else None)
     second = gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
-    return note, scores, delivery, first, second
+    return note, _plot(scores), _plot(delivery), first, second
+
+
+def _plot(rows: pd.DataFrame) -> gr.LinePlot:
+    """A chart with its rows; hidden while it has none (empty axes read as broken)."""
+    return gr.LinePlot(value=rows, visible=not rows.empty)
 
 
 def compare(services: AppServices, user_id: str | None, first: str | None, second: str | None):

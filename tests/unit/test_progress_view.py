@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from mockflow.config import Settings
@@ -35,6 +37,11 @@ def _report(session_id: str, started: float, filler: float, pace, overall) -> di
     }
 
 
+def _frame(plot) -> pd.DataFrame:
+    """The rows a chart update carries."""
+    return pd.DataFrame(plot.value["data"], columns=plot.value["columns"])
+
+
 @pytest.fixture
 def services(tmp_path):
     settings = Settings(data_dir=tmp_path, secret_key="a long enough passphrase for tests")
@@ -56,7 +63,8 @@ def services(tmp_path):
 
 def test_charts_leave_gaps_for_what_was_not_measured(services):
     svc, _ = services
-    note, scores, delivery, first, second = progress_view(svc, "local")
+    note, score_plot, delivery_plot, first, second = progress_view(svc, "local")
+    scores, delivery = _frame(score_plot), _frame(delivery_plot)
     assert note.startswith("2 interview(s)")
     assert sorted(scores["label"].unique()) == ["Overall score", "Structure (STAR)"]
     assert len(scores) == 2  # one scored session; the unscored one is a gap, not a zero
@@ -73,3 +81,49 @@ def test_side_by_side_names_each_figure_honestly(services):
     assert "| Fillers per 100 words | 6 | 2.5 |" in table
     assert "| Pace (words per minute) | not measured | 141 |" in table
     assert "| Role fit | — | insufficient evidence |" in table
+
+
+def test_an_ended_interview_charts_its_delivery_without_generating_scores(services):
+    import shutil
+    from importlib import resources
+
+    svc, _ = services
+    record = svc.store.create_session(
+        "local", role="Backend Engineer", track="behavioral", level="mid", mode="voice"
+    )
+    sample = resources.files("mockflow.feedback").joinpath("sample")
+    Path(record.session_dir).mkdir(parents=True, exist_ok=True)
+    for name in ("events.jsonl", "meta.json"):
+        shutil.copy(str(sample / name), Path(record.session_dir) / name)
+    empty = svc.store.create_session(
+        "local", role="Engineer", track="behavioral", level="mid", mode="text"
+    )
+    Path(empty.session_dir).mkdir(parents=True, exist_ok=True)
+    (Path(empty.session_dir) / "events.jsonl").write_text(
+        '{"t": 1.0, "type": "error", "message": "LiveKit unreachable.", "fatal": true}\n'
+        '{"t": 1.1, "type": "ended", "reason": "error"}\n'
+    )
+    lost = svc.store.create_session(
+        "local", role="Engineer", track="behavioral", level="mid", mode="text"
+    )
+    svc.store.set_status("local", lost.id, "failed", end_reason="error")  # no timeline at all
+    for ended in (record, empty):
+        svc.store.set_status("local", ended.id, "completed", end_reason="completed")
+
+    note, _scores, delivery_plot, *_ = progress_view(svc, "local")
+    delivery = _frame(delivery_plot)
+    assert note.startswith("3 interview(s)")  # the two fixtures and the sample, not the empty
+    assert len(delivery[delivery["label"] == "Fillers per 100 words"]) == 3
+    stored = svc.store.get_feedback("local", record.id)
+    assert stored is not None and stored.get("rubric") is None  # measured only, stored once
+    assert svc.store.get_feedback("local", empty.id) is None
+
+
+def test_charts_are_hidden_until_there_is_something_to_chart(tmp_path):
+    settings = Settings(data_dir=tmp_path, secret_key="a long enough passphrase for tests")
+    store = Store.open(settings)
+    svc = SimpleNamespace(reports=ReportService(store, Vault.open(settings, store)), store=store)
+    note, score_plot, delivery_plot, *_ = progress_view(svc, "local")
+    assert "Charts appear after your first interview" in note
+    assert score_plot.visible is False and delivery_plot.visible is False
+    store.close()
