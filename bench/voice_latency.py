@@ -7,9 +7,11 @@ answers, then the same minus the profile's configured wait: what is left is the
 pipeline's own overhead (VAD, transcript, LLM and TTS round trips through the plugins,
 scheduling). Ordinary answers get the profile's full `wait`; answers whose words end the
 turn ("... That's it.") get `quick_wait`; both paths are measured. Prints figures; asserts
-nothing.
+nothing. `--llm-delay` makes the fake model wait before its first token, as a real one
+does (gpt-4o-mini: a few hundred ms), to show what the pipeline hides of it.
 
     python bench/voice_latency.py [--turns 10] [--profiles normal,patient,very_patient]
+                                  [--llm-delay 0.0]
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockflow.agent.turn_taking import PROFILES
 from tests.fakes.deepgram_server import FakeDeepgram
-from tests.fakes.openai_server import FakeOpenAI, text
+from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.voice_rig import voice_rig
 
 ANSWERS = [
@@ -45,22 +47,34 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def measure(profile: str, turns: int, finished_words: bool) -> dict[str, list[float]]:
+async def measure(
+    profile: str, turns: int, finished_words: bool, llm_delay: float = 0.0
+) -> dict[str, list[float]]:
     """Latency of each answer's reply, and the framework's own figures for it."""
     figures: dict[str, list[float]] = {"latency": []}
     for first in range(0, turns, TURNS_PER_INTERVIEW):
         count = min(TURNS_PER_INTERVIEW, turns - first)
-        latencies, metrics = await _interview(profile, count, finished_words)
+        latencies, metrics = await _interview(profile, count, finished_words, llm_delay)
         figures["latency"] += latencies
-        for key in ("end_of_turn_delay", "transcription_delay", "llm_ttft", "tts_ttfb"):
+        for key in (
+            "end_of_turn_delay",
+            "transcription_delay",
+            "hook_delay",
+            "llm_ttft",
+            "tts_ttfb",
+        ):
             figures.setdefault(key, []).extend(m[key] for m in metrics if key in m)
     return figures
 
 
-async def _interview(profile: str, turns: int, finished_words: bool) -> tuple[list, list]:
+async def _interview(
+    profile: str, turns: int, finished_words: bool, llm_delay: float
+) -> tuple[list, list]:
     latencies: list[float] = []
     async with FakeOpenAI() as openai, FakeDeepgram() as deepgram:
-        openai.responder = lambda body: text("Thanks. Could you tell me more?")
+        openai.responder = lambda body: Reply(
+            text="Thanks. Could you tell me more?", delay=llm_delay
+        )
         with tempfile.TemporaryDirectory() as tmp:
             async with voice_rig(
                 Path(tmp), openai=openai, deepgram=deepgram, patience=profile
@@ -87,24 +101,28 @@ def report(profile: str, path: str, wait: float, figures: dict[str, list[float]]
         f"p95={percentile(overhead, 0.95) * 1000:.0f} ms",
     ]
     inner = ", ".join(
-        f"{key} {statistics.median(values) * 1000:.0f}"
+        f"{key} {statistics.median(values) * 1000:.0f}/{percentile(values, 0.95) * 1000:.0f}"
         for key, values in figures.items()
         if key != "latency" and values
     )
-    print("  ".join(parts) + f"  (medians, ms: {inner})", flush=True)
+    print("  ".join(parts) + f"  (p50/p95, ms: {inner})", flush=True)
 
 
-async def main(turns: int, profiles: list[str]) -> None:
-    print(f"voice latency, {turns} answers per row; overhead = latency - configured wait")
+async def main(turns: int, profiles: list[str], llm_delay: float) -> None:
+    print(
+        f"voice latency, {turns} answers per row, fake LLM first token after {llm_delay:g} s; "
+        "overhead = latency - configured wait"
+    )
     for profile in profiles:
         config = PROFILES[profile]
-        report(profile, "full", config.wait, await measure(profile, turns, False))
-        report(profile, "quick", config.quick_wait, await measure(profile, turns, True))
+        report(profile, "full", config.wait, await measure(profile, turns, False, llm_delay))
+        report(profile, "quick", config.quick_wait, await measure(profile, turns, True, llm_delay))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--profiles", default="normal,patient,very_patient")
+    parser.add_argument("--llm-delay", type=float, default=0.0)
     args = parser.parse_args()
-    asyncio.run(main(args.turns, args.profiles.split(",")))
+    asyncio.run(main(args.turns, args.profiles.split(","), args.llm_delay))

@@ -46,6 +46,8 @@ PROFILES: dict[str, PatienceProfile] = {
     "very_patient": PatienceProfile("very_patient", 0.8, 1.2, 5.0, 1.2, 3, 25.0, 45.0),
 }
 DEFAULT_PATIENCE: Patience = "patient"
+PREEMPTIVE_MAX_ANSWER_SECONDS = 300.0
+PREEMPTIVE_DRAFTS_PER_ANSWER = 3
 
 
 def profile_for(name: str | None, check_in_after: float | None = None) -> PatienceProfile:
@@ -74,10 +76,17 @@ def turn_handling(profile: PatienceProfile, detector: object) -> dict[str, Any]:
             "resume_false_interruption": True,
             "false_interruption_timeout": 1.5,
         },
-        # One LLM request per answer: a preemptive reply is discarded whenever the answer
-        # goes on, a stage changes or a held "let me think" is merged, and costs the
-        # candidate's own key each time; the patience wait hides its gain anyway.
-        "preemptive_generation": {"enabled": False},
+        # The model starts on the final transcript, during the patience wait, so the reply
+        # is ready when the wait ends instead of a model round trip later. Interview answers
+        # run long: allow them all (the framework's default skips any over 10 s). Speech
+        # is synthesised only once the turn is confirmed: a discarded draft (the answer went
+        # on, or the stage changed) costs a few thousand prompt tokens, never audio.
+        "preemptive_generation": {
+            "enabled": True,
+            "preemptive_tts": False,
+            "max_speech_duration": PREEMPTIVE_MAX_ANSWER_SECONDS,
+            "max_retries": PREEMPTIVE_DRAFTS_PER_ANSWER,
+        },
     }
 
 

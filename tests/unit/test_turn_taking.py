@@ -52,7 +52,9 @@ def test_turn_handling_leaves_nothing_to_auto_detection():
     assert options["interruption"]["mode"] == "vad"  # not the cloud "adaptive" detector
     assert options["interruption"]["min_duration"] == 0.8
     assert options["interruption"]["min_words"] == 2
-    assert options["preemptive_generation"] == {"enabled": False}
+    preemptive = options["preemptive_generation"]
+    assert preemptive["enabled"] and not preemptive["preemptive_tts"]  # drafts cost no audio
+    assert preemptive["max_speech_duration"] >= 120  # long answers get a draft too
 
 
 @pytest.mark.parametrize(
