@@ -32,6 +32,18 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class DropExpectedNoise(logging.Filter):
+    """Drops framework warnings about what MockFlow does on purpose: a drafted reply is
+    redrafted whenever a stage changes (the new stage's instructions)."""
+
+    _EXPECTED = ("preemptive generation invalidated",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("livekit.agents"):
+            return True
+        return not str(record.msg).startswith(self._EXPECTED)
+
+
 def log_to_stderr(level: str) -> None:
     """Before the launch spec arrives: warnings only, on stderr."""
     logging.basicConfig(level=logging.WARNING, format="mockflow-agent: %(message)s")
@@ -47,6 +59,7 @@ def log_to_session_file(path: Path, level: str, session_id: str, secrets: Iterab
     handler.setFormatter(
         logging.Formatter(f"%(asctime)s %(levelname)s %(name)s [{session_id}] %(message)s")
     )
+    handler.addFilter(DropExpectedNoise())
     handler.addFilter(RedactSecrets(secrets))
     root.addHandler(handler)
     root.setLevel(level)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import wave
 from pathlib import Path
 
@@ -64,7 +66,10 @@ def _spoken(text: str, rate: int, words_per_minute: int) -> np.ndarray:
     key = hashlib.sha1(f"{text}|{rate}|{words_per_minute}".encode()).hexdigest()[:16]
     out = _CACHE / f"{key}.wav"
     if not out.exists():
-        raw = _CACHE / f"{key}.raw.wav"
+        # unique scratch names, then an atomic rename: parallel processes (the capacity
+        # bench, parallel tests) may make the same utterance at once
+        scratch = f"{key}.{os.getpid()}.{threading.get_ident()}"
+        raw, made = _CACHE / f"{scratch}.raw.wav", _CACHE / f"{scratch}.wav"
         subprocess.run(
             ["espeak-ng", "-v", "en-us", "-s", str(words_per_minute), "-w", str(raw), text],
             check=True,
@@ -73,11 +78,12 @@ def _spoken(text: str, rate: int, words_per_minute: int) -> np.ndarray:
         # espeak-ng pads its output with silence: trim both ends so callers control gaps
         trim = ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%"]
         subprocess.run(
-            ["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(out), *trim, "reverse"],
+            ["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(made), *trim, "reverse"],
             check=True,
             capture_output=True,
         )
         raw.unlink(missing_ok=True)
+        os.replace(made, out)
     samples, got_rate = read_wav(out)
     assert got_rate == rate
     return samples
