@@ -16,6 +16,7 @@ import pytest
 from tests.app_process import LIVEKIT_JS, AppProcess
 from tests.browser.conftest import FAKE_KEY
 from tests.fakes.sockets import closed_port, silent_listener
+from tests.waiting import eventually
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,17 +62,8 @@ def _wait_for_room_error(page) -> str:
     return page.locator("#mf-room .mf-room-status").inner_text()
 
 
-def _wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
-
-
 def _assert_stopped_and_failed(page, app: AppProcess) -> None:
-    assert _wait_until(lambda: app.health()["active_sessions"] == 0, timeout=15)
+    assert eventually(lambda: app.health()["active_sessions"] == 0, timeout=15)
     page.wait_for_function(
         "() => document.querySelector('#mf-stage-bar').innerText.includes('error')",
         timeout=10000,

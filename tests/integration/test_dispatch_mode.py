@@ -7,7 +7,6 @@ shared data folder, as `python agent_entry.py worker` does.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from mockflow.errors import ConfigError
 from mockflow.interviews import InterviewSetup
 from mockflow.ui.services import AppServices, build_services
 from tests.fakes.livekit_server import KEY, SECRET, FakeLiveKitServer, FakeWorker
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 USER = "local"
@@ -59,15 +59,6 @@ def worker(server: FakeLiveKitServer, services: AppServices) -> FakeWorker:
     return fake
 
 
-def _wait(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 def test_a_voice_interview_runs_on_a_worker_with_the_operators_project(services, server, worker):
     # the user has only an LLM key of their own: workers bring the voice providers
     services.vault.update_keys(USER, {"openai_api_key": USER_KEY, "tts_voice": "verse"})
@@ -85,7 +76,7 @@ def test_a_voice_interview_runs_on_a_worker_with_the_operators_project(services,
     assert metadata["providers"]["tts"] == {"voice": "verse"}
 
     record = services.interviews.session(USER, started.session_id)
-    assert _wait(lambda: services.voice_workers.status(started.session_id).state == "running")
+    assert eventually(lambda: services.voice_workers.status(started.session_id).state == "running")
     assert services.supervisor.active_sessions() == []  # nothing ran on this machine
     services.interviews.send_answer(USER, started.session_id, "I build payment systems.")
     services.interviews.skip_stage(USER, started.session_id)
@@ -93,7 +84,7 @@ def test_a_voice_interview_runs_on_a_worker_with_the_operators_project(services,
 
     assert [c["type"] for c in server.commands()] == ["user_text", "skip_stage", "end"]
     assert server.commands()[0]["text"] == "I build payment systems."
-    assert _wait(lambda: services.interviews.session(USER, record.id).status == "user_ended")
+    assert eventually(lambda: services.interviews.session(USER, record.id).status == "user_ended")
 
 
 def test_a_browser_that_cannot_join_ends_the_dispatched_interview_as_failed(
@@ -101,16 +92,18 @@ def test_a_browser_that_cannot_join_ends_the_dispatched_interview_as_failed(
 ):
     services.vault.update_keys(USER, {"openai_api_key": USER_KEY})
     started = services.interviews.start(USER, InterviewSetup(name="Ana", role="SRE", mode="voice"))
-    assert _wait(lambda: services.voice_workers.status(started.session_id).state == "running")
+    assert eventually(lambda: services.voice_workers.status(started.session_id).state == "running")
     services.interviews.end(USER, started.session_id, "error", "no microphone")
     assert server.commands()[-1] == {"type": "end", "reason": "error", "message": "no microphone"}
-    assert _wait(lambda: services.interviews.session(USER, started.session_id).status == "failed")
+    assert eventually(
+        lambda: services.interviews.session(USER, started.session_id).status == "failed"
+    )
 
 
 def test_no_worker_is_a_failed_interview_with_a_plain_reason(services, server):
     services.vault.update_keys(USER, {"openai_api_key": USER_KEY})
     started = services.interviews.start(USER, InterviewSetup(name="Ana", role="SRE", mode="voice"))
-    assert _wait(
+    assert eventually(
         lambda: services.interviews.session(USER, started.session_id).status == "failed",
         timeout=10,
     )

@@ -30,6 +30,7 @@ from mockflow.supervisor import (
     SlotsBusyError,
     Supervisor,
 )
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -113,15 +114,6 @@ def make_spec(session_id: str, **stub: Any) -> dict[str, Any]:
     return spec
 
 
-def wait_for(predicate: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 def turns(events_path: Path) -> list[str]:
     return [e["text"] for e in read_events(events_path) if e["type"] == "turn"]
 
@@ -140,7 +132,7 @@ def test_text_interview_start_send_end(make_supervisor: Any, ended: Ended) -> No
     assert (handle.session_dir / "agent.pid").exists()
 
     sup.send("iv_basic", {"type": "user_text", "text": "I build data pipelines."})
-    assert wait_for(lambda: "You said: I build data pipelines." in turns(handle.events_path))
+    assert eventually(lambda: "You said: I build data pipelines." in turns(handle.events_path))
     assert sup.end("iv_basic") == "user_ended"
 
     assert ended.calls == {"iv_basic": "user_ended"}
@@ -160,7 +152,7 @@ def test_kill_9_mid_interview_keeps_turns_and_marks_failed(
     handle = sup.start(make_spec("iv_kill"))
     for answer in ("First answer.", "Second answer."):
         sup.send("iv_kill", {"type": "user_text", "text": answer})
-    assert wait_for(lambda: "You said: Second answer." in turns(handle.events_path))
+    assert eventually(lambda: "You said: Second answer." in turns(handle.events_path))
     before = turns(handle.events_path)
 
     os.kill(handle.pid, signal.SIGKILL)
@@ -273,7 +265,7 @@ def test_child_environment_and_argv_carry_no_secrets(
     pool_pid = sup.pool_pids()[0]
     handle = sup.start(make_spec("iv_env"))
     sup.send("iv_env", {"type": "user_text", "text": "hello"})
-    assert wait_for(lambda: len(turns(handle.events_path)) >= 3)
+    assert eventually(lambda: len(turns(handle.events_path)) >= 3)
 
     assert sup.wait_pool_warm(10.0)
     secrets = [SPEC_KEY, *PARENT_SECRETS.values()]
@@ -309,7 +301,7 @@ def test_warm_pool_hands_out_and_refills(make_supervisor: Any, settings: Setting
     assert second != first
 
     os.kill(second, signal.SIGKILL)
-    assert wait_for(lambda: sup.pool_pids() not in ([], [second]), timeout=10.0)
+    assert eventually(lambda: sup.pool_pids() not in ([], [second]), timeout=10.0)
     assert sup.wait_pool_warm(10.0)
     third = sup.pool_pids()[0]
     assert is_gone(second) and third not in (first, second)
@@ -366,7 +358,7 @@ def test_restart_reaps_live_orphan_and_keeps_transcript(
     assert app.stdout is not None and app.stdin is not None
     orphan_pid = int(app.stdout.readline())
     events_path = settings.sessions_dir / "iv_orphan" / "events.jsonl"
-    assert wait_for(lambda: "You said: Before the crash." in turns(events_path))
+    assert eventually(lambda: "You said: Before the crash." in turns(events_path))
     app.stdin.write(b"\n")
     app.stdin.flush()
     app.wait(10)
@@ -383,7 +375,7 @@ def test_restart_reaps_live_orphan_and_keeps_transcript(
         sup = make_supervisor()
         assert sorted(sup.reap_orphans()) == ["iv_orphan", "iv_stale"]
 
-        assert wait_for(lambda: is_gone(orphan_pid))
+        assert eventually(lambda: is_gone(orphan_pid))
         assert bystander.poll() is None
     finally:
         bystander.kill()
@@ -423,9 +415,9 @@ def test_real_agent_warm_text_interview(
     handle = sup.start(real_spec("iv_real", fake_llm.base_url))
     assert handle.warm
     assert read_events(handle.events_path)[0]["type"] == "ready"
-    assert wait_for(lambda: len(turns(handle.events_path)) >= 1, timeout=15.0)
+    assert eventually(lambda: len(turns(handle.events_path)) >= 1, timeout=15.0)
     sup.send("iv_real", {"type": "user_text", "text": "I led the ledger migration."})
-    assert wait_for(lambda: len(turns(handle.events_path)) >= 3, timeout=15.0)
+    assert eventually(lambda: len(turns(handle.events_path)) >= 3, timeout=15.0)
 
     for path in (f"/proc/{handle.pid}/cmdline", f"/proc/{handle.pid}/environ"):
         content = Path(path).read_bytes().decode()
@@ -447,7 +439,7 @@ def test_real_agent_kill_9_mid_interview(
     sup = real_supervisor(make_supervisor, settings, pool_size=0)
     handle = sup.start(real_spec("iv_real_kill", fake_llm.base_url))
     sup.send("iv_real_kill", {"type": "user_text", "text": "My first answer."})
-    assert wait_for(lambda: len(turns(handle.events_path)) >= 3, timeout=15.0)
+    assert eventually(lambda: len(turns(handle.events_path)) >= 3, timeout=15.0)
     before = turns(handle.events_path)
 
     os.kill(handle.pid, signal.SIGKILL)
@@ -465,9 +457,9 @@ def test_start_without_waiting_returns_before_ready(make_supervisor: Any, ended:
     sup = make_supervisor()
     handle = sup.start(make_spec("iv_nowait", ready_delay=1.0), wait=False)
     assert handle.start_seconds is None and sup.status("iv_nowait").state == "starting"
-    assert wait_for(lambda: sup.status("iv_nowait").state == "running", timeout=5.0)
+    assert eventually(lambda: sup.status("iv_nowait").state == "running", timeout=5.0)
     sup.send("iv_nowait", {"type": "user_text", "text": "Hi."})
-    assert wait_for(lambda: "You said: Hi." in turns(handle.events_path))
+    assert eventually(lambda: "You said: Hi." in turns(handle.events_path))
     assert sup.end("iv_nowait") == "user_ended"
     assert ended.calls == {"iv_nowait": "user_ended"}
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mockflow.supervisor.pool import WarmPool
+from tests.waiting import eventually
 
 
 class FakeProc:
@@ -54,13 +55,6 @@ class Spawner:
         return proc
 
 
-def wait_until(predicate: Any, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not predicate():
-        time.sleep(0.01)
-    return predicate()
-
-
 @pytest.fixture
 def spawner() -> Spawner:
     return Spawner()
@@ -96,7 +90,7 @@ def test_dead_pool_process_is_replaced(pool: WarmPool, spawner: Spawner) -> None
     assert pool.wait_warm(3.0)
     spawner.made[0].code = 1
 
-    assert wait_until(lambda: pool.pids() == [101])
+    assert eventually(lambda: pool.pids() == [101])
     assert pool.take() is spawner.made[1]
 
 
@@ -110,7 +104,7 @@ def test_processes_that_never_warm_are_discarded_with_backoff() -> None:
     spawner = Spawner(warm=False)
     pool = WarmPool(1, spawner, warm_timeout=0.2)
     try:
-        assert wait_until(lambda: len(spawner.made) >= 2)
+        assert eventually(lambda: len(spawner.made) >= 2)
         assert spawner.made[0].code == -9
         time.sleep(1.0)
         assert len(spawner.made) <= 3
