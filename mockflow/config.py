@@ -26,6 +26,7 @@ class EnvKeys:
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     deepgram_api_key: str | None = None
+    deepgram_base_url: str | None = None  # a self-hosted Deepgram (or a local stand-in)
     livekit_url: str | None = None
     livekit_api_key: str | None = None
     livekit_api_secret: str | None = None
@@ -98,6 +99,7 @@ class Settings:
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
                 openai_base_url=merged.get("OPENAI_BASE_URL") or None,
                 deepgram_api_key=merged.get("DEEPGRAM_API_KEY") or None,
+                deepgram_base_url=merged.get("DEEPGRAM_BASE_URL") or None,
                 livekit_url=merged.get("LIVEKIT_URL") or None,
                 livekit_api_key=merged.get("LIVEKIT_API_KEY") or None,
                 livekit_api_secret=merged.get("LIVEKIT_API_SECRET") or None,

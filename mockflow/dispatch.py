@@ -82,7 +82,10 @@ def spec_from_job(metadata: str, *, room: str, keys: EnvKeys, sessions_dir: Path
     # the worker's own keys decide the speech-to-text provider unless the app chose one
     default_stt = "deepgram" if keys.deepgram_api_key else "openai"
     stt = dict(providers.get("stt") or {"provider": default_stt})
-    stt["api_key"] = keys.deepgram_api_key if stt.get("provider") == "deepgram" else None
+    by_deepgram = stt.get("provider") == "deepgram"
+    stt["api_key"] = keys.deepgram_api_key if by_deepgram else None
+    if by_deepgram and keys.deepgram_base_url:
+        stt["base_url"] = keys.deepgram_base_url
     tts = dict(providers.get("tts") or {})
     raw.update(
         transport="room",

@@ -158,6 +158,10 @@ class InterviewService:
             return env.livekit_url or "", env.livekit_api_key or "", env.livekit_api_secret or ""
         return keys.livekit_url or "", keys.livekit_api_key or "", keys.livekit_api_secret or ""
 
+    def _deepgram_url(self) -> str | None:
+        """The operator's Deepgram endpoint (self-hosted), for the local user only."""
+        return None if self.settings.public else self.settings.env_keys.deepgram_base_url
+
     def start(self, user_id: str, setup: InterviewSetup) -> StartedInterview:
         if problems := setup.problems():
             raise SetupError(problems)
@@ -174,7 +178,9 @@ class InterviewService:
             self._owners[record.id] = user_id
         by_workers = setup.mode == "voice" and self.voice_workers is not None
         livekit = self._livekit(keys) if setup.mode == "voice" else None
-        spec, room = _launch_spec(record, setup, keys, livekit, by_workers=by_workers)
+        spec, room = _launch_spec(
+            record, setup, keys, livekit, by_workers=by_workers, deepgram_url=self._deepgram_url()
+        )
         _write_meta(Path(record.session_dir), setup, spec.get("livekit", {}).get("room"))
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
@@ -299,6 +305,7 @@ def _launch_spec(
     livekit: tuple[str, str, str] | None = None,
     *,
     by_workers: bool = False,
+    deepgram_url: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, str] | None]:
     """The launch spec and, for voice, this browser's room details. A voice interview that
     workers serve carries none of the user's provider settings: workers use their own."""
@@ -336,7 +343,7 @@ def _launch_spec(
     spec["providers"]["stt"] = {
         "provider": stt_provider,
         "api_key": keys.deepgram_api_key if stt_provider == "deepgram" else keys.openai_api_key,
-        "base_url": None if stt_provider == "deepgram" else keys.openai_base_url,
+        "base_url": deepgram_url if stt_provider == "deepgram" else keys.openai_base_url,
     }
     spec["providers"]["tts"] = {
         "provider": "openai",

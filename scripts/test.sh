@@ -19,6 +19,29 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
+echo "== building the LiveKit server (once per machine; cached)"
+LIVEKIT_SERVER_VERSION=v1.13.5
+livekit_dir="${XDG_CACHE_HOME:-$HOME/.cache}/mockflow/livekit-server-${LIVEKIT_SERVER_VERSION}"
+livekit_bin="$livekit_dir/livekit-server"
+if [ ! -x "$livekit_bin" ]; then
+  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
+  if ! command -v go >/dev/null 2>&1; then
+    echo "Go is needed to build the LiveKit server for the voice tests (Go 1.26+)" >&2
+    exit 1
+  fi
+  build_started=$(date +%s)
+  mkdir -p "$livekit_dir/bin"
+  if ! GOBIN="$livekit_dir/bin" \
+      go install "github.com/livekit/livekit-server/cmd/server@${LIVEKIT_SERVER_VERSION}"; then
+    echo "building the LiveKit server failed: the voice tests cannot run" >&2
+    exit 1
+  fi
+  mv "$livekit_dir/bin/server" "$livekit_bin"
+  echo "built in $(( $(date +%s) - build_started )) s"
+fi
+"$livekit_bin" --version
+export MOCKFLOW_TEST_LIVEKIT_SERVER="$livekit_bin"
+
 echo "== installing Python packages"
 python -m pip install -q --disable-pip-version-check -r requirements-test.txt
 

@@ -30,6 +30,8 @@ from urllib.parse import parse_qs
 import numpy as np
 from aiohttp import WSMsgType, web
 
+from tests.fakes.threaded import ThreadedServer
+
 CHUNK_SECONDS = 0.02
 LOUD_RMS = 300.0
 
@@ -46,8 +48,9 @@ class _Segment:
     interim_sent: bool = False
 
 
-class FakeDeepgram:
-    """`async with FakeDeepgram(transcripts=[...]) as dg:` then `deepgram.STT(base_url=dg.url)`."""
+class FakeDeepgram(ThreadedServer):
+    """`async with FakeDeepgram(transcripts=[...]) as dg:` then `deepgram.STT(base_url=dg.url)`
+    (or `with FakeDeepgram() as dg:` on its own loop in a thread, for other processes)."""
 
     def __init__(
         self,
@@ -62,6 +65,8 @@ class FakeDeepgram:
         self.api_key = api_key
         self.transcripts = collections.deque(transcripts or [])
         self.transcriber = transcriber
+        # picks a transcriber per connection from its query (several agents at once)
+        self.transcriber_for: Callable[[dict[str, list[str]]], Transcriber | None] | None = None
         self.default_transcript = default_transcript
         self.endpointing = endpointing
         self.interim_after = interim_after
@@ -75,7 +80,7 @@ class FakeDeepgram:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1/listen"
 
-    async def __aenter__(self) -> FakeDeepgram:
+    async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/v1/listen", self._listen)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -85,11 +90,11 @@ class FakeDeepgram:
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def aclose(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
 
     async def _listen(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"Token {self.api_key}":
@@ -113,10 +118,13 @@ class FakeDeepgram:
                     await ws.close()
         return ws
 
-    def transcript(self, start: float, end: float, *, final: bool) -> str:
+    def transcript(
+        self, start: float, end: float, *, final: bool, using: Transcriber | None = None
+    ) -> str:
         """The text of a segment heard between two wall-clock times."""
-        if self.transcriber is not None:
-            text = self.transcriber(start, end, final)
+        transcriber = using or self.transcriber
+        if transcriber is not None:
+            text = transcriber(start, end, final)
         elif not final:
             text = self.transcripts[0] if self.transcripts else self.default_transcript
         else:
@@ -135,6 +143,8 @@ class _Stream:
         self.rate = int(query.get("sample_rate", ["16000"])[0])
         self.vad_events = query.get("vad_events", ["false"])[0] == "true"
         self.request_id = str(uuid.uuid4())
+        chooser = server.transcriber_for
+        self.transcriber = chooser(query) if chooser is not None else None
         self.clock = 0.0  # seconds of audio received
         self.segment: _Segment | None = None
         self._pending = b""
@@ -163,7 +173,9 @@ class _Stream:
             segment.last_loud, segment.wall_last_loud = self.clock, now
         if not segment.interim_sent and self.clock - segment.start >= self.server.interim_after:
             segment.interim_sent = True
-            heard = self.server.transcript(segment.wall_start, now, final=False)
+            heard = self.server.transcript(
+                segment.wall_start, now, final=False, using=self.transcriber
+            )
             words = heard.split()
             if words:
                 partial = " ".join(words[: max(1, len(words) // 2)])
@@ -177,7 +189,9 @@ class _Stream:
             if from_finalize:  # Deepgram answers a Finalize even with nothing pending
                 await self._send(self._empty_results())
             return
-        text = self.server.transcript(segment.wall_start, segment.wall_last_loud, final=True)
+        text = self.server.transcript(
+            segment.wall_start, segment.wall_last_loud, final=True, using=self.transcriber
+        )
         message = self._results(text, segment, is_final=True)
         message["from_finalize"] = from_finalize
         await self._send(message)

@@ -36,6 +36,7 @@ QUESTIONS = {
         "Good question; the hiring team will follow up with details on that. Anything else?",
     ],
 }
+WELCOME_BACK_CUE = "welcome them back"  # the agent's instruction after a re-join
 GOODBYE = "Thank you for your time today, it was great talking with you. Goodbye!"
 
 
@@ -69,6 +70,8 @@ class ScriptedInterviewer:
         )
         if "has now ended" in system:
             return text(GOODBYE)
+        if WELCOME_BACK_CUE in _content(messages[-1] if messages else {}) and self.asked:
+            return text(f"Welcome back. {self.asked[-1]}")
         stage = stage_of(system) or "closing"
         last = messages[-1] if messages else {}
         wants_tool = self.use_tools and last.get("role") == "user" and body.get("tools")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import io
 import json
 import math
@@ -119,12 +120,14 @@ class FakeOpenAI(ThreadedServer):
         api_key: str | None = None,
         responder: Responder | None = None,
         transcript: str = "hello",
+        transcriber: Callable[[float, float, bool], str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.api_key = api_key
         self.responder = responder
         self.transcript = transcript
+        self.transcriber = transcriber
         self.host = host
         self.port = port
         self.requests: list[dict] = []
@@ -294,13 +297,28 @@ class FakeOpenAI(ThreadedServer):
         if denied := self._unauthorized(request):
             return denied
         self.transcriptions += 1
+        said = self._transcribe(form.get("file"))
         fmt = str(form.get("response_format", "json"))
         if fmt == "text":
-            return web.Response(text=self.transcript)
-        result: dict[str, Any] = {"text": self.transcript}
+            return web.Response(text=said)
+        result: dict[str, Any] = {"text": said}
         if fmt == "verbose_json":
             result.update(task="transcribe", language="english", duration=1.0, segments=[])
         return web.json_response(result)
+
+    def _transcribe(self, upload: object) -> str:
+        """`transcript`, or what `transcriber` says was spoken in the uploaded audio's span
+        of wall-clock time (the upload ends now)."""
+        if self.transcriber is None:
+            return self.transcript
+        seconds = 0.0
+        with (
+            contextlib.suppress(Exception),
+            wave.open(io.BytesIO(upload.file.read())) as w,  # type: ignore[attr-defined]
+        ):
+            seconds = w.getnframes() / w.getframerate()
+        end = time.time()
+        return self.transcriber(end - seconds, end, True)
 
     async def _speech(self, request: web.Request) -> web.Response:
         body: dict = await request.json()

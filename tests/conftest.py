@@ -1,0 +1,80 @@
+"""Fixtures every test directory shares: the real LiveKit server.
+
+`scripts/test.sh` builds `livekit-server` once per machine and exports its path as
+`MOCKFLOW_TEST_LIVEKIT_SERVER`; run directly, pytest looks in the same cache folder and on
+PATH. A test marked `livekit` whose server cannot start FAILS: a voice suite that did not
+run must not pass. A failed `livekit` test gets the tail of each server's log appended.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockflow.livekit_server import LiveKitServerError, LocalLiveKitServer
+
+LIVEKIT_SERVER_VERSION = "v1.13.5"
+_CACHED = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "mockflow"
+    / f"livekit-server-{LIVEKIT_SERVER_VERSION}"
+    / "livekit-server"
+)
+_started: list[LocalLiveKitServer] = []
+
+
+def livekit_binary() -> Path:
+    """The livekit-server binary, or a test failure that says how to get one."""
+    for candidate in (
+        os.environ.get("MOCKFLOW_TEST_LIVEKIT_SERVER"),
+        str(_CACHED),
+        shutil.which("livekit-server"),
+    ):
+        if candidate and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    pytest.fail(
+        "no livekit-server binary: run `bash scripts/test.sh` (it builds one into "
+        f"{_CACHED}) or set MOCKFLOW_TEST_LIVEKIT_SERVER",
+        pytrace=False,
+    )
+
+
+def start_livekit(log_dir: Path) -> LocalLiveKitServer:
+    server = LocalLiveKitServer(livekit_binary(), log_dir / "livekit-server.log")
+    _started.append(server)
+    try:
+        server.start()
+    except LiveKitServerError as exc:
+        pytest.fail(f"{exc}\n{server.log_tail()}", pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def livekit_server(tmp_path_factory) -> Iterator[LocalLiveKitServer]:
+    """One real LiveKit server (dev mode, loopback, its own ports) for the whole run."""
+    server = start_livekit(tmp_path_factory.mktemp("livekit"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_livekit_server(tmp_path) -> Iterator[LocalLiveKitServer]:
+    """A server of this test alone, to stop, kill and restart."""
+    server = start_livekit(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and item.get_closest_marker("livekit") is not None:
+        for server in dict.fromkeys(_started[:1] + _started[-1:]):  # shared + newest
+            report.sections.append(
+                (f"livekit-server log ({server.log_path})", server.log_tail(4000))
+            )
+    return report
