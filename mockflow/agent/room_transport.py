@@ -25,6 +25,8 @@ from mockflow.errors import TransportError
 
 log = logging.getLogger("mockflow.agent")
 REJOIN_GRACE_SECONDS = 6.0  # a page refresh re-joins well within it
+RECONNECT_GIVE_UP_SECONDS = 8.0  # our own link to the server: ended in error past this
+LOST_SERVER = "The connection to the LiveKit server was lost."
 
 
 async def run_room_interview(
@@ -127,7 +129,9 @@ class CandidatePresence:
 
     A candidate who leaves has `rejoin_grace` seconds to come back (a page refresh, a
     dropped network) before the interview ends with `user_ended`; `on_return` runs when
-    they do."""
+    they do. While the agent's own connection is reconnecting, everyone seems to leave:
+    that is not the candidate leaving, and a reconnection that has not succeeded after
+    `give_up` seconds ends the interview in error."""
 
     def __init__(
         self,
@@ -136,6 +140,7 @@ class CandidatePresence:
         controller: InterviewController,
         *,
         rejoin_grace: float = REJOIN_GRACE_SECONDS,
+        give_up: float = RECONNECT_GIVE_UP_SECONDS,
         on_return: Callable[[], None] | None = None,
     ) -> None:
         self._room = room
@@ -143,11 +148,19 @@ class CandidatePresence:
         self._controller = controller
         self._grace = rejoin_grace
         self._on_return = on_return
+        self._give_up = give_up
         self._leaving: asyncio.TimerHandle | None = None
+        self._reconnecting: asyncio.TimerHandle | None = None
         self.joined = asyncio.Event()
-        room.on("participant_connected", self._on_connected)
-        room.on("participant_disconnected", self._on_disconnected)
-        room.on("disconnected", self._on_room_disconnected)
+        self._handlers = {
+            "participant_connected": self._on_connected,
+            "participant_disconnected": self._on_disconnected,
+            "disconnected": self._on_room_disconnected,
+            "reconnecting": self._on_reconnecting,
+            "reconnected": self._on_reconnected,
+        }
+        for event, handler in self._handlers.items():
+            room.on(event, handler)
         if any(p.identity == identity for p in room.remote_participants.values()):
             self.joined.set()
 
@@ -170,11 +183,11 @@ class CandidatePresence:
         return self._leaving is not None
 
     def close(self) -> None:
-        if self._leaving is not None:
-            self._leaving.cancel()
-        self._room.off("participant_connected", self._on_connected)
-        self._room.off("participant_disconnected", self._on_disconnected)
-        self._room.off("disconnected", self._on_room_disconnected)
+        for timer in (self._leaving, self._reconnecting):
+            if timer is not None:
+                timer.cancel()
+        for event, handler in self._handlers.items():
+            self._room.off(event, handler)
 
     def _on_connected(self, participant: rtc.RemoteParticipant) -> None:
         if participant.identity != self._identity:
@@ -190,6 +203,11 @@ class CandidatePresence:
     def _on_disconnected(self, participant: rtc.RemoteParticipant) -> None:
         if participant.identity != self._identity or not self.joined.is_set():
             return
+        if self._reconnecting is not None:
+            return  # our side of the link is down, not necessarily theirs
+        self._start_grace()
+
+    def _start_grace(self) -> None:
         if self._leaving is None and not self._controller.finished.is_set():
             log.info("candidate left the room; ending in %.0f s unless they return", self._grace)
             loop = asyncio.get_running_loop()
@@ -200,8 +218,28 @@ class CandidatePresence:
         log.info("candidate did not come back")
         self._controller.end("user_ended")
 
+    def _on_reconnecting(self) -> None:
+        if self._reconnecting is None and not self._controller.finished.is_set():
+            log.warning("lost the LiveKit server; reconnecting")
+            loop = asyncio.get_running_loop()
+            self._reconnecting = loop.call_later(self._give_up, self._lost_server)
+
+    def _on_reconnected(self) -> None:
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            self._reconnecting = None
+            log.info("reconnected to the LiveKit server")
+        if self.joined.is_set() and not self._candidate_here():
+            self._start_grace()  # they really left while we were away
+
+    def _candidate_here(self) -> bool:
+        return any(p.identity == self._identity for p in self._room.remote_participants.values())
+
     def _on_room_disconnected(self, reason: object = None) -> None:
+        self._lost_server()
+
+    def _lost_server(self) -> None:
+        self._reconnecting = None
         if not self._controller.finished.is_set():
-            message = "The connection to the LiveKit server was lost."
-            self._controller.events.write("error", message=message, fatal=True)
+            self._controller.events.write("error", message=LOST_SERVER, fatal=True)
             self._controller.end("error")

@@ -56,6 +56,8 @@ class LiveInterview:
         return self.started.session_id
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
+        if not self.started.events_path.exists():
+            return []  # the agent has not written anything yet
         events = read_events(self.started.events_path)
         return [e for e in events if type is None or e["type"] == type]
 

@@ -1,4 +1,4 @@
-"""The room transport up to its boundary (there is no LiveKit server here): agent_entry.py as a
+"""The room transport at its boundary with peers that fail on purpose: agent_entry.py as a
 real subprocess, the real livekit rtc client, a server that refuses or never answers.
 Either way: one plain `error`, then `ended`, within the connect timeout, and the process
 exits with code 1; the agent token never reaches the log or the timeline.
@@ -80,7 +80,8 @@ def test_silent_server_is_given_up_after_the_connect_timeout(tmp_path, fake_llm)
     assert CONNECT_TIMEOUT - 0.5 < elapsed < CONNECT_TIMEOUT + 4
 
 
-# -- who is in the room: CandidatePresence on a stand-in room (same events as rtc.Room) --
+# -- who is in the room: CandidatePresence on a stand-in room (same events as rtc.Room);
+# the same paths through the real server are in test_livekit_voice and test_livekit_faults --
 
 
 class _Room(rtc.EventEmitter):
@@ -170,3 +171,34 @@ async def test_losing_the_server_is_an_error_but_our_own_disconnect_is_not(tmp_p
     controller2.end("completed")
     room2.emit("disconnected", None)
     assert controller2.end_reason == "completed" and read_events(tmp_path / "2") == []
+
+
+async def test_our_own_reconnection_is_not_the_candidate_leaving(tmp_path):
+    room, controller = _Room("candidate"), _Controller(tmp_path)
+    presence = CandidatePresence(room, "candidate", controller, rejoin_grace=0.1, give_up=5)
+    room.emit("reconnecting")
+    room.emit("participant_disconnected", _Participant("candidate"))
+    assert not presence.away
+    room.emit("reconnected")  # the candidate is still listed: nothing happened
+    await asyncio.sleep(0.3)
+    assert not controller.finished.is_set()
+
+
+async def test_a_candidate_gone_when_we_reconnect_gets_the_grace(tmp_path):
+    room, controller = _Room("candidate"), _Controller(tmp_path)
+    presence = CandidatePresence(room, "candidate", controller, rejoin_grace=0.1, give_up=5)
+    room.emit("reconnecting")
+    room.remote_participants.clear()
+    room.emit("reconnected")
+    assert presence.away
+    await asyncio.wait_for(controller.finished.wait(), timeout=2)
+    assert controller.end_reason == "user_ended"
+
+
+async def test_a_reconnection_that_never_succeeds_ends_in_error(tmp_path):
+    room, controller = _Room("candidate"), _Controller(tmp_path)
+    CandidatePresence(room, "candidate", controller, give_up=0.2)
+    room.emit("reconnecting")
+    await asyncio.wait_for(controller.finished.wait(), timeout=2)
+    assert controller.end_reason == "error"
+    assert "connection to the LiveKit server was lost" in read_events(tmp_path)[0]["message"]
