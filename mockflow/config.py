@@ -52,6 +52,7 @@ class Settings:
     stage_scale: float = 1.0  # multiplies every stage's time limit (demos, tests)
     livekit_client_path: str | None = None  # a local copy the app serves instead of the CDN
     voice_agents: str = "local"  # "dispatch": LiveKit workers serve voice interviews
+    worker_port: int = 8081  # the worker's health port on 127.0.0.1 (0: any free port)
     env_keys: EnvKeys = field(default_factory=EnvKeys)
 
     @property
@@ -94,6 +95,7 @@ class Settings:
             feedback_model=merged.get("MOCKFLOW_FEEDBACK_MODEL") or None,
             stage_scale=_float(merged, "MOCKFLOW_STAGE_SCALE", 1.0),
             voice_agents=_choice(merged, "MOCKFLOW_VOICE_AGENTS", ("local", "dispatch")),
+            worker_port=_int(merged, "MOCKFLOW_WORKER_PORT", 8081),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,

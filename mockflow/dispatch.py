@@ -5,7 +5,9 @@ launch spec (contract 1) without a single secret. Provider keys and the LiveKit
 credentials come from the worker's own environment, so a key never travels through
 LiveKit. `job_metadata` builds it on the app side; `spec_from_job` rebuilds a launch spec
 on the worker side. Commands (contract 2) reach the worker as server-sent data packets
-on `COMMAND_TOPIC`.
+on `COMMAND_TOPIC`. While a job runs, the worker rewrites `HEARTBEAT_FILE` in the session
+folder with a new counter every `HEARTBEAT_SECONDS`: a worker that dies without writing
+`ended` stops it, and the app needs no clock shared with the worker to notice.
 
 `LiveKitRooms` holds the LiveKit server API calls of this mode (create the dispatch, send
 a command, delete the room) and turns their failures into `LiveKitError`s a candidate can
@@ -14,6 +16,7 @@ read, with no key, token or server text in them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -32,6 +35,8 @@ from mockflow.spec import LaunchSpec, parse_launch_spec
 
 AGENT_NAME = "mockflow-interviewer"
 COMMAND_TOPIC = "mockflow.command"
+HEARTBEAT_FILE = "worker.heartbeat"  # the job rewrites it every HEARTBEAT_SECONDS
+HEARTBEAT_SECONDS = 1.0
 REQUEST_SECONDS = 10.0
 _SECRET_FIELDS = ("api_key",)
 _SESSION_ID = re.compile(r"[A-Za-z0-9_\-]{1,80}")
@@ -136,6 +141,13 @@ class LiveKitRooms:
         with _errors(self.credentials.where, "pass on the command"):
             await self._client().room.send_data(request)
 
+    async def agent_present(self, room: str) -> bool:
+        """Whether an agent participant (the worker's interviewer) is in the room."""
+        request = api.ListParticipantsRequest(room=room)
+        with _errors(self.credentials.where, "list the room's participants"):
+            answer = await self._client().room.list_participants(request)
+        return any(p.kind == api.ParticipantInfo.Kind.AGENT for p in answer.participants)
+
     async def delete_room(self, room: str) -> None:
         """Close the room and disconnect everyone in it; a room already gone is fine."""
         try:
@@ -186,3 +198,22 @@ async def dispatch_interview(
         return await rooms.dispatch(room, spec)
     finally:
         await rooms.aclose()
+
+
+async def beat(path: Path, every: float = HEARTBEAT_SECONDS) -> None:
+    """Rewrite `path` with a new counter every `every` seconds until cancelled."""
+    count = 0
+    scratch = path.with_name(path.name + ".tmp")
+    while True:
+        count += 1
+        with contextlib.suppress(OSError):
+            scratch.write_text(str(count), "ascii")
+            scratch.replace(path)
+        await asyncio.sleep(every)
+
+
+def read_beat(path: Path) -> str | None:
+    try:
+        return path.read_text("ascii")
+    except OSError:
+        return None

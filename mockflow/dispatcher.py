@@ -31,11 +31,17 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from mockflow.config import Settings
-from mockflow.dispatch import LiveKitCredentials, LiveKitError, LiveKitRooms
+from mockflow.dispatch import (
+    HEARTBEAT_FILE,
+    LiveKitCredentials,
+    LiveKitError,
+    LiveKitRooms,
+    read_beat,
+)
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.events import EVENTS_FILE
 from mockflow.loop_thread import LoopThread
-from mockflow.remote_session import RemoteSession, await_worker_ready
+from mockflow.remote_session import WORKER_GONE, RemoteSession, await_worker_ready
 from mockflow.supervisor.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
 from mockflow.supervisor.records import close_timeline, ended_reason
 from mockflow.supervisor.redact import spec_secrets
@@ -48,6 +54,9 @@ log = logging.getLogger("mockflow.dispatcher")
 
 COMMANDS = frozenset({"user_text", "skip_stage"})
 CALL_SECONDS = 60.0  # one livekit-api call, its own retries included
+PRESENCE_SECONDS = 2.0  # how often a running interview's room is checked for its agent
+AGENT_GONE_SECONDS = 4.0  # no agent in the room this long: the worker is gone
+HEARTBEAT_STALE_SECONDS = 5.0  # an unchanged heartbeat this long: the worker is gone
 _FINISHED_KEPT = 200
 
 SessionEndCallback = Callable[[str, str], None]
@@ -129,6 +138,24 @@ class Dispatcher:
             self._abort_start(session, exc)
             raise
         return self._mark_running(session)
+
+    def adopt(self, session_id: str, session_dir: Path, room: str) -> bool:
+        """Follow an interview a worker was serving before this app started (a restart).
+
+        Returns False when its timeline already ended or a slot is not free; the monitor
+        then follows it like any other: its worker's `ended`, a stopped heartbeat or the
+        limits end it, and `end()` works."""
+        session = RemoteSession(session_id, session_dir, room, started_at=self._clock())
+        session.read_events(self._clock())
+        if session.ended_seen is not None or session.ready_at is None:
+            return False
+        with self._lock:
+            if session_id in self._sessions or len(self._sessions) >= self.settings.max_sessions:
+                return False
+            session.state, session.notify = "running", True
+            self._sessions[session_id] = session
+        log.info("session %s: following its worker after a restart", session_id)
+        return True
 
     def send(self, session_id: str, command: Mapping[str, Any]) -> None:
         """Relay a contract-2 command into the room; `{"type": "end"}` is `end()`."""
@@ -397,6 +424,9 @@ class Dispatcher:
         if session.ended_seen is not None:
             self._finish(session, session.ended_seen)
             return
+        if self._worker_gone(session, now):
+            self._abandon(session)
+            return
         kind = limit_reason(
             now=now,
             started_at=session.started_at,
@@ -407,6 +437,43 @@ class Dispatcher:
         if kind is not None and session.begin_stop("timeout"):
             log.info("session %s: %s limit reached; ending", session.session_id, kind)
             self._stop_in_background(session)
+
+    def _worker_gone(self, session: RemoteSession, now: float) -> bool:
+        """Whether the worker's heartbeat stopped, or the room has had no agent for
+        `AGENT_GONE_SECONDS` (checked every `PRESENCE_SECONDS`; a LiveKit server that does
+        not answer proves nothing)."""
+        return self._heartbeat_stopped(session, now) or self._agent_absent(session, now)
+
+    def _heartbeat_stopped(self, session: RemoteSession, now: float) -> bool:
+        beat = read_beat(session.session_dir / HEARTBEAT_FILE)
+        if beat != session.beat:
+            session.beat, session.beat_changed_at = beat, now
+            return False
+        return beat is not None and now - session.beat_changed_at >= HEARTBEAT_STALE_SECONDS
+
+    def _agent_absent(self, session: RemoteSession, now: float) -> bool:
+        if now - session.presence_checked_at < PRESENCE_SECONDS:
+            return False
+        session.presence_checked_at = now
+        try:
+            present = self._call(self._rooms.agent_present(session.room))
+        except MockflowError:
+            return False
+        if present:
+            session.agent_missing_since = None
+            return False
+        if session.agent_missing_since is None:
+            session.agent_missing_since = now
+        return now - session.agent_missing_since >= AGENT_GONE_SECONDS
+
+    def _abandon(self, session: RemoteSession) -> None:
+        """The worker died without `ended`: close the room (nobody serves it), then the
+        timeline, in error."""
+        if not session.begin_stop("error", WORKER_GONE):
+            return
+        log.warning("session %s: its worker is gone; closing the room", session.session_id)
+        self._delete_room(session)
+        self._finish(session, "error", message=WORKER_GONE)
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -238,7 +238,7 @@ class InterviewService:
         record = self._running(user_id, session_id)
         if record.mode != "voice":
             return None
-        meta = json.loads((Path(record.session_dir) / "meta.json").read_text("utf-8"))
+        meta = read_meta(Path(record.session_dir))
         keys = self.vault.resolve_keys(user_id).keys
         if not meta.get("room") or self.missing_for(keys, "voice"):
             return None
@@ -265,6 +265,22 @@ class InterviewService:
         except NotFoundError:
             log.info("session %s ended after it was deleted", session_id)
 
+    def adopt_dispatched(self) -> list[str]:
+        """After a restart in dispatch mode: follow the voice interviews workers still
+        serve (their timeline has not ended); return their ids."""
+        adopted: list[str] = []
+        workers = self.voice_workers
+        if workers is None or not hasattr(workers, "adopt"):
+            return adopted
+        for record in self.store.sessions_left_running():
+            session_dir = Path(record.session_dir)
+            room = read_meta(session_dir).get("room") if record.mode == "voice" else None
+            if room and workers.adopt(record.id, session_dir, room):
+                with self._lock:
+                    self._owners[record.id] = record.user_id
+                adopted.append(record.id)
+        return adopted
+
     def mark_interrupted(self, session_ids: list[str]) -> None:
         """After orphan reaping: every session still marked running was interrupted."""
         reaped = set(session_ids)
@@ -279,6 +295,15 @@ class InterviewService:
         if not record.is_active:
             raise MockflowError("This interview has already ended.")
         return record
+
+
+def read_meta(session_dir: Path) -> dict[str, Any]:
+    """The session's meta.json, or {} when it is missing or unreadable."""
+    try:
+        meta = json.loads((session_dir / "meta.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _write_meta(session_dir: Path, setup: InterviewSetup, room: str | None = None) -> None:

@@ -26,6 +26,7 @@ NO_WORKER = (
     "agent_entry.py worker` running with the same LiveKit project and data folder?"
 )
 STOPPED_EARLY = "The interviewer stopped before the interview began."
+WORKER_GONE = "The interviewer stopped unexpectedly: its worker went away."
 ENDED_DURING_START = "The interview was ended before it began."
 POLL = 0.02
 
@@ -49,6 +50,10 @@ class RemoteSession:
     stop_reason: str | None = None
     stop_message: str = ""  # why the app ended it in error, for the timeline
     end_reason: str | None = None
+    presence_checked_at: float = 0.0
+    agent_missing_since: float | None = None  # the worker's agent was not in the room
+    beat: str | None = None  # the worker's heartbeat counter, as last read
+    beat_changed_at: float = 0.0
     lock: threading.RLock = field(default_factory=threading.RLock)
     done: threading.Event = field(default_factory=threading.Event)
     tail: EventTail = field(init=False)

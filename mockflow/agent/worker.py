@@ -14,7 +14,10 @@ worker's HTTP health port listens on localhost only.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -26,14 +29,13 @@ from mockflow.agent.room_commands import RoomCommands
 from mockflow.agent.room_transport import interview_in_room
 from mockflow.agent.voice import VoiceInterview
 from mockflow.config import Settings
-from mockflow.dispatch import AGENT_NAME, session_id_of, spec_from_job
+from mockflow.dispatch import AGENT_NAME, HEARTBEAT_FILE, beat, session_id_of, spec_from_job
 from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE, EventWriter
 from mockflow.fsm import build_fsm
 
 log = logging.getLogger("mockflow.agent")
 HEALTH_HOST = "127.0.0.1"
-HEALTH_PORT = 8081
 
 
 def prewarm(process: JobProcess) -> None:
@@ -62,6 +64,7 @@ async def interview_job(ctx: JobContext) -> None:
     log.info("job for session %s", spec.session_id)
     reason = "error"
     commands = RoomCommands(ctx.room)  # before connecting: an `end` sent meanwhile counts
+    heartbeat = asyncio.create_task(beat(Path(spec.session_dir) / HEARTBEAT_FILE))
     try:
         await ctx.connect()
         async with aiohttp.ClientSession() as http:
@@ -79,6 +82,7 @@ async def interview_job(ctx: JobContext) -> None:
             "error", message="The interviewer stopped after an internal error.", fatal=True
         )
     finally:
+        heartbeat.cancel()
         commands.close()
         events.write("ended", reason=reason)
         events.close()
@@ -108,7 +112,7 @@ def build_server(settings: Settings) -> AgentServer:
         api_key=keys.livekit_api_key,
         api_secret=keys.livekit_api_secret,
         host=HEALTH_HOST,
-        port=HEALTH_PORT,
+        port=settings.worker_port,
         setup_fnc=prewarm,
     )
     server.rtc_session(interview_job, agent_name=AGENT_NAME)
@@ -125,8 +129,32 @@ def main(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from livekit.agents.cli import proto
-    from livekit.agents.cli.cli import _run_worker  # what `python -m livekit.agents start` runs
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    return asyncio.run(serve(build_server(settings)))
 
-    _run_worker(build_server(settings), proto.CliArgs(log_level=settings.log_level, dev=False))
+
+async def serve(server: AgentServer) -> int:
+    """Run until SIGTERM/SIGINT, then drain: running interviews finish, no new job is
+    taken. A second signal stops at once."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    running = asyncio.create_task(server.run(devmode=False), name="worker")
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if running.done():
+        stopping.cancel()
+        return 0 if running.exception() is None else 1
+    log.info("draining: running interviews finish, no new ones are taken")
+    stop.clear()
+    draining = asyncio.create_task(server.drain())
+    again = asyncio.create_task(stop.wait())
+    await asyncio.wait({draining, again}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (draining, again):
+        task.cancel()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(server.aclose(), 15)
     return 0

@@ -48,6 +48,8 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         log.info("voice interviews go to LiveKit workers (dispatch mode)")
         workers = Dispatcher(settings, interviews.on_session_end, credentials=credentials)
     interviews.attach(supervisor, workers)
+    if adopted := interviews.adopt_dispatched():
+        log.info("following %d voice interview(s) still running on workers", len(adopted))
     reaped = supervisor.reap_orphans()
     interviews.mark_interrupted(reaped)
     if reaped:

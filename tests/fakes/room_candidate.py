@@ -2,9 +2,10 @@
 
 It joins with the token the app minted, publishes a microphone track that carries real
 speech (espeak-ng, 48 kHz) paced by the wall clock in 10 ms frames, with silence between
-utterances as a real microphone sends, and subscribes to the interviewer's audio. What it
-hears is kept as `Burst`s: stretches of interviewer audio above silence, with the times
-the first and last loud frame arrived.
+utterances as a real microphone sends, and subscribes to the interviewer's audio: any
+agent participant (`interviewer` when the app starts the agent, a framework-chosen
+identity when a worker serves it). What it hears is kept as `Burst`s: stretches of
+interviewer audio above silence, with the times the first and last loud frame arrived.
 
     async with RoomCandidate(url, token) as me:
         await me.wait_for_burst(1)       # the greeting is playing
@@ -33,7 +34,7 @@ FRAME_SECONDS = 0.01
 FRAME = int(RATE * FRAME_SECONDS)
 LOUD_RMS = 100.0  # the fake TTS tone is ~420 RMS; Opus-decoded silence is ~0
 QUIET_SECONDS = 0.25  # this much quiet ends a burst
-AGENT_IDENTITY = "interviewer"
+AGENT = rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
 
 
 @dataclass
@@ -60,10 +61,9 @@ class Heard:
 class RoomCandidate:
     """One scripted candidate; see the module docstring."""
 
-    def __init__(self, url: str, token: str, *, agent_identity: str = AGENT_IDENTITY) -> None:
+    def __init__(self, url: str, token: str) -> None:
         self.url = url
         self.token = token
-        self.agent_identity = agent_identity
         self.room = rtc.Room()
         self.heard = Heard()
         self.history: list[Utterance] = []
@@ -106,7 +106,7 @@ class RoomCandidate:
             self.disconnected.clear()
             self._wire(self.room)
         await self.room.connect(self.url, self.token)
-        if any(p.identity == self.agent_identity for p in self.room.remote_participants.values()):
+        if any(p.kind == AGENT for p in self.room.remote_participants.values()):
             self.agent_joined.set()
         self._track = rtc.LocalAudioTrack.create_audio_track("microphone", self._source)
         options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
@@ -130,17 +130,17 @@ class RoomCandidate:
         await self._source.aclose()
 
     def _on_joined(self, participant: rtc.RemoteParticipant) -> None:
-        if participant.identity == self.agent_identity:
+        if participant.kind == AGENT:
             self.agent_joined.set()
             self.agent_left.clear()
 
     def _on_left(self, participant: rtc.RemoteParticipant) -> None:
-        if participant.identity == self.agent_identity:
+        if participant.kind == AGENT:
             self.agent_left_at = time.time()
             self.agent_left.set()
 
     def _on_track(self, track: rtc.Track, _pub: object, participant: rtc.RemoteParticipant) -> None:
-        if track.kind == rtc.TrackKind.KIND_AUDIO and participant.identity == self.agent_identity:
+        if track.kind == rtc.TrackKind.KIND_AUDIO and participant.kind == AGENT:
             self._tasks.append(asyncio.create_task(self._listen(track), name="speaker"))
 
     # -- what it hears ----------------------------------------------------------------------

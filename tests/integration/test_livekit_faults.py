@@ -29,8 +29,14 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def openai():
     with FakeOpenAI(api_key="sk-livekit-faults-0001") as server:
-        server.responder = ScriptedInterviewer(answers_per_stage=1)
         yield server
+
+
+@pytest.fixture(autouse=True)
+def interviewer(openai):
+    """A fresh scripted interviewer per test (it remembers what it asked)."""
+    openai.responder = ScriptedInterviewer(answers_per_stage=1)
+    return openai.responder
 
 
 @pytest.fixture(scope="module")
