@@ -9,7 +9,10 @@ microphone frame lag, the VAD's end-of-speech lag beyond its configured silence,
 latency beyond the profile's wait. A level counts as real time when, in every session,
 p99 frame lag <= 40 ms and p95 end-of-speech lag <= 250 ms. Prints figures; asserts nothing.
 
-    python bench/voice_capacity.py [--sessions 5,10,20,30] [--seconds 40]
+    python bench/voice_capacity.py [--sessions 5,10,20,30] [--seconds 40] [--livekit]
+
+`--livekit` measures real rooms through a real LiveKit server instead (see
+bench/voice_capacity_livekit.py).
 """
 
 from __future__ import annotations
@@ -238,5 +241,14 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--sessions", default="5,10,20,30")
         parser.add_argument("--seconds", type=float, default=40.0)
+        parser.add_argument(
+            "--livekit", action="store_true", help="real rooms through a real LiveKit server"
+        )
         args = parser.parse_args()
-        main([int(n) for n in args.sessions.split(",")], args.seconds)
+        levels = [int(n) for n in args.sessions.split(",")]
+        if args.livekit:
+            from bench.voice_capacity_livekit import main as through_livekit
+
+            through_livekit(levels, args.seconds)
+        else:
+            main(levels, args.seconds)

@@ -10,24 +10,35 @@ turn ("... That's it.") get `quick_wait`; both paths are measured. Prints figure
 nothing. `--llm-delay` makes the fake model wait before its first token, as a real one
 does (gpt-4o-mini: a few hundred ms), to show what the pipeline hides of it.
 
+`--livekit` adds, per row, the same measured through a real LiveKit server (built by
+scripts/test.sh, started here on loopback): the app's services start the real agent
+process, a scripted `livekit.rtc` candidate publishes the speech and listens; latency runs
+from the end of the speech it publishes to the first interviewer audio frame it receives.
+
     python bench/voice_latency.py [--turns 10] [--profiles normal,patient,very_patient]
-                                  [--llm-delay 0.0]
+                                  [--llm-delay 0.0] [--livekit]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import statistics
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockflow.agent.turn_taking import PROFILES
+from mockflow.livekit_server import LocalLiveKitServer, find_binary
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.voice_app import VoiceApp
 from tests.fakes.voice_rig import voice_rig
 
 ANSWERS = [
@@ -91,11 +102,113 @@ async def _interview(
     return latencies, metrics
 
 
-def report(profile: str, path: str, wait: float, figures: dict[str, list[float]]) -> None:
+@contextlib.contextmanager
+def livekit_room_path(llm_delay: float) -> Iterator[tuple]:
+    """A real LiveKit server and threaded fakes, for `measure_livekit`."""
+    binary = find_binary(os.environ.get("MOCKFLOW_TEST_LIVEKIT_SERVER"), os.environ)
+    if binary is None:
+        sys.exit("no livekit-server binary: run scripts/test.sh once to build it")
+    with tempfile.TemporaryDirectory() as tmp:
+        server = LocalLiveKitServer(binary, Path(tmp) / "livekit.log")
+        server.start()
+        try:
+            with FakeOpenAI(api_key="sk-bench-0001") as openai, FakeDeepgram() as deepgram:
+                openai.responder = lambda body: Reply(
+                    text="Thanks. Could you tell me more?", delay=llm_delay
+                )
+                yield server, openai, deepgram, Path(tmp)
+        finally:
+            server.stop()
+
+
+async def sfu_one_way(server: LocalLiveKitServer, bursts: int = 20) -> list[float]:
+    """The SFU's own audio path: one `livekit.rtc` participant publishes 200 ms tone bursts
+    in 10 ms frames, another receives them; seconds from each burst's first frame sent to
+    its first loud frame received (Opus, the jitter buffer, the SFU hop)."""
+    import numpy as np
+    from livekit import api, rtc
+
+    def token(identity: str) -> str:
+        grants = api.VideoGrants(room_join=True, room="bench-one-way")
+        access = api.AccessToken(server.api_key, server.api_secret).with_identity(identity)
+        return access.with_grants(grants).to_jwt()
+
+    sender, receiver = rtc.Room(), rtc.Room()
+    await sender.connect(server.url, token("sender"))
+    await receiver.connect(server.url, token("receiver"))
+    heard: list[float] = []
+
+    async def listen(track: rtc.Track) -> None:
+        stream = rtc.AudioStream.from_track(track=track, sample_rate=48000, frame_size_ms=10)
+        async for event in stream:
+            samples = np.frombuffer(event.frame.data, dtype=np.int16).astype(np.float32)
+            if np.sqrt(np.mean(samples**2)) > 100:
+                heard.append(time.time())
+
+    receiver.on("track_subscribed", lambda track, *_: asyncio.ensure_future(listen(track)))
+    source = rtc.AudioSource(48000, 1, queue_size_ms=10)
+    track = rtc.LocalAudioTrack.create_audio_track("probe", source)
+    options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
+    await sender.local_participant.publish_track(track, options)
+    tone = (np.sin(np.arange(480) * 2 * np.pi * 440 / 48000) * 8000).astype(np.int16).tobytes()
+    quiet = bytes(960)
+    sent: list[float] = []
+    for i in range((bursts + 1) * 100):
+        loud = i >= 100 and i % 100 < 20  # the first second lets the subscription settle
+        if loud and i % 100 == 0:
+            sent.append(time.time())
+        await source.capture_frame(rtc.AudioFrame(tone if loud else quiet, 48000, 1, 480))
+    await asyncio.sleep(0.5)
+    await sender.disconnect()
+    await receiver.disconnect()
+    return [min((t for t in heard if t >= s), default=float("nan")) - s for s in sent]
+
+
+async def measure_livekit(
+    profile: str, turns: int, finished_words: bool, rig: tuple
+) -> dict[str, list[float]]:
+    """The same answers through the real SFU: publish end of speech -> first frame heard."""
+    server, openai, deepgram, tmp = rig
+    figures: dict[str, list[float]] = {"latency": []}
+    for first in range(0, turns, TURNS_PER_INTERVIEW):
+        count = min(TURNS_PER_INTERVIEW, turns - first)
+        data = Path(tempfile.mkdtemp(dir=tmp))
+        app = VoiceApp.build(
+            data, livekit=server, openai=openai, deepgram=deepgram, stage_scale=20.0
+        )
+        try:
+            live = await app.start(patience=profile)
+            async with live.candidate as candidate:
+                await candidate.wait_for_burst(1, timeout=20)
+                for i in range(count):
+                    await candidate.wait_quiet()
+                    await asyncio.sleep(0.5)
+                    answer = ANSWERS[i % len(ANSWERS)] + (CLOSER if finished_words else "")
+                    said = await candidate.say(answer)
+                    heard = await candidate.wait_for_burst(i + 2, timeout=30)
+                    figures["latency"].append(heard.started_at - said.ended_at)
+            for event in live.events("metrics"):
+                for key in (
+                    "end_of_turn_delay",
+                    "llm_ttft",
+                    "tts_ttfb",
+                    "e2e_latency",
+                    "transcription_delay",
+                ):
+                    if key in event:
+                        figures.setdefault(key, []).append(event[key])
+        finally:
+            app.close()
+    return figures
+
+
+def report(
+    profile: str, path: str, wait: float, figures: dict[str, list[float]], where: str = ""
+) -> None:
     latency = figures["latency"]
     overhead = [v - wait for v in latency]
     parts = [
-        f"{profile:<13} {path:<6} n={len(latency):<3} wait={wait:.2f} s",
+        f"{profile:<13} {path:<6} {where:<9} n={len(latency):<3} wait={wait:.2f} s",
         f"latency p50={percentile(latency, 0.5):.3f} p95={percentile(latency, 0.95):.3f} s",
         f"overhead p50={percentile(overhead, 0.5) * 1000:.0f} "
         f"p95={percentile(overhead, 0.95) * 1000:.0f} ms",
@@ -108,15 +221,32 @@ def report(profile: str, path: str, wait: float, figures: dict[str, list[float]]
     print("  ".join(parts) + f"  (p50/p95, ms: {inner})", flush=True)
 
 
-async def main(turns: int, profiles: list[str], llm_delay: float) -> None:
+async def main(turns: int, profiles: list[str], llm_delay: float, livekit: bool) -> None:
     print(
         f"voice latency, {turns} answers per row, fake LLM first token after {llm_delay:g} s; "
         "overhead = latency - configured wait"
     )
-    for profile in profiles:
-        config = PROFILES[profile]
-        report(profile, "full", config.wait, await measure(profile, turns, False, llm_delay))
-        report(profile, "quick", config.quick_wait, await measure(profile, turns, True, llm_delay))
+    with contextlib.ExitStack() as stack:
+        rig = stack.enter_context(livekit_room_path(llm_delay)) if livekit else None
+        if rig is not None:
+            one_way = await sfu_one_way(rig[0])
+            print(
+                f"SFU one-way audio path (rtc publisher -> subscriber, 10 ms frames): "
+                f"p50={percentile(one_way, 0.5) * 1000:.0f} "
+                f"p95={percentile(one_way, 0.95) * 1000:.0f} ms over {len(one_way)} bursts",
+                flush=True,
+            )
+        for profile in profiles:
+            config = PROFILES[profile]
+            for path, wait, finished in (
+                ("full", config.wait, False),
+                ("quick", config.quick_wait, True),
+            ):
+                figures = await measure(profile, turns, finished, llm_delay)
+                report(profile, f"{path}", wait, figures, "room-less")
+                if rig is not None:
+                    figures = await measure_livekit(profile, turns, finished, rig)
+                    report(profile, f"{path}", wait, figures, "livekit")
 
 
 if __name__ == "__main__":
@@ -124,5 +254,6 @@ if __name__ == "__main__":
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--profiles", default="normal,patient,very_patient")
     parser.add_argument("--llm-delay", type=float, default=0.0)
+    parser.add_argument("--livekit", action="store_true", help="also through a real SFU")
     args = parser.parse_args()
-    asyncio.run(main(args.turns, args.profiles.split(","), args.llm_delay))
+    asyncio.run(main(args.turns, args.profiles.split(","), args.llm_delay, args.livekit))

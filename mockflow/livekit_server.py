@@ -13,17 +13,20 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockflow.errors import MockflowError
 
 DEFAULT_API_KEY = "devkey"
+VERSION = "v1.13.5"  # what scripts/test.sh builds
 LOG_TAIL_CHARS = 2000
 
 
@@ -112,7 +115,7 @@ class LocalLiveKitServer:
             )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": "/usr/bin:/bin",
             "HOME": str(self.log_path.parent),
             "LIVEKIT_CONFIG": json.dumps(self.config()),  # YAML is a superset of JSON
         }
@@ -184,6 +187,22 @@ class LocalLiveKitServer:
         """Stop, then start again on the same ports with the same keys."""
         self.stop()
         self.start(timeout)
+
+
+def cached_binary(env: Mapping[str, str]) -> Path:
+    """Where `scripts/test.sh` builds the server (under the user's cache folder)."""
+    cache = Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or Path.home()) / ".cache")
+    return cache / "mockflow" / f"livekit-server-{VERSION}" / "livekit-server"
+
+
+def find_binary(explicit: str | None, env: Mapping[str, str]) -> Path | None:
+    """A runnable livekit-server: `explicit`, else `livekit-server` on the PATH of `env`,
+    else the build cache; None when there is none."""
+    on_path = shutil.which("livekit-server", path=env.get("PATH") or None)
+    for candidate in (explicit, on_path, str(cached_binary(env))):
+        if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
+            return Path(candidate)
+    return None
 
 
 def _free_port(kind: socket.SocketKind) -> int:

@@ -9,38 +9,31 @@ run must not pass. A failed `livekit` test gets the tail of each server's log ap
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mockflow.livekit_server import LiveKitServerError, LocalLiveKitServer
-
-LIVEKIT_SERVER_VERSION = "v1.13.5"
-_CACHED = (
-    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    / "mockflow"
-    / f"livekit-server-{LIVEKIT_SERVER_VERSION}"
-    / "livekit-server"
+from mockflow.livekit_server import (
+    LiveKitServerError,
+    LocalLiveKitServer,
+    cached_binary,
+    find_binary,
 )
+
 _started: list[LocalLiveKitServer] = []
 
 
 def livekit_binary() -> Path:
     """The livekit-server binary, or a test failure that says how to get one."""
-    for candidate in (
-        os.environ.get("MOCKFLOW_TEST_LIVEKIT_SERVER"),
-        str(_CACHED),
-        shutil.which("livekit-server"),
-    ):
-        if candidate and os.access(candidate, os.X_OK):
-            return Path(candidate)
-    pytest.fail(
-        "no livekit-server binary: run `bash scripts/test.sh` (it builds one into "
-        f"{_CACHED}) or set MOCKFLOW_TEST_LIVEKIT_SERVER",
-        pytrace=False,
-    )
+    binary = find_binary(os.environ.get("MOCKFLOW_TEST_LIVEKIT_SERVER"), os.environ)
+    if binary is None:
+        pytest.fail(
+            "no livekit-server binary: run `bash scripts/test.sh` (it builds one into "
+            f"{cached_binary(os.environ)}) or set MOCKFLOW_TEST_LIVEKIT_SERVER",
+            pytrace=False,
+        )
+    return binary
 
 
 def start_livekit(log_dir: Path) -> LocalLiveKitServer:

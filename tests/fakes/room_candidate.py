@@ -72,12 +72,12 @@ class RoomCandidate:
         self.agent_left_at: float | None = None
         self.disconnected = asyncio.Event()
         self.frames_sent = 0
-        self.late_frames = 0
+        self.lags: list[float] | None = None
         self._changed = asyncio.Condition()
         self._queue: list[Utterance] = []
         self._current: Utterance | None = None
         self._offset = 0
-        self._source = rtc.AudioSource(RATE, 1, queue_size_ms=50)
+        self._source = rtc.AudioSource(RATE, 1, queue_size_ms=10)  # speech leaves at once
         self._track: rtc.LocalAudioTrack | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._wire(self.room)
@@ -231,20 +231,23 @@ class RoomCandidate:
         self._track.unmute()
 
     async def _pump(self) -> None:
-        """10 ms frames at wall-clock pace: the current utterance, else silence."""
-        due = time.monotonic()
+        """10 ms frames at wall-clock pace (the audio source itself blocks while its queue
+        is full): the current utterance, else silence. `lags` (when set to a list) gets how
+        far behind the wall clock each frame went out; a steady offset is the queue."""
         silence = np.zeros(FRAME, dtype=np.int16)
+        start, sent = time.monotonic(), 0
         while True:
             frame = self._next_frame(silence)
             await self._source.capture_frame(rtc.AudioFrame(frame.tobytes(), RATE, 1, FRAME))
             self.frames_sent += 1
-            due += FRAME_SECONDS
-            lag = time.monotonic() - due
-            if lag > FRAME_SECONDS:
-                self.late_frames += 1
-            if lag > 0.2:  # stalled (out of the room): no burst of catch-up frames
-                due = time.monotonic()
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            sent += 1
+            behind = time.monotonic() - (start + sent * FRAME_SECONDS)
+            if self.lags is not None:
+                self.lags.append(behind)
+            if behind > 0.2:  # stalled (out of the room): no burst of catch-up frames
+                start, sent = time.monotonic(), 0
+            elif behind < 0:
+                await asyncio.sleep(-behind)
 
     def _next_frame(self, silence: np.ndarray) -> np.ndarray:
         if self._current is None and self._queue:
