@@ -92,7 +92,7 @@ def test_server_that_never_answers_times_out_within_ten_seconds(browser, harness
     page.goto(harness + "index.html")
     with silent_listener() as port:
         elapsed = _connect(page, f"ws://127.0.0.1:{port}")
-    assert elapsed < 10  # the component gives up after 8 s: the 10 s, with slack
+    assert elapsed < 10  # the component gives up after 7 s: the 10 s, with slack
     assert "127.0.0.1" in _status(page)
     assert page.evaluate("window.__reports")[-1]["report"] == "failed"
 

@@ -2,8 +2,9 @@
 (the real npm livekit-client in the room component) says why within 10 s, the agent
 process is stopped, and History records the interview as failed.
 
-There is no LiveKit server here: one app points at a closed port, another at a listener
-that accepts connections and never answers (a firewalled or hung server).
+One app points at a closed port, another at a listener that accepts connections and never
+answers (a firewalled or hung server), a third at the real LiveKit server with a wrong
+secret.
 """
 
 from __future__ import annotations
@@ -108,3 +109,29 @@ def test_livekit_server_that_never_answers_is_explained_within_ten_seconds(
         assert time.monotonic() - started < 10
         assert "127.0.0.1" in status and "did not answer" in status
         _assert_stopped_and_failed(page, app)
+
+
+@pytest.mark.livekit
+def test_a_wrong_livekit_secret_is_explained_by_a_real_server(
+    browser, fake_llm, tmp_path_factory, livekit_server
+):
+    app = AppProcess(
+        tmp_path_factory.mktemp("voice-app"),
+        {
+            "OPENAI_API_KEY": FAKE_KEY,
+            "OPENAI_BASE_URL": fake_llm.base_url,
+            "DEEPGRAM_API_KEY": "dg-browser-test-key-0001",
+            "LIVEKIT_URL": livekit_server.url,
+            "LIVEKIT_API_KEY": livekit_server.api_key,
+            "LIVEKIT_API_SECRET": LIVEKIT_SECRET,  # not the server's
+        },
+    )
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        started = _start_voice(page, app.url)
+        status = _wait_for_room_error(page)
+        assert time.monotonic() - started < 10
+        assert "rejected the access token" in status
+        _assert_stopped_and_failed(page, app)
+    finally:
+        app.stop()

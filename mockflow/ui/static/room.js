@@ -2,7 +2,7 @@
 // the microphone, plays the interviewer, shows both audio levels, and reports failures to
 // the app. Runs as the js_on_load of a gr.HTML component: `element`, `props`, `trigger`
 // and `watch` come from Gradio. The token arrives in props.value and never enters the DOM.
-const CONNECT_TIMEOUT_MS = 8000;
+const CONNECT_TIMEOUT_MS = 7000;  // the page reports within 10 s, start-up included
 const $ = (selector) => element.querySelector(selector);
 let room = null;
 let levelsTimer = null;
