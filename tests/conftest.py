@@ -3,7 +3,8 @@
 `scripts/test.sh` builds `livekit-server` once per machine and exports its path as
 `MOCKFLOW_TEST_LIVEKIT_SERVER`; run directly, pytest looks in the same cache folder and on
 PATH. A test marked `livekit` whose server cannot start FAILS: a voice suite that did not
-run must not pass. A failed `livekit` test gets the tail of each server's log appended.
+run must not pass (the same goes for espeak-ng and sox, which its speech needs: missing,
+the tests error out). A failed `livekit` test gets the tail of the server's log appended.
 """
 
 from __future__ import annotations

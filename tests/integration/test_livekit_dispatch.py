@@ -17,14 +17,12 @@ from mockflow.identity import LOCAL_USER_ID
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.speech import tools_available
 from tests.fakes.voice_app import VoiceApp
 from tests.worker_process import WorkerProcess
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.livekit,
-    pytest.mark.skipif(not tools_available(), reason="needs espeak-ng and sox (apt)"),
     pytest.mark.timeout(240),
 ]
 WORKER_KEY = "sk-worker-own-key-0001"

@@ -22,7 +22,6 @@ from mockflow.livekit_tokens import issue_interview_room
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.speech import tools_available
 from tests.fakes.voice_app import VoiceApp
 
 pytestmark = [pytest.mark.integration, pytest.mark.livekit, pytest.mark.timeout(120)]
@@ -127,7 +126,6 @@ async def test_a_candidate_may_publish_a_microphone_and_nothing_else(livekit_ser
         await room.disconnect()
 
 
-@pytest.mark.skipif(not tools_available(), reason="needs espeak-ng and sox (apt)")
 async def test_commands_published_by_a_participant_are_not_obeyed(tmp_path, livekit_server):
     with FakeOpenAI(api_key="sk-security-0001") as openai, FakeDeepgram() as deepgram:
         openai.responder = ScriptedInterviewer(answers_per_stage=1)

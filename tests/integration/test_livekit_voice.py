@@ -19,13 +19,11 @@ from mockflow.identity import LOCAL_USER_ID
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import GOODBYE, ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.speech import tools_available
 from tests.fakes.voice_app import VoiceApp
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.livekit,
-    pytest.mark.skipif(not tools_available(), reason="needs espeak-ng and sox (apt)"),
     pytest.mark.timeout(180),
 ]
 FAKE_KEY = "sk-livekit-voice-test-0001"
