@@ -17,8 +17,8 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     try:
         settings = Settings.from_env(env)
         plan = _plan(args, settings)
-        for warning in check_endpoint(plan["endpoint"], plan["models"]):
+        for warning in check_endpoint(plan.endpoint, _models(args)):
             print(f"mockflow rehearse: warning: {warning}", file=sys.stderr)
     except MockflowError as exc:
         return _fail(str(exc))
@@ -94,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(kind: type):
-    def convert(text: str):
+def _positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
@@ -107,10 +107,20 @@ def _positive(kind: type):
     return convert
 
 
-def _plan(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    names = [n for item in args.personas for n in item.split(",") if n.strip()]
+@dataclass(frozen=True)
+class Plan:
+    """What the command line asks for, checked before anything runs."""
+
+    endpoint: Endpoint
+    jobs: list[Job]
+    tracks: list[str]
+    personas: list[str]
+
+
+def _plan(args: argparse.Namespace, settings: Settings) -> Plan:
+    names = [n.strip() for item in args.personas for n in item.split(",") if n.strip()]
     names = list(persona_names()) if "all" in names or not names else list(dict.fromkeys(names))
-    personas = [load_persona(name.strip()) for name in names]
+    personas = [load_persona(name) for name in names]
     tracks = list(TRACK_NAMES) if args.track == "all" else [args.track]
     base_url = args.base_url or settings.env_keys.openai_base_url
     api_key = args.api_key or settings.env_keys.openai_api_key or ("no-key" if base_url else None)
@@ -119,18 +129,20 @@ def _plan(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             "no model endpoint: pass --base-url (e.g. http://localhost:11434/v1 for Ollama) "
             "or set OPENAI_API_KEY"
         )
-    endpoint = Endpoint(base_url, api_key, args.model)
-    models = [m for m in (args.model, args.candidate_model, args.judge_model) if m]
     jobs = [Job(p, t, run) for run in range(1, args.runs + 1) for t in tracks for p in personas]
-    return {"endpoint": endpoint, "models": models, "jobs": jobs, "tracks": tracks, "names": names}
+    return Plan(Endpoint(base_url, api_key, args.model), jobs, tracks, names)
 
 
-def _rehearse(args: argparse.Namespace, settings: Settings, plan: dict[str, Any]) -> int:
+def _models(args: argparse.Namespace) -> list[str]:
+    return [m for m in (args.model, args.candidate_model, args.judge_model) if m]
+
+
+def _rehearse(args: argparse.Namespace, settings: Settings, plan: Plan) -> int:
+    scale = args.stage_scale or settings.stage_scale
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mockflow-rehearse-") as scratch:
-        data_dir = args.keep or Path(scratch)
-        scale = args.stage_scale or settings.stage_scale
         settings = settings.with_overrides(
-            data_dir=data_dir,
+            data_dir=args.keep or Path(scratch),
             stage_scale=scale,
             max_sessions=args.concurrency,
             pool_size=args.concurrency,
@@ -138,21 +150,20 @@ def _rehearse(args: argparse.Namespace, settings: Settings, plan: dict[str, Any]
             max_session_seconds=args.timeout + 60,
             idle_timeout_seconds=args.timeout + 60,
         )
-        started = time.monotonic()
         results = _run(args, settings, plan)
-        seconds = time.monotonic() - started
+    seconds = time.monotonic() - started
     summary = summarise(results)
-    endpoint: Endpoint = plan["endpoint"]
-    print(f"{len(results)} interviews with {endpoint.model} at {endpoint.where}, {seconds:.0f} s")
+    where = f"{plan.endpoint.model} at {plan.endpoint.where}"
+    print(f"{len(results)} interviews with {where}, {seconds:.0f} s")
     print(format_table(summary))
     if args.json:
         document = {
-            "model": endpoint.model,
-            "endpoint": endpoint.where,
+            "model": plan.endpoint.model,
+            "endpoint": plan.endpoint.where,
             "candidate_model": args.candidate_model,
             "judge_model": args.judge_model,
-            "tracks": plan["tracks"],
-            "personas": plan["names"],
+            "tracks": plan.tracks,
+            "personas": plan.personas,
             "runs": args.runs,
             "stage_scale": scale,
             "seconds": round(seconds, 1),
@@ -164,58 +175,65 @@ def _rehearse(args: argparse.Namespace, settings: Settings, plan: dict[str, Any]
     return 1 if failed else 0
 
 
-def _run(args: argparse.Namespace, settings: Settings, plan: dict[str, Any]) -> list:
-    endpoint: Endpoint = plan["endpoint"]
+def _run(args: argparse.Namespace, settings: Settings, plan: Plan) -> list[InterviewResult]:
     material = load_material()
-    options = RunOptions(endpoint, material, settings.stage_scale, args.timeout, args.reply_timeout)
+    options = RunOptions(
+        plan.endpoint, material, settings.stage_scale, args.timeout, args.reply_timeout
+    )
     actor = judge = None
     if args.candidate_model:
-        actor = OpenAIChat(endpoint, args.candidate_model, provider="The candidate model")
+        actor = OpenAIChat(plan.endpoint, args.candidate_model, provider="The candidate model")
     if args.judge_model:
-        judge = OpenAIChat(endpoint, args.judge_model, provider="The judge model", temperature=0)
-
-    def finish(result: InterviewResult) -> InterviewResult:
-        if judge is None:
-            return result
-        verdict = judge_interview(
-            judge,
-            args.judge_model,
-            result.events,
-            result.track,
-            load_persona(result.persona).description,
+        judge = OpenAIChat(
+            plan.endpoint, args.judge_model, provider="The judge model", temperature=0
         )
-        return replace(result, judge=verdict.to_dict())
-
-    total, done = len(plan["jobs"]), [0]
-
-    def progress(result: InterviewResult) -> None:
-        done[0] += 1
-        outcome = result.metrics.ended_reason or "no end"
-        extra = (", timed out" if result.timed_out else "") + (
-            f", {result.error}" if result.error else ""
-        )
-        print(
-            f"[{done[0]}/{total}] {result.persona} × {result.track} #{result.run}: "
-            f"{outcome}{extra} ({result.seconds:.1f} s)",
-            file=sys.stderr,
-            flush=True,
-        )
-
     try:
         with Supervisor(settings) as supervisor:
             return run_all(
                 supervisor,
-                plan["jobs"],
+                plan.jobs,
                 options,
                 lambda persona: make_candidate(persona, material, actor),
                 concurrency=args.concurrency,
-                finish=finish,
-                on_result=progress,
+                finish=_judging(judge, args.judge_model),
+                on_result=_progress(len(plan.jobs)),
             )
     finally:
         for client in (actor, judge):
             if client is not None:
                 client.close()
+
+
+def _judging(
+    judge: OpenAIChat | None, model: str | None
+) -> Callable[[InterviewResult], InterviewResult]:
+    def finish(result: InterviewResult) -> InterviewResult:
+        if judge is None or model is None:
+            return result
+        persona = load_persona(result.persona).description
+        verdict = judge_interview(judge, model, result.events, result.track, persona)
+        return replace(result, judge=verdict.to_dict())
+
+    return finish
+
+
+def _progress(total: int) -> Callable[[InterviewResult], None]:
+    done = 0
+
+    def report(result: InterviewResult) -> None:
+        nonlocal done
+        done += 1
+        notes = [result.metrics.ended_reason or "no end"]
+        notes += ["timed out"] if result.timed_out else []
+        notes += [result.error] if result.error else []
+        print(
+            f"[{done}/{total}] {result.persona} × {result.track} #{result.run}: "
+            f"{', '.join(notes)} ({result.seconds:.1f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return report
 
 
 def _fail(message: str) -> int:

@@ -34,7 +34,7 @@ from mockflow.rehearse.endpoint import Endpoint
 from mockflow.rehearse.grader import InterviewMetrics, grade
 from mockflow.rehearse.launch import build_spec, setup_for, write_meta
 from mockflow.rehearse.personas import Material, Persona
-from mockflow.supervisor import SessionNotFoundError, SlotsBusyError, Supervisor
+from mockflow.supervisor import SessionHandle, SessionNotFoundError, SlotsBusyError, Supervisor
 
 log = logging.getLogger("mockflow.rehearse")
 POLL_SECONDS = 0.05
@@ -69,7 +69,6 @@ class InterviewResult:
     metrics: InterviewMetrics
     judge: dict[str, Any] | None = None
     events: list[dict[str, Any]] = field(default_factory=list, repr=False)
-    spec: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record of the interview (no transcript, no key)."""
@@ -101,11 +100,15 @@ def run_all(
     finish: Finish | None = None,
     on_result: Callable[[InterviewResult], None] | None = None,
 ) -> list[InterviewResult]:
-    """Run every job, `concurrency` at a time; results in the order of `jobs`."""
+    """Run every job, `concurrency` at a time; results in the order of `jobs`.
+
+    On an interrupt (Ctrl-C) the interviews under way are ended, the rest never start."""
     lock = threading.Lock()
+    stop = threading.Event()
 
     def one(job: Job) -> InterviewResult:
-        result = run_interview(supervisor, job, options, make_candidate(job.persona))
+        candidate = make_candidate(job.persona)
+        result = run_interview(supervisor, job, options, candidate, stop=stop)
         if finish is not None:
             result = finish(result)
         if on_result is not None:
@@ -113,12 +116,23 @@ def run_all(
                 on_result(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="rehearse") as ex:
+    ex = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="rehearse")
+    try:
         return list(ex.map(one, jobs))
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
 
 
 def run_interview(
-    supervisor: Supervisor, job: Job, options: RunOptions, candidate: Candidate
+    supervisor: Supervisor,
+    job: Job,
+    options: RunOptions,
+    candidate: Candidate,
+    *,
+    stop: threading.Event | None = None,
 ) -> InterviewResult:
     """Run one interview to its end; every failure is reported in the result."""
     session_id = f"rh_{job.persona.name}_{job.track}_{job.run}_{secrets.token_hex(3)}"
@@ -127,7 +141,7 @@ def run_interview(
     spec = build_spec(session_dir, setup, options.endpoint, options.stage_scale)
     write_meta(session_dir, setup)
     started = time.monotonic()
-    conversation = Conversation(supervisor, session_id, candidate, options)
+    conversation = Conversation(supervisor, session_id, candidate, options, stop)
     try:
         handle = _start(supervisor, spec, started + options.timeout)
     except MockflowError as exc:
@@ -146,7 +160,6 @@ def run_interview(
         error=conversation.error,
         metrics=grade(events, spec, injection_canaries=job.persona.injection_canaries),
         events=events,
-        spec=spec,
     )
 
 
@@ -154,9 +167,15 @@ class Conversation:
     """The candidate's side of one running interview (see the module docstring)."""
 
     def __init__(
-        self, supervisor: Supervisor, session_id: str, candidate: Candidate, options: RunOptions
+        self,
+        supervisor: Supervisor,
+        session_id: str,
+        candidate: Candidate,
+        options: RunOptions,
+        stop: threading.Event | None = None,
     ) -> None:
         self.supervisor = supervisor
+        self._stop = stop
         self.session_id = session_id
         self.candidate = candidate
         self.options = options
@@ -180,7 +199,10 @@ class Conversation:
             if any(e.get("type") == "ended" for e in new) or self._gone():
                 return
             now = time.monotonic()
-            if now >= deadline and not self.timed_out:
+            if self._stop is not None and self._stop.is_set() and not self._ending:
+                self.error = "interrupted"
+                self._end("user_ended")
+            elif now >= deadline and not self.timed_out:
                 self.timed_out = True
                 self._end("timeout")
             elif self._may_act() and self._act(now - waiting_since):
@@ -237,7 +259,7 @@ class Conversation:
             return True
 
 
-def _start(supervisor: Supervisor, spec: dict[str, Any], deadline: float):
+def _start(supervisor: Supervisor, spec: dict[str, Any], deadline: float) -> SessionHandle:
     """Start the interview, waiting for a free slot until `deadline`."""
     while True:
         try:
