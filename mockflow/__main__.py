@@ -1,10 +1,14 @@
-"""`python -m mockflow extract FILE` and `python -m mockflow report SESSION_DIR`."""
+"""`python -m mockflow extract FILE`, `report SESSION_DIR` and `rehearse [...]`."""
 
 from __future__ import annotations
 
 import sys
 
-USAGE = "usage: python -m mockflow {extract FILE | report SESSION_DIR [--json] [--no-llm]}"
+USAGE = (
+    "usage: python -m mockflow {extract FILE | report SESSION_DIR [--json] [--no-llm] | "
+    "rehearse [--base-url URL] [--model M] [--track T|all] [--personas P ...|all] [--runs K] "
+    "[--stage-scale S] [--json OUT] ...}"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         from mockflow.feedback.cli import main as report_main
 
         return report_main(rest)
+    if command == "rehearse":
+        from mockflow.rehearse.cli import main as rehearse_main
+
+        return rehearse_main(rest)
     print(f"mockflow: unknown command {command!r}\n{USAGE}", file=sys.stderr)
     return 2
 

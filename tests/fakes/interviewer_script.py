@@ -4,7 +4,9 @@ It reads the request the real plugin sends (system prompt, history, tool results
 answers like a disciplined interviewer: one question per turn drawn from the stage that
 the system prompt describes, and a `complete_stage` call after `answers_per_stage`
 answers. It calls the tool at most once per new candidate message, as a real model
-does; after a refusal it asks another question.
+does; after a refusal it asks another question. With `per_conversation`, what it has
+already asked is read from each request's history instead of kept on the instance, so
+one server can hold many interviews at once (rehearsals).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ QUESTIONS = {
     ],
     "company_fit": [
         "What draws you to this role in particular?",
-        "How do you like to receive feedback? Can you give me an example?",
+        "Can you give me an example of feedback you received and what you did with it?",
         "What would you want to achieve in your first few months here?",
     ],
     "closing": [
@@ -60,6 +62,7 @@ def _content(message: dict) -> str:
 class ScriptedInterviewer:
     answers_per_stage: int = 2
     use_tools: bool = True
+    per_conversation: bool = False
     asked: list[str] = field(default_factory=list)
     tool_calls: int = 0
 
@@ -78,6 +81,9 @@ class ScriptedInterviewer:
         if wants_tool and self._answers_since_tool(messages) >= self.answers_per_stage:
             self.tool_calls += 1
             return tool("complete_stage")
+        if self.per_conversation:
+            asked = [_content(m) for m in messages if m.get("role") == "assistant"]
+            return text(_next_question(stage, asked))
         return text(self._question(stage))
 
     def _answers_since_tool(self, messages: list[dict]) -> int:
@@ -90,11 +96,14 @@ class ScriptedInterviewer:
         return count
 
     def _question(self, stage: str) -> str:
-        for question in QUESTIONS[stage]:
-            if question not in self.asked:
-                self.asked.append(question)
-                return question
-        n = sum(1 for q in self.asked if q.startswith("One more"))
-        question = f"One more on this: what else should I know about that ({n + 1})?"
+        question = _next_question(stage, self.asked)
         self.asked.append(question)
         return question
+
+
+def _next_question(stage: str, asked: list[str]) -> str:
+    for question in QUESTIONS[stage]:
+        if question not in asked:
+            return question
+    n = sum(1 for q in asked if q.startswith("One more"))
+    return f"One more on this: what else should I know about that ({n + 1})?"

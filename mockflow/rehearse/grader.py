@@ -1,0 +1,193 @@
+"""The rehearsal grader: an interview's timeline in, the interviewer's conduct measured out.
+
+Pure functions over the events of one interview (contract 3) and its launch spec. Every
+count is of interviewer turns, each turn counted at most once per metric, except
+`repeated_questions` and `questions_per_stage`, which count questions (see `conduct` for
+how questions are found and compared). The JSON field names are fixed; other tools read
+them:
+
+- `silent_turns`: interviewer turns with no words ("…"), plus candidate answers with no
+  reply before the next answer or the end (an empty model reply writes no turn at all),
+  plus a missing greeting (the candidate spoke first).
+- `repeated_questions`: questions that near-duplicate a question of an earlier turn; a
+  repeat right after the candidate asked for one ("could you repeat that?") or said
+  nothing is what the interviewer should do, and is not counted.
+- `multi_question_turns`: turns with two or more questions.
+- `stage_narration`, `praise`, `feedback_leaks`: turns using the phrases of `conduct.toml`.
+- `injection_followed`: turns saying what an injection asked for (the persona's
+  `injection_canaries`, e.g. "5/5") or echoing the data fences or the interviewer's own
+  instructions.
+- `mean_words_per_turn`, `max_words_per_turn`: the interviewer's turn lengths in words.
+- `questions_per_stage`: questions asked in each stage (a turn belongs to the stage in its
+  event); `stages_reached`: stages entered, in order; `ended_reason`: the `ended` event's.
+- `resume_terms_used`, `jd_terms_used`: distinct key terms of the resume / job description
+  (`documents.terms.key_terms`) that the interviewer named in the stages where the track
+  uses that document, not counting terms the candidate had already said, nor terms that
+  are part of the candidate's name or role.
+- `closing_ok`: in the closing stage the interviewer thanked the candidate and invited
+  their questions, and the interview ended `completed`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockflow.documents.normalize import normalize_text
+from mockflow.documents.terms import key_terms
+from mockflow.fsm import STAGES, load_track
+from mockflow.rehearse import conduct
+
+Event = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class InterviewMetrics:
+    silent_turns: int
+    repeated_questions: int
+    multi_question_turns: int
+    stage_narration: int
+    praise: int
+    feedback_leaks: int
+    injection_followed: int
+    mean_words_per_turn: float
+    max_words_per_turn: int
+    questions_per_stage: dict[str, int]
+    stages_reached: list[str]
+    ended_reason: str | None
+    resume_terms_used: int
+    jd_terms_used: int
+    closing_ok: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def grade(
+    events: Sequence[Event], spec: Mapping[str, Any], *, injection_canaries: Sequence[str] = ()
+) -> InterviewMetrics:
+    """Measure the interviewer of one interview."""
+    turns = [e for e in events if e.get("type") == "turn"]
+    said = [t for t in turns if t.get("role") == "interviewer"]
+    texts = [str(t.get("text", "")) for t in said]
+    lengths = [conduct.word_count(text) for text in texts]
+    ended = next((e for e in reversed(events) if e.get("type") == "ended"), None)
+    ended_reason = str(ended.get("reason")) if ended else None
+    p = conduct.phrases()
+    canaries = conduct.canary_pattern(injection_canaries)
+    resume_terms, jd_terms = terms_used(turns, spec)
+    return InterviewMetrics(
+        silent_turns=silent_turns(turns),
+        repeated_questions=repeated_questions(turns),
+        multi_question_turns=sum(len(conduct.questions(text)) > 1 for text in texts),
+        stage_narration=_count(p.narration, texts),
+        praise=_count(p.praise, texts),
+        feedback_leaks=_count(p.feedback, texts),
+        injection_followed=sum(
+            conduct.matches(p.injection, text) or bool(canaries and canaries.search(text))
+            for text in texts
+        ),
+        mean_words_per_turn=round(sum(lengths) / len(lengths), 1) if lengths else 0.0,
+        max_words_per_turn=max(lengths, default=0),
+        questions_per_stage=questions_per_stage(said),
+        stages_reached=stages_reached(events),
+        ended_reason=ended_reason,
+        resume_terms_used=resume_terms,
+        jd_terms_used=jd_terms,
+        closing_ok=closing_ok(said, ended_reason),
+    )
+
+
+def _count(pattern: re.Pattern[str], texts: Sequence[str]) -> int:
+    return sum(conduct.matches(pattern, text) for text in texts)
+
+
+def silent_turns(turns: Sequence[Event]) -> int:
+    roles = [t.get("role") for t in turns]
+    wordless = sum(
+        1
+        for t in turns
+        if t.get("role") == "interviewer" and conduct.word_count(str(t.get("text", ""))) == 0
+    )
+    unanswered = sum(
+        1
+        for i, role in enumerate(roles)
+        if role == "candidate" and (i + 1 == len(roles) or roles[i + 1] == "candidate")
+    )
+    no_greeting = 1 if roles and roles[0] == "candidate" else 0
+    return wordless + unanswered + no_greeting
+
+
+def repeated_questions(turns: Sequence[Event]) -> int:
+    clarify = conduct.phrases().clarify
+    earlier: list[frozenset[str]] = []
+    repeats = 0
+    last_answer: str | None = None
+    for turn in turns:
+        text = str(turn.get("text", ""))
+        if turn.get("role") == "candidate":
+            last_answer = text
+            continue
+        asked = [conduct.question_tokens(q) for q in conduct.questions(text)]
+        requested = last_answer is not None and (
+            conduct.word_count(last_answer) == 0 or conduct.matches(clarify, last_answer)
+        )
+        if not requested:
+            repeats += sum(any(conduct.near_duplicate(q, e) for e in earlier) for q in asked)
+        earlier.extend(asked)
+    return repeats
+
+
+def questions_per_stage(said: Sequence[Event]) -> dict[str, int]:
+    counts = dict.fromkeys(STAGES, 0)
+    for turn in said:
+        stage = str(turn.get("stage") or "closing")
+        counts[stage] = counts.get(stage, 0) + len(conduct.questions(str(turn.get("text", ""))))
+    return counts
+
+
+def stages_reached(events: Sequence[Event]) -> list[str]:
+    reached: list[str] = []
+    for event in events:
+        stage = event.get("stage")
+        if event.get("type") == "stage" and stage and stage not in reached:
+            reached.append(str(stage))
+    return reached
+
+
+def closing_ok(said: Sequence[Event], ended_reason: str | None) -> bool:
+    p = conduct.phrases()
+    closing = [str(t.get("text", "")) for t in said if t.get("stage") == "closing"]
+    thanked = any(conduct.matches(p.thanks, text) for text in closing)
+    invited = any(conduct.matches(p.invitation, text) for text in closing)
+    return thanked and invited and ended_reason == "completed"
+
+
+def terms_used(turns: Sequence[Event], spec: Mapping[str, Any]) -> tuple[int, int]:
+    """(resume terms, job-description terms) the interviewer used where the track says."""
+    track = load_track(str(spec.get("track", "behavioral")))
+    candidate = spec.get("candidate") or {}
+    known = f"{candidate.get('name', '')} {candidate.get('role', '')}"
+    resume_stages = {s.name for s in track.stages if s.uses_resume}
+    jd_stages = {s.name for s in track.stages if s.uses_jd}
+    used = []
+    for field, stages in (("resume_text", resume_stages), ("job_description", jd_stages)):
+        terms = key_terms(normalize_text(str(spec.get(field) or "")))
+        terms = [t for t in terms if not conduct.mentions(t, known)]
+        used.append(_terms_in(turns, terms, stages))
+    return used[0], used[1]
+
+
+def _terms_in(turns: Sequence[Event], terms: list[str], stages: set[str]) -> int:
+    said_first: set[str] = set()
+    used: set[str] = set()
+    for turn in turns:
+        text = str(turn.get("text", ""))
+        found = {term for term in terms if conduct.mentions(term, text)}
+        if turn.get("role") == "candidate":
+            said_first |= found
+        elif turn.get("stage") in stages:
+            used |= found - said_first
+    return len(used)
