@@ -19,7 +19,7 @@ from mockflow.agent.providers import build_llm, connect_options
 
 log = logging.getLogger("mockflow.agent")
 TICK_SECONDS = 0.5
-END_GRACE_SECONDS = 10.0
+END_GRACE_SECONDS = 5.0  # inside the supervisor's 10 s grace
 
 
 async def run_text_interview(controller: InterviewController, reader: asyncio.StreamReader) -> str:
@@ -46,9 +46,7 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
         worker = asyncio.create_task(_work(controller, queue), name="worker")
         tasks.append(worker)
         await controller.finished.wait()
-        if not worker.done() and controller.end_reason in {"user_ended", "timeout", "app_gone"}:
-            # let the reply being generated finish and be committed
-            await asyncio.wait({worker}, timeout=END_GRACE_SECONDS)
+        await asyncio.wait({worker}, timeout=END_GRACE_SECONDS + 1)
     finally:
         for task in tasks:
             task.cancel()
@@ -63,27 +61,56 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
 
 
 async def _work(controller: InterviewController, queue: asyncio.Queue[Command | None]) -> None:
+    """Route commands: `end` and EOF act at once (even while a reply is being generated);
+    answers and skips are handled one at a time, in order."""
+    work: asyncio.Queue[Command] = asyncio.Queue()
+    serving = asyncio.create_task(_serve(controller, work), name="answers")
+    try:
+        while (command := await _next_unless_finished(controller, queue)) is not False:
+            if command is None:
+                controller.end("app_gone")
+            elif command.type == "end":
+                controller.end(command.reason, command.text)
+            else:
+                work.put_nowait(command)
+        # the reply being generated may still finish and be committed
+        await asyncio.wait({serving}, timeout=END_GRACE_SECONDS)
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await serving
+
+
+async def _next_unless_finished(
+    controller: InterviewController, queue: asyncio.Queue[Command | None]
+) -> Command | None | bool:
+    """The next command, or False once the interview has finished (whoever ended it)."""
+    getting = asyncio.ensure_future(queue.get())
+    finished = asyncio.ensure_future(controller.finished.wait())
+    done, _ = await asyncio.wait({getting, finished}, return_when=asyncio.FIRST_COMPLETED)
+    finished.cancel()
+    if getting in done:
+        return getting.result()
+    getting.cancel()
+    return False
+
+
+async def _serve(controller: InterviewController, work: asyncio.Queue[Command]) -> None:
     await controller.greet()
     while not controller.finished.is_set():
-        command = await queue.get()
-        if command is None:
-            controller.end("app_gone")
-            return
-        if command.type == "end":
-            controller.end(command.reason, command.text)
-            return
+        command = await work.get()
         if command.type == "skip_stage":
             await controller.skip()
             continue
         texts = [command.text]
-        while not queue.empty() and _peek_is_text(queue):
-            texts.append(queue.get_nowait().text)
+        while not work.empty() and _peek_is_text(work):
+            texts.append(work.get_nowait().text)
         await controller.answer("\n".join(texts))
 
 
-def _peek_is_text(queue: asyncio.Queue[Command | None]) -> bool:
+def _peek_is_text(queue: asyncio.Queue[Command]) -> bool:
     head = queue._queue[0]  # type: ignore[attr-defined]  # asyncio.Queue has no peek
-    return head is not None and head.type == "user_text"
+    return head.type == "user_text"
 
 
 async def _tick(controller: InterviewController) -> None:

@@ -258,3 +258,24 @@ def test_sigterm_keeps_every_committed_turn(tmp_path, fake_llm):
     events = events_of(spec)
     assert len(turns_of(spec)) == 3
     assert events[-1]["type"] == "ended"
+
+
+def test_end_while_the_model_hangs_ends_as_the_user_asked_within_seconds(tmp_path, fake_llm):
+    fake_llm.enqueue(text("Hi Ana, ready to start?"))
+    stuck = text("never sent")
+    stuck.hang = True
+    fake_llm.enqueue(stuck)
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    spec["providers"]["llm"]["timeout"] = 60.0  # the model hangs longer than the end grace
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    send(proc, {"type": "user_text", "text": "Yes, ready."})
+    wait_for(lambda: len(fake_llm.requests) >= 2 or None)  # the reply is being generated
+    ended_at = time.monotonic()
+    send(proc, {"type": "end"})
+    proc.wait(timeout=15)
+    events = events_of(spec)
+    assert events[-1]["reason"] == "user_ended"
+    assert proc.returncode == 0 and time.monotonic() - ended_at < 8.0
+    assert [t["text"] for t in turns_of(spec) if t["role"] == "candidate"] == ["Yes, ready."]
