@@ -5,23 +5,31 @@ another:
 
 - `local` — the one user of a local, single-user install (`Settings.public` is False);
 - `b_<32 url-safe chars>` — an anonymous visitor of a public link; 192 random bits minted
-  by the server and kept in the visitor's browser;
+  by the server;
 - `hf_<username>` — a Hugging Face user signed in through OAuth on a Space.
 
-A value coming back from a browser is only ever accepted as a browser id: a visitor who
-edits their browser storage to `local` or `hf_someone` gets a fresh anonymous id instead.
+A browser or an API client never hands the server a user id: it hands back the
+*credential* the server issued, `b_<id>.<signature>` (an HMAC-SHA256 of the id under a key
+derived from the master key, `AnonymousCredentials`). Only a credential the server signed
+is accepted, and only ever for an anonymous id: `local` and `hf_*` identities come from the
+server side alone (local mode; the Space's OAuth session). Anything else gets a fresh
+anonymous id. The key survives restarts with the master key, so does every identity.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LOCAL_USER_ID = "local"
 BROWSER_PREFIX = "b_"
 HF_PREFIX = "hf_"
 BROWSER_ID_BYTES = 24  # 192 bits; token_urlsafe(24) is exactly 32 characters
+SIGNATURE_CHARS = 32  # 192 bits of the HMAC, url-safe base64
 
 _BROWSER_ID = re.compile(r"b_[A-Za-z0-9_-]{32}")
 _HF_USERNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
@@ -60,19 +68,50 @@ def is_valid_user_id(value: object) -> bool:
     return value.startswith(HF_PREFIX) and _HF_USERNAME.fullmatch(value[3:]) is not None
 
 
+@dataclass(frozen=True)
+class AnonymousCredentials:
+    """Issues and checks the credentials of anonymous users; `repr` hides the key."""
+
+    key: bytes = field(repr=False)
+
+    def issue(self, user_id: str) -> str:
+        """The credential of an anonymous user id (raises ValueError for any other id)."""
+        if not is_browser_id(user_id):
+            raise ValueError("only anonymous ids get a credential")
+        return f"{user_id}.{self._sign(user_id)}"
+
+    def user_of(self, credential: object) -> str | None:
+        """The anonymous user id a credential this server issued names, else None."""
+        if not isinstance(credential, str) or credential.count(".") != 1:
+            return None
+        user_id, signature = credential.split(".")
+        if not is_browser_id(user_id):
+            return None
+        return user_id if hmac.compare_digest(signature, self._sign(user_id)) else None
+
+    def _sign(self, user_id: str) -> str:
+        digest = hmac.new(self.key, user_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_CHARS]
+
+
 def resolve_identity(
-    *, public: bool, browser_id: str | None = None, hf_username: str | None = None
+    *,
+    public: bool,
+    credentials: AnonymousCredentials,
+    credential: str | None = None,
+    hf_username: str | None = None,
 ) -> Identity:
     """Decide whose data a request may touch.
 
     Local mode is always the single local user. In public mode a signed-in Hugging Face
-    user wins; otherwise the id the browser kept is used if it is a well-formed browser
-    id, and a new one is minted if not.
+    user wins; otherwise the credential the browser kept names its anonymous user if this
+    server issued it, and a new anonymous user is minted if not (`is_new`).
     """
     if not public:
         return Identity(LOCAL_USER_ID)
     if hf_username:
         return Identity(hf_user_id(hf_username))
-    if is_browser_id(browser_id):
-        return Identity(str(browser_id))
+    user_id = credentials.user_of(credential)
+    if user_id is not None:
+        return Identity(user_id)
     return Identity(new_browser_id(), is_new=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -242,6 +244,7 @@ class Vault:
 
     def __init__(self, store: Store, fernet_key: bytes, *, public: bool, env_keys: EnvKeys) -> None:
         self._store = store
+        self._master = fernet_key
         self._fernet = Fernet(fernet_key)
         self._public = public
         self._env_keys = env_keys
@@ -249,6 +252,11 @@ class Vault:
     @classmethod
     def open(cls, settings: Settings, store: Store) -> Vault:
         return cls(store, master_key(settings), public=settings.public, env_keys=settings.env_keys)
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A key for one other purpose (signing credentials, ...), derived from the master
+        key: stable across restarts, and revealing nothing of the master key."""
+        return hmac.new(self._master, b"mockflow:" + purpose.encode(), hashlib.sha256).digest()
 
     def save_keys(self, user_id: str, keys: ProviderKeys) -> None:
         """Replace everything stored for this user with `keys`."""

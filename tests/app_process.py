@@ -23,8 +23,8 @@ def _free_port() -> int:
 
 
 class AppProcess:
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        self.port = _free_port()
+    def __init__(self, data_dir: Path, env: dict[str, str], *, port: int | None = None) -> None:
+        self.port = port or _free_port()  # the same port again: the same browser origin
         self.url = f"http://127.0.0.1:{self.port}/"
         self.data_dir = data_dir
         full_env = {
@@ -38,7 +38,7 @@ class AppProcess:
             "PYTHONPATH": str(ROOT),
             **env,
         }
-        self.log = open(data_dir / "app.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.log = open(data_dir / "app.log", "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "--port", str(self.port)],
             cwd=ROOT,

@@ -2,8 +2,9 @@
 gradio_client, plus the `/api/health` route.
 
 Identity: in local mode every call acts for the single local user. In public-link mode a
-call passes `user_token`, the anonymous id its first `start_interview` returned; knowing
-that 192-bit id is what makes a caller that user.
+call passes `user_token`, the credential its first `start_interview` returned (an
+anonymous id signed by this server); nothing else names a user, so `local`, `hf_*` or a
+bare id are refused on every endpoint.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mockflow import __version__
 from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE, EventTail
 from mockflow.feedback.report_markdown import render_markdown
-from mockflow.identity import LOCAL_USER_ID, is_valid_user_id, new_browser_id
+from mockflow.identity import LOCAL_USER_ID, new_browser_id
 from mockflow.interviews import setup_from_dict
 from mockflow.ui.common import user_errors
 from mockflow.ui.services import AppServices
@@ -28,11 +29,12 @@ from mockflow.ui.services import AppServices
 def _user(services: AppServices, user_token: str | None, *, mint: bool = False) -> str:
     if not services.settings.public:
         return LOCAL_USER_ID
-    if user_token and is_valid_user_id(user_token):
-        return user_token
-    if mint:
+    user_id = services.credentials.user_of(user_token)
+    if user_id is not None:
+        return user_id
+    if mint and not user_token:
         return new_browser_id()
-    raise gr.Error("Pass the user_token that start_interview returned.")
+    raise gr.Error("This user_token is not valid: pass the one start_interview returned.")
 
 
 def register_api(services: AppServices) -> None:
@@ -66,7 +68,7 @@ def register_api(services: AppServices) -> None:
         started = services.interviews.start(user, setup)
         return {
             "session_id": started.session_id,
-            "user_token": user if services.settings.public else "",
+            "user_token": services.credentials.issue(user) if services.settings.public else "",
         }
 
     @user_errors

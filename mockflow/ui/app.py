@@ -50,7 +50,11 @@ def create_ui(services: AppServices) -> gr.Blocks:
     bind = partial
     with gr.Blocks(title="MockFlow: AI mock interviews") as demo:
         user = gr.State(None)
-        browser_id = gr.BrowserState(None, storage_key="mockflow_user")
+        # the browser keeps its signed credential (never a bare id); the secret only has to
+        # be stable across restarts: the browser sees it, the credential's HMAC protects
+        browser_id = gr.BrowserState(
+            None, storage_key="mockflow_user", secret=services.browser_state_secret
+        )
         view = gr.State(None)
         gr.Markdown(f"# MockFlow\n{TAGLINE}", elem_id="mf-title")
         notice = recovery_notice(services.store.recovered_from, settings.public)
@@ -80,9 +84,9 @@ def create_ui(services: AppServices) -> gr.Blocks:
         # page load: who is this, and is an interview of theirs still running?
         if settings.hf_oauth:
             gr.LoginButton(value="Sign in with Hugging Face to keep your history across devices")
-            who = identify_on_space
+            who = partial(identify_on_space, services.credentials)
         else:
-            who = partial(identify, settings.public)
+            who = partial(identify, settings.public, services.credentials)
         load = demo.load(who, [browser_id], [user, browser_id])
         load.then(
             bind(actions.reattach, services),

@@ -11,22 +11,34 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from mockflow.errors import MockflowError
-from mockflow.identity import is_valid_user_id, resolve_identity
+from mockflow.identity import AnonymousCredentials, is_valid_user_id, resolve_identity
 
 log = logging.getLogger("mockflow.app")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def identify(public: bool, browser_id: str | None, hf_username: str | None = None):
-    """(user id, value to keep in the browser) for a page load."""
-    identity = resolve_identity(public=public, browser_id=browser_id, hf_username=hf_username)
-    return identity.user_id, (identity.user_id if public and not hf_username else browser_id)
+def identify(
+    public: bool,
+    credentials: AnonymousCredentials,
+    kept: str | None,
+    hf_username: str | None = None,
+) -> tuple[str, str | None]:
+    """(user id, credential the browser keeps) for a page load; the browser hands back
+    only what it was given, and only a credential this server signed names a user."""
+    identity = resolve_identity(
+        public=public, credentials=credentials, credential=kept, hf_username=hf_username
+    )
+    if not public or hf_username:
+        return identity.user_id, kept
+    return identity.user_id, credentials.issue(identity.user_id)
 
 
-def identify_on_space(browser_id: str | None, profile: gr.OAuthProfile | None = None):
-    """On a Hugging Face Space: the signed-in account if any, else the anonymous id."""
+def identify_on_space(
+    credentials: AnonymousCredentials, kept: str | None, profile: gr.OAuthProfile | None = None
+) -> tuple[str, str | None]:
+    """On a Hugging Face Space: the signed-in account if any, else the anonymous user."""
     username = getattr(profile, "username", None) if profile is not None else None
-    return identify(True, browser_id, username)
+    return identify(True, credentials, kept, username)
 
 
 def require_user(user_id: object) -> str:

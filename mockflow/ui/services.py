@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mockflow.config import Settings
 from mockflow.dispatcher import Dispatcher, LiveKitCredentials
 from mockflow.errors import ConfigError
+from mockflow.identity import AnonymousCredentials
 from mockflow.interviews import InterviewService
 from mockflow.reports import ReportService
 from mockflow.store import Store
@@ -26,6 +27,10 @@ class AppServices:
     interviews: InterviewService
     supervisor: Supervisor
     reports: ReportService
+    credentials: AnonymousCredentials
+    # stable across restarts (browsers must read back what they kept); derived apart from
+    # the credentials' key, because Gradio hands it to the browser
+    browser_state_secret: str
     voice_workers: Dispatcher | None = None  # dispatch mode only
 
     def close(self) -> None:
@@ -61,6 +66,8 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         interviews,
         supervisor,
         ReportService(store, vault, settings.feedback_model),
+        AnonymousCredentials(vault.derive_key("anonymous-credentials")),
+        vault.derive_key("browser-state").hex()[:32],
         workers,
     )
 

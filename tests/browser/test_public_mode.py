@@ -100,3 +100,40 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
     )
     alice_ctx.close()
     bob_ctx.close()
+
+
+def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_factory, fake_llm):
+    data = tmp_path_factory.mktemp("public-restart")
+    env = {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_STAGE_SCALE": "0.05"}
+    app = AppProcess(data, env)
+    context, page = _open(browser, app.url)
+    try:
+        page.get_by_role("tab", name="Settings").click()
+        page.get_by_label("OpenAI API key").fill(FAKE_KEY)
+        page.get_by_label("OpenAI-compatible base URL (optional)").fill(fake_llm.base_url)
+        page.get_by_role("button", name="Save keys").click()
+        page.get_by_text("Saved.").wait_for(timeout=10000)
+        page.get_by_role("tab", name="Setup").click()
+        page.get_by_label("Your name").fill("Alice")
+        page.get_by_label("Target role").fill("Platform Engineer")
+        page.get_by_role("button", name="Start interview").click()
+        page.locator("#mf-chat [data-testid='bot']").first.wait_for(timeout=20000)
+        page.get_by_role("button", name="End interview").click()
+        page.get_by_role("button", name="Yes, end it").click()
+        page.wait_for_function(
+            "() => document.querySelector('#mf-stage-bar').innerText.includes('You ended')",
+            timeout=20000,
+        )
+        app.stop()
+        app = AppProcess(data, env, port=app.port)  # same data, same address
+        page.reload()
+        page.get_by_role("tab", name="History").click()
+        page.wait_for_function(
+            "() => document.querySelector('#mf-history').innerText.includes('Platform Engineer')",
+            timeout=15000,
+        )
+        page.get_by_role("tab", name="Settings").click()
+        page.locator("[data-testid=markdown].mf-stored").get_by_text("4242").wait_for(timeout=10000)
+    finally:
+        context.close()
+        app.stop()

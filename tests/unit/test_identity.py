@@ -6,6 +6,7 @@ import pytest
 
 from mockflow.identity import (
     LOCAL_USER_ID,
+    AnonymousCredentials,
     hf_user_id,
     is_browser_id,
     is_valid_user_id,
@@ -43,28 +44,67 @@ def test_invalid_user_ids(value):
     assert not is_valid_user_id(value)
 
 
+CREDENTIALS = AnonymousCredentials(b"k" * 32)
+
+
 def test_local_mode_is_always_the_single_local_user():
-    browser_id = new_browser_id()
-    identity = resolve_identity(public=False, browser_id=browser_id, hf_username="ada")
+    credential = CREDENTIALS.issue(new_browser_id())
+    identity = resolve_identity(
+        public=False, credentials=CREDENTIALS, credential=credential, hf_username="ada"
+    )
     assert identity.user_id == LOCAL_USER_ID
     assert not identity.is_new
 
 
-def test_public_mode_keeps_a_well_formed_browser_id():
-    browser_id = new_browser_id()
-    identity = resolve_identity(public=True, browser_id=browser_id)
-    assert identity.user_id == browser_id
+def test_public_mode_keeps_the_user_of_a_credential_it_issued():
+    user_id = new_browser_id()
+    identity = resolve_identity(
+        public=True, credentials=CREDENTIALS, credential=CREDENTIALS.issue(user_id)
+    )
+    assert identity.user_id == user_id
     assert not identity.is_new
 
 
 def test_public_mode_prefers_the_signed_in_hugging_face_user():
-    identity = resolve_identity(public=True, browser_id=new_browser_id(), hf_username="ada")
+    identity = resolve_identity(
+        public=True,
+        credentials=CREDENTIALS,
+        credential=CREDENTIALS.issue(new_browser_id()),
+        hf_username="ada",
+    )
     assert identity.user_id == "hf_ada"
 
 
-@pytest.mark.parametrize("forged", [None, "", LOCAL_USER_ID, "hf_ada", "b_guess"])
-def test_public_mode_never_accepts_a_forged_or_missing_browser_id(forged):
-    identity = resolve_identity(public=True, browser_id=forged)
+def _forgeries() -> list[object]:
+    victim = new_browser_id()
+    good = CREDENTIALS.issue(victim)
+    other_server = AnonymousCredentials(b"x" * 32).issue(victim)
+    return [
+        None,
+        "",
+        42,
+        LOCAL_USER_ID,
+        "hf_ada",
+        "b_guess",
+        victim,  # bare ids
+        f"{LOCAL_USER_ID}.{good.split('.')[1]}",
+        f"hf_ada.{good.split('.')[1]}",
+        good[:-1] + ("A" if good[-1] != "A" else "B"),
+        good + ".x",
+        other_server,
+    ]
+
+
+@pytest.mark.parametrize("forged", _forgeries())
+def test_public_mode_never_accepts_a_forged_missing_or_foreign_credential(forged):
+    identity = resolve_identity(public=True, credentials=CREDENTIALS, credential=forged)
     assert identity.is_new
     assert is_browser_id(identity.user_id)
-    assert identity.user_id != forged
+    assert identity.user_id not in str(forged)
+
+
+def test_only_anonymous_ids_get_a_credential():
+    for user_id in (LOCAL_USER_ID, "hf_ada"):
+        with pytest.raises(ValueError):
+            CREDENTIALS.issue(user_id)
+    assert repr(CREDENTIALS).count("k" * 32) == 0
