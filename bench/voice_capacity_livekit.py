@@ -232,6 +232,7 @@ def main(levels: list[int], seconds: float) -> None:
                 env_keys=keys,
                 pool_size=0,
                 max_sessions=max(levels),
+                running_per_user=max(levels),
                 ready_timeout_seconds=120,
                 stage_scale=20.0,
                 log_level="WARNING",

@@ -52,7 +52,13 @@ class Settings:
     stage_scale: float = 1.0  # multiplies every stage's time limit (demos, tests)
     livekit_client_path: str | None = None  # a local copy the app serves instead of the CDN
     voice_agents: str = "local"  # "dispatch": LiveKit workers serve voice interviews
+    running_per_user: int = 1  # interviews one user may run at once
+    running_per_ip: int = 3  # public-link mode: interviews running from one address
+    starts_per_hour: int = 10  # public-link mode: starts per user (an address: 3x)
+    new_users_per_hour: int = 30  # public-link mode: new anonymous users per address
+    tab_grace_seconds: float = 20.0  # a closed tab ends its interview after this
     worker_port: int = 8081  # the worker's health port on 127.0.0.1 (0: any free port)
+    worker_max_interviews: int = 0  # a worker takes at most this many jobs (0: by CPU load)
     env_keys: EnvKeys = field(default_factory=EnvKeys)
 
     @property
@@ -96,6 +102,12 @@ class Settings:
             stage_scale=_float(merged, "MOCKFLOW_STAGE_SCALE", 1.0),
             voice_agents=_choice(merged, "MOCKFLOW_VOICE_AGENTS", ("local", "dispatch")),
             worker_port=_int(merged, "MOCKFLOW_WORKER_PORT", 8081),
+            worker_max_interviews=_int(merged, "MOCKFLOW_WORKER_MAX_INTERVIEWS", 0),
+            running_per_user=_int(merged, "MOCKFLOW_RUNNING_PER_USER", 1),
+            running_per_ip=_int(merged, "MOCKFLOW_RUNNING_PER_IP", 3),
+            starts_per_hour=_int(merged, "MOCKFLOW_STARTS_PER_HOUR", 10),
+            new_users_per_hour=_int(merged, "MOCKFLOW_NEW_USERS_PER_HOUR", 30),
+            tab_grace_seconds=_float(merged, "MOCKFLOW_TAB_GRACE_SECONDS", 20.0),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE
+from mockflow.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.livekit_tokens import candidate_token, issue_interview_room
 from mockflow.store import NotFoundError, SessionRecord, Store
@@ -30,6 +31,10 @@ MODES = ("text", "voice")
 PATIENCE = ("normal", "patient", "very_patient")
 MAX_ANSWER_CHARS = 4000
 MAX_JD_CHARS = 20000
+ALREADY_RUNNING = (
+    "You already have an interview running. Continue it in the Interview tab, or end it "
+    "there before starting another."
+)
 STATUS_OF_REASON = {
     "completed": "completed",
     "user_ended": "user_ended",
@@ -134,8 +139,16 @@ class InterviewService:
     vault: Vault
     supervisor: Launcher | None = None
     voice_workers: Launcher | None = None  # dispatch mode: voice goes to LiveKit workers
+    fair: FairUse | None = None
     _owners: dict[str, str] = field(default_factory=dict)
+    _starting: set[str] = field(default_factory=set)  # users whose start is under way
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.fair is None:
+            s = self.settings
+            limits = FairUseLimits(s.running_per_ip, s.starts_per_hour, s.new_users_per_hour)
+            self.fair = FairUse(limits, public=s.public)
 
     def attach(self, supervisor: Launcher, voice_workers: Launcher | None = None) -> None:
         self.supervisor = supervisor
@@ -162,7 +175,10 @@ class InterviewService:
         """The operator's Deepgram endpoint (self-hosted), for the local user only."""
         return None if self.settings.public else self.settings.env_keys.deepgram_base_url
 
-    def start(self, user_id: str, setup: InterviewSetup) -> StartedInterview:
+    def start(
+        self, user_id: str, setup: InterviewSetup, *, ip: str | None = None
+    ) -> StartedInterview:
+        """Start one interview for `user_id` (from client address `ip`); one at a time."""
         if problems := setup.problems():
             raise SetupError(problems)
         keys = self.vault.resolve_keys(user_id).keys
@@ -171,6 +187,28 @@ class InterviewService:
                 f"{setup.mode.capitalize()} interviews need {' and '.join(missing)}. "
                 "Add them in the Settings tab."
             )
+        with self._lock:
+            if user_id in self._starting:
+                raise FairUseError(ALREADY_RUNNING)
+            self._starting.add(user_id)
+        try:
+            running = [  # the store lags the timeline by a moment after an end
+                s
+                for s in self.store.list_sessions(user_id, 50)
+                if s.is_active and not self.is_over(user_id, s.id)
+            ]
+            if len(running) >= self.settings.running_per_user:
+                raise FairUseError(ALREADY_RUNNING)
+            assert self.fair is not None
+            self.fair.admit_start(user_id, ip)
+            started = self._launch(user_id, setup, keys)
+            self.fair.started(started.session_id, ip)
+            return started
+        finally:
+            with self._lock:
+                self._starting.discard(user_id)
+
+    def _launch(self, user_id: str, setup: InterviewSetup, keys: ProviderKeys) -> StartedInterview:
         record = self.store.create_session(
             user_id, role=setup.role.strip(), track=setup.track, level=setup.level, mode=setup.mode
         )
@@ -252,10 +290,19 @@ class InterviewService:
         """The user's running interview, for re-attaching after a page refresh."""
         return next((s for s in self.store.list_sessions(user_id, 20) if s.is_active), None)
 
+    def end_active(self, user_id: str, reason: str = "user_ended") -> None:
+        """End the user's running interview, if any (their last tab closed)."""
+        record = self.active_session(user_id)
+        if record is not None:
+            log.info("session %s: its last tab closed; ending", record.id)
+            self.end(user_id, record.id, reason)
+
     def on_session_end(self, session_id: str, reason: str) -> None:
         """Supervisor callback: record how the session ended."""
         with self._lock:
             user_id = self._owners.pop(session_id, None)
+        if self.fair is not None:
+            self.fair.ended(session_id)
         if user_id is None:
             return
         try:

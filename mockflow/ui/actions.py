@@ -13,7 +13,7 @@ import gradio as gr
 
 from mockflow.events import EVENTS_FILE
 from mockflow.interviews import SetupError, setup_from_dict
-from mockflow.ui.common import require_user
+from mockflow.ui.common import request_ip, require_user
 from mockflow.ui.interview_tab import render, room_value
 from mockflow.ui.live import LiveView
 from mockflow.ui.services import AppServices
@@ -31,13 +31,15 @@ SETUP_FIELDS = (
 )
 
 
-def start_interview(services: AppServices, user_id: str | None, *values):
+def start_interview(
+    services: AppServices, user_id: str | None, *values, request: gr.Request | None = None
+):
     """Outputs: view, name error, role error, start error, tab, text row, room (visible,
     value), then the six `render` outputs."""
     user = require_user(user_id)
     setup = setup_from_dict(dict(zip(SETUP_FIELDS, values, strict=True)))
     try:
-        started = services.interviews.start(user, setup)
+        started = services.interviews.start(user, setup, ip=request_ip(services, request))
     except SetupError as exc:
         problems = exc.problems
         return (

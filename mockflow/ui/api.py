@@ -22,7 +22,7 @@ from mockflow.events import EVENTS_FILE, EventTail
 from mockflow.feedback.report_markdown import render_markdown
 from mockflow.identity import LOCAL_USER_ID, new_browser_id
 from mockflow.interviews import setup_from_dict
-from mockflow.ui.common import user_errors
+from mockflow.ui.common import PROVIDER_CALLS, request_ip, user_errors
 from mockflow.ui.services import AppServices
 
 
@@ -50,8 +50,12 @@ def register_api(services: AppServices) -> None:
         job_description: str = "",
         resume_text: str = "",
         user_token: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Start a text interview; returns session_id and user_token."""
+        ip = request_ip(services, request)
+        if services.settings.public and not user_token:
+            services.interviews.fair.admit_new_user(ip)  # type: ignore[union-attr]
         user = _user(services, user_token, mint=True)
         setup = setup_from_dict(
             dict(
@@ -65,7 +69,7 @@ def register_api(services: AppServices) -> None:
                 job_description=job_description,
             )
         )
-        started = services.interviews.start(user, setup)
+        started = services.interviews.start(user, setup, ip=ip)
         return {
             "session_id": started.session_id,
             "user_token": services.credentials.issue(user) if services.settings.public else "",
@@ -102,8 +106,20 @@ def register_api(services: AppServices) -> None:
         report = services.reports.report(user, session_id)
         return {"status": record.status, "report": report, "markdown": render_markdown(report)}
 
+    @user_errors
+    def generate_report(session_id: str, user_token: str = "") -> dict[str, Any]:
+        """Generate scores and coaching with your model (stored; takes a while), then
+        return the report as `get_report` does."""
+        user = _user(services, user_token)
+        record = services.interviews.session(user, session_id)
+        if not services.interviews.is_over(user, session_id):
+            raise gr.Error("The interview is still running; end it first.")
+        report = services.reports.generate(user, session_id)
+        return {"status": record.status, "report": report, "markdown": render_markdown(report)}
+
     for fn in (start_interview, send_answer, poll, end_interview, get_report):
-        gr.api(fn, api_name=fn.__name__)
+        gr.api(fn, api_name=fn.__name__, concurrency_limit=None)
+    gr.api(generate_report, api_name="generate_report", **PROVIDER_CALLS)
 
 
 def _resources(supervisor, session_id: str) -> dict[str, Any]:

@@ -17,10 +17,18 @@ from mockflow.ui import (
     templates_view,
 )
 from mockflow.ui.api import register_api
-from mockflow.ui.common import identify, identify_on_space, recovery_notice, user_errors
+from mockflow.ui.common import (
+    PROVIDER_CALLS,
+    load_identity,
+    load_identity_on_space,
+    recovery_notice,
+    tab_closed,
+    user_errors,
+)
 from mockflow.ui.interview_tab import build_interview_tab, tick
 from mockflow.ui.services import AppServices
 
+QUEUE_SIZE = 512
 TAGLINE = (
     "Practise real interviews with an AI interviewer, by voice or text, and get an honest "
     "report: numbers measured from what you said, and quotes you really said."
@@ -84,10 +92,11 @@ def create_ui(services: AppServices) -> gr.Blocks:
         # page load: who is this, and is an interview of theirs still running?
         if settings.hf_oauth:
             gr.LoginButton(value="Sign in with Hugging Face to keep your history across devices")
-            who = partial(identify_on_space, services.credentials)
+            who = partial(load_identity_on_space, services)
         else:
-            who = partial(identify, settings.public, services.credentials)
+            who = partial(load_identity, services)
         load = demo.load(who, [browser_id], [user, browser_id])
+        demo.unload(partial(tab_closed, services))
         load.then(
             bind(actions.reattach, services),
             [user],
@@ -158,7 +167,11 @@ def create_ui(services: AppServices) -> gr.Blocks:
 
         # interview
         interview.timer.tick(
-            tick, [view], [*render_outputs, interview.room], show_progress="hidden"
+            tick,
+            [view],
+            [*render_outputs, interview.room],
+            show_progress="hidden",
+            concurrency_limit=None,  # never queued behind anything
         )
         answer = user_errors(bind(actions.send_answer, services))
         for trigger in (interview.send.click, interview.answer.submit):
@@ -203,6 +216,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
             user_errors(bind(feedback_tab.generate_feedback, services)),
             [user, feedback.session_id],
             feedback_outputs,
+            **PROVIDER_CALLS,
         )
         feedback.sample.click(feedback_tab.show_sample, None, feedback_outputs)
         view.change(lambda v: v.session_id if v else None, view, feedback.session_id)
@@ -269,7 +283,12 @@ def create_ui(services: AppServices) -> gr.Blocks:
             [user, setup.mode],
             [setup.keys_notice, setup.open_settings],
         )
-        keys.check.click(user_errors(bind(settings_tab.check_keys, services)), [user], keys.results)
+        keys.check.click(
+            user_errors(bind(settings_tab.check_keys, services)),
+            [user],
+            keys.results,
+            **PROVIDER_CALLS,
+        )
         keys.forget.click(
             user_errors(bind(settings_tab.forget_keys, services)), [user], keys.message
         ).then(
@@ -286,4 +305,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
             [user],
             [history.table, history.session_ids, history.selected, history.open, history.delete],
         )
+    # every listener runs concurrently (Gradio's default is one call at a time per listener,
+    # across all users); calls that wait on a provider share a bounded pool of their own
+    demo.queue(default_concurrency_limit=None, max_size=QUEUE_SIZE)
     return demo

@@ -6,14 +6,21 @@ import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 
 from mockflow.errors import MockflowError
+from mockflow.fair_use import FairUseError, client_ip
 from mockflow.identity import AnonymousCredentials, is_valid_user_id, resolve_identity
 
+if TYPE_CHECKING:
+    from mockflow.ui.services import AppServices
+
 log = logging.getLogger("mockflow.app")
+# listeners that wait on a provider (a model, a key check) share this bounded pool, so a
+# slow provider holds these slots and nothing else
+PROVIDER_CALLS: dict[str, Any] = {"concurrency_id": "providers", "concurrency_limit": 4}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -39,6 +46,49 @@ def identify_on_space(
     """On a Hugging Face Space: the signed-in account if any, else the anonymous user."""
     username = getattr(profile, "username", None) if profile is not None else None
     return identify(True, credentials, kept, username)
+
+
+def load_identity(
+    services: AppServices,
+    kept: str | None,
+    request: gr.Request,
+    profile: gr.OAuthProfile | None = None,
+) -> tuple[str, str | None]:
+    """The page-load handler: who this is (minting an anonymous user within the per-address
+    limit), and this tab noted as open for them."""
+    settings = services.settings
+    username = getattr(profile, "username", None) if profile is not None else None
+    public = settings.public
+    if public and not username and services.credentials.user_of(kept) is None:
+        ip = client_ip(request, behind_proxy=settings.on_space)
+        try:
+            services.interviews.fair.admit_new_user(ip)  # type: ignore[union-attr]
+        except FairUseError as exc:
+            raise gr.Error(str(exc)) from None
+    user_id, keep = identify(public, services.credentials, kept, username)
+    if request is not None and getattr(request, "session_hash", None):
+        services.tabs.opened(request.session_hash, user_id)
+    return user_id, keep
+
+
+def load_identity_on_space(
+    services: AppServices,
+    kept: str | None,
+    profile: gr.OAuthProfile | None,
+    request: gr.Request,
+) -> tuple[str, str | None]:
+    return load_identity(services, kept, request, profile)
+
+
+def tab_closed(services: AppServices, request: gr.Request) -> None:
+    """`demo.unload`: the tab is gone; its user's interview ends after the grace unless
+    another tab of theirs is open or comes back."""
+    if request is not None and getattr(request, "session_hash", None):
+        services.tabs.closed(request.session_hash)
+
+
+def request_ip(services: AppServices, request: gr.Request | None) -> str | None:
+    return client_ip(request, behind_proxy=services.settings.on_space)
 
 
 def require_user(user_id: object) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mockflow.config import Settings
 from mockflow.dispatcher import Dispatcher, LiveKitCredentials
 from mockflow.errors import ConfigError
+from mockflow.fair_use import OpenTabs
 from mockflow.identity import AnonymousCredentials
 from mockflow.interviews import InterviewService
 from mockflow.reports import ReportService
@@ -31,9 +32,11 @@ class AppServices:
     # stable across restarts (browsers must read back what they kept); derived apart from
     # the credentials' key, because Gradio hands it to the browser
     browser_state_secret: str
+    tabs: OpenTabs
     voice_workers: Dispatcher | None = None  # dispatch mode only
 
     def close(self) -> None:
+        self.tabs.close()
         if self.voice_workers is not None:
             self.voice_workers.close()
         self.supervisor.close()
@@ -68,6 +71,7 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         ReportService(store, vault, settings.feedback_model),
         AnonymousCredentials(vault.derive_key("anonymous-credentials")),
         vault.derive_key("browser-state").hex()[:32],
+        OpenTabs(interviews.end_active, grace=settings.tab_grace_seconds),
         workers,
     )
 

@@ -10,6 +10,7 @@ import pytest
 
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
+from mockflow.fair_use import FairUseError
 from mockflow.interviews import (
     InterviewService,
     InterviewSetup,
@@ -172,9 +173,10 @@ def test_restart_marks_a_previous_runs_sessions_interrupted(service):
         "local", role="Engineer", track="behavioral", level="mid", mode="text"
     )
     service.store.set_status("local", old.id, "running")
-    current = service.start("local", SETUP)  # this run's own session stays running
     service.mark_interrupted([old.id])
     assert service.session("local", old.id).status == "interrupted"
+    current = service.start("local", SETUP)  # this run's own session stays running
+    service.mark_interrupted([])
     assert service.session("local", current.session_id).status == "running"
 
 
@@ -207,7 +209,8 @@ def _voice_keys(service):
 
 def test_voice_start_does_not_wait_for_the_agent_and_text_does(service):
     _voice_keys(service)
-    service.start("local", SETUP)
+    first = service.start("local", SETUP)
+    service.on_session_end(first.session_id, "completed")
     service.start("local", InterviewSetup(name="Ana", role="Engineer", mode="voice"))
     assert service.supervisor.waited == [True, False]
 
@@ -226,3 +229,34 @@ def test_a_voice_start_that_fails_at_once_stays_failed(service):
     supervisor.start = start_and_fail
     started = service.start("local", InterviewSetup(name="Ana", role="Engineer", mode="voice"))
     assert service.session("local", started.session_id).status == "failed"
+
+
+def test_a_second_interview_while_one_runs_is_refused_with_a_clear_message(service):
+    first = service.start("local", SETUP)
+    with pytest.raises(FairUseError, match="already have an interview running"):
+        service.start("local", SETUP)
+    assert service.active_session("local").id == first.session_id
+    service.on_session_end(first.session_id, "user_ended")
+    assert service.start("local", SETUP).session_id != first.session_id
+
+
+def test_two_starts_at_once_for_one_user_give_one_interview(service):
+    import threading
+
+    results: list[object] = []
+    barrier = threading.Barrier(4)
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            results.append(service.start("local", SETUP))
+        except FairUseError as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    started = [r for r in results if not isinstance(r, FairUseError)]
+    assert len(started) == 1 and len(results) == 4

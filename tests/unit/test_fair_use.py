@@ -1,0 +1,94 @@
+"""Fair sharing among strangers: per-address caps, start and new-user rate limits in a
+sliding hour, and closed tabs releasing their interview (injected clock, no network)."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from mockflow.fair_use import FairUse, FairUseError, FairUseLimits, OpenTabs, client_ip
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_address_may_run_only_so_many_interviews_at_once():
+    fair = FairUse(FairUseLimits(running_per_ip=2), public=True, clock=Clock())
+    for n in range(2):
+        fair.admit_start(f"user{n}", "198.51.100.7")
+        fair.started(f"s{n}", "198.51.100.7")
+    with pytest.raises(FairUseError, match="already running from your network"):
+        fair.admit_start("user9", "198.51.100.7")
+    fair.admit_start("user9", "203.0.113.5")  # another address is not affected
+    fair.ended("s0")
+    fair.admit_start("user9", "198.51.100.7")
+
+
+def test_starts_are_limited_per_user_and_per_address_in_a_sliding_hour():
+    clock = Clock()
+    fair = FairUse(FairUseLimits(running_per_ip=99, starts_per_hour=2), public=True, clock=clock)
+    fair.admit_start("ana", "198.51.100.7")
+    fair.admit_start("ana", "198.51.100.7")
+    with pytest.raises(FairUseError, match="many interviews in the last hour"):
+        fair.admit_start("ana", "198.51.100.8")
+    for n in range(6):  # the address allows three times the user limit
+        fair.admit_start(f"u{n}", "198.51.100.9")
+    with pytest.raises(FairUseError):
+        fair.admit_start("u9", "198.51.100.9")
+    clock.now += 3600
+    fair.admit_start("ana", "198.51.100.7")
+
+
+def test_new_anonymous_users_are_limited_per_address():
+    clock = Clock()
+    fair = FairUse(FairUseLimits(new_users_per_hour=3), public=True, clock=clock)
+    for _ in range(3):
+        fair.admit_new_user("198.51.100.7")
+    with pytest.raises(FairUseError, match="Too many new visitors"):
+        fair.admit_new_user("198.51.100.7")
+    fair.admit_new_user("203.0.113.5")
+    clock.now += 3601
+    fair.admit_new_user("198.51.100.7")
+
+
+def test_local_mode_has_no_address_limits():
+    fair = FairUse(FairUseLimits(running_per_ip=0, starts_per_hour=0), public=False)
+    fair.admit_start("local", None)
+    fair.admit_new_user(None)
+
+
+def test_a_closed_tab_ends_its_users_interview_after_the_grace_unless_one_comes_back():
+    ended: list[str] = []
+    done = threading.Event()
+
+    def end(user: str) -> None:
+        ended.append(user)
+        done.set()
+
+    tabs = OpenTabs(end, grace=0.05)
+    tabs.opened("tab1", "ana")
+    tabs.opened("tab2", "ana")
+    tabs.closed("tab1")  # another tab of hers is open
+    tabs.closed("tab2")
+    tabs.opened("tab3", "ana")  # a refresh: back within the grace
+    assert not done.wait(0.3) and ended == []
+    tabs.closed("tab3")
+    assert done.wait(2) and ended == ["ana"]
+    tabs.close()
+
+
+def test_the_client_address_comes_from_the_proxy_only_when_it_is_trusted():
+    request = SimpleNamespace(
+        headers={"x-forwarded-for": "198.51.100.7, 10.0.0.2"},
+        client=SimpleNamespace(host="10.0.0.2"),
+    )
+    assert client_ip(request, behind_proxy=True) == "198.51.100.7"
+    assert client_ip(request, behind_proxy=False) == "10.0.0.2"
+    assert client_ip(None, behind_proxy=True) is None
