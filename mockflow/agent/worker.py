@@ -20,6 +20,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from livekit.agents import AgentServer, JobContext, JobProcess
@@ -107,6 +108,15 @@ def refuse_job(metadata: str, sessions_dir: Path, exc: MockflowError) -> None:
 
 def build_server(settings: Settings) -> AgentServer:
     keys = settings.env_keys
+    capacity: dict[str, Any] = {}
+    if settings.worker_max_interviews > 0:
+        # A count, not the framework's machine-wide CPU reading (0.7 by default), which
+        # refuses jobs whenever anything else on the machine is busy.
+        limit = settings.worker_max_interviews
+        capacity = {
+            "load_fnc": lambda server: len(server.active_jobs) / limit,
+            "load_threshold": 1.0,
+        }
     server = AgentServer(
         ws_url=keys.livekit_url,
         api_key=keys.livekit_api_key,
@@ -114,6 +124,7 @@ def build_server(settings: Settings) -> AgentServer:
         host=HEALTH_HOST,
         port=settings.worker_port,
         setup_fnc=prewarm,
+        **capacity,
     )
     server.rtc_session(interview_job, agent_name=AGENT_NAME)
     return server

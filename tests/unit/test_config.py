@@ -39,3 +39,16 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path):
     settings = Settings.from_env({"LOG_LEVEL": "warning"}, dotenv=dotenv)
     assert settings.env_keys.openai_api_key == "sk-from-dotenv"
     assert settings.log_level == "WARNING"
+
+
+def test_a_worker_capped_by_count_takes_jobs_until_the_cap_whatever_the_cpu():
+    from types import SimpleNamespace
+
+    from mockflow.agent.worker import build_server
+
+    keys = {"LIVEKIT_URL": "ws://127.0.0.1:1", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"}
+    capped = build_server(Settings.from_env({**keys, "MOCKFLOW_WORKER_MAX_INTERVIEWS": "2"}))
+    load = capped.load_fnc
+    assert load(SimpleNamespace(active_jobs=[1])) < 1.0 <= load(SimpleNamespace(active_jobs=[1, 2]))
+    framework = build_server(Settings.from_env(keys))
+    assert framework.load_fnc is not load  # the default: the framework's CPU reading
