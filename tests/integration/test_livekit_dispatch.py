@@ -75,6 +75,7 @@ def _app(data_dir, livekit_server, openai, deepgram) -> VoiceApp:
         openai=openai,
         deepgram=deepgram,
         voice_agents="dispatch",
+        running_per_user=4,  # one local user holds several interviews here
     )
 
 
