@@ -310,3 +310,27 @@ def test_a_base_url_s_credentials_never_reach_the_agent_log(tmp_path, open_llm):
     everything = log_text + (tmp_path / "session" / "events.jsonl").read_text()
     assert password not in everything and "alice:" not in everything
     assert events_of(spec)[-1]["reason"] == "user_ended"
+
+
+def test_a_pinned_base_url_is_reached_at_the_pinned_address_only(tmp_path):
+    server = FakeOpenAI(host="127.0.0.2")  # "localhost" is 127.0.0.1: only the pin leads here
+    server.start_in_thread()
+    try:
+        server.enqueue(text("Hi Ana, ready to start?"), text("Tell me about yourself."))
+        port = server.base_url.rsplit(":", 1)[1].split("/", 1)[0]
+        spec = make_spec(tmp_path, f"http://localhost:{port}/v1", stage_overrides=LONG_STAGES)
+        spec["providers"]["llm"]["pinned_address"] = "127.0.0.2"
+        proc = spawn_agent(spec)
+        proc.stdout.readline()
+        wait_for(lambda: turns_of(spec) or None)
+        send(proc, {"type": "user_text", "text": "Yes, ready."})
+        wait_for(lambda: len(turns_of(spec)) >= 3 or None)
+        send(proc, {"type": "end"})
+        proc.wait(timeout=20)
+    finally:
+        server.stop_thread()
+    assert [t["text"] for t in turns_of(spec)][::2] == [
+        "Hi Ana, ready to start?",
+        "Tell me about yourself.",
+    ]
+    assert events_of(spec)[-1]["reason"] == "user_ended"

@@ -7,9 +7,12 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp import web
+from livekit import rtc
 
-from mockflow.agent.providers import pinned_client
+from mockflow.agent.providers import build_stt, build_tts, pinned_client
 from mockflow.pinning import Pin, pinned_httpx_client, pinned_session
+from mockflow.spec import LLMProvider, STTProvider, TTSProvider
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.provider_apis import FakeOpenAIModels, serve, serve_at
 
 pytestmark = pytest.mark.integration
@@ -97,3 +100,27 @@ async def test_the_agent_s_openai_client_goes_through_the_pin():
             await client.close()
     assert [m.id for m in models.data][:1] == ["gpt-4o-mini"]
     assert pinned_client(url, None, "k", httpx.Timeout(5.0)) is None
+
+
+async def test_the_agent_s_speech_plugins_go_through_the_pin():
+    server = FakeOpenAI(host="127.0.0.2", transcript="I led the payments migration")
+    server.start_in_thread()
+    try:
+        port = server.base_url.rsplit(":", 1)[1].split("/", 1)[0]
+        url = f"http://localhost:{port}/v1"  # localhost is 127.0.0.1: only the pin leads here
+        llm = LLMProvider(api_key="sk-test", base_url=url, pinned_address="127.0.0.2")
+        stt = build_stt(
+            STTProvider(provider="openai", base_url=url, pinned_address="127.0.0.2"),
+            llm,
+            http_session=None,  # type: ignore[arg-type]  # only Deepgram uses it
+        )
+        tts = build_tts(TTSProvider(base_url=url, pinned_address="127.0.0.2"), llm)
+        frame = rtc.AudioFrame(b"\x00\x10" * 16000, 16000, 1, 16000)
+        heard = await stt.recognize(frame)
+        spoken = [audio.frame async for audio in tts.synthesize("Hello Ana.")]
+        await tts.aclose()
+        await stt.aclose()
+    finally:
+        server.stop_thread()
+    assert heard.alternatives[0].text == "I led the payments migration"
+    assert spoken and server.speech_requests

@@ -9,7 +9,12 @@ from livekit.agents import APIConnectionError, APIStatusError
 
 from mockflow.agent.logs import RedactSecrets
 from mockflow.agent.providers import describe_failure
-from mockflow.redaction import RedactUrlCredentials, display_host, redact_urls
+from mockflow.redaction import (
+    RedactUrlCredentials,
+    display_host,
+    install_on_root_handlers,
+    redact_urls,
+)
 from mockflow.supervisor.redact import safe_line
 
 PASSWORD = "hunter2-pw"
@@ -80,3 +85,18 @@ def test_a_failure_message_names_the_host_without_credentials():
 def test_an_agent_s_stderr_line_shown_to_the_app_carries_no_url_credential():
     line = safe_line(f"openai.APIConnectionError: http://alice:{PASSWORD}@llm.lan/v1\n", [])
     assert PASSWORD not in line and "llm.lan" in line
+
+
+def test_the_root_handlers_filter_what_any_library_logs(tmp_path):
+    root = logging.getLogger()
+    handler = logging.FileHandler(tmp_path / "app.log", encoding="utf-8")
+    root.addHandler(handler)
+    try:
+        install_on_root_handlers()
+        install_on_root_handlers()  # idempotent: one filter per handler
+        logging.getLogger("httpx").warning("POST http://alice:%s@llm.lan/v1", PASSWORD)
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+    assert sum(isinstance(f, RedactUrlCredentials) for f in handler.filters) == 1
+    assert (tmp_path / "app.log").read_text() == "POST http://***@llm.lan/v1\n"
