@@ -22,7 +22,13 @@ import aiohttp
 from google.protobuf.message import DecodeError
 from livekit import api
 
-from mockflow.netguard import LIVEKIT_SCHEMES, REFUSED, AddressRefusedError, NetGuard
+from mockflow.netguard import (
+    HTTP_SCHEMES,
+    LIVEKIT_SCHEMES,
+    REFUSED,
+    AddressRefusedError,
+    NetGuard,
+)
 from mockflow.pinning import Pin, pinned_session
 from mockflow.redaction import display_host
 from mockflow.vault import ProviderKeys
@@ -213,7 +219,7 @@ async def _skip(provider: str, message: str) -> KeyCheck:
 
 
 async def _vet(
-    guard: NetGuard | None, url: str, schemes: tuple[str, ...] = ("https",)
+    guard: NetGuard | None, url: str, schemes: tuple[str, ...] = HTTP_SCHEMES
 ) -> Pin | None:
     """The pin for a user's URL on a public link (None locally); DNS off the event loop."""
     if guard is None or not guard.public:

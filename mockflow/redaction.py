@@ -49,7 +49,10 @@ class RedactUrlCredentials(logging.Filter):
     """Masks URL credentials in each record's message and traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: logging reports it itself
+            return True
         redacted = redact_urls(message)
         if redacted != message:
             record.msg, record.args = redacted, None
