@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+        from mockflow.redaction import install_on_root_handlers
+
+        install_on_root_handlers()  # no URL credential in the app log, whoever logs it
         from mockflow.ui.api import health_route
         from mockflow.ui.app import app_css, app_theme, create_ui
         from mockflow.ui.services import build_services

@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mockflow.errors import ConfigError
 
@@ -59,6 +60,7 @@ class Settings:
     tab_grace_seconds: float = 20.0  # a closed tab ends its interview after this
     worker_port: int = 8081  # the worker's health port on 127.0.0.1 (0: any free port)
     worker_max_interviews: int = 0  # a worker takes at most this many jobs (0: by CPU load)
+    allowed_provider_hosts: tuple[str, ...] = ()  # public links may reach these (host[:port])
     env_keys: EnvKeys = field(default_factory=EnvKeys)
 
     @property
@@ -108,6 +110,7 @@ class Settings:
             starts_per_hour=_int(merged, "MOCKFLOW_STARTS_PER_HOUR", 10),
             new_users_per_hour=_int(merged, "MOCKFLOW_NEW_USERS_PER_HOUR", 30),
             tab_grace_seconds=_float(merged, "MOCKFLOW_TAB_GRACE_SECONDS", 20.0),
+            allowed_provider_hosts=_hosts(merged, "MOCKFLOW_ALLOWED_PROVIDER_HOSTS"),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
@@ -156,6 +159,21 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _hosts(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated `host` or `host:port` entries (IPv6 in brackets)."""
+    entries = tuple(e.strip() for e in (env.get(name) or "").split(",") if e.strip())
+    for entry in entries:
+        try:
+            parts = urlsplit(f"//{entry}")
+            valid = bool(parts.hostname) and parts.port != 0 and not parts.username
+            valid = valid and not (parts.path or parts.query or parts.fragment)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ConfigError(f"{name}: {entry!r} is not a host name or host:port")
+    return entries
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -20,6 +20,8 @@ from mockflow.events import EVENTS_FILE
 from mockflow.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.livekit_tokens import candidate_token, issue_interview_room
+from mockflow.netguard import LIVEKIT_SCHEMES, NetGuard
+from mockflow.pinning import Pin
 from mockflow.store import NotFoundError, SessionRecord, Store
 from mockflow.vault import ProviderKeys, Vault
 
@@ -140,6 +142,7 @@ class InterviewService:
     supervisor: Launcher | None = None
     voice_workers: Launcher | None = None  # dispatch mode: voice goes to LiveKit workers
     fair: FairUse | None = None
+    guard: NetGuard | None = None  # vets a visitor's provider URLs on a public link
     _owners: dict[str, str] = field(default_factory=dict)
     _starting: set[str] = field(default_factory=set)  # users whose start is under way
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -149,6 +152,8 @@ class InterviewService:
             s = self.settings
             limits = FairUseLimits(s.running_per_ip, s.starts_per_hour, s.new_users_per_hour)
             self.fair = FairUse(limits, public=s.public)
+        if self.guard is None:
+            self.guard = NetGuard.from_settings(self.settings)
 
     def attach(self, supervisor: Launcher, voice_workers: Launcher | None = None) -> None:
         self.supervisor = supervisor
@@ -187,6 +192,7 @@ class InterviewService:
                 f"{setup.mode.capitalize()} interviews need {' and '.join(missing)}. "
                 "Add them in the Settings tab."
             )
+        pin = self._vet_addresses(keys, setup.mode)
         with self._lock:
             if user_id in self._starting:
                 raise FairUseError(ALREADY_RUNNING)
@@ -201,14 +207,28 @@ class InterviewService:
                 raise FairUseError(ALREADY_RUNNING)
             assert self.fair is not None
             self.fair.admit_start(user_id, ip)
-            started = self._launch(user_id, setup, keys)
+            started = self._launch(user_id, setup, keys, pin)
             self.fair.started(started.session_id, ip)
             return started
         finally:
             with self._lock:
                 self._starting.discard(user_id)
 
-    def _launch(self, user_id: str, setup: InterviewSetup, keys: ProviderKeys) -> StartedInterview:
+    def _vet_addresses(self, keys: ProviderKeys, mode: str) -> Pin | None:
+        """Before anything starts: on a public link, the user's own provider and LiveKit
+        URLs must be public addresses (`AddressRefusedError` otherwise). Returns the pin
+        for the OpenAI-compatible base URL, which the agent connects through."""
+        assert self.guard is not None
+        by_workers = mode == "voice" and self.voice_workers is not None
+        if by_workers:
+            return None  # workers use their own providers and the operator's LiveKit
+        if mode == "voice" and keys.livekit_url:
+            self.guard.vet(keys.livekit_url, schemes=LIVEKIT_SCHEMES)
+        return self.guard.vet(keys.openai_base_url) if keys.openai_base_url else None
+
+    def _launch(
+        self, user_id: str, setup: InterviewSetup, keys: ProviderKeys, pin: Pin | None = None
+    ) -> StartedInterview:
         record = self.store.create_session(
             user_id, role=setup.role.strip(), track=setup.track, level=setup.level, mode=setup.mode
         )
@@ -219,6 +239,8 @@ class InterviewService:
         spec, room = _launch_spec(
             record, setup, keys, livekit, by_workers=by_workers, deepgram_url=self._deepgram_url()
         )
+        if pin is not None:
+            _pin_providers(spec, keys.openai_base_url, pin.address)
         _write_meta(Path(record.session_dir), setup, spec.get("livekit", {}).get("room"))
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
@@ -424,6 +446,13 @@ def _launch_spec(
         "voice": keys.tts_voice or "alloy",
     }
     return spec, browser
+
+
+def _pin_providers(spec: dict[str, Any], base_url: str | None, address: str) -> None:
+    """Every provider of the spec that uses `base_url` connects to `address` only."""
+    for config in spec["providers"].values():
+        if base_url and config.get("base_url") == base_url:
+            config["pinned_address"] = address
 
 
 def setup_from_dict(values: dict[str, Any]) -> InterviewSetup:

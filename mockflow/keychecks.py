@@ -4,6 +4,10 @@ One cheap, read-only call per provider: OpenAI-compatible `GET {base}/models`, D
 `GET /v1/projects`, LiveKit `RoomService.ListRooms`. Each answer is a `KeyCheck` whose
 message a candidate understands and which never contains the key (nor the server's own
 error text, which may echo it). Timeouts are short: a check is a click in Settings.
+
+On a public link a visitor's own URL (an OpenAI-compatible base URL, a LiveKit URL) is
+vetted by `NetGuard` first and the request pinned to the vetted address; a refused
+address and an unreachable one get the same message, so a check maps nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ import aiohttp
 from google.protobuf.message import DecodeError
 from livekit import api
 
+from mockflow.netguard import (
+    HTTP_SCHEMES,
+    LIVEKIT_SCHEMES,
+    REFUSED,
+    AddressRefusedError,
+    NetGuard,
+)
+from mockflow.pinning import Pin, pinned_session
+from mockflow.redaction import display_host
 from mockflow.vault import ProviderKeys
 
 log = logging.getLogger(__name__)
@@ -34,6 +47,7 @@ class KeyStatus(StrEnum):
     QUOTA_EXHAUSTED = "quota_exhausted"
     WRONG_URL = "wrong_url"
     NOT_SET = "not_set"
+    NOT_ALLOWED = "not_allowed"
 
 
 @dataclass(frozen=True)
@@ -55,16 +69,21 @@ async def check_openai(
     *,
     model: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    guard: NetGuard | None = None,
 ) -> KeyCheck:
     """`GET {base_url}/models` with the key as a Bearer token."""
     name = "OpenAI" if not base_url else "The LLM server"
     if not api_key:
         return _result("openai", KeyStatus.NOT_SET, "No OpenAI key set.")
     base = (base_url or OPENAI_BASE_URL).rstrip("/")
+    try:
+        pin = await _vet(guard, base) if base_url else None
+    except AddressRefusedError:
+        return _refused("openai")
     headers = {"Authorization": f"Bearer {api_key}"}
-    outcome = await _get_json("openai", name, f"{base}/models", headers, timeout)
+    outcome = await _get_json("openai", name, f"{base}/models", headers, timeout, pin)
     if isinstance(outcome, KeyCheck):
-        return outcome
+        return _refused("openai") if pin and outcome.status is KeyStatus.UNREACHABLE else outcome
     status, body = outcome
     if status == 200 and isinstance(body, dict) and isinstance(body.get("data"), list):
         return _openai_valid(name, body["data"], model)
@@ -109,6 +128,7 @@ async def check_livekit(
     api_secret: str | None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    guard: NetGuard | None = None,
 ) -> KeyCheck:
     """List rooms through the server API (Twirp), which needs a valid key and secret."""
     if not (url and api_key and api_secret):
@@ -121,15 +141,23 @@ async def check_livekit(
             KeyStatus.WRONG_URL,
             "The LiveKit URL should look like wss://your-project.livekit.cloud.",
         )
+    try:
+        pin = await _vet(guard, url, LIVEKIT_SCHEMES)
+    except AddressRefusedError:
+        return _refused("livekit")
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    session = pinned_session(pin, client_timeout) if pin else None
     # No region failover: its retries would stretch a check far past its timeout.
     client = api.LiveKitAPI(
-        url, api_key, api_secret, timeout=aiohttp.ClientTimeout(total=timeout), failover=False
+        url, api_key, api_secret, timeout=client_timeout, session=session, failover=False
     )
     try:
         await client.room.list_rooms(api.ListRoomsRequest())
     except api.TwirpError as exc:
         return _livekit_server_error(exc, host)
     except (aiohttp.ClientError, TimeoutError):
+        if pin:
+            return _refused("livekit")
         return _result(
             "livekit",
             KeyStatus.UNREACHABLE,
@@ -143,6 +171,8 @@ async def check_livekit(
         )
     finally:
         await client.aclose()
+        if session is not None:
+            await session.close()
     return _result("livekit", KeyStatus.VALID, "LiveKit accepted the key and secret.")
 
 
@@ -151,9 +181,10 @@ async def check_all(
     *,
     deepgram_base_url: str = DEEPGRAM_BASE_URL,
     timeout: float = DEFAULT_TIMEOUT,
+    guard: NetGuard | None = None,
 ) -> dict[str, KeyCheck]:
     """All three checks at once, keyed `openai`, `deepgram`, `livekit`. Deepgram is not
-    called when speech-to-text is set to use OpenAI."""
+    called when speech-to-text is set to use OpenAI. `guard` vets the user's own URLs."""
     if keys.stt_provider == "openai":
         deepgram = _skip("deepgram", "Not needed: speech-to-text uses OpenAI.")
     else:
@@ -162,11 +193,19 @@ async def check_all(
         )
     results = await asyncio.gather(
         check_openai(
-            keys.openai_api_key, keys.openai_base_url, model=keys.openai_model, timeout=timeout
+            keys.openai_api_key,
+            keys.openai_base_url,
+            model=keys.openai_model,
+            timeout=timeout,
+            guard=guard,
         ),
         deepgram,
         check_livekit(
-            keys.livekit_url, keys.livekit_api_key, keys.livekit_api_secret, timeout=timeout
+            keys.livekit_url,
+            keys.livekit_api_key,
+            keys.livekit_api_secret,
+            timeout=timeout,
+            guard=guard,
         ),
     )
     return {check.provider: check for check in results}
@@ -179,18 +218,40 @@ async def _skip(provider: str, message: str) -> KeyCheck:
 # helpers
 
 
+async def _vet(
+    guard: NetGuard | None, url: str, schemes: tuple[str, ...] = HTTP_SCHEMES
+) -> Pin | None:
+    """The pin for a user's URL on a public link (None locally); DNS off the event loop."""
+    if guard is None or not guard.public:
+        return None
+    return await asyncio.to_thread(guard.vet, url, schemes=schemes)
+
+
+def _refused(provider: str) -> KeyCheck:
+    return _result(provider, KeyStatus.NOT_ALLOWED, REFUSED)
+
+
 async def _get_json(
-    provider: str, name: str, url: str, headers: dict[str, str], timeout: float
+    provider: str,
+    name: str,
+    url: str,
+    headers: dict[str, str],
+    timeout: float,
+    pin: Pin | None = None,
 ) -> tuple[int, object] | KeyCheck:
-    """(HTTP status, parsed JSON or None), or the KeyCheck of a URL or network failure."""
-    host = _host(url)
+    """(HTTP status, parsed JSON or None), or the KeyCheck of a URL or network failure.
+    With a `pin`, the request goes to the pinned address only."""
+    host = display_host(url) if _host(url) else None
     if not host or not url.startswith(("http://", "https://")):
         return _result(
             provider, KeyStatus.WRONG_URL, f"{name}: the URL must start with http:// or https://."
         )
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
     try:
         async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+            pinned_session(pin, client_timeout)
+            if pin
+            else aiohttp.ClientSession(timeout=client_timeout) as session,
             session.get(url, headers=headers, allow_redirects=False) as resp,
         ):
             try:

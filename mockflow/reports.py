@@ -11,14 +11,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from mockflow.errors import MockflowError
 from mockflow.events import read_events
-from mockflow.feedback.llm import OpenAIRubricLLM
+from mockflow.feedback.llm import DEFAULT_TIMEOUT, OpenAIRubricLLM
 from mockflow.feedback.report import build_report, generate_report
 from mockflow.feedback.report_html import render_html
 from mockflow.feedback.report_markdown import render_markdown
 from mockflow.feedback.session import load_meta, turns_of
 from mockflow.interviews import missing_keys
+from mockflow.netguard import NetGuard
+from mockflow.pinning import Pin, pinned_httpx_client
 from mockflow.store import Store
 from mockflow.vault import Vault
 
@@ -34,6 +38,7 @@ class ReportService:
     store: Store
     vault: Vault
     feedback_model: str | None = None
+    guard: NetGuard | None = None  # vets the user's base URL on a public link
 
     def report(self, user_id: str, session_id: str) -> dict[str, Any]:
         """The stored report, or an analytics-only one computed now (not stored)."""
@@ -57,7 +62,9 @@ class ReportService:
             report = asyncio.run(generate_report(events, meta, None, note=NO_KEY_NOTE))
         else:
             model = self.feedback_model or keys.openai_model or "gpt-4o-mini"
-            report = asyncio.run(_with_llm(events, meta, keys, model, progress))
+            url = keys.openai_base_url
+            pin = self.guard.vet(url) if self.guard is not None and url else None
+            report = asyncio.run(_with_llm(events, meta, keys, model, progress, pin))
         data = report.to_dict()
         self.store.save_feedback(user_id, session_id, data)
         self.store.set_status(user_id, session_id, record.status, summary=summary_of(data))
@@ -84,9 +91,13 @@ class ReportService:
         return reports
 
 
-async def _with_llm(events, meta, keys, model: str, progress):
+async def _with_llm(events, meta, keys, model: str, progress, pin: Pin | None = None):
+    timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=10.0)
     llm = OpenAIRubricLLM(
-        keys.openai_api_key or "no-key", base_url=keys.openai_base_url, model=model
+        keys.openai_api_key or "no-key",
+        base_url=keys.openai_base_url,
+        model=model,
+        http_client=pinned_httpx_client(pin, timeout) if pin else None,
     )
     try:
         return await generate_report(events, meta, llm, model_name=model, progress=progress)

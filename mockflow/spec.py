@@ -6,6 +6,7 @@ contract can grow. Error messages name the field, never its value (values may be
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Literal
 
@@ -20,36 +21,52 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class _Endpoint(_Model):
+    """A provider endpoint. On a public link the app vetted `base_url`'s host and sends
+    the address it checked as `pinned_address`: the agent connects there and nowhere else
+    (the URL keeps its name for Host and TLS)."""
+
+    base_url: str | None = None
+    pinned_address: str | None = None
+
+    @field_validator("pinned_address")
+    @classmethod
+    def _an_ip(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ipaddress.ip_address(value)
+            except ValueError:
+                raise ValueError("must be an IP address") from None
+        return value
+
+
 class Candidate(_Model):
     name: str = Field(min_length=1, max_length=120)
     role: str = Field(min_length=1, max_length=160)
     level: Literal["entry", "mid", "senior"] = "mid"
 
 
-class LLMProvider(_Model):
-    base_url: str | None = None
+class LLMProvider(_Endpoint):
     api_key: str = Field(min_length=1)
     model: str = "gpt-4o-mini"
     temperature: float = 0.7
     timeout: float = 10.0
 
 
-class STTProvider(_Model):
+class STTProvider(_Endpoint):
     provider: Literal["deepgram", "openai"] = "deepgram"
     api_key: str | None = None
     model: str | None = None
-    base_url: str | None = None
     language: str = "en"
     keyterms: list[str] = Field(default_factory=list, max_length=50)
 
 
-class TTSProvider(_Model):
+class TTSProvider(_Endpoint):
     provider: Literal["openai"] = "openai"
     api_key: str | None = None
     voice: str = "alloy"
     model: str = "gpt-4o-mini-tts"
     speed: float = 1.0
-    base_url: str | None = None
 
 
 class Providers(_Model):

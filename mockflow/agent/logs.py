@@ -1,7 +1,8 @@
 """Logging for the agent process: a file in the session directory, with secrets redacted.
 
 Log lines carry ids and stage names; a filter also masks any provider key from the launch
-spec (and anything shaped like an OpenAI key) in case a library puts one in a message.
+spec, anything shaped like an OpenAI key, and credentials in URLs (`user:pw@`, `?api_key=`)
+in case a library puts one in a message.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
+
+from mockflow.redaction import install_on_root_handlers, redact_urls
 
 _KEY_SHAPES = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|eyJ[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_.\-]+)")
 
@@ -22,7 +25,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
-        return _KEY_SHAPES.sub("[redacted]", text)
+        return redact_urls(_KEY_SHAPES.sub("[redacted]", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = self.redact(record.getMessage())
@@ -47,6 +50,7 @@ class DropExpectedNoise(logging.Filter):
 def log_to_stderr(level: str) -> None:
     """Before the launch spec arrives: warnings only, on stderr."""
     logging.basicConfig(level=logging.WARNING, format="mockflow-agent: %(message)s")
+    install_on_root_handlers()
     logging.getLogger("mockflow").setLevel(level)
 
 

@@ -6,15 +6,19 @@ key terms of the interview as keyterm prompts) or any OpenAI-compatible transcri
 endpoint; OpenAI-compatible speech for TTS. An OpenAI-compatible STT/TTS without its own key
 uses the LLM's key. Deepgram runs on the caller's aiohttp session, which the caller closes
 only after every plugin is closed.
+
+An endpoint with a `pinned_address` (a visitor's base URL on a public link, vetted by the
+app) gets its own openai client whose connections go to that address only, redirects
+not followed (`mockflow.pinning`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlparse
 
 import aiohttp
 import httpx
+import openai
 from livekit.agents import (
     NOT_GIVEN,
     APIConnectionError,
@@ -31,6 +35,8 @@ from livekit.plugins import openai as lk_openai
 from livekit.plugins import silero
 
 from mockflow.errors import ProviderError
+from mockflow.pinning import SPEECH_TIMEOUT, Pin, pinned_httpx_client
+from mockflow.redaction import display_host
 from mockflow.spec import LLMProvider, STTProvider, TTSProvider
 
 DEEPGRAM_MODEL = "nova-3"
@@ -39,13 +45,31 @@ MAX_KEYTERMS = 20
 
 
 def build_llm(config: LLMProvider) -> lk_openai.LLM:
+    timeout = httpx.Timeout(connect=5.0, read=config.timeout, write=5.0, pool=5.0)
+    client = pinned_client(config.base_url, config.pinned_address, config.api_key, timeout)
+    if client is not None:
+        llm = lk_openai.LLM(model=config.model, temperature=config.temperature, client=client)
+        llm._owns_client = True  # its aclose() closes the client, as for the plugin's own
+        return llm
     return lk_openai.LLM(
         model=config.model,
         api_key=config.api_key,
         base_url=config.base_url or None,
         temperature=config.temperature,
         max_retries=0,
-        timeout=httpx.Timeout(connect=5.0, read=config.timeout, write=5.0, pool=5.0),
+        timeout=timeout,
+    )
+
+
+def pinned_client(
+    base_url: str | None, address: str | None, api_key: str, timeout: httpx.Timeout
+) -> openai.AsyncClient | None:
+    """An openai client for `base_url` that connects to `address` only; None unpinned."""
+    if not (base_url and address):
+        return None
+    http_client = pinned_httpx_client(Pin.for_url(base_url, address), timeout)
+    return openai.AsyncClient(
+        api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
     )
 
 
@@ -57,7 +81,7 @@ def connect_options(config: LLMProvider) -> SessionConnectOptions:
 
 def describe_failure(provider: str, error: BaseException, base_url: str | None = None) -> str:
     """A one-line, key-free explanation of a provider failure for the candidate."""
-    where = f" at {urlparse(base_url).netloc}" if base_url else ""
+    where = f" at {display_host(base_url)}" if base_url else ""
     if isinstance(error, APIStatusError):
         status = error.status_code
         if status in (401, 403):
@@ -102,24 +126,35 @@ def build_stt(
             keyterm=terms if terms and model.startswith("nova-3") else NOT_GIVEN,
         )
     prompt = f"A job interview. Terms that may come up: {', '.join(terms)}." if terms else None
+    api_key = config.api_key or llm.api_key
+    client = pinned_client(config.base_url, config.pinned_address, api_key, SPEECH_TIMEOUT)
     return lk_openai.STT(
         model=config.model or OPENAI_STT_MODEL,
         language=config.language,
-        api_key=config.api_key or llm.api_key,
+        api_key=api_key,
         base_url=config.base_url or NOT_GIVEN,
         prompt=prompt or NOT_GIVEN,
+        client=client,
+        # the realtime socket goes through another, unpinned session: pinned means HTTP
+        use_realtime=False if client is not None else NOT_GIVEN,
     )
 
 
 def build_tts(config: TTSProvider, llm: LLMProvider) -> lk_tts.TTS:
-    return lk_openai.TTS(
+    api_key = config.api_key or llm.api_key
+    client = pinned_client(config.base_url, config.pinned_address, api_key, SPEECH_TIMEOUT)
+    tts = lk_openai.TTS(
         model=config.model,
         voice=config.voice,
         speed=config.speed,
-        api_key=config.api_key or llm.api_key,
+        api_key=api_key,
         base_url=config.base_url or NOT_GIVEN,
         response_format="pcm",  # raw 24 kHz: no decoding before the first frame
+        client=client,
     )
+    if client is not None:
+        tts._owns_client = True  # its aclose() closes the client, as for the plugin's own
+    return tts
 
 
 def build_vad(min_silence: float) -> lk_vad.VAD:

@@ -34,6 +34,7 @@ from mockflow.dispatch import AGENT_NAME, HEARTBEAT_FILE, beat, session_id_of, s
 from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE, EventWriter
 from mockflow.fsm import build_fsm
+from mockflow.redaction import install_on_root_handlers
 
 log = logging.getLogger("mockflow.agent")
 HEALTH_HOST = "127.0.0.1"
@@ -143,6 +144,7 @@ def main(settings: Settings) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    install_on_root_handlers()
     return asyncio.run(serve(build_server(settings)))
 
 

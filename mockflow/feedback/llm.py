@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import httpx
 import openai
 
 from mockflow.errors import ProviderError
@@ -35,11 +36,16 @@ class OpenAIRubricLLM:
         model: str = DEFAULT_FEEDBACK_MODEL,
         timeout: float = DEFAULT_TIMEOUT,
         temperature: float | None = None,  # None: the model's default (some allow no other)
+        http_client: httpx.AsyncClient | None = None,  # e.g. pinned to a vetted address
     ) -> None:
         self.model = model
         self.temperature = temperature
         self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+            http_client=http_client,
         )
 
     async def complete(self, messages: list[dict[str, Any]], *, json_mode: bool) -> str:

@@ -1,9 +1,12 @@
-"""Making process output safe to show: one line, bounded, with the spec's secrets masked."""
+"""Making process output safe to show: one line, bounded, with the spec's secrets and any
+URL credentials masked."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from mockflow.redaction import redact_urls
 
 MAX_LINE = 200
 _SECRET_FIELDS = ("api_key", "api_secret", "token", "secret", "password")
@@ -19,6 +22,7 @@ def safe_line(text: str, secrets: list[str]) -> str:
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     for secret in secrets:
         line = line.replace(secret, "***")
+    line = redact_urls(line)
     if len(line) > MAX_LINE:
         line = line[: MAX_LINE - 1] + "…"
     return line

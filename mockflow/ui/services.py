@@ -12,6 +12,7 @@ from mockflow.errors import ConfigError
 from mockflow.fair_use import OpenTabs
 from mockflow.identity import AnonymousCredentials
 from mockflow.interviews import InterviewService
+from mockflow.netguard import NetGuard
 from mockflow.reports import ReportService
 from mockflow.store import Store
 from mockflow.supervisor import Supervisor
@@ -68,7 +69,7 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         vault,
         interviews,
         supervisor,
-        ReportService(store, vault, settings.feedback_model),
+        ReportService(store, vault, settings.feedback_model, NetGuard.from_settings(settings)),
         AnonymousCredentials(vault.derive_key("anonymous-credentials")),
         vault.derive_key("browser-state").hex()[:32],
         OpenTabs(interviews.end_active, grace=settings.tab_grace_seconds),

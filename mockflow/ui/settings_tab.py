@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from mockflow.keychecks import check_all
+from mockflow.netguard import NetGuard
 from mockflow.ui.common import require_user
 from mockflow.ui.services import AppServices
 from mockflow.vault import KeysUndecryptableError, ProviderKeys
@@ -162,7 +163,7 @@ def check_keys(services: AppServices, user_id: str | None) -> str:
     keys, note = _stored_keys(services, user)
     if note.startswith("⚠️"):
         return note
-    results = asyncio.run(check_all(keys))
+    results = asyncio.run(check_all(keys, guard=NetGuard.from_settings(services.settings)))
     lines = ["| Provider | Result | Details |", "|---|---|---|"]
     for provider in ("openai", "deepgram", "livekit"):
         check = results[provider]

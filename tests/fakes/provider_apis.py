@@ -33,9 +33,16 @@ from tests.fakes.livekit_server import twirp_error, verify_bearer
 @contextlib.asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[str]:
     """Run `app` on 127.0.0.1 at a free port; yields `http://127.0.0.1:<port>`."""
+    async with serve_at("127.0.0.1", 0, app) as base_url:
+        yield base_url
+
+
+@contextlib.asynccontextmanager
+async def serve_at(host: str, port: int, app: web.Application) -> AsyncIterator[str]:
+    """Run `app` on a loopback `host` (any of 127.0.0.0/8) and `port` (0: a free one)."""
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     host, port = runner.addresses[0][:2]
     try:

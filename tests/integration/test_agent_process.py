@@ -6,6 +6,7 @@ The launch spec points the real livekit-plugins-openai at the local fake server.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 
@@ -13,7 +14,7 @@ import pytest
 
 from mockflow.events import read_events
 from tests.fakes.interviewer_script import ScriptedInterviewer
-from tests.fakes.openai_server import error, text
+from tests.fakes.openai_server import FakeOpenAI, error, text
 from tests.fakes.sockets import closed_port
 from tests.integration.conftest import make_spec, send, spawn_agent
 
@@ -279,3 +280,57 @@ def test_end_while_the_model_hangs_ends_as_the_user_asked_within_seconds(tmp_pat
     assert events[-1]["reason"] == "user_ended"
     assert proc.returncode == 0 and time.monotonic() - ended_at < 8.0
     assert [t["text"] for t in turns_of(spec) if t["role"] == "candidate"] == ["Yes, ready."]
+
+
+@pytest.fixture
+def open_llm():
+    """A server that takes any credentials: one behind a basic-auth proxy, say (the SDK
+    sends a URL's user:password as basic auth)."""
+    server = FakeOpenAI(api_key=None)
+    server.start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+def test_a_base_url_s_credentials_never_reach_the_agent_log(tmp_path, open_llm):
+    password = "pw-9f8e7d6c5b"
+    open_llm.enqueue(text("Hi Ana, ready to start?"), text("Tell me about yourself."))
+    base_url = open_llm.base_url.replace("://", f"://alice:{password}@", 1)
+    spec = make_spec(tmp_path, base_url, stage_overrides=LONG_STAGES)
+    proc = spawn_agent(spec, env={**os.environ, "LOG_LEVEL": "DEBUG"})
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    send(proc, {"type": "user_text", "text": "Yes, ready."})
+    wait_for(lambda: len(turns_of(spec)) >= 3 or None)
+    send(proc, {"type": "end"})
+    proc.wait(timeout=20)
+    log_text = (tmp_path / "session" / "agent.log").read_text()
+    host_port = open_llm.base_url.split("://", 1)[1].split("/", 1)[0]
+    assert f"***@{host_port}" in log_text  # the URL was logged, its credentials masked
+    everything = log_text + (tmp_path / "session" / "events.jsonl").read_text()
+    assert password not in everything and "alice:" not in everything
+    assert events_of(spec)[-1]["reason"] == "user_ended"
+
+
+def test_a_pinned_base_url_is_reached_at_the_pinned_address_only(tmp_path):
+    server = FakeOpenAI(host="127.0.0.2")  # "localhost" is 127.0.0.1: only the pin leads here
+    server.start_in_thread()
+    try:
+        server.enqueue(text("Hi Ana, ready to start?"), text("Tell me about yourself."))
+        port = server.base_url.rsplit(":", 1)[1].split("/", 1)[0]
+        spec = make_spec(tmp_path, f"http://localhost:{port}/v1", stage_overrides=LONG_STAGES)
+        spec["providers"]["llm"]["pinned_address"] = "127.0.0.2"
+        proc = spawn_agent(spec)
+        proc.stdout.readline()
+        wait_for(lambda: turns_of(spec) or None)
+        send(proc, {"type": "user_text", "text": "Yes, ready."})
+        wait_for(lambda: len(turns_of(spec)) >= 3 or None)
+        send(proc, {"type": "end"})
+        proc.wait(timeout=20)
+    finally:
+        server.stop_thread()
+    assert [t["text"] for t in turns_of(spec)][::2] == [
+        "Hi Ana, ready to start?",
+        "Tell me about yourself.",
+    ]
+    assert events_of(spec)[-1]["reason"] == "user_ended"

@@ -15,6 +15,7 @@ from mockflow.keychecks import (
     check_livekit,
     check_openai,
 )
+from mockflow.netguard import REFUSED, NetGuard
 from mockflow.vault import ProviderKeys
 from tests.fakes.provider_apis import (
     FakeDeepgram,
@@ -22,6 +23,7 @@ from tests.fakes.provider_apis import (
     FakeOpenAIModels,
     closed_port_url,
     serve,
+    serve_at,
 )
 
 pytestmark = pytest.mark.integration
@@ -230,3 +232,93 @@ async def test_check_all_skips_deepgram_when_stt_uses_openai():
     assert fake.hits == 0
     assert results["openai"].status is KeyStatus.NOT_SET
     assert results["livekit"].status is KeyStatus.NOT_SET
+
+
+# Public links: a visitor's URL is vetted, and the check pinned to the vetted address
+
+
+def rebinding_dns(*answers: list[str]):
+    """A resolver that gives each answer once, then keeps giving the last: what a DNS
+    rebinding attacker's name server does between the check and the request."""
+    queue = list(answers)
+    asked: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    resolve.asked = asked  # type: ignore[attr-defined]
+    return resolve
+
+
+def _port(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+async def test_public_link_refuses_a_loopback_llm_url_without_calling_it():
+    fake = FakeOpenAIModels()
+    async with serve(fake.app()) as base:
+        for url in (f"{base}/v1", base.replace("127.0.0.1", "localhost") + "/v1"):
+            check = await check_openai(OPENAI, url, guard=NetGuard(True))
+            assert check.status is KeyStatus.NOT_ALLOWED and check.message == REFUSED
+    assert fake.hits == 0
+
+
+async def test_local_mode_still_reaches_a_loopback_llm_server():
+    async with serve(FakeOpenAIModels().app()) as base:
+        check = await check_openai(OPENAI, f"{base}/v1", guard=NetGuard(False))
+    assert check.status is KeyStatus.VALID
+
+
+async def test_public_link_reaches_an_allow_listed_loopback_host():
+    async with serve(FakeOpenAIModels().app()) as base:
+        guard = NetGuard(True, (f"127.0.0.1:{_port(base)}",))
+        check = await check_openai(OPENAI, f"{base}/v1", guard=guard)
+    assert check.status is KeyStatus.VALID
+
+
+async def test_public_link_says_the_same_for_a_closed_port_as_for_a_refused_address():
+    url = closed_port_url()
+    guard = NetGuard(True, (f"127.0.0.1:{_port(url)}",))
+    closed = await check_openai(OPENAI, f"{url}/v1", guard=guard)
+    private = await check_openai(OPENAI, "https://10.11.12.13/v1", guard=NetGuard(True))
+    unknown = await check_openai(
+        OPENAI, "https://nowhere.test/v1", guard=NetGuard(True, (), rebinding_dns([]))
+    )
+    assert closed.message == private.message == unknown.message == REFUSED
+
+
+async def test_the_check_connects_to_the_vetted_address_not_a_second_dns_answer():
+    vetted, rebound = FakeOpenAIModels(), FakeOpenAIModels()
+    async with serve(vetted.app()) as base, serve_at("127.0.0.2", _port(base), rebound.app()):
+        dns = rebinding_dns(["127.0.0.1"], ["127.0.0.2"])
+        guard = NetGuard(True, ("rebind.test",), dns)
+        check = await check_openai(OPENAI, f"http://rebind.test:{_port(base)}/v1", guard=guard)
+    assert check.status is KeyStatus.VALID
+    assert vetted.hits == 1 and rebound.hits == 0
+    assert dns.asked == ["rebind.test"]  # the connection asked no resolver again
+
+
+async def test_public_link_refuses_a_loopback_livekit_url_and_reaches_an_allow_listed_one():
+    fake = FakeLiveKit()
+    async with serve(fake.app()) as base:
+        ws = base.replace("http", "ws")
+        refused = await check_livekit(ws, LK.api_key, LK.api_secret, guard=NetGuard(True))
+        guard = NetGuard(True, (f"127.0.0.1:{_port(base)}",))
+        allowed = await check_livekit(ws, LK.api_key, LK.api_secret, guard=guard)
+    assert refused.status is KeyStatus.NOT_ALLOWED and refused.message == REFUSED
+    assert allowed.status is KeyStatus.VALID
+    assert fake.hits == 1
+
+
+async def test_check_all_passes_the_guard_to_the_user_s_urls():
+    keys = ProviderKeys(
+        openai_api_key=OPENAI,
+        openai_base_url="http://127.0.0.1:9/v1",
+        livekit_url="ws://169.254.169.254",
+        livekit_api_key=LK.api_key,
+        livekit_api_secret=LK.api_secret,
+        stt_provider="openai",
+    )
+    results = await check_all(keys, guard=NetGuard(True))
+    assert results["openai"].message == results["livekit"].message == REFUSED

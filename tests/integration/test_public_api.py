@@ -9,25 +9,32 @@ interviews, and the local user's stored key (what an attacker would spend).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from gradio_client import Client
 
 from mockflow.config import Settings
 from mockflow.events import EventWriter
 from mockflow.identity import LOCAL_USER_ID, AnonymousCredentials, new_browser_id
+from mockflow.netguard import REFUSED
 from mockflow.store import Store
 from mockflow.vault import ProviderKeys, Vault
 from tests.app_process import AppProcess
+from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.integration
 LOCAL_KEY = "sk-local-user-own-key-4321"
+PRIVATE_URL_VISITOR = new_browser_id()
 
 
-def _prepare(data_dir):
+def _prepare(data_dir, private_llm_url: str):
     settings = Settings(data_dir=data_dir)
     store = Store.open(settings)
     vault = Vault.open(settings, store)
     vault.save_keys(LOCAL_USER_ID, ProviderKeys(openai_api_key=LOCAL_KEY))
+    keys = ProviderKeys(openai_api_key="sk-visitor-own-key-5678", openai_base_url=private_llm_url)
+    vault.save_keys(PRIVATE_URL_VISITOR, keys)
     sessions = {}
     for user in (LOCAL_USER_ID, new_browser_id()):
         record = store.create_session(
@@ -44,9 +51,18 @@ def _prepare(data_dir):
 
 
 @pytest.fixture(scope="module")
-def public(tmp_path_factory):
+def server_side_llm():
+    """An LLM server on the app's own machine, which a visitor names as their base URL."""
+    server = FakeOpenAI()
+    server.start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory, server_side_llm):
     data = tmp_path_factory.mktemp("public-api")
-    sessions, credentials = _prepare(data)
+    sessions, credentials = _prepare(data, server_side_llm.base_url)
     app = AppProcess(data, {"MOCKFLOW_PUBLIC": "1"})
     yield app, sessions, credentials
     app.stop()
@@ -114,3 +130,27 @@ def test_a_new_visitor_gets_a_signed_credential_and_starts_on_no_one_elses_keys(
         client.predict(
             "Eve", "Engineer", "mid", "behavioral", "short", "", "", "", api_name="/start_interview"
         )
+
+
+def test_a_start_with_a_base_url_on_the_server_s_own_network_launches_no_agent(
+    public, server_side_llm
+):
+    app, _, credentials = public
+    client = Client(app.url, verbose=False)
+    token = credentials.issue(PRIVATE_URL_VISITOR)
+    sessions_before = sorted((app.data_dir / "sessions").glob("*"))
+    with pytest.raises(Exception, match=re.escape(REFUSED)):
+        client.predict(
+            "Eve",
+            "Engineer",
+            "mid",
+            "behavioral",
+            "short",
+            "",
+            "",
+            token,
+            api_name="/start_interview",
+        )
+    assert app.health()["active_sessions"] == 0
+    assert sorted((app.data_dir / "sessions").glob("*")) == sessions_before
+    assert server_side_llm.requests == []

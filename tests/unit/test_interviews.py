@@ -11,6 +11,7 @@ import pytest
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
 from mockflow.fair_use import FairUseError
+from mockflow.identity import new_browser_id
 from mockflow.interviews import (
     InterviewService,
     InterviewSetup,
@@ -18,6 +19,7 @@ from mockflow.interviews import (
     SetupError,
     missing_keys,
 )
+from mockflow.netguard import AddressRefusedError, NetGuard
 from mockflow.store import NotFoundError, Store
 from mockflow.vault import ProviderKeys, Vault
 
@@ -260,3 +262,83 @@ def test_two_starts_at_once_for_one_user_give_one_interview(service):
         thread.join()
     started = [r for r in results if not isinstance(r, FairUseError)]
     assert len(started) == 1 and len(results) == 4
+
+
+VISITOR = new_browser_id()
+
+
+@pytest.fixture
+def public_service(tmp_path):
+    """A public-link service for one visitor with `keys`, `dns` standing in for DNS."""
+    stores = []
+
+    def build(keys: dict, *, allowed=(), dns=None) -> InterviewService:
+        settings = Settings(
+            data_dir=tmp_path / "public",
+            secret_key="a long enough passphrase for tests",
+            public=True,
+            allowed_provider_hosts=allowed,
+        )
+        store = Store.open(settings)
+        stores.append(store)
+        vault = Vault.open(settings, store)
+        vault.update_keys(VISITOR, keys)
+        guard = NetGuard.from_settings(settings, dns or (lambda host, port: []))
+        svc = InterviewService(settings, store, vault, guard=guard)
+        svc.attach(RecordingSupervisor())
+        return svc
+
+    yield build
+    for store in stores:
+        store.close()
+
+
+VOICE_KEYS = {
+    "openai_api_key": "sk-user-key-123456",
+    "stt_provider": "openai",
+    "livekit_url": "wss://lk.example",
+    "livekit_api_key": "APIkey123",
+    "livekit_api_secret": "a-livekit-secret-that-is-long-enough-000",
+}
+
+
+@pytest.mark.parametrize(
+    ("mode", "keys"),
+    [
+        ("text", {"openai_api_key": "sk-x", "openai_base_url": "http://127.0.0.1:11434/v1"}),
+        ("text", {"openai_api_key": "sk-x", "openai_base_url": "https://metadata.lan/v1"}),
+        ("voice", {**VOICE_KEYS, "livekit_url": "ws://10.0.0.8:7880"}),
+        ("voice", {**VOICE_KEYS, "openai_base_url": "https://[::1]/v1"}),
+    ],
+)
+def test_a_public_start_with_a_private_address_launches_nothing(public_service, mode, keys):
+    dns = {"metadata.lan": ["169.254.169.254"], "lk.example": ["203.0.114.10"]}
+    svc = public_service(keys, dns=lambda host, port: dns.get(host, []))
+    with pytest.raises(AddressRefusedError, match="can't be used on a shared link"):
+        svc.start(VISITOR, InterviewSetup(name="Eve", role="Engineer", mode=mode))
+    assert svc.supervisor.specs == [] and svc.store.list_sessions(VISITOR, 5) == []
+
+
+def test_a_public_start_pins_every_provider_to_the_vetted_address(public_service):
+    keys = {**VOICE_KEYS, "openai_base_url": "https://llm.example/v1"}
+    dns = {"llm.example": ["203.0.114.20"], "lk.example": ["203.0.114.10"]}
+    svc = public_service(keys, dns=lambda host, port: dns[host])
+    svc.start(VISITOR, InterviewSetup(name="Eve", role="Engineer", mode="voice"))
+    providers = svc.supervisor.specs[0]["providers"]
+    assert {name: p.get("pinned_address") for name, p in providers.items()} == {
+        "llm": "203.0.114.20",
+        "stt": "203.0.114.20",
+        "tts": "203.0.114.20",
+    }
+
+
+def test_an_allow_listed_server_starts_on_a_public_link_and_local_mode_pins_nothing(
+    public_service, service
+):
+    keys = {"openai_api_key": "sk-x", "openai_base_url": "http://127.0.0.1:11434/v1"}
+    svc = public_service(keys, allowed=("127.0.0.1:11434",))
+    svc.start(VISITOR, InterviewSetup(name="Eve", role="Engineer"))
+    assert svc.supervisor.specs[0]["providers"]["llm"]["pinned_address"] == "127.0.0.1"
+    service.vault.update_keys("local", {"openai_base_url": "http://localhost:11434/v1"})
+    service.start("local", SETUP)
+    assert "pinned_address" not in service.supervisor.specs[0]["providers"]["llm"]

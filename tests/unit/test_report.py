@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from mockflow.config import Settings
+from mockflow.events import EventWriter
 from mockflow.feedback.demo import SAMPLE_NOTE, sample_report
 from mockflow.feedback.export import export_report
 from mockflow.feedback.progress import progress_series
@@ -12,6 +16,11 @@ from mockflow.feedback.report import FeedbackReport, build_report, generate_repo
 from mockflow.feedback.report_html import render_html
 from mockflow.feedback.report_markdown import render_markdown
 from mockflow.feedback.session import SessionMeta
+from mockflow.identity import new_browser_id
+from mockflow.netguard import AddressRefusedError, NetGuard
+from mockflow.reports import ReportService
+from mockflow.store import Store
+from mockflow.vault import Vault
 from tests.unit.test_rubric import EVENTS, META, ScriptedLLM, reply
 
 HOSTILE = "<script>alert('x')</script> [click](http://evil.example) **bold** | pipe"
@@ -147,3 +156,23 @@ async def test_progress_series_orders_sessions_and_leaves_gaps_for_unmeasured() 
         ("Structure (STAR)", "score", 3)
     ]
     assert progress_series([])["sessions"] == []
+
+
+def test_a_public_report_refuses_a_base_url_on_the_server_s_network(tmp_path):
+    settings = Settings(data_dir=tmp_path, secret_key="a long enough passphrase for tests")
+    store = Store.open(settings)
+    try:
+        vault = Vault.open(settings, store)
+        visitor = new_browser_id()
+        keys = {"openai_api_key": "sk-x", "openai_base_url": "http://169.254.169.254/v1"}
+        vault.update_keys(visitor, keys)
+        record = store.create_session(
+            visitor, role="Engineer", track="behavioral", level="mid", mode="text"
+        )
+        EventWriter(Path(record.session_dir) / "events.jsonl").close()
+        reports = ReportService(store, vault, guard=NetGuard(True))
+        with pytest.raises(AddressRefusedError):
+            reports.generate(visitor, record.id)
+        assert store.get_feedback(visitor, record.id) is None
+    finally:
+        store.close()
