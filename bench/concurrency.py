@@ -30,6 +30,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -216,6 +217,10 @@ def main(users: int, slow: float, seconds: float, scenes: str) -> None:
             "MOCKFLOW_STARTS_PER_HOUR": "100",
             "MOCKFLOW_READY_TIMEOUT": "120",
             "LOG_LEVEL": "WARNING",
+            # the operator allows the loopback fakes (a public link refuses private hosts)
+            "MOCKFLOW_ALLOWED_PROVIDER_HOSTS": ",".join(
+                urlsplit(m.base_url).netloc for m in (slow_model, fast_model)
+            ),
         }
         app = AppProcess(data, env)
         try:

@@ -14,7 +14,7 @@ import gradio as gr
 from mockflow.events import EVENTS_FILE
 from mockflow.interviews import SetupError, setup_from_dict
 from mockflow.ui.common import request_ip, require_user
-from mockflow.ui.interview_tab import render, room_value
+from mockflow.ui.interview_tab import RENDERED, render, room_value
 from mockflow.ui.live import LiveView
 from mockflow.ui.services import AppServices
 
@@ -35,7 +35,7 @@ def start_interview(
     services: AppServices, user_id: str | None, *values, request: gr.Request | None = None
 ):
     """Outputs: view, name error, role error, start error, tab, text row, room (visible,
-    value), then the six `render` outputs."""
+    value), then the `render` outputs."""
     user = require_user(user_id)
     setup = setup_from_dict(dict(zip(SETUP_FIELDS, values, strict=True)))
     try:
@@ -50,7 +50,7 @@ def start_interview(
             gr.skip(),
             gr.skip(),
             gr.skip(),
-            *(gr.skip(),) * 6,
+            *(gr.skip(),) * RENDERED,
         )
     view = LiveView(started.session_id, started.events_path, mode=started.mode)
     view.poll()
@@ -73,13 +73,13 @@ def _problem(problems: dict[str, str], name: str) -> str:
 
 
 def send_answer(services: AppServices, user_id: str | None, view: LiveView | None, text: str):
-    """Outputs: answer box, message, then the six `render` outputs."""
+    """Outputs: answer box, message, then the `render` outputs."""
     user = require_user(user_id)
     if view is None or view.ended:
         raise gr.Error("There is no interview running. Start one in the Setup tab.")
     text = (text or "").strip()
     if not text:
-        return gr.skip(), "Type an answer first.", *(gr.skip(),) * 6
+        return gr.skip(), "Type an answer first.", *(gr.skip(),) * RENDERED
     services.interviews.send_answer(user, view.session_id, text)
     view.pending.append(text)
     return "", "", *render(view)
@@ -97,7 +97,7 @@ def skip_stage(services: AppServices, user_id: str | None, view: LiveView | None
 
 
 def end_interview(services: AppServices, user_id: str | None, view: LiveView | None):
-    """Outputs: confirm row, room value, then the six `render` outputs."""
+    """Outputs: confirm row, room value, then the `render` outputs."""
     user = require_user(user_id)
     if view is None:
         return gr.Row(visible=False), gr.skip(), *render(None)
@@ -124,17 +124,20 @@ def room_report(services: AppServices, user_id: str | None, view: LiveView | Non
 
 
 def reattach(services: AppServices, user_id: str | None):
-    """After a page load: follow the user's running interview, if there is one.
+    """After a page load (a refresh, a second tab): land on the user's running interview,
+    if there is one, instead of an empty Setup form.
 
-    Outputs: view, text row, room (visible, value), then the six `render` outputs."""
+    Outputs: view, tab, text row, room (visible, value), then the `render` outputs."""
     if not user_id:
-        return None, gr.skip(), gr.skip(), *render(None)
+        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
     record = services.interviews.active_session(user_id)
     if record is None:
-        return None, gr.skip(), gr.skip(), *render(None)
+        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
     view = LiveView(record.id, Path(record.session_dir) / EVENTS_FILE, mode=record.mode)
     view.poll()
+    if view.ended is not None:  # ended, its agent still exiting: nothing to continue
+        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
     voice = record.mode == "voice"
     room = services.interviews.rejoin_room(user_id, record.id) if voice else None
     room_html = gr.HTML(visible=voice, value=room_value("connect", room) if room else "")
-    return view, gr.Row(visible=True), room_html, *render(view)
+    return view, gr.Tabs(selected="interview"), gr.Row(visible=True), room_html, *render(view)

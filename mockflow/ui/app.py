@@ -87,6 +87,9 @@ def create_ui(services: AppServices) -> gr.Blocks:
             interview.skip,
             interview.end,
             interview.send,
+            setup.start,
+            setup.running_note,
+            interview.see_feedback,
         ]
 
         # page load: who is this, and is an interview of theirs still running?
@@ -100,7 +103,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
         load.then(
             bind(actions.reattach, services),
             [user],
-            [view, interview.text_row, interview.room, *render_outputs],
+            [view, tabs, interview.text_row, interview.room, *render_outputs],
         )
         load.then(
             bind(setup_tab.keys_notice, services),
@@ -212,6 +215,9 @@ def create_ui(services: AppServices) -> gr.Blocks:
             feedback.downloads,
         ]
         feedback_page.select(show, [user, feedback.session_id], feedback_outputs)
+        interview.see_feedback.click(lambda: gr.Tabs(selected="feedback"), None, tabs).then(
+            show, [user, feedback.session_id], feedback_outputs
+        )
         feedback.generate.click(
             user_errors(bind(feedback_tab.generate_feedback, services)),
             [user, feedback.session_id],

@@ -38,6 +38,7 @@ class InterviewTab:
     end_yes: gr.Button
     end_no: gr.Button
     message: gr.Markdown
+    see_feedback: gr.Button
     timer: gr.Timer
 
 
@@ -75,6 +76,9 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         end_yes = gr.Button("Yes, end it", variant="stop", elem_id="mf-end-yes")
         end_no = gr.Button("Keep going", elem_id="mf-end-no")
     message = gr.Markdown(elem_classes="mf-field-error")
+    see_feedback = gr.Button(
+        "See your feedback", variant="primary", visible=False, elem_id="mf-see-feedback"
+    )
     timer = gr.Timer(1.0, active=False)
     return InterviewTab(
         stage_bar,
@@ -92,6 +96,7 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         end_yes,
         end_no,
         message,
+        see_feedback,
         timer,
     )
 
@@ -101,8 +106,17 @@ def room_value(action: str, room: dict[str, str] | None = None) -> str:
     return json.dumps({"action": action, **(room or {})})
 
 
+RUNNING_NOTE = (
+    "An interview of yours is running: continue it in the Interview tab, or end it there "
+    "to start a new one."
+)
+RENDERED = 9  # how many outputs `render` fills
+
+
 def render(view: LiveView | None) -> tuple:
-    """(stage bar, chat, timer, skip, end, send) for a view."""
+    """(stage bar, chat, timer, skip, end, send, Setup's Start, Setup's running note,
+    See your feedback) for a view: one running interview per user, so Start waits for
+    this one to end, and an ended one offers its feedback."""
     if view is None:
         return (
             IDLE_BAR,
@@ -111,6 +125,9 @@ def render(view: LiveView | None) -> tuple:
             gr.Button(interactive=False),
             gr.Button(interactive=False),
             gr.Button(interactive=False),
+            gr.Button(interactive=True),
+            "",
+            gr.Button(visible=False),
         )
     running = view.ended is None
     view.chat_changed()
@@ -124,6 +141,9 @@ def render(view: LiveView | None) -> tuple:
         gr.Button(interactive=running),
         gr.Button(interactive=running),
         gr.Button(interactive=running),
+        gr.Button(interactive=not running),
+        RUNNING_NOTE if running else "",
+        gr.Button(visible=not running),
     )
 
 
@@ -132,13 +152,13 @@ def tick(view: LiveView | None):
     stop polling once the interview has ended, and then tell the voice room to leave
     (the microphone must not stay published after the interviewer is gone).
 
-    Outputs: the six `render` outputs, then the room component's value."""
+    Outputs: the `render` outputs, then the room component's value."""
     if view is None:
-        return (gr.skip(),) * 7
+        return (gr.skip(),) * (RENDERED + 1)
     changed = view.poll()
     if view.ended is None and not (changed and view.chat_changed()):
         # only the clock or the agent's state moved: refresh the bar alone
-        return (stage_bar_html(view), *(gr.skip(),) * 6)
+        return (stage_bar_html(view), *(gr.skip(),) * RENDERED)
     return (*render(view), _leave_room_once(view))
 
 

@@ -47,6 +47,7 @@ class SetupTab:
     open_settings: gr.Button
     start: gr.Button
     start_error: gr.Markdown
+    running_note: gr.Markdown
     template_name: gr.Textbox
     save_template: gr.Button
     templates: gr.Dropdown
@@ -116,6 +117,7 @@ def build_setup_tab() -> SetupTab:
             summary = gr.Markdown(elem_classes="mf-summary")
     start = gr.Button("Start interview", variant="primary", size="lg")
     start_error = gr.Markdown(elem_classes="mf-field-error")
+    running_note = gr.Markdown(elem_id="mf-running-note")
     with gr.Accordion("Saved setups", open=False):
         with gr.Row(equal_height=True):
             templates = gr.Dropdown(label="Load a saved setup", choices=[], scale=2)
@@ -143,6 +145,7 @@ def build_setup_tab() -> SetupTab:
         open_settings,
         start,
         start_error,
+        running_note,
         template_name,
         save_template,
         templates,

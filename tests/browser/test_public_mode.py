@@ -3,6 +3,8 @@ or history, and server keys are never lent to visitors."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from tests.app_process import AppProcess
@@ -21,10 +23,16 @@ def public_app(tmp_path_factory, fake_llm):
             "MOCKFLOW_PUBLIC": "1",
             "OPENAI_API_KEY": "sk-server-own-key-999",
             "MOCKFLOW_STAGE_SCALE": "0.05",
+            **_allow(fake_llm),
         },
     )
     yield app
     app.stop()
+
+
+def _allow(fake_llm) -> dict[str, str]:
+    """The operator allows the loopback fake model (a public link refuses private hosts)."""
+    return {"MOCKFLOW_ALLOWED_PROVIDER_HOSTS": urlsplit(fake_llm.base_url).netloc}
 
 
 def _open(browser, url):
@@ -104,7 +112,7 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
 
 def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_factory, fake_llm):
     data = tmp_path_factory.mktemp("public-restart")
-    env = {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_STAGE_SCALE": "0.05"}
+    env = {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_STAGE_SCALE": "0.05", **_allow(fake_llm)}
     app = AppProcess(data, env)
     context, page = _open(browser, app.url)
     try:

@@ -136,10 +136,23 @@ def test_page_refresh_reattaches_to_the_running_interview(browser, local_app):
     _start(page, local_app.url, "Cleo", "Product Designer")
     first_question = page.locator("#mf-chat [data-testid='bot']").first.inner_text()
     page.reload()
-    page.get_by_role("tab", name="Interview").click()
+    # lands on the Interview tab by itself, attached to the same interview
     page.locator("#mf-chat [data-testid='bot']").first.wait_for(timeout=15000)
     assert page.locator("#mf-chat [data-testid='bot']").first.inner_text() == first_question
+    assert page.get_by_role("tab", name="Interview").get_attribute("aria-selected") == "true"
+    second = browser.new_page(viewport={"width": 375, "height": 800})  # another tab
+    second.goto(local_app.url)
+    second.locator("#mf-chat [data-testid='bot']").first.wait_for(timeout=15000)
+    assert second.locator("#mf-chat [data-testid='bot']").first.inner_text() == first_question
+    second.get_by_role("tab", name="Setup").click()
+    assert not second.get_by_role("button", name="Start interview").is_enabled()
+    assert "An interview of yours is running" in second.locator("#mf-running-note").inner_text()
     assert local_app.health()["active_sessions"] == 1
     page.get_by_role("button", name="End interview").click()
     page.get_by_role("button", name="Yes, end it").click()
     _wait_for_bar(page, "You ended")
+    page.get_by_role("button", name="See your feedback").click()
+    page.locator("#mf-report").get_by_text("Delivery (measured)").wait_for(timeout=15000)
+    page.get_by_role("tab", name="Setup").click()
+    assert page.get_by_role("button", name="Start interview").is_enabled()
+    second.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mockflow.ui.interview_tab import tick
+from mockflow.ui.interview_tab import render, tick
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
 
 STAGES = [
@@ -70,11 +70,28 @@ def test_the_voice_room_is_told_to_leave_once_the_interview_ends(tmp_path):
     path = tmp_path / "events.jsonl"
     _append(path, t=1.0, type="ready", stages=STAGES)
     view = LiveView("iv_1", path, mode="voice")
-    assert tick(view)[6] is not None and not isinstance(tick(view)[6], str)
+    assert tick(view)[-1] is not None and not isinstance(tick(view)[-1], str)
     _append(path, t=2.0, type="ended", reason="completed")
-    assert json.loads(tick(view)[6]) == {"action": "disconnect"}
+    assert json.loads(tick(view)[-1]) == {"action": "disconnect"}
     _append(path, t=2.0, type="state", agent_state="listening")
-    assert not isinstance(tick(view)[6], str)  # said once, not on every tick
+    assert not isinstance(tick(view)[-1], str)  # said once, not on every tick
+
+
+def test_start_waits_for_the_running_interview_and_an_ended_one_offers_feedback(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    view = LiveView("iv_1", path)
+    view.poll()
+    *_, start, note, see_feedback = render(view)
+    assert start.interactive is False and "running" in note
+    assert see_feedback.visible is False
+    _append(path, t=2.0, type="ended", reason="user_ended")
+    view.poll()
+    *_, start, note, see_feedback = render(view)
+    assert start.interactive is True and note == ""
+    assert see_feedback.visible is True
+    *_, start, note, see_feedback = render(None)
+    assert start.interactive is True and see_feedback.visible is False
 
 
 def test_pending_answer_shows_until_the_agent_commits_it(tmp_path):
