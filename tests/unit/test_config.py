@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from mockflow.config import LIVEKIT_CLIENT_CDN, Settings
@@ -39,3 +41,11 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path):
     settings = Settings.from_env({"LOG_LEVEL": "warning"}, dotenv=dotenv)
     assert settings.env_keys.openai_api_key == "sk-from-dotenv"
     assert settings.log_level == "WARNING"
+
+
+def test_fork_server_setting() -> None:
+    assert Settings.from_env({"MOCKFLOW_FORK_SERVER": "0"}).fork_server is False
+    assert Settings.from_env({"MOCKFLOW_FORK_SERVER": "on"}).fork_server is True
+    assert Settings.from_env({}).fork_server is (sys.platform == "linux")
+    with pytest.raises(ConfigError, match="MOCKFLOW_FORK_SERVER must be 1 or 0"):
+        Settings.from_env({"MOCKFLOW_FORK_SERVER": "maybe"})
