@@ -76,6 +76,7 @@ def test_forked_real_agent_runs_a_text_interview_with_keys_only_on_stdin(
     )
     server = sup.fork_server_pid()
     assert server is not None
+    assert os.listdir(f"/proc/{server}/task") == [str(server)]  # no thread to lose in a fork
 
     handle = sup.start(real_spec("iv_fork_real", fake_llm.base_url))
     assert parent_of(handle.pid) == server
