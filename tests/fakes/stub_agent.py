@@ -48,7 +48,9 @@ class StubInterview:
         if self.opts.get("never_ready"):
             return
         time.sleep(float(self.opts.get("ready_delay", 0)))
-        self.events.write("ready", random=random.getrandbits(64))  # forked children differ
+        # what a forked child must differ in / not inherit: its random state, the
+        # fork server's own variables (names only: values could be secrets)
+        self.events.write("ready", random=random.getrandbits(64), env=sorted(os.environ))
         self.events.write("stage", stage="self_intro", reason="start")
         name = self.spec.get("candidate", {}).get("name", "there")
         self.say(f"Hello {name}, please tell me about yourself.")

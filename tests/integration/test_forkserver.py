@@ -119,6 +119,21 @@ def test_forked_children_do_not_share_random_state(forking: Any) -> None:
     assert None not in tokens and tokens[0] != tokens[1]
 
 
+def test_forked_child_runs_with_exactly_the_launch_environment(
+    forking: Any, fork_settings: Settings
+) -> None:
+    sup = forking()
+    handle = sup.start(make_spec("iv_fork_env"))
+    assert parent_of(handle.pid) == sup.fork_server_pid()
+    marker = (fork_settings.data_dir / "agent.marker").read_text().strip()
+    expected = child_environment(
+        {**os.environ, **PARENT_SECRETS}, marker=marker, log_level=fork_settings.log_level
+    )
+    names = read_events(handle.events_path)[0]["env"]
+    assert names == sorted(expected)  # not the server's OPENBLAS_NUM_THREADS, no key
+    assert "OPENBLAS_NUM_THREADS" not in names
+
+
 def test_crash_of_a_forked_child_is_reported_with_its_exit_code(forking: Any, ended: Ended) -> None:
     sup = forking()
     handle = sup.start(make_spec("iv_fork_crash", crash_after_turns=2))
