@@ -6,6 +6,7 @@ The composition roots build a `Settings` and pass it down; nothing else reads `o
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,7 +44,8 @@ class Settings:
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 7860
-    pool_size: int = 1
+    pool_size: int = 1  # cold pre-started processes; used only without the fork server
+    fork_server: bool = sys.platform == "linux"  # fork interviews from a pre-imported parent
     max_sessions: int = 4
     max_session_seconds: float = 45 * 60
     idle_timeout_seconds: float = 10 * 60
@@ -96,6 +98,7 @@ class Settings:
             host=merged.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if on_space else "127.0.0.1"),
             port=_int(merged, "GRADIO_SERVER_PORT", 7860),
             pool_size=_int(merged, "MOCKFLOW_POOL_SIZE", 1),
+            fork_server=_bool(merged, "MOCKFLOW_FORK_SERVER", sys.platform == "linux"),
             max_sessions=_int(merged, "MOCKFLOW_MAX_SESSIONS", 4),
             max_session_seconds=_float(merged, "MOCKFLOW_MAX_SESSION_SECONDS", 45 * 60),
             idle_timeout_seconds=_float(merged, "MOCKFLOW_IDLE_SECONDS", 10 * 60),
@@ -151,6 +154,17 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
     return (env.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:

@@ -32,7 +32,6 @@ from livekit.agents import vad as lk_vad
 from livekit.agents.voice.agent_session import SessionConnectOptions
 from livekit.plugins import deepgram as lk_deepgram
 from livekit.plugins import openai as lk_openai
-from livekit.plugins import silero
 
 from mockflow.errors import ProviderError
 from mockflow.pinning import SPEECH_TIMEOUT, Pin, pinned_httpx_client
@@ -158,6 +157,10 @@ def build_tts(config: TTSProvider, llm: LLMProvider) -> lk_tts.TTS:
 
 
 def build_vad(min_silence: float) -> lk_vad.VAD:
+    # Imported here: onnxruntime starts a thread on import, and the fork server must
+    # have none when it forks (a voice interview pays ~0.1 s for it, after the fork).
+    from livekit.plugins import silero
+
     return silero.VAD.load(min_silence_duration=min_silence, activation_threshold=0.5)
 
 

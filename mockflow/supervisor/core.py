@@ -1,10 +1,16 @@
-"""The Supervisor: one agent process per interview, a warm pool, limits, crash handling.
+"""The Supervisor: one agent process per interview, a fork server, limits, crash handling.
+
+An interview process is forked by the fork server (`forkserver`, on by default on Linux)
+or, while that is not ready or when it is off, started cold (from the warm pool, when
+it is on, else a new `python agent_entry.py`). The warm pool runs only without the fork
+server: a forked child is as quick to start as a pooled one and shares its imports.
 
 Threads: the caller's (`start`, `end` block it), the pool's refill thread, and a monitor
-that every `monitor_interval` s reads each session's new events, notices exits, and
-enforces the duration and idle limits. `on_session_end(session_id, reason)` is called
-once per session that reached `ready`, from whichever thread saw the end; a failed start
-raises `SessionStartError` instead. Logs carry ids and reasons, never spec content.
+that every `monitor_interval` s reads each session's new events, notices exits, keeps
+the fork server running, and enforces the duration and idle limits.
+`on_session_end(session_id, reason)` is called once per session that reached `ready`,
+from whichever thread saw the end; a failed start raises `SessionStartError` instead.
+Logs carry ids and reasons, never spec content.
 """
 
 from __future__ import annotations
@@ -25,7 +31,13 @@ import psutil
 from mockflow.config import Settings
 from mockflow.events import EVENTS_FILE
 from mockflow.supervisor.environment import child_environment, load_or_create_marker
-from mockflow.supervisor.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
+from mockflow.supervisor.errors import (
+    ForkServerUnavailable,
+    SessionNotFoundError,
+    SessionStartError,
+    SlotsBusyError,
+)
+from mockflow.supervisor.forkserver import ForkServer, fork_server_supported
 from mockflow.supervisor.pool import WarmPool
 from mockflow.supervisor.process import AgentProcess
 from mockflow.supervisor.reaper import reap_orphans
@@ -83,8 +95,19 @@ class Supervisor:
         self._sessions: dict[str, Session] = {}
         self._finished: OrderedDict[str, Session] = OrderedDict()
         self._closing = False
+        self._forks: ForkServer | None = None
+        if settings.fork_server and fork_server_supported():
+            self._forks = ForkServer(
+                self.agent_script,
+                self._env,
+                ready_timeout=max(settings.ready_timeout_seconds, 30.0),
+                fork_timeout=5.0,
+            )
+            self._forks.check()
         self._pool = WarmPool(
-            settings.pool_size, self._spawn, warm_timeout=settings.ready_timeout_seconds
+            0 if self._forks else settings.pool_size,
+            self._spawn,
+            warm_timeout=settings.ready_timeout_seconds,
         )
         self._stop_monitor = threading.Event()
         self._monitor = threading.Thread(
@@ -109,8 +132,8 @@ class Supervisor:
         try:
             proc = self._pool.take()
             from_pool = proc is not None
-            session.proc = proc or self._spawn_for_start()
-            session.warm = from_pool
+            session.proc = proc or self._fork_or_spawn(session)
+            session.warm = from_pool or session.forked
             self._write_pid_file(session)
             session.proc.send(spec)  # a closed pipe shows up as an exit in the handshake
         except BaseException as exc:
@@ -174,6 +197,14 @@ class Supervisor:
     def pool_pids(self) -> list[int]:
         return self._pool.pids()
 
+    def fork_server_pid(self) -> int | None:
+        """The live fork server's pid (None: off, starting over, or dead)."""
+        return self._forks.pid if self._forks else None
+
+    def wait_fork_server(self, timeout: float) -> bool:
+        """Whether the fork server is ready to fork within `timeout` seconds."""
+        return self._forks is not None and self._forks.wait_ready(timeout)
+
     def wait_pool_warm(self, timeout: float) -> bool:
         """Whether the warm pool is full and warm within `timeout` seconds."""
         return self._pool.wait_warm(timeout)
@@ -209,6 +240,8 @@ class Supervisor:
             worker.start()
         for worker in workers:
             worker.join()
+        if self._forks is not None:  # after the sessions: it reports their exit codes
+            self._forks.close(self._stop_grace)
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.close)
@@ -244,6 +277,17 @@ class Supervisor:
 
     def _spawn(self) -> AgentProcess:
         return AgentProcess.spawn(self.agent_script, self._env)
+
+    def _fork_or_spawn(self, session: Session) -> AgentProcess:
+        if self._forks is not None:
+            try:
+                proc = self._forks.fork()
+            except ForkServerUnavailable as exc:
+                log.info("session %s: cold start (%s)", session.session_id, exc)
+            else:
+                session.forked = True
+                return proc
+        return self._spawn_for_start()
 
     def _spawn_for_start(self) -> AgentProcess:
         try:
@@ -339,7 +383,7 @@ class Supervisor:
             "session %s: ready (pid %s, %s start, %.2f s)",
             session.session_id,
             session.proc.pid,
-            "warm" if session.warm else "cold",
+            "forked" if session.forked else "warm" if session.warm else "cold",
             seconds,
         )
         return self._handle(session)
@@ -431,6 +475,7 @@ class Supervisor:
 
     def _monitor_loop(self) -> None:
         while not self._stop_monitor.wait(self._interval):
+            self._keep_fork_server()
             with self._lock:
                 sessions = list(self._sessions.values())
             for session in sessions:
@@ -438,6 +483,14 @@ class Supervisor:
                     self._check(session)
                 except Exception:
                     log.exception("monitor: check of session %s failed", session.session_id)
+
+    def _keep_fork_server(self) -> None:
+        if self._forks is None:
+            return
+        try:
+            self._forks.check()
+        except Exception:
+            log.exception("monitor: fork server check failed")
 
     def _check(self, session: Session) -> None:
         if session.state not in ("running", "stopping") or session.proc is None:

@@ -9,6 +9,10 @@ class SessionStartError(MockflowError):
     """The interviewer process did not reach the `ready` handshake."""
 
 
+class ForkServerUnavailable(MockflowError):
+    """No fork server can fork right now (starting, restarting, dead); start cold instead."""
+
+
 class SlotsBusyError(MockflowError):
     """Every interview slot is taken; the candidate should retry shortly."""
 

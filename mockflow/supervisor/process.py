@@ -1,5 +1,8 @@
 """One agent process: spawned with pipes in its own process group, warm handshake, stops.
 
+The process is either a `Popen` (a cold start) or a `ForkedChild` (forked by the fork
+server); both offer the same pipes, `poll`, `wait` and signals.
+
 The agent prints `{"warm": true, ...}` on stdout once its imports are done, then blocks
 on stdin. Its stdout and stderr are drained by two daemon threads so a chatty agent can
 never block on a full pipe; only the last few stderr lines are kept, for error messages.
@@ -19,9 +22,12 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import psutil
+
+if TYPE_CHECKING:
+    from mockflow.supervisor.forked import ForkedChild
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,7 @@ _MAX_READ = 8192
 class AgentProcess:
     """A running `agent_entry.py`; every method is safe to call after the process died."""
 
-    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes] | ForkedChild) -> None:
         self._popen = popen
         self.pid = popen.pid
         self.spawned_at = time.monotonic()
@@ -151,6 +157,10 @@ class AgentProcess:
     def _signal_group(self, sig: signal.Signals) -> None:
         # Only while the leader is unreaped: its pid (= group id) cannot have been reused.
         if self._popen.poll() is not None:
+            return
+        signal_group = getattr(self._popen, "signal_group", None)
+        if signal_group is not None:  # a fork server's child: signalled through its pidfd
+            signal_group(sig)
             return
         try:
             os.killpg(self.pid, sig)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mockflow.events import EVENTS_FILE, EventTail
+from mockflow.supervisor.forked import EXIT_UNKNOWN
 from mockflow.supervisor.process import AgentProcess
 
 State = Literal["starting", "running", "stopping", "ended"]
@@ -49,6 +50,7 @@ class Session:
     state: State = "starting"
     proc: AgentProcess | None = None
     warm: bool = False
+    forked: bool = False
     last_event_at: float = 0.0
     ended_seen: str | None = None
     ended_seen_at: float | None = None
@@ -110,6 +112,8 @@ def describe_exit(code: int | None) -> str:
     """Exit status in words for an error message: "exit code 1" / "killed by SIGKILL"."""
     if code is None:
         return "still running"
+    if code == EXIT_UNKNOWN:
+        return "exit status unknown: its fork server had stopped"
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"

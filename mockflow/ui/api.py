@@ -151,6 +151,7 @@ def health_route(services: AppServices) -> APIRoute:
                 "dispatched_sessions": len(remote),
                 "voice_agents": services.settings.voice_agents,
                 "pool_size": len(supervisor.pool_pids()),
+                "fork_server": supervisor.fork_server_pid() is not None,
                 "max_sessions": services.settings.max_sessions,
                 "public": services.settings.public,
             }

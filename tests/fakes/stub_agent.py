@@ -11,12 +11,16 @@ reason `app_gone`. Failure paths are chosen by `"_stub": {...}` in the spec:
 - `crash_after_turns`: `os._exit(1)` right after that many interviewer turns;
 - `ignore_end`: ignore the `end` command; `ignore_term`: ignore SIGTERM;
 - `hang_on_eof`: on EOF, block forever instead of exiting (an orphan in the making).
+
+`stub_agent.py forkserver --fd N` runs the real fork server (`mockflow.agent.forkserver`)
+with nothing to preload, forking this stub per interview.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import sys
 import time
@@ -44,7 +48,9 @@ class StubInterview:
         if self.opts.get("never_ready"):
             return
         time.sleep(float(self.opts.get("ready_delay", 0)))
-        self.events.write("ready")
+        # what a forked child must differ in / not inherit: its random state, the
+        # fork server's own variables (names only: values could be secrets)
+        self.events.write("ready", random=random.getrandbits(64), env=sorted(os.environ))
         self.events.write("stage", stage="self_intro", reason="start")
         name = self.spec.get("candidate", {}).get("name", "there")
         self.say(f"Hello {name}, please tell me about yourself.")
@@ -109,4 +115,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:3] == ["forkserver", "--fd"]:  # the same fork server as agent_entry.py
+        from mockflow.agent.forkserver import serve
+
+        sys.exit(serve(int(sys.argv[3]), lambda: None, main))
     sys.exit(main())

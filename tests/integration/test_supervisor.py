@@ -71,6 +71,7 @@ def settings(tmp_path: Path) -> Settings:
         pool_size=0,
         max_sessions=2,
         ready_timeout_seconds=10.0,
+        fork_server=False,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from mockflow.config import LIVEKIT_CLIENT_CDN, Settings
@@ -52,3 +54,11 @@ def test_a_worker_capped_by_count_takes_jobs_until_the_cap_whatever_the_cpu():
     assert load(SimpleNamespace(active_jobs=[1])) < 1.0 <= load(SimpleNamespace(active_jobs=[1, 2]))
     framework = build_server(Settings.from_env(keys))
     assert framework.load_fnc is not load  # the default: the framework's CPU reading
+
+
+def test_fork_server_setting() -> None:
+    assert Settings.from_env({"MOCKFLOW_FORK_SERVER": "0"}).fork_server is False
+    assert Settings.from_env({"MOCKFLOW_FORK_SERVER": "on"}).fork_server is True
+    assert Settings.from_env({}).fork_server is (sys.platform == "linux")
+    with pytest.raises(ConfigError, match="MOCKFLOW_FORK_SERVER must be 1 or 0"):
+        Settings.from_env({"MOCKFLOW_FORK_SERVER": "maybe"})

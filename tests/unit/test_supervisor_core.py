@@ -17,7 +17,7 @@ MISSING_SCRIPT = Path("/nonexistent/agent_entry.py")
 
 @pytest.fixture
 def supervisor(tmp_path: Path) -> Iterator[Supervisor]:
-    settings = Settings(data_dir=tmp_path / "data", pool_size=0, max_sessions=0)
+    settings = Settings(data_dir=tmp_path / "data", pool_size=0, max_sessions=0, fork_server=False)
     sup = Supervisor(settings, agent_script=MISSING_SCRIPT, parent_env={})
     yield sup
     sup.close()
