@@ -20,6 +20,8 @@ from mockflow.events import EVENTS_FILE
 from mockflow.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.livekit_tokens import candidate_token, issue_interview_room
+from mockflow.recovery import STATUS_OF_REASON
+from mockflow.storage import atomic_write, make_private_dir
 from mockflow.store import NotFoundError, SessionRecord, Store
 from mockflow.vault import ProviderKeys, Vault
 
@@ -35,14 +37,6 @@ ALREADY_RUNNING = (
     "You already have an interview running. Continue it in the Interview tab, or end it "
     "there before starting another."
 )
-STATUS_OF_REASON = {
-    "completed": "completed",
-    "user_ended": "user_ended",
-    "app_gone": "interrupted",
-    "interrupted": "interrupted",
-    "timeout": "timeout",
-    "error": "failed",
-}
 
 
 class SetupError(MockflowError):
@@ -219,7 +213,8 @@ class InterviewService:
         spec, room = _launch_spec(
             record, setup, keys, livekit, by_workers=by_workers, deepgram_url=self._deepgram_url()
         )
-        _write_meta(Path(record.session_dir), setup, spec.get("livekit", {}).get("room"))
+        room = spec.get("livekit", {}).get("room")
+        _write_meta(Path(record.session_dir), setup, room, record=record)
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
             # voice: the browser joins the room while the agent does; the handshake's
@@ -353,10 +348,21 @@ def read_meta(session_dir: Path) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _write_meta(session_dir: Path, setup: InterviewSetup, room: str | None = None) -> None:
-    """What the report needs besides the timeline (read by `mockflow report`)."""
-    session_dir.mkdir(parents=True, exist_ok=True)
+def _write_meta(
+    session_dir: Path,
+    setup: InterviewSetup,
+    room: str | None = None,
+    *,
+    record: SessionRecord | None = None,
+) -> None:
+    """What the report needs besides the timeline (read by `mockflow report`), and the
+    owner and creation time, from which a lost session index is rebuilt (`recovery`)."""
+    make_private_dir(session_dir)
+    owner = {}
+    if record is not None:
+        owner = {"user_id": record.user_id, "created_at": record.created_at}
     meta = {
+        **owner,
         "candidate_name": setup.name.strip(),
         "role": setup.role.strip(),
         "level": setup.level,
@@ -367,7 +373,7 @@ def _write_meta(session_dir: Path, setup: InterviewSetup, room: str | None = Non
         "has_resume": bool(setup.resume_text.strip()),
         "room": room or "",
     }
-    (session_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    atomic_write(session_dir / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
 
 
 def _launch_spec(

@@ -153,6 +153,9 @@ def health_route(services: AppServices) -> APIRoute:
                 "pool_size": len(supervisor.pool_pids()),
                 "max_sessions": services.settings.max_sessions,
                 "public": services.settings.public,
+                # the latest recovery of a damaged database: when, from what, how many
+                # sessions were re-indexed from their folders (no user data)
+                "recovery": services.store.last_recovery(),
             }
         )
 
