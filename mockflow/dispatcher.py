@@ -41,6 +41,7 @@ from mockflow.dispatch import (
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.events import EVENTS_FILE
 from mockflow.loop_thread import LoopThread
+from mockflow.private_files import make_private_dir
 from mockflow.remote_session import WORKER_GONE, RemoteSession, await_worker_ready
 from mockflow.supervisor.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
 from mockflow.supervisor.records import close_timeline, ended_reason
@@ -292,7 +293,7 @@ class Dispatcher:
                 secrets=spec_secrets(spec),
             )
             self._sessions[session_id] = session
-        session_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(session_dir)
         return session
 
     def _await_ready(self, session: RemoteSession) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.errors import MockflowError
+from mockflow.private_files import make_private_dir, open_private
 
 EVENTS_FILE = "events.jsonl"
 EVENT_TYPES = frozenset({"ready", "stage", "turn", "state", "metrics", "error", "ended"})
@@ -33,10 +34,10 @@ class EventWriter:
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
         self._clock = clock
         self._lock = threading.Lock()
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._file = open(open_private(self.path), "a", encoding="utf-8")  # noqa: SIM115
         self.ended = False
 
     def write(self, type: str, **fields: Any) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from mockflow.events import EVENTS_FILE
 from mockflow.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.livekit_tokens import candidate_token, issue_interview_room
+from mockflow.private_files import make_private_dir
 from mockflow.recovery import STATUS_OF_REASON
-from mockflow.storage import atomic_write, make_private_dir
+from mockflow.storage import atomic_write
 from mockflow.store import NotFoundError, SessionRecord, Store
 from mockflow.vault import ProviderKeys, Vault
 

@@ -41,14 +41,13 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from mockflow.errors import MockflowError
+from mockflow.private_files import PRIVATE_DIR, open_private
 
 log = logging.getLogger(__name__)
 
 OnCorrupt = Literal["quarantine", "raise"]
 GENERATIONS = 3
 _TMP_GLOB = ".{name}.*.tmp"
-PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
 
 
 class StoreError(MockflowError):
@@ -277,27 +276,6 @@ def atomic_write(path: Path, payload: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
-
-
-def make_private_dir(directory: Path) -> Path:
-    """Create `directory` (and parents) for one user's or session's files, mode 0700."""
-    directory = Path(directory)
-    directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    if directory.stat().st_mode & 0o777 != PRIVATE_DIR:
-        os.chmod(directory, PRIVATE_DIR)
-    return directory
-
-
-def open_private(path: Path, flags: int = os.O_WRONLY | os.O_CREAT | os.O_APPEND) -> int:
-    """Open (creating) a file readable by this user only: mode 0600, fixed if it was not."""
-    fd = os.open(path, flags, PRIVATE_FILE)
-    try:
-        if os.fstat(fd).st_mode & 0o777 != PRIVATE_FILE:
-            os.fchmod(fd, PRIVATE_FILE)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
 
 
 def _fsync_dir(directory: Path) -> None:

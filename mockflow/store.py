@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import Query, TinyDB
 
 from mockflow.identity import is_browser_id, is_valid_user_id
+from mockflow.private_files import make_private_dir
 from mockflow.recovery import has_feedback, sessions_in_folders
 from mockflow.storage import (
     AtomicJSONStorage,
@@ -162,6 +163,10 @@ class Store:
         self._lock = threading.RLock()
         self._touched: dict[str, float] = {}
         self._db = TinyDB(db_path, storage=AtomicJSONStorage, on_corrupt=on_corrupt)
+        try:
+            make_private_dir(self.sessions_dir)
+        except OSError:
+            log.warning("the sessions folder can't be created yet")
         self._users = self._db.table("users", cache_size=0)
         self._sessions = self._db.table("sessions", cache_size=0)
         self._feedback = self._db.table("feedback", cache_size=0)

@@ -24,6 +24,7 @@ import psutil
 
 from mockflow.config import Settings
 from mockflow.events import EVENTS_FILE
+from mockflow.private_files import make_private_dir
 from mockflow.supervisor.environment import child_environment, load_or_create_marker
 from mockflow.supervisor.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
 from mockflow.supervisor.pool import WarmPool
@@ -239,7 +240,7 @@ class Supervisor:
                 raise SlotsBusyError()
             session = Session(session_id, session_dir, started_at=self._clock())
             self._sessions[session_id] = session
-        session_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(session_dir)
         return session
 
     def _spawn(self) -> AgentProcess:

@@ -6,8 +6,10 @@ The launch spec points the real livekit-plugins-openai at the local fake server.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -279,3 +281,21 @@ def test_end_while_the_model_hangs_ends_as_the_user_asked_within_seconds(tmp_pat
     assert events[-1]["reason"] == "user_ended"
     assert proc.returncode == 0 and time.monotonic() - ended_at < 8.0
     assert [t["text"] for t in turns_of(spec) if t["role"] == "candidate"] == ["Yes, ready."]
+
+
+def test_every_file_the_agent_writes_is_private_whatever_the_umask(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer()
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    old = os.umask(0o022)  # the agent inherits a permissive umask
+    try:
+        proc = spawn_agent(spec)
+    finally:
+        os.umask(old)
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    proc.stdin.close()
+    proc.wait(timeout=15)
+    session_dir = Path(spec["session_dir"])
+    assert session_dir.stat().st_mode & 0o777 == 0o700
+    for name in ("events.jsonl", "agent.log"):
+        assert (session_dir / name).stat().st_mode & 0o777 == 0o600, name
