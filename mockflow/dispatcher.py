@@ -388,7 +388,7 @@ class Dispatcher:
             session.read_events(self._clock())
             if session.ended_seen is not None:
                 reason = session.ended_seen
-            elif not close_timeline(session.session_dir, reason, error_message=message):
+            elif not _close_timeline(session, reason, message):
                 reason = ended_reason(session.events_path) or reason
             session.state = "ended"
             session.end_reason = reason
@@ -504,3 +504,17 @@ class Dispatcher:
         if session is None:
             raise SessionNotFoundError(session_id)
         return session
+
+
+def _close_timeline(session: RemoteSession, reason: str, message: str | None) -> bool:
+    """`close_timeline`, except that a data folder that stopped being writable is logged
+    and the session still ends (its slot is freed); True when the end was written here."""
+    try:
+        return close_timeline(session.session_dir, reason, error_message=message)
+    except OSError as exc:
+        log.error(
+            "session %s: couldn't write the end of its timeline: %s",
+            session.session_id,
+            exc.strerror,
+        )
+        return True
