@@ -65,7 +65,7 @@ def test_errors_name_the_session_never_the_servers_path(tmp_path):
     folder = tmp_path / "srv" / "iv_abcdefgh123"
     folder.mkdir(parents=True)
     (folder / "events.jsonl").write_text('{"t": 1, "type": "ready"}\nnot json\n{"t": 2}\n')
-    for path in (folder, tmp_path / "srv" / "iv_missing12345"):
+    for path in (folder, tmp_path / "srv" / "iv_missing12345" / "events.jsonl"):
         with pytest.raises(EventFileError) as error:
             read_events(path)
         assert str(tmp_path) not in str(error.value) and "session iv_" in str(error.value)
