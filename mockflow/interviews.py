@@ -176,6 +176,7 @@ class InterviewService:
         """Start one interview for `user_id` (from client address `ip`); one at a time."""
         if problems := setup.problems():
             raise SetupError(problems)
+        self.store.touch(user_id)
         keys = self.vault.resolve_keys(user_id).keys
         if missing := self.missing_for(keys, setup.mode):
             raise MissingKeysError(
@@ -231,13 +232,17 @@ class InterviewService:
         return StartedInterview(record.id, setup.mode, handle.events_path, room)
 
     def session(self, user_id: str, session_id: str) -> SessionRecord:
-        return self.store.get_session(user_id, session_id)
+        """One of the user's sessions (what a poll asks for: it counts as activity)."""
+        record = self.store.get_session(user_id, session_id)
+        self.store.touch(user_id)
+        return record
 
     def send_answer(self, user_id: str, session_id: str, text: str) -> None:
         text = (text or "").strip()
         if not text:
             raise SetupError({"answer": "Type an answer first."})
         record = self._running(user_id, session_id)
+        self.store.touch(user_id)
         command = {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]}
         self._launcher(record.mode).send(session_id, command)
 
@@ -283,7 +288,9 @@ class InterviewService:
         return {"url": url, "token": token}
 
     def active_session(self, user_id: str) -> SessionRecord | None:
-        """The user's running interview, for re-attaching after a page refresh."""
+        """The user's running interview, for re-attaching after a page refresh (a page
+        load: it counts as activity)."""
+        self.store.touch(user_id)
         return next((s for s in self.store.list_sessions(user_id, 20) if s.is_active), None)
 
     def end_active(self, user_id: str, reason: str = "user_ended") -> None:
