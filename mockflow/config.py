@@ -63,6 +63,7 @@ class Settings:
     worker_port: int = 8081  # the worker's health port on 127.0.0.1 (0: any free port)
     worker_max_interviews: int = 0  # a worker takes at most this many jobs (0: by CPU load)
     allowed_provider_hosts: tuple[str, ...] = ()  # public links may reach these (host[:port])
+    anon_retention_days: float = 30.0  # idle anonymous users are erased after this (0: never)
     env_keys: EnvKeys = field(default_factory=EnvKeys)
 
     @property
@@ -114,6 +115,7 @@ class Settings:
             new_users_per_hour=_int(merged, "MOCKFLOW_NEW_USERS_PER_HOUR", 30),
             tab_grace_seconds=_float(merged, "MOCKFLOW_TAB_GRACE_SECONDS", 20.0),
             allowed_provider_hosts=_hosts(merged, "MOCKFLOW_ALLOWED_PROVIDER_HOSTS"),
+            anon_retention_days=_days(merged, "MOCKFLOW_ANON_RETENTION_DAYS", 30.0),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
@@ -208,3 +210,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
+def _days(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of days, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 (keep forever) or more days, got {raw!r}")
+    return value

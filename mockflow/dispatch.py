@@ -31,6 +31,7 @@ from livekit import api
 
 from mockflow.config import EnvKeys
 from mockflow.errors import ConfigError, ProviderError
+from mockflow.private_files import write_private
 from mockflow.spec import LaunchSpec, parse_launch_spec
 
 AGENT_NAME = "mockflow-interviewer"
@@ -203,12 +204,10 @@ async def dispatch_interview(
 async def beat(path: Path, every: float = HEARTBEAT_SECONDS) -> None:
     """Rewrite `path` with a new counter every `every` seconds until cancelled."""
     count = 0
-    scratch = path.with_name(path.name + ".tmp")
     while True:
         count += 1
         with contextlib.suppress(OSError):
-            scratch.write_text(str(count), "ascii")
-            scratch.replace(path)
+            write_private(path, str(count))
         await asyncio.sleep(every)
 
 

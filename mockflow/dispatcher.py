@@ -41,6 +41,7 @@ from mockflow.dispatch import (
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.events import EVENTS_FILE
 from mockflow.loop_thread import LoopThread
+from mockflow.private_files import make_private_dir
 from mockflow.remote_session import WORKER_GONE, RemoteSession, await_worker_ready
 from mockflow.supervisor.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
 from mockflow.supervisor.records import close_timeline, ended_reason
@@ -292,7 +293,7 @@ class Dispatcher:
                 secrets=spec_secrets(spec),
             )
             self._sessions[session_id] = session
-        session_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(session_dir)
         return session
 
     def _await_ready(self, session: RemoteSession) -> None:
@@ -387,7 +388,7 @@ class Dispatcher:
             session.read_events(self._clock())
             if session.ended_seen is not None:
                 reason = session.ended_seen
-            elif not close_timeline(session.session_dir, reason, error_message=message):
+            elif not _close_timeline(session, reason, message):
                 reason = ended_reason(session.events_path) or reason
             session.state = "ended"
             session.end_reason = reason
@@ -503,3 +504,17 @@ class Dispatcher:
         if session is None:
             raise SessionNotFoundError(session_id)
         return session
+
+
+def _close_timeline(session: RemoteSession, reason: str, message: str | None) -> bool:
+    """`close_timeline`, except that a data folder that stopped being writable is logged
+    and the session still ends (its slot is freed); True when the end was written here."""
+    try:
+        return close_timeline(session.session_dir, reason, error_message=message)
+    except OSError as exc:
+        log.error(
+            "session %s: couldn't write the end of its timeline: %s",
+            session.session_id,
+            exc.strerror,
+        )
+        return True

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.errors import MockflowError
+from mockflow.private_files import make_private_dir, open_private
 
 EVENTS_FILE = "events.jsonl"
 EVENT_TYPES = frozenset({"ready", "stage", "turn", "state", "metrics", "error", "ended"})
@@ -33,10 +34,10 @@ class EventWriter:
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
         self._clock = clock
         self._lock = threading.Lock()
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._file = open(open_private(self.path), "a", encoding="utf-8")  # noqa: SIM115
         self.ended = False
 
     def write(self, type: str, **fields: Any) -> dict[str, Any]:
@@ -90,12 +91,12 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise EventFileError(f"no events file at {path}") from None
+        raise EventFileError(f"no events file in {_where(path)}") from None
     except OSError as exc:
-        raise EventFileError(f"cannot read {path}: {exc.strerror}") from None
+        raise EventFileError(f"cannot read the events of {_where(path)}: {exc.strerror}") from None
     end = data.rfind(b"\n")
     complete, tail = data[: end + 1], data[end + 1 :]
-    events = list(_parse_lines(complete, strict=True, source=path))
+    events = list(_parse_lines(complete, strict=True, source=_where(path)))
     if tail.strip():
         try:
             event = json.loads(tail)
@@ -106,13 +107,16 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     return events
 
 
+def _where(path: Path) -> str:
+    """The session folder's name, never the server's path: these messages reach users."""
+    return f"session {path.parent.name}"
+
+
 def last_event(events: list[dict[str, Any]], type: str) -> dict[str, Any] | None:
     return next((e for e in reversed(events) if e.get("type") == type), None)
 
 
-def _parse_lines(
-    data: bytes, *, strict: bool, source: Path | None = None
-) -> Iterator[dict[str, Any]]:
+def _parse_lines(data: bytes, *, strict: bool, source: str = "") -> Iterator[dict[str, Any]]:
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
@@ -122,6 +126,6 @@ def _parse_lines(
             event = None
         if not isinstance(event, dict) or "type" not in event:
             if strict:
-                raise EventFileError(f"{source}: line {number} is not a valid event")
+                raise EventFileError(f"{source}: events line {number} is not a valid event")
             continue
         yield event

@@ -22,6 +22,9 @@ from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.livekit_tokens import candidate_token, issue_interview_room
 from mockflow.netguard import LIVEKIT_SCHEMES, NetGuard
 from mockflow.pinning import Pin
+from mockflow.private_files import make_private_dir
+from mockflow.recovery import STATUS_OF_REASON
+from mockflow.storage import atomic_write
 from mockflow.store import NotFoundError, SessionRecord, Store
 from mockflow.vault import ProviderKeys, Vault
 
@@ -37,14 +40,6 @@ ALREADY_RUNNING = (
     "You already have an interview running. Continue it in the Interview tab, or end it "
     "there before starting another."
 )
-STATUS_OF_REASON = {
-    "completed": "completed",
-    "user_ended": "user_ended",
-    "app_gone": "interrupted",
-    "interrupted": "interrupted",
-    "timeout": "timeout",
-    "error": "failed",
-}
 
 
 class SetupError(MockflowError):
@@ -186,6 +181,7 @@ class InterviewService:
         """Start one interview for `user_id` (from client address `ip`); one at a time."""
         if problems := setup.problems():
             raise SetupError(problems)
+        self.store.touch(user_id)
         keys = self.vault.resolve_keys(user_id).keys
         if missing := self.missing_for(keys, setup.mode):
             raise MissingKeysError(
@@ -241,7 +237,8 @@ class InterviewService:
         )
         if pin is not None:
             _pin_providers(spec, keys.openai_base_url, pin.address)
-        _write_meta(Path(record.session_dir), setup, spec.get("livekit", {}).get("room"))
+        room = spec.get("livekit", {}).get("room")
+        _write_meta(Path(record.session_dir), setup, room, record=record)
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
             # voice: the browser joins the room while the agent does; the handshake's
@@ -257,13 +254,17 @@ class InterviewService:
         return StartedInterview(record.id, setup.mode, handle.events_path, room)
 
     def session(self, user_id: str, session_id: str) -> SessionRecord:
-        return self.store.get_session(user_id, session_id)
+        """One of the user's sessions (what a poll asks for: it counts as activity)."""
+        record = self.store.get_session(user_id, session_id)
+        self.store.touch(user_id)
+        return record
 
     def send_answer(self, user_id: str, session_id: str, text: str) -> None:
         text = (text or "").strip()
         if not text:
             raise SetupError({"answer": "Type an answer first."})
         record = self._running(user_id, session_id)
+        self.store.touch(user_id)
         command = {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]}
         self._launcher(record.mode).send(session_id, command)
 
@@ -309,7 +310,9 @@ class InterviewService:
         return {"url": url, "token": token}
 
     def active_session(self, user_id: str) -> SessionRecord | None:
-        """The user's running interview, for re-attaching after a page refresh."""
+        """The user's running interview, for re-attaching after a page refresh (a page
+        load: it counts as activity)."""
+        self.store.touch(user_id)
         return next((s for s in self.store.list_sessions(user_id, 20) if s.is_active), None)
 
     def end_active(self, user_id: str, reason: str = "user_ended") -> None:
@@ -375,10 +378,21 @@ def read_meta(session_dir: Path) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _write_meta(session_dir: Path, setup: InterviewSetup, room: str | None = None) -> None:
-    """What the report needs besides the timeline (read by `mockflow report`)."""
-    session_dir.mkdir(parents=True, exist_ok=True)
+def _write_meta(
+    session_dir: Path,
+    setup: InterviewSetup,
+    room: str | None = None,
+    *,
+    record: SessionRecord | None = None,
+) -> None:
+    """What the report needs besides the timeline (read by `mockflow report`), and the
+    owner and creation time, from which a lost session index is rebuilt (`recovery`)."""
+    make_private_dir(session_dir)
+    owner = {}
+    if record is not None:
+        owner = {"user_id": record.user_id, "created_at": record.created_at}
     meta = {
+        **owner,
         "candidate_name": setup.name.strip(),
         "role": setup.role.strip(),
         "level": setup.level,
@@ -389,7 +403,7 @@ def _write_meta(session_dir: Path, setup: InterviewSetup, room: str | None = Non
         "has_resume": bool(setup.resume_text.strip()),
         "room": room or "",
     }
-    (session_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    atomic_write(session_dir / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
 
 
 def _launch_spec(

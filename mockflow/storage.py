@@ -8,21 +8,28 @@ file; that is safe because one storage owns the file at a time (an exclusive `fl
 `<name>.lock`, released on close or when the process dies): a second app on the same data
 folder gets `DatabaseInUseError` instead of silently overwriting the first one's writes.
 
-A damaged file (truncated, not JSON, wrong shape) is never overwritten: with
-`on_corrupt="quarantine"` it is moved aside as `<name>.corrupt-<time>`, logged as an
-error and reported in `recovered_from`, and the database starts empty; with
+Before each replace the previous `GENERATIONS` files are kept as `<name>.1` (newest) to
+`<name>.N`: a hard link to the old file and N-1 renames, no copying. A damaged file
+(empty, truncated, not JSON, wrong shape) is never overwritten: with
+`on_corrupt="quarantine"` it is moved aside as `<name>.corrupt-<time>`, the newest valid
+generation is loaded (and written back as the database), and `recovery` says what
+happened; only when no generation is valid does the database start empty. With
 `on_corrupt="raise"` opening fails with `CorruptDatabaseError`.
+
+Messages of errors raised while the app runs name no server path: they reach users.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -34,10 +41,12 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from mockflow.errors import MockflowError
+from mockflow.private_files import PRIVATE_DIR, open_private
 
 log = logging.getLogger(__name__)
 
 OnCorrupt = Literal["quarantine", "raise"]
+GENERATIONS = 3
 _TMP_GLOB = ".{name}.*.tmp"
 
 
@@ -57,12 +66,28 @@ class DatabaseInUseError(StoreError):
     """Another open store (in this or another process) already owns the database file."""
 
 
+@dataclass(frozen=True)
+class Recovery:
+    """What opening found: the damaged file set aside, and the copy loaded instead (None:
+    no valid copy, the database started empty)."""
+
+    damaged: Path
+    restored_from: Path | None = None
+    copy_made_at: float | None = None
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage writing compact JSON atomically, with the last state cached."""
 
-    def __init__(self, path: str | os.PathLike[str], on_corrupt: OnCorrupt = "quarantine"):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        on_corrupt: OnCorrupt = "quarantine",
+        generations: int = GENERATIONS,
+    ):
         self.path = Path(path)
-        self.recovered_from: Path | None = None
+        self.recovery: Recovery | None = None
+        self._generations = generations
         self._lock = threading.Lock()
         _prepare_dir(self.path.parent)
         self._owner = _claim(self.path)
@@ -70,10 +95,22 @@ class AtomicJSONStorage(Storage):
             _remove_stale_temp_files(self.path)
             self._data: dict[str, dict[str, Any]] | None = self._load(on_corrupt)
             if not self.path.exists():
-                self.write({})
+                atomic_write(self.path, dumps(self._data).encode("utf-8"))
         except BaseException:
             self.close()
             raise
+
+    def forget_copies(self) -> None:
+        """Drop the kept generations (after a user's data was deleted: they hold it too)."""
+        with self._lock:
+            for copy in generation_paths(self.path, self._generations):
+                with contextlib.suppress(FileNotFoundError):
+                    copy.unlink()
+
+    @property
+    def recovered_from(self) -> Path | None:
+        """Where a damaged database file was moved at open, if it was."""
+        return self.recovery.damaged if self.recovery else None
 
     def close(self) -> None:
         """Release the claim on the file; a killed process releases it too."""
@@ -89,27 +126,25 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         with self._lock:
             try:
+                rotate_generations(self.path, self._generations)
                 atomic_write(self.path, dumps(data).encode("utf-8"))
             except OSError as exc:
                 self._data = None  # TinyDB mutated the cached state; reload from disk
-                raise StoreError(f"Couldn't save to {self.path}: {exc.strerror}.") from None
+                log.error("couldn't write the database %s: %s", self.path, exc.strerror)
+                raise StoreError(_unwritable_message(exc)) from None
             self._data = data
 
     def _load(self, on_corrupt: OnCorrupt) -> dict[str, dict[str, Any]]:
         try:
-            raw = self.path.read_bytes()
+            data = _read_valid(self.path)
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise StoreError(f"Couldn't read {self.path}: {exc.strerror}.") from None
-        if not raw.strip():
-            return {}
-        try:
-            data = json.loads(raw)
-            _check_shape(data)
-        except (ValueError, TypeError):
-            return self._handle_corrupt(on_corrupt)
-        return data
+            log.error("couldn't read the database %s: %s", self.path, exc.strerror)
+            raise StoreError("The app's data can't be read on the server right now.") from None
+        if data is not None:
+            return data
+        return self._handle_corrupt(on_corrupt)
 
     def _handle_corrupt(self, on_corrupt: OnCorrupt) -> dict[str, dict[str, Any]]:
         if on_corrupt == "raise":
@@ -120,14 +155,67 @@ class AtomicJSONStorage(Storage):
         aside = _aside_name(self.path)
         os.replace(self.path, aside)
         _fsync_dir(self.path.parent)
-        self.recovered_from = aside
+        for copy in generation_paths(self.path, self._generations):
+            with contextlib.suppress(OSError):
+                data = _read_valid(copy)
+                if data is not None:
+                    made_at = copy.stat().st_mtime
+                    atomic_write(self.path, dumps(data).encode("utf-8"))
+                    self.recovery = Recovery(aside, copy, made_at)
+                    log.error(
+                        "database file %s was damaged; kept it as %s and restored the copy "
+                        "%s made at %s",
+                        self.path,
+                        aside.name,
+                        copy.name,
+                        time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(made_at)),
+                    )
+                    return data
+        self.recovery = Recovery(aside)
         log.error(
-            "database file %s was damaged; kept it as %s and started an empty database "
-            "(interview transcripts in the sessions folder are untouched)",
+            "database file %s was damaged and no valid copy was left; kept it as %s and "
+            "started an empty database (the session index is rebuilt from the sessions folder)",
             self.path,
-            aside,
+            aside.name,
         )
         return {}
+
+
+def generation_paths(path: Path, generations: int = GENERATIONS) -> list[Path]:
+    """The kept copies of `path`, newest first."""
+    return [path.with_name(f"{path.name}.{n}") for n in range(1, generations + 1)]
+
+
+def rotate_generations(path: Path, generations: int = GENERATIONS) -> None:
+    """Keep the current file as `<name>.1` (a hard link: it is never written again, as every
+    write replaces the file) after shifting the older copies down one."""
+    if generations <= 0 or not path.exists():
+        return
+    copies = generation_paths(path, generations)
+    for older, newer in zip(reversed(copies[1:]), reversed(copies[:-1]), strict=True):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(newer, older)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(copies[0])
+    os.link(path, copies[0])
+
+
+def _read_valid(path: Path) -> dict[str, dict[str, Any]] | None:
+    """The database in `path`, or None if the file is damaged (empty counts as damaged:
+    the app never writes an empty file)."""
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw)
+        _check_shape(data)
+    except (ValueError, TypeError):
+        return None
+    return data
+
+
+def _unwritable_message(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "Couldn't save: the server's disk is full (No space left on device)."
+    return f"Couldn't save: the server can't write its data right now ({exc.strerror})."
 
 
 def _claim(path: Path) -> IO[bytes] | None:
@@ -135,7 +223,8 @@ def _claim(path: Path) -> IO[bytes] | None:
     would otherwise overwrite the first one's writes with its own cached state."""
     if fcntl is None:  # Windows: no advisory lock; one app per data folder is up to the user
         return None
-    owner = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - kept open
+    lock_path = path.with_name(path.name + ".lock")
+    owner = os.fdopen(open_private(lock_path), "ab")
     try:
         fcntl.flock(owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -157,7 +246,7 @@ def _check_shape(data: object) -> None:
 
 def _prepare_dir(directory: Path) -> None:
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=directory, prefix=".write-probe.")
         os.close(fd)
         os.unlink(probe)

@@ -9,6 +9,12 @@ record asked for under the wrong user id is "not found", exactly like a missing 
 one cross-user function, `sessions_left_running`, exists for the supervisor's reaping at
 app start.
 
+After a damaged database was replaced by a kept copy (or, with no valid copy, started
+empty), the session index is completed from the session folders (`mockflow.recovery`), the
+event is recorded in the `recoveries` table, and each user who had data then is told once
+(`recovery_notice`). The last activity of a user is stamped at most once an hour
+(`touch`), so that idle anonymous users can be found (`idle_anonymous_users`) and erased.
+
 Transcripts stay in `<session_dir>/events.jsonl` and feedback reports in
 `<session_dir>/feedback.json` (written atomically); the database keeps only what the
 History lists need, because TinyDB rewrites the whole file on every write.
@@ -31,13 +37,16 @@ from typing import TYPE_CHECKING, Any
 
 from tinydb import Query, TinyDB
 
-from mockflow.identity import is_valid_user_id
+from mockflow.identity import is_browser_id, is_valid_user_id
+from mockflow.private_files import make_private_dir
+from mockflow.recovery import has_feedback, sessions_in_folders
 from mockflow.storage import (
     AtomicJSONStorage,
     CorruptDatabaseError,
     DatabaseInUseError,
     DataDirNotWritableError,
     OnCorrupt,
+    Recovery,
     StoreError,
     atomic_write,
     dumps,
@@ -67,6 +76,7 @@ FEEDBACK_FILE = "feedback.json"
 MAX_FEEDBACK_BYTES = 512_000
 MAX_TEMPLATE_BYTES = 32_000
 _SESSION_ID = re.compile(r"iv_[A-Za-z0-9_-]{8,64}")
+TOUCH_EVERY_SECONDS = 3600.0  # last activity is stamped at most this often per user
 
 Q = Query()
 
@@ -143,26 +153,55 @@ class Store:
         *,
         clock: Callable[[], float] = time.time,
         on_corrupt: OnCorrupt = "quarantine",
+        orphan_owner: str | None = None,
+        users_dir: Path | None = None,
     ) -> None:
         self.sessions_dir = Path(sessions_dir)
+        # per-user files (reports) live in `<data_dir>/users/<user_id>/`
+        self.users_dir = Path(users_dir) if users_dir else self.sessions_dir.parent / "users"
         self._clock = clock
         self._lock = threading.RLock()
+        self._touched: dict[str, float] = {}
         self._db = TinyDB(db_path, storage=AtomicJSONStorage, on_corrupt=on_corrupt)
+        try:
+            make_private_dir(self.sessions_dir)
+        except OSError:
+            log.warning("the sessions folder can't be created yet")
         self._users = self._db.table("users", cache_size=0)
         self._sessions = self._db.table("sessions", cache_size=0)
         self._feedback = self._db.table("feedback", cache_size=0)
         self._templates = self._db.table("templates", cache_size=0)
+        self._recoveries = self._db.table("recoveries", cache_size=0)
+        if (recovery := self._storage.recovery) is not None:
+            self._complete_index(recovery, orphan_owner)
 
     @classmethod
     def open(cls, settings: Settings, *, on_corrupt: OnCorrupt = "quarantine") -> Store:
-        """Open the store of `settings.data_dir`."""
-        return cls(settings.db_path, settings.sessions_dir, on_corrupt=on_corrupt)
+        """Open the store of `settings.data_dir`; in local mode a session folder that names
+        no owner (written by an older version) belongs to the local user."""
+        orphan_owner = None if settings.public else "local"
+        return cls(
+            settings.db_path,
+            settings.sessions_dir,
+            on_corrupt=on_corrupt,
+            orphan_owner=orphan_owner,
+            users_dir=settings.data_dir / "users",
+        )
+
+    @property
+    def _storage(self) -> AtomicJSONStorage:
+        return self._db.storage  # type: ignore[return-value]
 
     @property
     def recovered_from(self) -> Path | None:
         """Where a damaged database file was moved at open, if it was."""
-        storage = self._db.storage
-        return storage.recovered_from if isinstance(storage, AtomicJSONStorage) else None
+        return self._storage.recovered_from
+
+    def last_recovery(self) -> dict[str, Any] | None:
+        """The latest recovery of a damaged database (for the operator: no user data)."""
+        with self._lock:
+            docs = self._recoveries.all()
+            return dict(max(docs, key=lambda d: d["at"])) if docs else None
 
     def close(self) -> None:
         with self._lock:
@@ -357,6 +396,88 @@ class Store:
             self._feedback.remove(_owned(user_id))
             self._templates.remove(_owned(user_id))
             self._users.remove(_owned(user_id))
+            self._touched.pop(user_id, None)
+            self._storage.forget_copies()  # the kept copies hold the user's data too
+        self._remove_user_dir(user_id)
+
+    # recovery of a damaged database
+
+    def recovery_notice(self, user_id: str) -> str | None:
+        """What to tell this user, once, after the database was recovered while they had
+        data in it (flagged at the recovery); later calls return None."""
+        _check_user(user_id)
+        with self._lock:
+            recovery = self.last_recovery()
+            user = self._users.get(Q.user_id == user_id)
+            if recovery is None or user is None or not user.get("recovery_pending"):
+                return None
+            self._users.update(lambda doc: doc.pop("recovery_pending"), doc_ids=[user.doc_id])
+        return _notice_text(recovery)
+
+    def _complete_index(self, recovery: Recovery, orphan_owner: str | None) -> None:
+        """Add every session folder the loaded database does not index, and record the
+        recovery."""
+        known = {d["id"] for d in self._sessions.all()}
+        docs = list(sessions_in_folders(self.sessions_dir, known, orphan_owner))
+        for doc in docs:
+            self._sessions.insert(doc)
+            if has_feedback(Path(doc["session_dir"])):
+                owned = {"user_id": doc["user_id"], "session_id": doc["id"]}
+                self._feedback.insert({**owned, "created_at": doc["created_at"]})
+            owner = self._users.get(Q.user_id == doc["user_id"])
+            if owner is None:
+                self._users.insert({"user_id": doc["user_id"], "created_at": doc["created_at"]})
+            elif owner["created_at"] > doc["created_at"]:
+                self._users.update({"created_at": doc["created_at"]}, doc_ids=[owner.doc_id])
+        self._users.update({"recovery_pending": True})  # each is told once
+        self._recoveries.insert(
+            {
+                "at": self._clock(),
+                "kind": "copy" if recovery.restored_from else "index",
+                "copy_made_at": recovery.copy_made_at,
+                "damaged_file": recovery.damaged.name,
+                "sessions_rebuilt": len(docs),
+            }
+        )
+        log.warning("database recovered; %d session(s) re-indexed from their folders", len(docs))
+
+    # activity, for the retention of anonymous users
+
+    def touch(self, user_id: str) -> None:
+        """Note that the user is active; writes at most once per TOUCH_EVERY_SECONDS."""
+        _check_user(user_id)
+        now = self._clock()
+        if now - self._touched.get(user_id, float("-inf")) < TOUCH_EVERY_SECONDS:
+            return
+        with self._lock:
+            self._touched[user_id] = now
+            doc = self._users.get(Q.user_id == user_id)
+            if doc is None:
+                self._users.insert({"user_id": user_id, "created_at": now, "last_seen": now})
+            elif now - doc.get("last_seen", float("-inf")) >= TOUCH_EVERY_SECONDS:
+                self._users.update({"last_seen": now}, doc_ids=[doc.doc_id])
+
+    def idle_anonymous_users(self, idle_since: float) -> list[str]:
+        """Anonymous users with no activity at or after `idle_since` and no interview
+        running: for the retention task only. Nothing else may list across users."""
+        with self._lock:
+            last: dict[str, float] = {}
+            busy: set[str] = set()
+            rows = [
+                *((d, ("created_at", "last_seen")) for d in self._users.all()),
+                *((d, ("created_at", "ended_at")) for d in self._sessions.all()),
+                *((d, ("updated_at",)) for d in self._templates.all()),
+                *((d, ("created_at",)) for d in self._feedback.all()),
+            ]
+            for doc, stamps in rows:
+                user = doc.get("user_id")
+                if not is_browser_id(user):
+                    continue
+                seen = max((doc.get(k) or 0.0 for k in stamps), default=0.0)
+                last[user] = max(last.get(user, 0.0), seen)
+                if doc.get("status") in ACTIVE_STATUSES:
+                    busy.add(user)
+        return sorted(u for u, t in last.items() if t < idle_since and u not in busy)
 
     # helpers
 
@@ -394,6 +515,15 @@ class Store:
         for session_id in ids:
             self._remove_session_dir(session_id)
 
+    def _remove_user_dir(self, user_id: str) -> None:
+        # `user_id` was validated: a direct child of users_dir, never a stored path
+        try:
+            shutil.rmtree(self.users_dir / user_id)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.warning("couldn't remove a user folder: %s", exc.strerror)
+
     def _remove_session_dir(self, session_id: str) -> None:
         # Only ever a direct child of sessions_dir named by a validated id: a stored path
         # is never trusted for a recursive delete.
@@ -405,6 +535,20 @@ class Store:
             pass
         except OSError as exc:
             log.warning("couldn't remove the folder of session %s: %s", session_id, exc.strerror)
+
+
+def _notice_text(recovery: dict[str, Any]) -> str:
+    if recovery.get("copy_made_at"):
+        made = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(recovery["copy_made_at"]))
+        return (
+            f"Your history was restored from a copy made at {made}. Anything you changed in "
+            "the moments before may be missing."
+        )
+    return (
+        "Your interview history was rebuilt from the saved interviews after the server's "
+        "database was damaged. Your saved keys and templates could not be restored: please "
+        "enter your keys again in Settings."
+    )
 
 
 def _check_user(user_id: str) -> None:

@@ -8,10 +8,12 @@ in case a library puts one in a message.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from mockflow.private_files import open_private
 from mockflow.redaction import install_on_root_handlers, redact_urls
 
 _KEY_SHAPES = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|eyJ[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_.\-]+)")
@@ -59,6 +61,7 @@ def log_to_session_file(path: Path, level: str, session_id: str, secrets: Iterab
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+    os.close(open_private(path))  # FileHandler would create it as the umask says
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(
         logging.Formatter(f"%(asctime)s %(levelname)s %(name)s [{session_id}] %(message)s")

@@ -18,6 +18,7 @@ from pathlib import Path
 from mockflow.config import Settings
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.events import EVENTS_FILE, EventWriter
+from mockflow.private_files import make_private_dir
 
 log = logging.getLogger("mockflow.agent")
 
@@ -98,7 +99,7 @@ async def _run(settings: Settings) -> int:
         return 2
     session_dir = Path(spec.session_dir)
     try:
-        session_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(session_dir)
         events = EventWriter(session_dir / EVENTS_FILE)
     except OSError as exc:
         print(

@@ -58,17 +58,18 @@ def load_meta(session_dir: Path) -> SessionMeta:
     """The session's meta.json (all fields empty if there is none)."""
     session_dir = Path(session_dir)
     path = session_dir / META_FILE
+    where = f"{META_FILE} of session {session_dir.name}"  # never the server's path
     if not path.is_file():
         return SessionMeta(session_id=session_dir.name)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
-        raise SessionMetaError(f"{path}: not a readable JSON file") from None
+        raise SessionMetaError(f"{where}: not a readable JSON file") from None
     if not isinstance(raw, dict):
-        raise SessionMetaError(f"{path}: expected a JSON object")
+        raise SessionMetaError(f"{where}: expected a JSON object")
     fields = {key: raw.get(key) or "" for key in _META_KEYS}
     if not all(isinstance(value, str) for value in fields.values()):
-        raise SessionMetaError(f"{path}: {', '.join(_META_KEYS)} must be strings")
+        raise SessionMetaError(f"{where}: {', '.join(_META_KEYS)} must be strings")
     return SessionMeta(session_id=session_dir.name, **fields)
 
 

@@ -30,6 +30,7 @@ import psutil
 
 from mockflow.config import Settings
 from mockflow.events import EVENTS_FILE
+from mockflow.private_files import make_private_dir
 from mockflow.supervisor.environment import child_environment, load_or_create_marker
 from mockflow.supervisor.errors import (
     ForkServerUnavailable,
@@ -272,7 +273,7 @@ class Supervisor:
                 raise SlotsBusyError()
             session = Session(session_id, session_dir, started_at=self._clock())
             self._sessions[session_id] = session
-        session_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(session_dir)
         return session
 
     def _spawn(self) -> AgentProcess:
@@ -350,7 +351,7 @@ class Supervisor:
                     message = session.stop_message or None
                 else:
                     message = message or "The interviewer could not be started."
-                close_timeline(session.session_dir, reason, error_message=message)
+                _close_timeline(session, reason, message)
             else:
                 log.error("session %s: agent %s survived SIGKILL", session.session_id, proc.pid)
             self._retire(session, reason, code)
@@ -445,7 +446,7 @@ class Supervisor:
                     message = (
                         f"The interviewer process stopped unexpectedly ({describe_exit(code)})."
                     )
-                close_timeline(session.session_dir, reason, error_message=message)
+                _close_timeline(session, reason, message)
             self._retire(session, reason, code)
         log.info("session %s: ended (%s, %s)", session.session_id, reason, describe_exit(code))
         self._notify(session.session_id, reason)
@@ -454,7 +455,12 @@ class Supervisor:
         session.state = "ended"
         session.end_reason = reason
         session.exit_code = code
-        remove_pid_file(session.session_dir)
+        try:
+            remove_pid_file(session.session_dir)
+        except OSError as exc:  # a read-only data folder must not keep the slot
+            log.error(
+                "session %s: couldn't remove its pid file: %s", session.session_id, exc.strerror
+            )
         if session.proc is not None:
             session.proc.release()
         with self._lock:
@@ -534,3 +540,16 @@ class Supervisor:
         if session is None:
             raise SessionNotFoundError(session_id)
         return session
+
+
+def _close_timeline(session: Session, reason: str, message: str | None) -> None:
+    """Close the timeline of a dead agent; a data folder that stopped being writable is
+    logged, and the session still ends (its slot is freed)."""
+    try:
+        close_timeline(session.session_dir, reason, error_message=message)
+    except OSError as exc:
+        log.error(
+            "session %s: couldn't write the end of its timeline: %s",
+            session.session_id,
+            exc.strerror,
+        )

@@ -9,13 +9,13 @@ the writer is dead, because `events.jsonl` has a single writer at any time.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mockflow.events import EVENTS_FILE, EventTail, EventWriter
+from mockflow.private_files import write_private
 
 PID_FILE = "agent.pid"
 
@@ -33,9 +33,7 @@ class PidRecord:
 
 def write_pid_file(session_dir: Path, record: PidRecord) -> Path:
     path = Path(session_dir) / PID_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(record)), encoding="utf-8")
-    os.replace(tmp, path)
+    write_private(path, json.dumps(asdict(record)))
     return path
 
 

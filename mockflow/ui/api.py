@@ -154,6 +154,9 @@ def health_route(services: AppServices) -> APIRoute:
                 "fork_server": supervisor.fork_server_pid() is not None,
                 "max_sessions": services.settings.max_sessions,
                 "public": services.settings.public,
+                # the latest recovery of a damaged database: when, from what, how many
+                # sessions were re-indexed from their folders (no user data)
+                "recovery": services.store.last_recovery(),
             }
         )
 

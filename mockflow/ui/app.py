@@ -21,7 +21,7 @@ from mockflow.ui.common import (
     PROVIDER_CALLS,
     load_identity,
     load_identity_on_space,
-    recovery_notice,
+    recovery_banner,
     tab_closed,
     user_errors,
 )
@@ -65,8 +65,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
         )
         view = gr.State(None)
         gr.Markdown(f"# MockFlow\n{TAGLINE}", elem_id="mf-title")
-        notice = recovery_notice(services.store.recovered_from, settings.public)
-        gr.Markdown(notice, visible=bool(notice), elem_classes="mf-notice", elem_id="mf-recovered")
+        recovered = gr.Markdown(visible=False, elem_classes="mf-notice", elem_id="mf-recovered")
         with gr.Tabs(selected="setup") as tabs:
             with gr.Tab("Setup", id="setup"):
                 setup = setup_tab.build_setup_tab()
@@ -100,6 +99,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
             who = partial(load_identity, services)
         load = demo.load(who, [browser_id], [user, browser_id])
         demo.unload(partial(tab_closed, services))
+        load.then(bind(recovery_banner, services), [user], [recovered])
         load.then(
             bind(actions.reattach, services),
             [user],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
@@ -120,14 +119,10 @@ def _name(fn: Callable[..., Any]) -> str:
     return getattr(inner, "__name__", "handler")
 
 
-def recovery_notice(recovered_from: Path | None, public: bool) -> str:
-    """What to tell the local user when the database was found damaged and set aside
-    (never shown to public visitors: it is about the server, not them)."""
-    if recovered_from is None or public:
-        return ""
-    return (
-        f"⚠️ MockFlow found its database damaged and moved it aside as "
-        f"`{recovered_from.name}` in the data folder, then started a fresh one. Your saved "
-        "keys and the list of past interviews were in it: enter your keys again in "
-        "Settings. Every transcript is still in the data folder's `sessions/`."
-    )
+def recovery_banner(services: AppServices, user_id: str | None) -> Any:
+    """Page load: tell this user once that their history came back from a copy (or was
+    rebuilt without their keys) after the server's database was damaged."""
+    notice = services.store.recovery_notice(user_id) if is_valid_user_id(user_id) else None
+    if not notice:
+        return gr.update(value="", visible=False)
+    return gr.update(value=f"⚠️ {notice}", visible=True)

@@ -14,6 +14,7 @@ from mockflow.identity import AnonymousCredentials
 from mockflow.interviews import InterviewService
 from mockflow.netguard import NetGuard
 from mockflow.reports import ReportService
+from mockflow.retention import AnonymousRetention
 from mockflow.store import Store
 from mockflow.supervisor import Supervisor
 from mockflow.vault import Vault
@@ -35,8 +36,11 @@ class AppServices:
     browser_state_secret: str
     tabs: OpenTabs
     voice_workers: Dispatcher | None = None  # dispatch mode only
+    retention: AnonymousRetention | None = None
 
     def close(self) -> None:
+        if self.retention is not None:
+            self.retention.close()
         self.tabs.close()
         if self.voice_workers is not None:
             self.voice_workers.close()
@@ -63,6 +67,9 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
     interviews.mark_interrupted(reaped)
     if reaped:
         log.info("reaped %d agent(s) left by a previous run", len(reaped))
+    # the same erasure as "Delete my data"; idle users have no interview running
+    retention = AnonymousRetention(store, vault.delete_user_data, days=settings.anon_retention_days)
+    retention.start()
     return AppServices(
         settings,
         store,
@@ -74,6 +81,7 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         vault.derive_key("browser-state").hex()[:32],
         OpenTabs(interviews.end_active, grace=settings.tab_grace_seconds),
         workers,
+        retention,
     )
 
 

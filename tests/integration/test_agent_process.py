@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -334,3 +335,21 @@ def test_a_pinned_base_url_is_reached_at_the_pinned_address_only(tmp_path):
         "Tell me about yourself.",
     ]
     assert events_of(spec)[-1]["reason"] == "user_ended"
+
+
+def test_every_file_the_agent_writes_is_private_whatever_the_umask(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer()
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    old = os.umask(0o022)  # the agent inherits a permissive umask
+    try:
+        proc = spawn_agent(spec)
+    finally:
+        os.umask(old)
+    proc.stdout.readline()
+    wait_for(lambda: turns_of(spec) or None)
+    proc.stdin.close()
+    proc.wait(timeout=15)
+    session_dir = Path(spec["session_dir"])
+    assert session_dir.stat().st_mode & 0o777 == 0o700
+    for name in ("events.jsonl", "agent.log"):
+        assert (session_dir / name).stat().st_mode & 0o777 == 0o600, name

@@ -6,6 +6,7 @@ failure path runs against a real process, real pipes and real signals.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -489,3 +490,29 @@ def test_end_during_start_is_the_users_end_not_an_error(make_supervisor: Any, en
     assert events[-1]["reason"] == "user_ended"
     assert sup.status("iv_end_early").end_reason == "user_ended"
     assert is_gone(handle.pid)
+
+
+def test_a_data_folder_turned_read_only_mid_session_still_frees_the_slot(
+    make_supervisor: Any, ended: Ended, settings: Settings, monkeypatch: Any, caplog: Any
+) -> None:
+    """Simulated, as tests run as root (who writes through any mode): from the kill on,
+    every supervisor write into the session folder fails with EROFS at its seams."""
+    import mockflow.supervisor.core
+    import mockflow.supervisor.records
+
+    sup = make_supervisor(settings=settings.with_overrides(max_sessions=1))
+    handle = sup.start(make_spec("iv_readonly"))
+
+    def read_only(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(mockflow.supervisor.records, "EventWriter", read_only)
+    monkeypatch.setattr(mockflow.supervisor.core, "remove_pid_file", read_only)
+    os.kill(handle.pid, signal.SIGKILL)
+
+    assert ended.wait("iv_readonly", timeout=5.0) == "error"
+    assert sup.active_sessions() == []
+    assert "Read-only file system" in caplog.text
+    monkeypatch.undo()
+    again = sup.start(make_spec("iv_after"))  # the one slot is free again
+    assert sup.end(again.session_id) == "user_ended"

@@ -59,3 +59,13 @@ def test_read_events_rejects_malformed_middle_line(tmp_path):
 def test_read_events_missing_file(tmp_path):
     with pytest.raises(EventFileError, match="no events file"):
         read_events(tmp_path / "nope.jsonl")
+
+
+def test_errors_name_the_session_never_the_servers_path(tmp_path):
+    folder = tmp_path / "srv" / "iv_abcdefgh123"
+    folder.mkdir(parents=True)
+    (folder / "events.jsonl").write_text('{"t": 1, "type": "ready"}\nnot json\n{"t": 2}\n')
+    for path in (folder, tmp_path / "srv" / "iv_missing12345" / "events.jsonl"):
+        with pytest.raises(EventFileError) as error:
+            read_events(path)
+        assert str(tmp_path) not in str(error.value) and "session iv_" in str(error.value)

@@ -192,7 +192,7 @@ def test_another_user_sees_nothing_and_gets_the_same_answer_as_for_a_missing_id(
 
 
 def test_every_store_function_is_scoped_to_a_user_except_the_reaper_helper():
-    unscoped = {"close", "open", "sessions_left_running"}
+    unscoped = {"close", "open", "sessions_left_running", "last_recovery", "idle_anonymous_users"}
     for name, member in inspect.getmembers(Store, inspect.isfunction):
         if name.startswith("_") or name in unscoped:
             continue
@@ -335,51 +335,156 @@ def test_a_failed_write_is_reported_and_not_half_applied(store, monkeypatch):
 # damaged files and unwritable folders
 
 
-def write_sessions_then_truncate(data_dir: Path) -> bytes:
+def write_sessions(data_dir: Path, count: int = 5) -> list[str]:
     store = open_store(data_dir)
-    for _ in range(5):
-        new_session(store)
+    ids = []
+    for _ in range(count):
+        record = new_session(store)
+        _write_owner_meta(record)
+        ids.append(record.id)
+    store.set_user_keys(ALICE, {"secret": "opaque"})
     store.close()
-    db = data_dir / "mockflow.json"
-    damaged = db.read_bytes()[: db.stat().st_size // 2]
-    db.write_bytes(damaged)
+    return ids
+
+
+def _write_owner_meta(record) -> None:
+    folder = Path(record.session_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {"user_id": record.user_id, "created_at": record.created_at, "role": record.role}
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+def truncate(path: Path) -> bytes:
+    damaged = path.read_bytes()[: path.stat().st_size // 2]
+    path.write_bytes(damaged)
     return damaged
 
 
-def test_a_truncated_database_is_kept_aside_and_the_app_starts_fresh(data_dir, caplog):
-    damaged = write_sessions_then_truncate(data_dir)
+DAMAGE = {
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "garbage bytes": lambda raw: b"\xff\xfe\x00garbage" + raw[:40],
+    "valid JSON of the wrong shape": lambda raw: b'{"sessions": [1, 2]}',
+    "a JSON list": lambda raw: b"[1, 2]",
+    "empty file": lambda raw: b"",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_database_is_restored_from_the_newest_valid_copy(data_dir, damage, caplog):
+    ids = write_sessions(data_dir)
+    db = data_dir / "mockflow.json"
+    damaged = damage(db.read_bytes())
+    db.write_bytes(damaged)
     with caplog.at_level(logging.ERROR):
         store = open_store(data_dir)
-    aside = store.recovered_from
-    assert aside is not None and aside.name.startswith("mockflow.json.corrupt-")
-    assert aside.read_bytes() == damaged
-    assert str(aside) in caplog.text and "damaged" in caplog.text
-    assert store.list_sessions(ALICE) == []
-    new_session(store)
+    assert store.recovered_from.read_bytes() == damaged
+    assert "restored the copy mockflow.json.1" in caplog.text
+    # the copy lags one write (the keys): the index is completed from the folders
+    assert {s.id for s in store.list_sessions(ALICE)} == set(ids)
+    assert store.last_recovery()["kind"] == "copy"
     store.close()
-    assert len(open_store(data_dir).list_sessions(ALICE)) == 1
+    assert json.loads(db.read_bytes())  # the restored state was written back
 
 
-def test_a_truncated_database_can_be_refused_instead(data_dir):
-    damaged = write_sessions_then_truncate(data_dir)
+def test_damaged_copies_are_skipped_for_an_older_valid_one(data_dir):
+    write_sessions(data_dir)
+    db = data_dir / "mockflow.json"
+    truncate(db)
+    truncate(data_dir / "mockflow.json.1")
+    store = open_store(data_dir)
+    assert store.last_recovery()["kind"] == "copy"
+    assert len(store.list_sessions(ALICE)) == 5
+
+
+def test_each_write_keeps_three_previous_generations(data_dir):
+    store = open_store(data_dir)
+    for n in range(5):
+        store.save_template(ALICE, "t", {"n": n})
+    store.close()
+    copies = [json.loads((data_dir / f"mockflow.json.{i}").read_bytes()) for i in (1, 2, 3)]
+    assert [list(c["templates"].values())[0]["setup"]["n"] for c in copies] == [3, 2, 1]
+    assert not (data_dir / "mockflow.json.4").exists()
+    for i in (1, 2, 3):
+        assert (data_dir / f"mockflow.json.{i}").stat().st_mode & 0o777 == 0o600
+
+
+def test_with_every_copy_destroyed_sessions_are_rebuilt_from_their_folders(data_dir, caplog):
+    ids = write_sessions(data_dir)
+    for name in ("mockflow.json", "mockflow.json.1", "mockflow.json.2", "mockflow.json.3"):
+        (data_dir / name).write_bytes(b"\x00junk")
+    ended = Path(data_dir / "sessions" / ids[0] / "events.jsonl")
+    ended.write_text(
+        '{"t": 5.0, "type": "ready"}\n{"t": 65.0, "type": "ended", "reason": "completed"}\n'
+    )
+    with caplog.at_level(logging.ERROR):
+        store = open_store(data_dir)
+    assert "no valid copy" in caplog.text
+    sessions = {s.id: s for s in store.list_sessions(ALICE)}
+    assert set(sessions) == set(ids)
+    assert sessions[ids[0]].status == "completed" and sessions[ids[0]].duration == 60.0
+    assert sessions[ids[1]].status == "running"  # left for the start-up reaping to decide
+    assert store.get_user_keys(ALICE) is None
+    assert store.last_recovery()["kind"] == "index"
+    assert "enter your keys again" in store.recovery_notice(ALICE)
+
+
+def test_each_user_is_told_once_and_new_users_never(data_dir):
+    write_sessions(data_dir)
+    truncate(data_dir / "mockflow.json")
+    store = open_store(data_dir)
+    notice = store.recovery_notice(ALICE)
+    assert notice.startswith("Your history was restored from a copy made at ")
+    assert store.recovery_notice(ALICE) is None
+    store.ensure_user(BOB)
+    assert store.recovery_notice(BOB) is None
+    store.close()
+    assert open_store(data_dir).recovery_notice(ALICE) is None  # remembered in the store
+
+
+def test_a_folder_without_an_owner_goes_to_the_orphan_owner_or_is_left_out(data_dir):
+    (data_dir / "sessions" / "iv_oldformat123").mkdir(parents=True)
+    (data_dir / "sessions" / "iv_oldformat123" / "meta.json").write_text('{"role": "SRE"}')
+    data_dir.joinpath("mockflow.json").write_bytes(b"{")
+    store = open_store(data_dir, orphan_owner=LOCAL_USER_ID)
+    assert [s.role for s in store.list_sessions(LOCAL_USER_ID)] == ["SRE"]
+    store.close()
+    data_dir.joinpath("mockflow.json").write_bytes(b"{")
+    for i in (1, 2, 3):
+        data_dir.joinpath(f"mockflow.json.{i}").unlink(missing_ok=True)
+    assert open_store(data_dir).list_sessions(LOCAL_USER_ID) == []
+
+
+def test_a_damaged_database_can_be_refused_instead(data_dir):
+    write_sessions(data_dir)
+    damaged = truncate(data_dir / "mockflow.json")
     with pytest.raises(CorruptDatabaseError, match="damaged") as error:
         open_store(data_dir, on_corrupt="raise")
     assert str(data_dir / "mockflow.json") in str(error.value)
     assert (data_dir / "mockflow.json").read_bytes() == damaged
 
 
-@pytest.mark.parametrize("content", [b"[1, 2]", b'{"sessions": [1]}', b"\xff\xfe garbage"])
-def test_valid_json_of_the_wrong_shape_or_binary_junk_counts_as_damaged(data_dir, content):
-    data_dir.mkdir(parents=True)
-    (data_dir / "mockflow.json").write_bytes(content)
-    assert open_store(data_dir).recovered_from is not None
+def test_deleting_a_user_leaves_no_copy_of_their_data(store, data_dir):
+    new_session(store, BOB)
+    new_session(store, ALICE)
+    (data_dir / "users" / BOB).mkdir(parents=True)
+    (data_dir / "users" / BOB / "report.pdf").write_bytes(b"%PDF")
+    store.delete_user_data(BOB)
+    for path in data_dir.glob("mockflow.json*"):
+        assert BOB not in path.read_text(errors="replace")
+    assert not (data_dir / "users" / BOB).exists()
 
 
-def test_an_empty_file_is_an_empty_database(data_dir):
-    data_dir.mkdir(parents=True)
-    (data_dir / "mockflow.json").write_bytes(b"")
-    store = open_store(data_dir)
-    assert store.recovered_from is None and store.list_sessions(LOCAL_USER_ID) == []
+def test_a_failed_write_names_no_server_path(store, monkeypatch, data_dir):
+    record = new_session(store)
+
+    def read_only(path, payload):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(mockflow.storage, "atomic_write", read_only)
+    with pytest.raises(StoreError) as error:
+        store.set_status(ALICE, record.id, "running")
+    assert "Read-only file system" in str(error.value)
+    assert str(data_dir) not in str(error.value) and "/" not in str(error.value)
 
 
 def test_a_data_dir_that_cannot_be_created_gives_a_clear_error(tmp_path):

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
-from mockflow.ui.common import recovery_notice
+from mockflow.identity import new_browser_id
+from mockflow.store import Store
+from mockflow.ui.common import recovery_banner
 
-
-def test_a_set_aside_database_is_explained_to_the_local_user():
-    notice = recovery_notice(Path("/srv/data/mockflow.json.corrupt-20261201T101010"), False)
-    assert "mockflow.json.corrupt-20261201T101010" in notice
-    assert "enter your keys again" in notice and "sessions/" in notice
-    assert "/srv/data" not in notice  # the file's name, not the server's layout
+ALICE = new_browser_id()
 
 
-def test_public_visitors_and_healthy_databases_get_no_notice():
-    assert recovery_notice(Path("/srv/data/mockflow.json.corrupt-1"), True) == ""
-    assert recovery_notice(None, False) == ""
+def services_after_damage(data_dir: Path) -> SimpleNamespace:
+    store = Store(data_dir / "mockflow.json", data_dir / "sessions")
+    store.create_session(ALICE, role="SRE", track="behavioral", level="mid", mode="text")
+    store.close()
+    (data_dir / "mockflow.json").write_bytes(b'{"users": {"1": ')
+    return SimpleNamespace(store=Store(data_dir / "mockflow.json", data_dir / "sessions"))
+
+
+def test_a_restored_history_is_announced_once_to_its_user(tmp_path):
+    services = services_after_damage(tmp_path)
+    first = recovery_banner(services, ALICE)
+    assert first["visible"] and "Your history was restored from a copy made at" in first["value"]
+    assert str(tmp_path) not in first["value"]
+    assert recovery_banner(services, ALICE)["visible"] is False
+
+
+def test_other_users_and_healthy_databases_get_no_banner(tmp_path):
+    services = services_after_damage(tmp_path)
+    assert recovery_banner(services, new_browser_id())["visible"] is False
+    assert recovery_banner(services, None)["visible"] is False
+    healthy = SimpleNamespace(store=Store(tmp_path / "other.json", tmp_path / "sessions"))
+    assert recovery_banner(healthy, ALICE)["visible"] is False

@@ -1,0 +1,45 @@
+"""Files and folders only the app's own user may read: interview data is personal.
+
+Session folders and per-user folders are mode 0700; every file in them (timeline,
+meta.json, agent.log, heartbeat, pid file, reports) and the database with its copies are
+0600, whatever the process umask. Both processes use this (it imports nothing else).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+
+
+def make_private_dir(directory: Path) -> Path:
+    """Create `directory` (and parents) mode 0700, tightening it if it already existed."""
+    directory = Path(directory)
+    directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if directory.stat().st_mode & 0o777 != PRIVATE_DIR:
+        os.chmod(directory, PRIVATE_DIR)
+    return directory
+
+
+def open_private(path: Path, flags: int = APPEND) -> int:
+    """Open (creating) a file mode 0600, tightening it if it was not; returns the fd."""
+    fd = os.open(path, flags, PRIVATE_FILE)
+    try:
+        if os.fstat(fd).st_mode & 0o777 != PRIVATE_FILE:
+            os.fchmod(fd, PRIVATE_FILE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` through a private scratch file (a reader never sees it
+    half-written)."""
+    scratch = Path(path).with_name(Path(path).name + ".tmp")
+    with os.fdopen(open_private(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as f:
+        f.write(text)
+    os.replace(scratch, path)

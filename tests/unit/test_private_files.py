@@ -1,0 +1,70 @@
+"""Every file of a session (and of the database) is readable by the app's user only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+
+from mockflow.dispatch import beat
+from mockflow.events import EventWriter
+from mockflow.identity import new_browser_id
+from mockflow.interviews import InterviewSetup, _write_meta
+from mockflow.store import Store
+from mockflow.supervisor.records import PidRecord, close_timeline, write_pid_file
+
+USER = new_browser_id()
+
+
+@pytest.fixture(autouse=True)
+def permissive_umask():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_session_files_and_folders_are_private(tmp_path):
+    data_dir = tmp_path / "data"
+    store = Store(data_dir / "mockflow.json", data_dir / "sessions")
+    record = store.create_session(USER, role="SRE", track="behavioral", level="mid", mode="text")
+    session_dir = Path(record.session_dir)
+    _write_meta(session_dir, InterviewSetup(name="Ana", role="SRE"), record=record)
+    write_pid_file(session_dir, PidRecord(1, 1.0, "m", 2, 2.0))
+    EventWriter(session_dir / "events.jsonl").close()
+    close_timeline(session_dir, "completed")
+    store.set_status(USER, record.id, "completed")
+    store.save_feedback(USER, record.id, {"overall": 3})
+
+    async def one_beat() -> None:
+        task = asyncio.create_task(beat(session_dir / "worker.heartbeat", every=60))
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(one_beat())
+    store.save_template(USER, "t", {"role": "x"})  # a second write: a kept copy exists
+    store.close()
+    for folder in (data_dir, data_dir / "sessions", session_dir):
+        assert mode(folder) == 0o700, folder.name
+    names = ["meta.json", "agent.pid", "events.jsonl", "feedback.json", "worker.heartbeat"]
+    for name in names:
+        assert mode(session_dir / name) == 0o600, name
+    for db in ("mockflow.json", "mockflow.json.1", "mockflow.json.lock"):
+        assert mode(data_dir / db) == 0o600, db
+
+
+def test_a_file_created_loosely_before_is_tightened(tmp_path):
+    (tmp_path / "s").mkdir(mode=0o755)
+    loose = tmp_path / "s" / "events.jsonl"
+    loose.write_text("")
+    loose.chmod(0o644)
+    EventWriter(loose).close()
+    assert mode(loose) == 0o600 and mode(tmp_path / "s") == 0o700
