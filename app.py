@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from starlette.middleware import Middleware
+
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
 
@@ -20,6 +22,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def use_cache_dir(directory: Path) -> None:
+    """Gradio keeps uploads under GRADIO_TEMP_DIR; ours is a private folder in the data dir."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    os.environ["GRADIO_TEMP_DIR"] = str(directory.resolve())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -29,9 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+        use_cache_dir(settings.upload_cache_dir)  # before Gradio is imported: it reads it then
         from mockflow.ui.api import health_route
         from mockflow.ui.app import app_css, app_theme, create_ui
+        from mockflow.ui.downloads import report_route
+        from mockflow.ui.security import SecurityHeaders, content_security_policy
         from mockflow.ui.services import build_services
+        from mockflow.ui.uploads import UploadRecorder
 
         services = build_services(settings, os.environ)
     except MockflowError as exc:
@@ -45,7 +58,18 @@ def main(argv: list[str] | None = None) -> int:
             css=app_css(),
             theme=app_theme(),
             show_error=False,
-            app_kwargs={"routes": [health_route(services)]},
+            max_file_size=f"{settings.max_upload_mb:g}mb",
+            app_kwargs={
+                "routes": [health_route(services), report_route(services, services.downloads)],
+                "middleware": [
+                    Middleware(
+                        SecurityHeaders, policy=content_security_policy(settings.livekit_client_url)
+                    ),
+                    Middleware(
+                        UploadRecorder, ledger=services.uploads, behind_proxy=settings.on_space
+                    ),
+                ],
+            },
             allowed_paths=[p for p in [settings.livekit_client_path] if p],
         )
     finally:

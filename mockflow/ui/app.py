@@ -29,6 +29,7 @@ from mockflow.ui.interview_tab import build_interview_tab, tick
 from mockflow.ui.services import AppServices
 
 QUEUE_SIZE = 512
+CACHE_CLEANUP = (3600, 3600)  # (every, older than) seconds
 TAGLINE = (
     "Practise real interviews with an AI interviewer, by voice or text, and get an honest "
     "report: numbers measured from what you said, and quotes you really said."
@@ -56,7 +57,9 @@ def app_css() -> str:
 def create_ui(services: AppServices) -> gr.Blocks:
     settings = services.settings
     bind = partial
-    with gr.Blocks(title="MockFlow: AI mock interviews") as demo:
+    # Gradio's cache (uploads) is emptied hourly of files over an hour old, and wholly at
+    # start and stop; report downloads are streamed and never enter it
+    with gr.Blocks(title="MockFlow: AI mock interviews", delete_cache=CACHE_CLEANUP) as demo:
         user = gr.State(None)
         # the browser keeps its signed credential (never a bare id); the secret only has to
         # be stable across restarts: the browser sees it, the credential's HMAC protects
@@ -133,10 +136,13 @@ def create_ui(services: AppServices) -> gr.Blocks:
             [setup.keys_notice, setup.open_settings],
         )
         setup.resume_file.upload(
-            setup_tab.read_resume, setup.resume_file, [setup.resume_text, setup.resume_status]
+            bind(setup_tab.read_resume, services),
+            setup.resume_file,
+            [setup.resume_text, setup.resume_status],
+            api_name="read_resume",
         )
         setup.resume_file.clear(
-            lambda: setup_tab.read_resume(None), None, [setup.resume_text, setup.resume_status]
+            lambda: ("", setup_tab.NO_RESUME), None, [setup.resume_text, setup.resume_status]
         )
         load.then(bind(templates_view.template_choices, services), [user], setup.templates)
         setup.save_template.click(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mockflow.config import Settings
 from mockflow.dispatcher import Dispatcher, LiveKitCredentials
@@ -15,6 +15,8 @@ from mockflow.interviews import InterviewService
 from mockflow.reports import ReportService
 from mockflow.store import Store
 from mockflow.supervisor import Supervisor
+from mockflow.ui.downloads import DownloadLinks
+from mockflow.ui.uploads import UploadLedger
 from mockflow.vault import Vault
 
 log = logging.getLogger("mockflow.app")
@@ -33,7 +35,9 @@ class AppServices:
     # the credentials' key, because Gradio hands it to the browser
     browser_state_secret: str
     tabs: OpenTabs
+    downloads: DownloadLinks
     voice_workers: Dispatcher | None = None  # dispatch mode only
+    uploads: UploadLedger = field(default_factory=UploadLedger)
 
     def close(self) -> None:
         self.tabs.close()
@@ -72,6 +76,7 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         AnonymousCredentials(vault.derive_key("anonymous-credentials")),
         vault.derive_key("browser-state").hex()[:32],
         OpenTabs(interviews.end_active, grace=settings.tab_grace_seconds),
+        DownloadLinks(vault.derive_key("report-downloads")),
         workers,
     )
 
