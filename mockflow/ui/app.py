@@ -24,6 +24,7 @@ from mockflow.ui.common import (
     recovery_notice,
     tab_closed,
     user_errors,
+    with_services,
 )
 from mockflow.ui.interview_tab import build_interview_tab, tick
 from mockflow.ui.services import AppServices
@@ -136,7 +137,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
             [setup.keys_notice, setup.open_settings],
         )
         setup.resume_file.upload(
-            bind(setup_tab.read_resume, services),
+            with_services(setup_tab.read_resume, services),
             setup.resume_file,
             [setup.resume_text, setup.resume_status],
             api_name="read_resume",

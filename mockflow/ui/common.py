@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -95,6 +96,21 @@ def require_user(user_id: object) -> str:
     if not is_valid_user_id(user_id):
         raise gr.Error("Your session is not ready yet. Reload the page and try again.")
     return str(user_id)
+
+
+def with_services(fn: Callable[..., Any], services: AppServices) -> Callable[..., Any]:
+    """`fn` with its first argument bound, as a function Gradio can inspect: unlike a
+    `functools.partial`, it keeps the type hints by which Gradio passes `gr.Request`."""
+
+    @functools.wraps(fn)
+    def bound(*args: Any, **kwargs: Any) -> Any:
+        return fn(services, *args, **kwargs)
+
+    signature = inspect.signature(fn)
+    bound.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=list(signature.parameters.values())[1:]
+    )
+    return bound
 
 
 def user_errors(fn: F) -> F:

@@ -158,7 +158,9 @@ NOT_FROM_HERE = (
 
 
 def read_resume(
-    services: AppServices, path: str | None, request: gr.Request | None = None
+    services: AppServices,
+    path: str | None,
+    request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
 ) -> tuple[str, str]:
     """(resume text, status line) for a file this page just uploaded; the file itself is
     deleted once read. A path this page did not upload is refused and left alone."""
