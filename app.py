@@ -22,10 +22,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def use_cache_dir(directory: Path) -> None:
-    """Gradio keeps uploads under GRADIO_TEMP_DIR; ours is a private folder in the data dir."""
+def use_cache_dir(directory: Path, *, ours: bool) -> None:
+    """Gradio keeps uploads under GRADIO_TEMP_DIR; by default a private folder in the data
+    dir (an operator's own choice of folder keeps its permissions)."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory.chmod(0o700)
+    if ours:
+        directory.chmod(0o700)
     os.environ["GRADIO_TEMP_DIR"] = str(directory.resolve())
 
 
@@ -38,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
-        use_cache_dir(settings.upload_cache_dir)  # before Gradio is imported: it reads it then
+        # before Gradio is imported: it reads the variable then
+        use_cache_dir(settings.upload_cache_dir, ours=settings.gradio_temp_dir is None)
         from mockflow.ui.api import health_route
         from mockflow.ui.app import app_css, app_theme, create_ui
         from mockflow.ui.downloads import report_route

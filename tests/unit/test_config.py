@@ -39,3 +39,11 @@ def test_dotenv_fills_in_but_the_environment_wins(tmp_path):
     settings = Settings.from_env({"LOG_LEVEL": "warning"}, dotenv=dotenv)
     assert settings.env_keys.openai_api_key == "sk-from-dotenv"
     assert settings.log_level == "WARNING"
+
+
+def test_uploads_are_capped_and_cached_inside_the_data_dir():
+    settings = Settings.from_env({"MOCKFLOW_DATA_DIR": "/srv/mf"})
+    assert settings.max_upload_mb == 10.0
+    assert str(settings.upload_cache_dir) == "/srv/mf/cache"
+    chosen = Settings.from_env({"MOCKFLOW_MAX_UPLOAD_MB": "2.5", "GRADIO_TEMP_DIR": "/var/c"})
+    assert chosen.max_upload_mb == 2.5 and str(chosen.upload_cache_dir) == "/var/c"
