@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from importlib import resources
 
 import gradio as gr
@@ -57,7 +56,7 @@ def app_css() -> str:
 
 def create_ui(services: AppServices) -> gr.Blocks:
     settings = services.settings
-    bind = partial
+    bind = with_services
     # Gradio's cache (uploads) is emptied hourly of files over an hour old, and wholly at
     # start and stop; report downloads are streamed and never enter it
     with gr.Blocks(title="MockFlow: AI mock interviews", delete_cache=CACHE_CLEANUP) as demo:
@@ -96,11 +95,11 @@ def create_ui(services: AppServices) -> gr.Blocks:
         # page load: who is this, and is an interview of theirs still running?
         if settings.hf_oauth:
             gr.LoginButton(value="Sign in with Hugging Face to keep your history across devices")
-            who = partial(load_identity_on_space, services)
+            who = with_services(load_identity_on_space, services)
         else:
-            who = partial(load_identity, services)
+            who = with_services(load_identity, services)
         load = demo.load(who, [browser_id], [user, browser_id])
-        demo.unload(partial(tab_closed, services))
+        demo.unload(with_services(tab_closed, services))
         load.then(
             bind(actions.reattach, services),
             [user],
@@ -137,7 +136,7 @@ def create_ui(services: AppServices) -> gr.Blocks:
             [setup.keys_notice, setup.open_settings],
         )
         setup.resume_file.upload(
-            with_services(setup_tab.read_resume, services),
+            bind(setup_tab.read_resume, services),
             setup.resume_file,
             [setup.resume_text, setup.resume_status],
             api_name="read_resume",

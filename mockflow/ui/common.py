@@ -107,9 +107,10 @@ def with_services(fn: Callable[..., Any], services: AppServices) -> Callable[...
         return fn(services, *args, **kwargs)
 
     signature = inspect.signature(fn)
-    bound.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=list(signature.parameters.values())[1:]
-    )
+    first, *rest = signature.parameters.values()
+    bound.__signature__ = signature.replace(parameters=rest)  # type: ignore[attr-defined]
+    # Gradio evaluates the hints; the services' one may name a type-checking-only import
+    bound.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != first.name}
     return bound
 
 
