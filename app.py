@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from starlette.middleware import Middleware
+
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
 
@@ -18,6 +20,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="public link (public-link mode)")
     return parser.parse_args(argv)
+
+
+def use_cache_dir(directory: Path, *, ours: bool) -> None:
+    """Gradio keeps uploads under GRADIO_TEMP_DIR; by default a private folder in the data
+    dir (an operator's own choice of folder keeps its permissions)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if ours:
+        directory.chmod(0o700)
+    os.environ["GRADIO_TEMP_DIR"] = str(directory.resolve())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,9 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         from mockflow.redaction import install_on_root_handlers
 
         install_on_root_handlers()  # no URL credential in the app log, whoever logs it
+        # before Gradio is imported: it reads the variable then
+        use_cache_dir(settings.upload_cache_dir, ours=settings.gradio_temp_dir is None)
         from mockflow.ui.api import health_route
         from mockflow.ui.app import app_css, app_theme, create_ui
+        from mockflow.ui.downloads import report_route
+        from mockflow.ui.security import SecurityHeaders, content_security_policy
         from mockflow.ui.services import build_services
+        from mockflow.ui.uploads import UploadRecorder
 
         services = build_services(settings, os.environ)
     except MockflowError as exc:
@@ -48,7 +64,18 @@ def main(argv: list[str] | None = None) -> int:
             css=app_css(),
             theme=app_theme(),
             show_error=False,
-            app_kwargs={"routes": [health_route(services)]},
+            max_file_size=f"{settings.max_upload_mb:g}mb",
+            app_kwargs={
+                "routes": [health_route(services), report_route(services, services.downloads)],
+                "middleware": [
+                    Middleware(
+                        SecurityHeaders, policy=content_security_policy(settings.livekit_client_url)
+                    ),
+                    Middleware(
+                        UploadRecorder, ledger=services.uploads, behind_proxy=settings.on_space
+                    ),
+                ],
+            },
             allowed_paths=[p for p in [settings.livekit_client_path] if p],
         )
     finally:

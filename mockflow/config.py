@@ -64,11 +64,19 @@ class Settings:
     worker_max_interviews: int = 0  # a worker takes at most this many jobs (0: by CPU load)
     allowed_provider_hosts: tuple[str, ...] = ()  # public links may reach these (host[:port])
     anon_retention_days: float = 30.0  # idle anonymous users are erased after this (0: never)
+    max_upload_mb: float = 10.0  # Gradio refuses larger uploads before reading them
+    gradio_temp_dir: Path | None = None  # default: <data_dir>/cache
     env_keys: EnvKeys = field(default_factory=EnvKeys)
 
     @property
     def voice_by_workers(self) -> bool:
         return self.voice_agents == "dispatch"
+
+    @property
+    def upload_cache_dir(self) -> Path:
+        """Gradio's cache (uploads): inside the data folder, so it shares its permissions
+        and is not left readable in the system temp dir."""
+        return self.gradio_temp_dir or self.data_dir / "cache"
 
     @property
     def sessions_dir(self) -> Path:
@@ -116,6 +124,8 @@ class Settings:
             tab_grace_seconds=_float(merged, "MOCKFLOW_TAB_GRACE_SECONDS", 20.0),
             allowed_provider_hosts=_hosts(merged, "MOCKFLOW_ALLOWED_PROVIDER_HOSTS"),
             anon_retention_days=_days(merged, "MOCKFLOW_ANON_RETENTION_DAYS", 30.0),
+            max_upload_mb=_float(merged, "MOCKFLOW_MAX_UPLOAD_MB", 10.0),
+            gradio_temp_dir=_path(merged.get("GRADIO_TEMP_DIR")),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
@@ -127,6 +137,10 @@ class Settings:
                 livekit_api_secret=merged.get("LIVEKIT_API_SECRET") or None,
             ),
         )
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _livekit_client(value: str | None) -> dict[str, str | None]:

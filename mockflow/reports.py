@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -111,18 +110,28 @@ def summary_of(report: dict[str, Any]) -> dict[str, Any]:
     return {"overall": rubric.get("overall")}
 
 
-def export_files(report: dict[str, Any], transcript_events: list[dict] | None = None) -> list[str]:
-    """Markdown, printable HTML and JSON files of a report, in a fresh temp dir."""
+EXPORT_FORMATS = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def export_text(
+    report: dict[str, Any], fmt: str, transcript_events: list[dict] | None = None
+) -> tuple[str, str]:
+    """(file name, text) of a report as Markdown, printable HTML or JSON, built in memory:
+    a download is rendered per request and never written to disk."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
     data = dict(report)
     if transcript_events is not None:
         data["transcript"] = [asdict(turn) for turn in turns_of(transcript_events)]
-    directory = Path(tempfile.mkdtemp(prefix="mockflow-report-"))
     stem = f"mockflow-report-{(report.get('session') or {}).get('session_id', 'session')[-8:]}"
-    files = {
-        f"{stem}.md": render_markdown(data),
-        f"{stem}.html": render_html(data),
-        f"{stem}.json": json.dumps(report, ensure_ascii=False, indent=2),
-    }
-    for name, text in files.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return [str(directory / name) for name in files]
+    if fmt == "md":
+        text = render_markdown(data)
+    elif fmt == "html":
+        text = render_html(data)
+    else:
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+    return f"{stem}.{fmt}", text

@@ -15,17 +15,13 @@ def stage_instructions(
 ) -> str:
     """The system prompt for `stage`; candidate documents appear only where the stage uses them."""
     blocks = context.blocks_for(stage)
-    data_section = (
-        prompts.render("interviewer_data", blocks="\n\n".join(blocks))
-        if blocks
-        else "No candidate documents are needed for this topic."
-    )
+    data_section = _data_section(candidate, blocks)
+    if not blocks:
+        data_section += "\n\nNo candidate documents are needed for this topic."
     return prompts.render(
         "interviewer",
         persona=track.persona,
-        candidate_name=candidate.name,
         level=LEVELS[candidate.level],
-        role=candidate.role,
         track_title=track.title.lower(),
         track_summary=track.summary,
         style=track.style,
@@ -39,5 +35,14 @@ def stage_instructions(
 
 def goodbye_instructions(track: Track, candidate: Candidate) -> str:
     return prompts.render(
-        "interviewer_goodbye", persona=track.persona, candidate_name=candidate.name
+        "interviewer_goodbye", persona=track.persona, data_section=_data_section(candidate, [])
     )
+
+
+def _data_section(candidate: Candidate, documents: list[str]) -> str:
+    """Name and role are typed by the candidate, so they are fenced like the documents."""
+    identity = [
+        prompts.data_block("candidate name", candidate.name),
+        prompts.data_block("target role", candidate.role),
+    ]
+    return prompts.render("interviewer_data", blocks="\n\n".join([*identity, *documents]))

@@ -1,6 +1,6 @@
-"""The messages that ask for a rubric: prompt files plus the fenced transcript and JD.
+"""The messages that ask for a rubric: prompt files plus the fenced transcript, JD and role.
 
-Transcript and job description come from the candidate, so they enter the prompt only
+Transcript, job description and role come from the candidate, so they enter the prompt only
 through `prompts.data_block`. Candidate lines are numbered ("Candidate, answer 3") so
 the model can find them; only those lines may be quoted.
 """
@@ -34,7 +34,8 @@ def build_messages(
     request = prompts.render(
         "feedback_rubric_request",
         track_title=TRACK_TITLES.get(meta.track, "Interview"),
-        role=f"{meta.role or 'not given'}" + (f" ({meta.level})" if meta.level else ""),
+        level=meta.level or "not given",
+        role=prompts.data_block("target role", meta.role or "not given"),
         competencies="\n".join(f"- {c.name}: {c.title}. {c.description}" for c in competencies),
         measured=measured_summary(analytics),
         job_description=prompts.data_block("job description", jd[:MAX_JD_CHARS])

@@ -1,7 +1,7 @@
 """Prompt text lives in files beside this module; this loader renders them.
 
 Templates use `string.Template` (`$name`) so braces in the text need no escaping.
-Candidate-supplied text (resume, job description) enters a prompt only through
+Candidate-supplied text (name, role, resume, job description, answers) enters a prompt only through
 `data_block`, which fences it and neutralises anything that looks like a fence.
 """
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from importlib import resources
 
 import gradio as gr
@@ -24,11 +23,13 @@ from mockflow.ui.common import (
     recovery_banner,
     tab_closed,
     user_errors,
+    with_services,
 )
 from mockflow.ui.interview_tab import build_interview_tab, tick
 from mockflow.ui.services import AppServices
 
 QUEUE_SIZE = 512
+CACHE_CLEANUP = (3600, 3600)  # (every, older than) seconds
 TAGLINE = (
     "Practise real interviews with an AI interviewer, by voice or text, and get an honest "
     "report: numbers measured from what you said, and quotes you really said."
@@ -55,8 +56,10 @@ def app_css() -> str:
 
 def create_ui(services: AppServices) -> gr.Blocks:
     settings = services.settings
-    bind = partial
-    with gr.Blocks(title="MockFlow: AI mock interviews") as demo:
+    bind = with_services
+    # Gradio's cache (uploads) is emptied hourly of files over an hour old, and wholly at
+    # start and stop; report downloads are streamed and never enter it
+    with gr.Blocks(title="MockFlow: AI mock interviews", delete_cache=CACHE_CLEANUP) as demo:
         user = gr.State(None)
         # the browser keeps its signed credential (never a bare id); the secret only has to
         # be stable across restarts: the browser sees it, the credential's HMAC protects
@@ -94,11 +97,11 @@ def create_ui(services: AppServices) -> gr.Blocks:
         # page load: who is this, and is an interview of theirs still running?
         if settings.hf_oauth:
             gr.LoginButton(value="Sign in with Hugging Face to keep your history across devices")
-            who = partial(load_identity_on_space, services)
+            who = with_services(load_identity_on_space, services)
         else:
-            who = partial(load_identity, services)
+            who = with_services(load_identity, services)
         load = demo.load(who, [browser_id], [user, browser_id])
-        demo.unload(partial(tab_closed, services))
+        demo.unload(with_services(tab_closed, services))
         load.then(bind(recovery_banner, services), [user], [recovered])
         load.then(
             bind(actions.reattach, services),
@@ -136,10 +139,13 @@ def create_ui(services: AppServices) -> gr.Blocks:
             [setup.keys_notice, setup.open_settings],
         )
         setup.resume_file.upload(
-            setup_tab.read_resume, setup.resume_file, [setup.resume_text, setup.resume_status]
+            bind(setup_tab.read_resume, services),
+            setup.resume_file,
+            [setup.resume_text, setup.resume_status],
+            api_name="read_resume",
         )
         setup.resume_file.clear(
-            lambda: setup_tab.read_resume(None), None, [setup.resume_text, setup.resume_status]
+            lambda: ("", setup_tab.NO_RESUME), None, [setup.resume_text, setup.resume_status]
         )
         load.then(bind(templates_view.template_choices, services), [user], setup.templates)
         setup.save_template.click(

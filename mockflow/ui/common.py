@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -96,22 +97,47 @@ def require_user(user_id: object) -> str:
     return str(user_id)
 
 
+def with_services(fn: Callable[..., Any], services: AppServices) -> Callable[..., Any]:
+    """`fn` with its first argument bound, as a function Gradio can inspect: unlike a
+    `functools.partial`, it keeps the type hints by which Gradio passes `gr.Request`."""
+
+    @functools.wraps(fn)
+    def bound(*args: Any, **kwargs: Any) -> Any:
+        return fn(services, *args, **kwargs)
+
+    signature = inspect.signature(fn)
+    first, *rest = signature.parameters.values()
+    bound.__signature__ = signature.replace(parameters=rest)  # type: ignore[attr-defined]
+    # Gradio evaluates the hints; the services' one may name a type-checking-only import
+    bound.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != first.name}
+    return bound
+
+
 def user_errors(fn: F) -> F:
-    """Show MockflowError messages on the page; log anything else without its details."""
+    """Show MockflowError messages on the page (one log line, no traceback); log anything
+    else without its details."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
+        except gr.Error as exc:
+            raise _refused(fn, exc, exc) from None
         except MockflowError as exc:
-            raise gr.Error(str(exc)) from None
+            raise _refused(fn, gr.Error(str(exc)), exc) from None
         except Exception:
             log.exception("handler %s failed", _name(fn))
             raise gr.Error("Something went wrong on our side. Please try again.") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _refused(fn: Callable[..., Any], error: gr.Error, cause: Exception) -> gr.Error:
+    """A refusal is the caller's mistake, not ours: one log line (no message: it may quote
+    what they sent), and Gradio told not to print a traceback."""
+    log.info("%s refused a call (%s)", _name(fn), type(cause).__name__)
+    error.print_exception = False
+    return error
 
 
 def _name(fn: Callable[..., Any]) -> str:

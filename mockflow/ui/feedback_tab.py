@@ -14,9 +14,10 @@ from mockflow.events import EventFileError, read_events
 from mockflow.feedback.demo import sample_report, sample_session_dir
 from mockflow.feedback.report_markdown import render_markdown
 from mockflow.fsm import STAGE_TITLES, load_track
-from mockflow.reports import export_files
 from mockflow.store import SessionRecord
 from mockflow.ui.common import require_user
+from mockflow.ui.downloads import SAMPLE, links_html
+from mockflow.ui.markdown_safety import without_images
 from mockflow.ui.services import AppServices
 
 NOTHING = (
@@ -32,7 +33,7 @@ class FeedbackTab:
     generate: gr.Button
     report: gr.Markdown
     transcript: gr.Markdown
-    downloads: gr.File
+    downloads: gr.HTML
     sample: gr.Button
 
 
@@ -45,7 +46,7 @@ def build_feedback_tab() -> FeedbackTab:
     report = gr.Markdown(elem_id="mf-report")
     with gr.Accordion("Transcript", open=False):
         transcript = gr.Markdown(elem_id="mf-transcript")
-    downloads = gr.File(label="Downloads", file_count="multiple", interactive=False)
+    downloads = gr.HTML(elem_id="mf-downloads")
     sample = gr.Button("Open the sample report", size="sm")
     return FeedbackTab(session_id, facts, generate, report, transcript, downloads, sample)
 
@@ -65,7 +66,7 @@ def transcript_markdown(events: list[dict]) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return without_images(text.replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def session_facts(record: SessionRecord, over: bool = False) -> str:
@@ -73,7 +74,7 @@ def session_facts(record: SessionRecord, over: bool = False) -> str:
     seconds = record.duration
     duration = f"{int(seconds // 60)} min {int(seconds % 60)} s" if seconds is not None else "—"
     return (
-        f"### {record.role} · {load_track(record.track).title}\n"
+        f"### {_escape(record.role)} · {load_track(record.track).title}\n"
         f"{when} · {record.level} level · {record.mode} mode · {duration} · "
         f"status: {'ended' if over and record.is_active else record.status.replace('_', ' ')}"
     )
@@ -82,14 +83,14 @@ def session_facts(record: SessionRecord, over: bool = False) -> str:
 def show_feedback(services: AppServices, user_id: str | None, session_id: str | None):
     """(facts, generate button, report, transcript, downloads) for one of the user's sessions."""
     if not session_id:
-        return NOTHING, gr.Button(visible=False), "", "", None
+        return NOTHING, gr.Button(visible=False), "", "", ""
     user = require_user(user_id)
     record = services.store.get_session(user, session_id)
     try:
         events = read_events(Path(record.session_dir))
     except EventFileError:
         missing = "_The transcript of this interview is missing._"
-        return session_facts(record), gr.Button(visible=False), "", missing, None
+        return session_facts(record), gr.Button(visible=False), "", missing, ""
     if not services.interviews.is_over(user, session_id):
         note = "_The interview is still running; the report appears when it ends._"
         return (
@@ -97,7 +98,7 @@ def show_feedback(services: AppServices, user_id: str | None, session_id: str | 
             gr.Button(visible=False),
             note,
             transcript_markdown(events),
-            None,
+            "",
         )
     report = services.reports.report(user, session_id)
     facts = session_facts(record, over=True)
@@ -107,9 +108,9 @@ def show_feedback(services: AppServices, user_id: str | None, session_id: str | 
     return (
         facts,
         gr.Button(label, visible=True),
-        render_markdown(report),
+        without_images(render_markdown(report)),
         transcript_markdown(events),
-        export_files(report, events),
+        links_html(services.downloads, user, session_id),
     )
 
 
@@ -138,7 +139,7 @@ def show_sample():
     return (
         facts,
         gr.Button(visible=False),
-        render_markdown(data),
+        without_images(render_markdown(data)),
         transcript_markdown(events),
-        export_files(data, events),
+        links_html(None, None, SAMPLE),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from mockflow.events import EventTail
 from mockflow.fsm import STAGE_TITLES, STAGES
+from mockflow.ui.markdown_safety import without_images
 
 END_MESSAGES = {
     "completed": "The interview is complete. Your feedback is in the Feedback tab.",
@@ -84,10 +85,13 @@ class LiveView:
 def chat_messages(view: LiveView) -> list[dict[str, str]]:
     """The transcript in the chat component's message format."""
     messages = [
-        {"role": "assistant" if t["role"] == "interviewer" else "user", "content": t["text"]}
+        {
+            "role": "assistant" if t["role"] == "interviewer" else "user",
+            "content": without_images(t["text"]),
+        }
         for t in view.turns
     ]
-    messages += [{"role": "user", "content": text} for text in view.pending]
+    messages += [{"role": "user", "content": without_images(text)} for text in view.pending]
     return messages
 
 

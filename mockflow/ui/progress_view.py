@@ -11,6 +11,7 @@ import pandas as pd
 
 from mockflow.feedback.progress import METRICS, progress_series
 from mockflow.ui.common import require_user
+from mockflow.ui.markdown_safety import without_images
 from mockflow.ui.services import AppServices
 
 EMPTY = pd.DataFrame({"session": [], "value": [], "label": []})
@@ -51,7 +52,7 @@ def compare(services: AppServices, user_id: str | None, first: str | None, secon
     lines = ["| | Earlier pick | Later pick |", "|---|---|---|"]
     for label, getter in _figures(left, right):
         lines.append(f"| {label} | {getter(left)} | {getter(right)} |")
-    return "\n".join(lines)
+    return without_images("\n".join(lines))
 
 
 def _measure(report: dict[str, Any], key: str, unit: str = "") -> str:

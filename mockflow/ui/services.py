@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mockflow.config import Settings
 from mockflow.dispatcher import Dispatcher, LiveKitCredentials
@@ -17,6 +17,8 @@ from mockflow.reports import ReportService
 from mockflow.retention import AnonymousRetention
 from mockflow.store import Store
 from mockflow.supervisor import Supervisor
+from mockflow.ui.downloads import DownloadLinks
+from mockflow.ui.uploads import UploadLedger
 from mockflow.vault import Vault
 
 log = logging.getLogger("mockflow.app")
@@ -35,8 +37,10 @@ class AppServices:
     # the credentials' key, because Gradio hands it to the browser
     browser_state_secret: str
     tabs: OpenTabs
+    downloads: DownloadLinks
     voice_workers: Dispatcher | None = None  # dispatch mode only
     retention: AnonymousRetention | None = None
+    uploads: UploadLedger = field(default_factory=UploadLedger)
 
     def close(self) -> None:
         if self.retention is not None:
@@ -80,6 +84,7 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         AnonymousCredentials(vault.derive_key("anonymous-credentials")),
         vault.derive_key("browser-state").hex()[:32],
         OpenTabs(interviews.end_active, grace=settings.tab_grace_seconds),
+        DownloadLinks(vault.derive_key("report-downloads")),
         workers,
         retention,
     )

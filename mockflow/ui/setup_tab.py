@@ -10,6 +10,7 @@ import gradio as gr
 from mockflow.documents import DocumentError, extract_isolated
 from mockflow.fsm import load_track
 from mockflow.interviews import InterviewSetup
+from mockflow.ui.common import request_ip
 from mockflow.ui.services import AppServices
 
 TRACK_CHOICES = [
@@ -153,10 +154,24 @@ def build_setup_tab() -> SetupTab:
     )
 
 
-def read_resume(path: str | None) -> tuple[str, str]:
-    """(resume text, status line) for an uploaded file; the file itself is not kept."""
+NO_RESUME = "No resume: the interviewer will ask about your background."
+NOT_FROM_HERE = (
+    "⚠️ **That file did not come from this page.** Choose your resume again to upload it."
+)
+
+
+def read_resume(
+    services: AppServices,
+    path: str | None,
+    request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
+) -> tuple[str, str]:
+    """(resume text, status line) for a file this page just uploaded; the file itself is
+    deleted once read. A path this page did not upload is refused and left alone."""
     if not path:
-        return "", "No resume: the interviewer will ask about your background."
+        return "", NO_RESUME
+    session = getattr(request, "session_hash", None)
+    if not services.uploads.claim(path, session, request_ip(services, request)):
+        return "", NOT_FROM_HERE
     filename = Path(path).name
     try:
         # a child process with memory and time caps: PDFium calls cannot be interrupted
@@ -164,7 +179,7 @@ def read_resume(path: str | None) -> tuple[str, str]:
     except DocumentError as exc:
         return "", f"⚠️ **Could not read {filename}:** {exc}"
     finally:
-        Path(path).unlink(missing_ok=True)
+        services.uploads.discard(path)
     words = len(text.split())
     return text, f"✓ Read {words:,} words from **{filename}**. The interviewer will use them."
 

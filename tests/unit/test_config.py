@@ -62,3 +62,11 @@ def test_fork_server_setting() -> None:
     assert Settings.from_env({}).fork_server is (sys.platform == "linux")
     with pytest.raises(ConfigError, match="MOCKFLOW_FORK_SERVER must be 1 or 0"):
         Settings.from_env({"MOCKFLOW_FORK_SERVER": "maybe"})
+
+
+def test_uploads_are_capped_and_cached_inside_the_data_dir():
+    settings = Settings.from_env({"MOCKFLOW_DATA_DIR": "/srv/mf"})
+    assert settings.max_upload_mb == 10.0
+    assert str(settings.upload_cache_dir) == "/srv/mf/cache"
+    chosen = Settings.from_env({"MOCKFLOW_MAX_UPLOAD_MB": "2.5", "GRADIO_TEMP_DIR": "/var/c"})
+    assert chosen.max_upload_mb == 2.5 and str(chosen.upload_cache_dir) == "/var/c"

@@ -34,3 +34,19 @@ def test_other_users_and_healthy_databases_get_no_banner(tmp_path):
     assert recovery_banner(services, None)["visible"] is False
     healthy = SimpleNamespace(store=Store(tmp_path / "other.json", tmp_path / "sessions"))
     assert recovery_banner(healthy, ALICE)["visible"] is False
+
+
+def test_a_bound_handler_still_gets_the_request_from_gradio():
+    import inspect
+
+    import gradio as gr
+    from gradio.utils import get_type_hints
+
+    from mockflow.ui.common import load_identity, user_errors, with_services
+
+    for handler in (
+        with_services(load_identity, object()),
+        user_errors(with_services(load_identity, object())),
+    ):
+        assert list(inspect.signature(handler).parameters)[:2] == ["kept", "request"]
+        assert get_type_hints(handler)["request"] is gr.Request
