@@ -237,8 +237,8 @@ class InterviewService:
         )
         if pin is not None:
             _pin_providers(spec, keys.openai_base_url, pin.address)
-        room = spec.get("livekit", {}).get("room")
-        _write_meta(Path(record.session_dir), setup, room, record=record)
+        room_name = spec.get("livekit", {}).get("room")
+        _write_meta(Path(record.session_dir), setup, room_name, record=record)
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
             # voice: the browser joins the room while the agent does; the handshake's
