@@ -10,6 +10,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from mockflow.errors import ConfigError
@@ -86,7 +87,7 @@ class Settings:
     def db_path(self) -> Path:
         return self.data_dir / "mockflow.json"
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
     @classmethod
@@ -143,7 +144,7 @@ def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
 
-def _livekit_client(value: str | None) -> dict[str, str | None]:
+def _livekit_client(value: str | None) -> dict[str, Any]:
     """Where the browser loads livekit-client from: the pinned CDN build, another URL, or a
     local file (e.g. from npm) that the app serves itself."""
     if not value:

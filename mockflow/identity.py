@@ -24,6 +24,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 LOCAL_USER_ID = "local"
 BROWSER_PREFIX = "b_"
@@ -48,7 +49,7 @@ def new_browser_id() -> str:
     return BROWSER_PREFIX + secrets.token_urlsafe(BROWSER_ID_BYTES)
 
 
-def is_browser_id(value: object) -> bool:
+def is_browser_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _BROWSER_ID.fullmatch(value) is not None
 
 
@@ -59,7 +60,7 @@ def hf_user_id(username: str) -> str:
     return HF_PREFIX + username
 
 
-def is_valid_user_id(value: object) -> bool:
+def is_valid_user_id(value: object) -> TypeGuard[str]:
     """True for any well-formed user id of the three kinds; the store refuses the rest."""
     if not isinstance(value, str):
         return False

@@ -15,15 +15,15 @@ import httpx
 from mockflow.errors import MockflowError
 from mockflow.events import read_events
 from mockflow.feedback.llm import DEFAULT_TIMEOUT, OpenAIRubricLLM
-from mockflow.feedback.report import build_report, generate_report
+from mockflow.feedback.report import FeedbackReport, build_report, generate_report
 from mockflow.feedback.report_html import render_html
 from mockflow.feedback.report_markdown import render_markdown
-from mockflow.feedback.session import load_meta, turns_of
+from mockflow.feedback.session import SessionMeta, load_meta, turns_of
 from mockflow.interviews import missing_keys
 from mockflow.netguard import NetGuard
 from mockflow.pinning import Pin, pinned_httpx_client
 from mockflow.store import Store
-from mockflow.vault import Vault
+from mockflow.vault import ProviderKeys, Vault
 
 NO_KEY_NOTE = "Scores and coaching need an OpenAI key (or compatible server); add one in Settings."
 NOT_YET_NOTE = (
@@ -90,7 +90,14 @@ class ReportService:
         return reports
 
 
-async def _with_llm(events, meta, keys, model: str, progress, pin: Pin | None = None):
+async def _with_llm(
+    events: list[dict[str, Any]],
+    meta: SessionMeta,
+    keys: ProviderKeys,
+    model: str,
+    progress: Callable[[float, str], object] | None,
+    pin: Pin | None = None,
+) -> FeedbackReport:
     timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=10.0)
     llm = OpenAIRubricLLM(
         keys.openai_api_key or "no-key",

@@ -117,10 +117,12 @@ def parse_launch_spec(line: str | bytes) -> LaunchSpec:
         raise LaunchSpecError("launch spec: stdin was empty; expected one JSON line")
     try:
         raw = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise LaunchSpecError(
             f"launch spec: not valid JSON ({exc.msg} at column {exc.colno})"
         ) from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise LaunchSpecError(f"launch spec: not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise LaunchSpecError("launch spec: expected a JSON object")
     try:

@@ -54,6 +54,9 @@ echo "== lint"
 ruff check .
 ruff format --check .
 
+echo "== type check"
+mypy  # files and strictness: [tool.mypy] in pyproject.toml
+
 echo "== tests"
 set +e
 python -m pytest -p no:cacheprovider -q "$@"

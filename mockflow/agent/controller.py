@@ -11,8 +11,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
-from livekit.agents import AgentSession, ToolError
+from livekit.agents import AgentSession, ChatMessage, ToolError
 from livekit.agents.voice.events import (
     CloseEvent,
     ConversationItemAddedEvent,
@@ -55,7 +56,7 @@ class InterviewController:
         self.context = build_context(spec.resume_text, spec.job_description)
         self._clock = clock
         self._session: AgentSession | None = None
-        self._agent = None
+        self._agent: Any = None
         self.finished = asyncio.Event()
         self.end_reason: str | None = None
 
@@ -157,15 +158,18 @@ class InterviewController:
         if not verdict.accepted:
             log.info("complete_stage refused in %s", self.fsm.stage.name if self.fsm.stage else "-")
             raise ToolError(verdict.refusal)
+        assert verdict.transition is not None  # an accepted request moves the stage
         self._record_transition(verdict.transition)
         await self._refresh_instructions()
         return WRAP_UP if self.fsm.finished else MOVE_ON
 
     # -- internals ----------------------------------------------------------------------
 
-    async def _reply(self, *, user_input: str | None = None, instructions: str | None = None):
+    async def _reply(
+        self, *, user_input: str | None = None, instructions: str | None = None
+    ) -> Any:
         assert self._session is not None
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if user_input is not None:
             kwargs["user_input"] = user_input
         if instructions is not None:
@@ -188,7 +192,7 @@ class InterviewController:
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         item = event.item
-        if getattr(item, "role", None) != "assistant":
+        if not isinstance(item, ChatMessage) or item.role != "assistant":
             return
         text = (item.text_content or "").strip()
         if not text:

@@ -19,6 +19,7 @@ from mockflow.config import Settings
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.events import EVENTS_FILE, EventWriter
 from mockflow.private_files import make_private_dir
+from mockflow.spec import LaunchSpec
 
 log = logging.getLogger("mockflow.agent")
 
@@ -115,13 +116,14 @@ async def _run(settings: Settings) -> int:
     return 1 if reason == "error" else 0
 
 
-async def _interview(spec, events: EventWriter, reader: asyncio.StreamReader) -> str:
+async def _interview(spec: LaunchSpec, events: EventWriter, reader: asyncio.StreamReader) -> str:
     from mockflow.agent.controller import InterviewController
     from mockflow.agent.room_transport import run_room_interview
     from mockflow.agent.text_transport import run_text_interview
     from mockflow.fsm import build_fsm
 
     main_task = asyncio.current_task()
+    assert main_task is not None
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
@@ -145,7 +147,7 @@ async def _interview(spec, events: EventWriter, reader: asyncio.StreamReader) ->
         return "error"
 
 
-def _log_to_file(settings: Settings, spec, session_dir: Path) -> None:
+def _log_to_file(settings: Settings, spec: LaunchSpec, session_dir: Path) -> None:
     from mockflow.agent.logs import log_to_session_file
 
     providers = spec.providers

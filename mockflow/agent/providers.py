@@ -53,10 +53,10 @@ def build_llm(config: LLMProvider) -> lk_openai.LLM:
     return lk_openai.LLM(
         model=config.model,
         api_key=config.api_key,
-        base_url=config.base_url or None,
+        base_url=config.base_url or NOT_GIVEN,
         temperature=config.temperature,
         max_retries=0,
-        timeout=timeout,
+        timeout=timeout,  # type: ignore[arg-type]  # httpx 0.29 Timeout: duck-typed
     )
 
 
@@ -67,8 +67,14 @@ def pinned_client(
     if not (base_url and address):
         return None
     http_client = pinned_httpx_client(Pin.for_url(base_url, address), timeout)
+    # openai types its client against httpx2; it takes httpx 0.29 objects as they are
+    # (tests/integration/test_pinning.py drives a real request through this client)
     return openai.AsyncClient(
-        api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
+        api_key=api_key,
+        base_url=base_url,
+        max_retries=0,
+        timeout=timeout,  # type: ignore[arg-type]
+        http_client=http_client,  # type: ignore[arg-type]
     )
 
 

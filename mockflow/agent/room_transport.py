@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
@@ -152,7 +153,7 @@ class CandidatePresence:
         self._leaving: asyncio.TimerHandle | None = None
         self._reconnecting: asyncio.TimerHandle | None = None
         self.joined = asyncio.Event()
-        self._handlers = {
+        self._handlers: dict[Any, Callable[..., None]] = {
             "participant_connected": self._on_connected,
             "participant_disconnected": self._on_disconnected,
             "disconnected": self._on_room_disconnected,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Literal
 
 from livekit.agents import AgentSession
 
@@ -29,7 +30,7 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
     queue: asyncio.Queue[Command | None] = asyncio.Queue()
     # no VAD and manual turns: otherwise the framework loads its turn-detector model and
     # Silero for a session that never hears audio (+270 MB per process)
-    session = AgentSession(
+    session: AgentSession[None] = AgentSession(
         llm=llm,
         vad=None,
         turn_handling={"turn_detection": "manual"},
@@ -83,7 +84,7 @@ async def _work(controller: InterviewController, queue: asyncio.Queue[Command | 
 
 async def _next_unless_finished(
     controller: InterviewController, queue: asyncio.Queue[Command | None]
-) -> Command | None | bool:
+) -> Command | None | Literal[False]:
     """The next command, or False once the interview has finished (whoever ended it)."""
     getting = asyncio.ensure_future(queue.get())
     finished = asyncio.ensure_future(controller.finished.wait())

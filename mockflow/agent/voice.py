@@ -15,9 +15,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import aiohttp
-from livekit.agents import AgentSession, ChatContext, ChatMessage, StopResponse
+from livekit.agents import (
+    AgentSession,
+    ChatContext,
+    ChatMessage,
+    StopResponse,
+    TurnHandlingOptions,
+)
 from livekit.agents.voice.events import (
     AgentStateChangedEvent,
     ConversationItemAddedEvent,
@@ -121,12 +128,14 @@ class VoiceInterview:
         self._plugins.append(stt)
         tts = build_tts(spec.providers.tts or TTSProvider(), spec.providers.llm)
         self._plugins.append(tts)
-        session = AgentSession(
+        session: AgentSession[None] = AgentSession(
             stt=stt,
             llm=llm,
             tts=tts,
             vad=build_vad(self.profile.vad_min_silence),
-            turn_handling=turn_handling(self.profile, AnswerEndDetector()),
+            turn_handling=cast(
+                TurnHandlingOptions, turn_handling(self.profile, AnswerEndDetector())
+            ),
             conn_options=connect_options(spec.providers.llm),
             user_away_timeout=self.profile.check_in_after,
         )
@@ -195,7 +204,9 @@ class VoiceInterview:
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         item = event.item
-        role = getattr(item, "role", None)
+        if not isinstance(item, ChatMessage):
+            return
+        role = item.role
         if role == "user":
             self._user_metrics = dict(item.metrics or {})
         elif role == "assistant":

@@ -52,7 +52,8 @@ def _join_hyphenation(text: str) -> str:
     """'experi-\\nence' → 'experience'; compounds ('state-of-the-\\nart') keep the hyphen."""
     pieces, last = [], 0
     for match in _HYPHEN_BREAK.finditer(text):
-        left = _WORD_BEFORE.search(text, max(0, match.start() - 64), match.start()).group()
+        before = _WORD_BEFORE.search(text, max(0, match.start() - 64), match.start())
+        left = before.group() if before else ""
         right = text[match.end()]
         if left[-1].islower() and right.islower() and "-" not in left:
             joint = ""

@@ -214,7 +214,7 @@ def _think_time(previous: Turn | None, turn: Turn, reason: str | None) -> Measur
 def _timing_summary(
     turns: list[Turn], answers: list[AnswerStats], reason: str | None
 ) -> dict[str, Measure]:
-    names = ("speaking_time", "pace_wpm", "think_time_median", "think_time_max")
+    names: tuple[str, ...] = ("speaking_time", "pace_wpm", "think_time_median", "think_time_max")
     names += ("interruptions", "talk_time_share")
     if reason:
         return dict.fromkeys(names, Measure.unavailable(reason))

@@ -45,7 +45,7 @@ class OpenAIRubricLLM:
             base_url=base_url,
             timeout=timeout,
             max_retries=0,
-            http_client=http_client,
+            http_client=http_client,  # type: ignore[arg-type]  # httpx 0.29 object; openai duck-types it (test_pinning)
         )
 
     async def complete(self, messages: list[dict[str, Any]], *, json_mode: bool) -> str:
@@ -56,7 +56,9 @@ class OpenAIRubricLLM:
             extra["temperature"] = self.temperature
         try:
             response = await self._client.chat.completions.create(
-                model=self.model, messages=messages, **extra
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]  # plain role/content dicts
+                **extra,
             )
         except openai.AuthenticationError:
             raise ProviderError(PROVIDER, "the API key was rejected (401)") from None

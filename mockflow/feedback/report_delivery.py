@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockflow.feedback.report_blocks import Items, Para, Section, Table
+from mockflow.feedback.report_blocks import Block, Items, Para, Section, Table
 from mockflow.fsm import STAGE_TITLES
 
 
@@ -31,7 +31,7 @@ def delivery_sections(analytics: Mapping[str, Any]) -> list[Section]:
     if coverage and coverage.get("terms"):
         used, missing = coverage.get("used", []), coverage.get("missing", [])
         share = f"{len(used)} of {len(coverage['terms'])} key terms used"
-        blocks = [Para(share, "Coverage: ")]
+        blocks: list[Block] = [Para(share, "Coverage: ")]
         blocks.append(
             Items(
                 [

@@ -160,10 +160,10 @@ def verify_reply(
             strengths.append(Strength(item.point, evidence))
         dropped += evidence is None
     improvements = []
-    for item in reply.improvements:
-        original = _verify(item.original, index)
+    for change in reply.improvements:
+        original = _verify(change.original, index)
         if original:
-            improvements.append(Improvement(item.point, original, item.rewrite))
+            improvements.append(Improvement(change.point, original, change.rewrite))
         dropped += original is None
     return Rubric(
         track=track,
@@ -183,7 +183,7 @@ def _verify_competency(
 ) -> tuple[CompetencyResult, int]:
     found = [_verify(quote, index) for quote in judgement.evidence]
     evidence = _unique([e for e in found if e])[:MAX_EVIDENCE]
-    proposed = judgement.score if judgement.score != INSUFFICIENT else None
+    proposed = judgement.score if isinstance(judgement.score, int) else None
     score = proposed if evidence else None
     result = CompetencyResult(
         name=competency.name,

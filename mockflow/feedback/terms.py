@@ -44,7 +44,8 @@ def term_coverage(terms: list[str], answers: list[str]) -> TermCoverage:
     """Which `terms` occur in any of the candidate's `answers` (see the module docstring)."""
     haystack = " | ".join(" ".join(_stems(answer)) for answer in answers)
     haystack = f" {haystack} "
-    used, missing = [], []
+    used: list[str] = []
+    missing: list[str] = []
     for term in terms:
         needle = " ".join(_stems(term))
         (used if needle and f" {needle} " in haystack else missing).append(term)

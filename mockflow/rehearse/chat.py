@@ -48,7 +48,9 @@ class OpenAIChat:
             extra["temperature"] = self._temperature
         try:
             response = self._client.chat.completions.create(
-                model=self.model, messages=messages, **extra
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]  # plain role/content dicts
+                **extra,
             )
         except openai.AuthenticationError:
             raise ProviderError(self.provider, "the API key was rejected (401)") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -32,8 +33,8 @@ SETUP_FIELDS = (
 
 
 def start_interview(
-    services: AppServices, user_id: str | None, *values, request: gr.Request | None = None
-):
+    services: AppServices, user_id: str | None, *values: Any, request: gr.Request | None = None
+) -> Any:
     """Outputs: view, name error, role error, start error, tab, text row, room (visible,
     value), then the `render` outputs."""
     user = require_user(user_id)
@@ -72,7 +73,9 @@ def _problem(problems: dict[str, str], name: str) -> str:
     return f"⚠️ {problems[name]}" if name in problems else ""
 
 
-def send_answer(services: AppServices, user_id: str | None, view: LiveView | None, text: str):
+def send_answer(
+    services: AppServices, user_id: str | None, view: LiveView | None, text: str
+) -> Any:
     """Outputs: answer box, message, then the `render` outputs."""
     user = require_user(user_id)
     if view is None or view.ended:
@@ -85,18 +88,18 @@ def send_answer(services: AppServices, user_id: str | None, view: LiveView | Non
     return "", "", *render(view)
 
 
-def confirm_row(show: bool):
+def confirm_row(show: bool) -> Any:
     return gr.Row(visible=show)
 
 
-def skip_stage(services: AppServices, user_id: str | None, view: LiveView | None):
+def skip_stage(services: AppServices, user_id: str | None, view: LiveView | None) -> Any:
     user = require_user(user_id)
     if view is not None and not view.ended:
         services.interviews.skip_stage(user, view.session_id)
     return gr.Row(visible=False)
 
 
-def end_interview(services: AppServices, user_id: str | None, view: LiveView | None):
+def end_interview(services: AppServices, user_id: str | None, view: LiveView | None) -> Any:
     """Outputs: confirm row, room value, then the `render` outputs."""
     user = require_user(user_id)
     if view is None:
@@ -107,7 +110,9 @@ def end_interview(services: AppServices, user_id: str | None, view: LiveView | N
     return gr.Row(visible=False), room_value("disconnect"), *render(view)
 
 
-def room_report(services: AppServices, user_id: str | None, view: LiveView | None, value: str):
+def room_report(
+    services: AppServices, user_id: str | None, view: LiveView | None, value: str
+) -> Any:
     """The room component reported a failure: stop the agent and say why."""
     try:
         report = json.loads(value or "null")
@@ -123,7 +128,7 @@ def room_report(services: AppServices, user_id: str | None, view: LiveView | Non
     return ""  # the room shows the browser's reason, the transcript the interviewer's
 
 
-def reattach(services: AppServices, user_id: str | None):
+def reattach(services: AppServices, user_id: str | None) -> Any:
     """After a page load (a refresh, a second tab): land on the user's running interview,
     if there is one, instead of an empty Setup form.
 

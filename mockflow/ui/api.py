@@ -122,7 +122,7 @@ def register_api(services: AppServices) -> None:
     gr.api(generate_report, api_name="generate_report", **PROVIDER_CALLS)
 
 
-def _resources(supervisor, session_id: str) -> dict[str, Any]:
+def _resources(supervisor: Any, session_id: str) -> dict[str, Any]:
     try:
         rss, cpu = supervisor.resources(session_id)
         status = supervisor.status(session_id)

@@ -66,8 +66,9 @@ def load_identity(
         except FairUseError as exc:
             raise gr.Error(str(exc)) from None
     user_id, keep = identify(public, services.credentials, kept, username)
-    if request is not None and getattr(request, "session_hash", None):
-        services.tabs.opened(request.session_hash, user_id)
+    session_hash = getattr(request, "session_hash", None)
+    if session_hash:
+        services.tabs.opened(session_hash, user_id)
     return user_id, keep
 
 
@@ -83,8 +84,9 @@ def load_identity_on_space(
 def tab_closed(services: AppServices, request: gr.Request) -> None:
     """`demo.unload`: the tab is gone; its user's interview ends after the grace unless
     another tab of theirs is open or comes back."""
-    if request is not None and getattr(request, "session_hash", None):
-        services.tabs.closed(request.session_hash)
+    session_hash = getattr(request, "session_hash", None)
+    if session_hash:
+        services.tabs.closed(session_hash)
 
 
 def request_ip(services: AppServices, request: gr.Request | None) -> str | None:

@@ -66,7 +66,9 @@ class DownloadLinks:
 
 def links_html(links: DownloadLinks | None, user_id: str | None, session_id: str) -> str:
     """The download links of one session's report (or of the sample, unsigned)."""
-    query = "" if session_id == SAMPLE or links is None else "?" + links.query(user_id, session_id)
+    query = ""
+    if session_id != SAMPLE and links is not None and user_id is not None:
+        query = "?" + links.query(user_id, session_id)
     items = [
         f'<a href="{html.escape(f"api/report/{session_id}.{fmt}{query}")}" download '
         f'class="mf-download">{label}</a>'

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -59,7 +60,7 @@ def transcript_markdown(events: list[dict]) -> str:
             continue
         if event.get("stage") != stage:
             stage = event.get("stage")
-            lines.append(f"\n#### {STAGE_TITLES.get(stage, stage)}\n")
+            lines.append(f"\n#### {STAGE_TITLES.get(str(stage), stage)}\n")
         who = "**Interviewer:**" if event["role"] == "interviewer" else "**You:**"
         lines.append(f"{who} {_escape(event['text'])}\n")
     return "\n".join(lines) if lines else "_No answers were recorded._"
@@ -80,7 +81,7 @@ def session_facts(record: SessionRecord, over: bool = False) -> str:
     )
 
 
-def show_feedback(services: AppServices, user_id: str | None, session_id: str | None):
+def show_feedback(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
     """(facts, generate button, report, transcript, downloads) for one of the user's sessions."""
     if not session_id:
         return NOTHING, gr.Button(visible=False), "", "", ""
@@ -119,7 +120,7 @@ def generate_feedback(
     user_id: str | None,
     session_id: str | None,
     progress: gr.Progress = gr.Progress(),
-):
+) -> Any:
     user = require_user(user_id)
     if not session_id:
         raise gr.Error("Open an interview first (History tab).")
@@ -128,7 +129,7 @@ def generate_feedback(
     return show_feedback(services, user, session_id)
 
 
-def show_sample():
+def show_sample() -> Any:
     """The bundled synthetic session, for visitors who have not run an interview yet."""
     report = sample_report()
     events = read_events(sample_session_dir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
@@ -116,19 +117,19 @@ def history_rows(services: AppServices, user_id: str | None) -> tuple[list[list[
     return rows, [r.id for r in records]
 
 
-def show_history(services: AppServices, user_id: str | None):
+def show_history(services: AppServices, user_id: str | None) -> Any:
     rows, ids = history_rows(services, user_id)
     return rows, ids, None, gr.Button(interactive=False), gr.Button(interactive=False)
 
 
-def select_row(ids: list[str], event: gr.SelectData):
+def select_row(ids: list[str], event: gr.SelectData) -> Any:
     row = event.index[0] if isinstance(event.index, list | tuple) else event.index
     chosen = ids[row] if isinstance(row, int) and 0 <= row < len(ids) else None
     enabled = chosen is not None
     return chosen, gr.Button(interactive=enabled), gr.Button(interactive=enabled)
 
 
-def delete_session(services: AppServices, user_id: str | None, session_id: str | None):
+def delete_session(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
     user = require_user(user_id)
     if not session_id:
         raise gr.Error("Select an interview first.")

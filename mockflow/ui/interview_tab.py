@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import gradio as gr
 
@@ -147,7 +148,7 @@ def render(view: LiveView | None) -> tuple:
     )
 
 
-def tick(view: LiveView | None):
+def tick(view: LiveView | None) -> Any:
     """One poll: read only the new events; resend the transcript only when it changed;
     stop polling once the interview has ended, and then tell the voice room to leave
     (the microphone must not stay published after the interviewer is gone).
@@ -162,7 +163,7 @@ def tick(view: LiveView | None):
     return (*render(view), _leave_room_once(view))
 
 
-def _leave_room_once(view: LiveView):
+def _leave_room_once(view: LiveView) -> Any:
     if view.ended is None or view.mode != "voice" or view.room_left:
         return gr.skip()
     view.room_left = True

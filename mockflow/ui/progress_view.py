@@ -4,6 +4,7 @@ reports, and two reports side by side. Unmeasured figures are gaps, never zeros.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -21,7 +22,7 @@ NO_DATA = (
 )
 
 
-def progress_view(services: AppServices, user_id: str | None):
+def progress_view(services: AppServices, user_id: str | None) -> Any:
     """(note, score plot, delivery plot, first choice, second choice) for the user."""
     if not user_id:
         return NO_DATA, _plot(EMPTY), _plot(EMPTY), gr.Dropdown(choices=[]), gr.Dropdown(choices=[])
@@ -42,7 +43,9 @@ def _plot(rows: pd.DataFrame) -> gr.LinePlot:
     return gr.LinePlot(value=rows, visible=not rows.empty)
 
 
-def compare(services: AppServices, user_id: str | None, first: str | None, second: str | None):
+def compare(
+    services: AppServices, user_id: str | None, first: str | None, second: str | None
+) -> Any:
     """Two reports side by side as a Markdown table."""
     user = require_user(user_id)
     if not first or not second:
@@ -60,12 +63,15 @@ def _measure(report: dict[str, Any], key: str, unit: str = "") -> str:
     return "not measured" if value is None else f"{value:g}{unit}"
 
 
-def _figures(left: dict[str, Any], right: dict[str, Any]):
+Figure = tuple[str, Callable[[dict[str, Any]], str]]
+
+
+def _figures(left: dict[str, Any], right: dict[str, Any]) -> list[Figure]:
     def overall(report: dict[str, Any]) -> str:
         value = (report.get("rubric") or {}).get("overall")
         return "no scores yet" if value is None else f"{value:g} / 5"
 
-    figures = [
+    figures: list[Figure] = [
         ("Date and role", lambda r: f"{_date(r)} · {r.get('session', {}).get('role', '')}"),
         ("Overall score", overall),
         (METRICS["filler_rate"], lambda r: _measure(r, "filler_rate")),
@@ -73,13 +79,17 @@ def _figures(left: dict[str, Any], right: dict[str, Any]):
         (METRICS["think_time_median"], lambda r: _measure(r, "think_time_median", " s")),
         ("Answers", lambda r: str(len(r.get("analytics", {}).get("answers", [])))),
     ]
-    names = {}
+    names: dict[str, str] = {}
     for report in (left, right):
         for c in (report.get("rubric") or {}).get("competencies", []):
             names.setdefault(c["name"], c.get("title") or c["name"])
     for name, title in names.items():
-        figures.append((title, lambda r, n=name: _competency(r, n)))
+        figures.append((title, _competency_of(name)))
     return figures
+
+
+def _competency_of(name: str) -> Callable[[dict[str, Any]], str]:
+    return lambda report: _competency(report, name)
 
 
 def _competency(report: dict[str, Any], name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -184,7 +185,17 @@ def read_resume(
     return text, f"✓ Read {words:,} words from **{filename}**. The interviewer will use them."
 
 
-def summarize(name, role, level, track, length, mode, resume_text, job_description, patience):
+def summarize(
+    name: str | None,
+    role: str | None,
+    level: str,
+    track: str,
+    length: str,
+    mode: str,
+    resume_text: str | None,
+    job_description: str | None,
+    patience: str,
+) -> str:
     setup = InterviewSetup(
         name or "",
         role or "",
@@ -212,7 +223,7 @@ def _words(text: str | None) -> str:
     return f"yes, {count:,} words" if count else "none"
 
 
-def keys_notice(services: AppServices, user_id: str | None, mode: str):
+def keys_notice(services: AppServices, user_id: str | None, mode: str) -> Any:
     """Plain words about which keys are missing for the chosen mode, if any."""
     if not user_id:
         return gr.update(visible=False), gr.update(visible=False)

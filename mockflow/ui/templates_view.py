@@ -6,6 +6,8 @@ role, level, track, length, mode, turn-taking and the job description are.
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from mockflow.ui.common import require_user
@@ -14,14 +16,14 @@ from mockflow.ui.services import AppServices
 SAVED_FIELDS = ("role", "level", "track", "length", "mode", "job_description", "patience")
 
 
-def template_choices(services: AppServices, user_id: str | None):
+def template_choices(services: AppServices, user_id: str | None) -> Any:
     if not user_id:
         return gr.Dropdown(choices=[])
     names = [t.name for t in services.store.list_templates(user_id)]
     return gr.Dropdown(choices=names, value=None)
 
 
-def save_template(services: AppServices, user_id: str | None, name: str, *values):
+def save_template(services: AppServices, user_id: str | None, name: str, *values: Any) -> Any:
     user = require_user(user_id)
     name = (name or "").strip()
     if not name:
@@ -32,7 +34,7 @@ def save_template(services: AppServices, user_id: str | None, name: str, *values
     return gr.Dropdown(choices=names, value=name), f"✓ Saved “{name}”."
 
 
-def load_template(services: AppServices, user_id: str | None, name: str | None):
+def load_template(services: AppServices, user_id: str | None, name: str | None) -> Any:
     """Values for the saved fields, in SAVED_FIELDS order, then a status line."""
     user = require_user(user_id)
     if not name:
