@@ -6,6 +6,7 @@ The composition roots build a `Settings` and pass it down; nothing else reads `o
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 from mockflow.errors import ConfigError
 
+DEFAULT_WORKER_NAME = "mockflow-interviewer"  # LiveKit agent name of dispatch mode
 LIVEKIT_CLIENT_VERSION = "2.23.0"
 LIVEKIT_CLIENT_CDN = (
     f"https://cdn.jsdelivr.net/npm/livekit-client@{LIVEKIT_CLIENT_VERSION}"
@@ -63,6 +65,7 @@ class Settings:
     tab_grace_seconds: float = 20.0  # a closed tab ends its interview after this
     worker_port: int = 8081  # the worker's health port on 127.0.0.1 (0: any free port)
     worker_max_interviews: int = 0  # a worker takes at most this many jobs (0: by CPU load)
+    worker_name: str = DEFAULT_WORKER_NAME  # the agent name dispatches and workers share
     allowed_provider_hosts: tuple[str, ...] = ()  # public links may reach these (host[:port])
     anon_retention_days: float = 30.0  # idle anonymous users are erased after this (0: never)
     max_upload_mb: float = 10.0  # Gradio refuses larger uploads before reading them
@@ -118,6 +121,7 @@ class Settings:
             voice_agents=_choice(merged, "MOCKFLOW_VOICE_AGENTS", ("local", "dispatch")),
             worker_port=_int(merged, "MOCKFLOW_WORKER_PORT", 8081),
             worker_max_interviews=_int(merged, "MOCKFLOW_WORKER_MAX_INTERVIEWS", 0),
+            worker_name=_worker_name(merged.get("MOCKFLOW_WORKER_NAME")),
             running_per_user=_int(merged, "MOCKFLOW_RUNNING_PER_USER", 1),
             running_per_ip=_int(merged, "MOCKFLOW_RUNNING_PER_IP", 3),
             starts_per_hour=_int(merged, "MOCKFLOW_STARTS_PER_HOUR", 10),
@@ -205,6 +209,21 @@ def _hosts(env: Mapping[str, str], name: str) -> tuple[str, ...]:
         if not valid:
             raise ConfigError(f"{name}: {entry!r} is not a host name or host:port")
     return entries
+
+
+_WORKER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def _worker_name(value: str | None) -> str:
+    """The LiveKit agent name: deployments sharing one LiveKit project keep apart by it."""
+    if not value:
+        return DEFAULT_WORKER_NAME
+    if not _WORKER_NAME.fullmatch(value):
+        raise ConfigError(
+            "MOCKFLOW_WORKER_NAME must be 1-64 letters, digits, '.', '_' or '-', "
+            f"starting with a letter or digit; got {value!r}"
+        )
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -29,12 +29,12 @@ from urllib.parse import urlparse
 import aiohttp
 from livekit import api
 
-from mockflow.config import EnvKeys
+from mockflow.config import DEFAULT_WORKER_NAME, EnvKeys
 from mockflow.errors import ConfigError, ProviderError
 from mockflow.private_files import write_private
 from mockflow.spec import LaunchSpec, parse_launch_spec
 
-AGENT_NAME = "mockflow-interviewer"
+AGENT_NAME = DEFAULT_WORKER_NAME
 COMMAND_TOPIC = "mockflow.command"
 HEARTBEAT_FILE = "worker.heartbeat"  # the job rewrites it every HEARTBEAT_SECONDS
 HEARTBEAT_SECONDS = 1.0
@@ -109,8 +109,15 @@ class LiveKitRooms:
     instance in that one loop.
     """
 
-    def __init__(self, credentials: LiveKitCredentials, *, timeout: float = REQUEST_SECONDS):
+    def __init__(
+        self,
+        credentials: LiveKitCredentials,
+        *,
+        timeout: float = REQUEST_SECONDS,
+        agent_name: str = AGENT_NAME,
+    ):
         self.credentials = credentials
+        self.agent_name = agent_name
         self._timeout = timeout
         self._api: api.LiveKitAPI | None = None
 
@@ -125,7 +132,7 @@ class LiveKitRooms:
     async def dispatch(self, room: str, spec: Mapping[str, Any]) -> str:
         """Create the explicit dispatch of one interview to a worker; return its id."""
         request = api.CreateAgentDispatchRequest(
-            agent_name=AGENT_NAME, room=room, metadata=job_metadata(spec)
+            agent_name=self.agent_name, room=room, metadata=job_metadata(spec)
         )
         with _errors(self.credentials.where, "dispatch the interview"):
             dispatch = await self._client().agent_dispatch.create_dispatch(request)

@@ -90,7 +90,7 @@ class Dispatcher:
         self._clock = clock
         self._interval = monitor_interval
         self._end_grace = end_grace_seconds
-        self._rooms = LiveKitRooms(credentials)
+        self._rooms = LiveKitRooms(credentials, agent_name=settings.worker_name)
         self._loop = LoopThread("dispatcher-livekit")
         self._lock = threading.RLock()
         self._sessions: dict[str, RemoteSession] = {}

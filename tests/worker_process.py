@@ -27,6 +27,7 @@ class WorkerProcess:
         deepgram_key: str,
         deepgram_url: str,
         log_path: Path,
+        name: str | None = None,
     ) -> None:
         self.log_path = log_path
         env = {
@@ -38,6 +39,7 @@ class WorkerProcess:
             "MOCKFLOW_WORKER_PORT": "0",
             # a busy test machine must not make the worker refuse jobs (CPU-based load)
             "MOCKFLOW_WORKER_MAX_INTERVIEWS": "4",
+            **({"MOCKFLOW_WORKER_NAME": name} if name else {}),
             "LIVEKIT_URL": livekit.url,
             "LIVEKIT_API_KEY": livekit.api_key,
             "LIVEKIT_API_SECRET": livekit.api_secret,

@@ -1,6 +1,6 @@
 """Scale-out mode: `python agent_entry.py worker` serves interviews as a LiveKit Agents worker.
 
-It registers with the LiveKit server under `AGENT_NAME` and takes explicit dispatches only
+It registers with the LiveKit server under `MOCKFLOW_WORKER_NAME` and takes explicit dispatches only
 (the app creates them with `mockflow.dispatch`). Each job runs in its own process, like the
 per-interview mode, with the same `VoiceInterview`; the job metadata carries the session
 config without secrets, and the provider keys come from this worker's environment. Events
@@ -30,7 +30,7 @@ from mockflow.agent.room_commands import RoomCommands
 from mockflow.agent.room_transport import interview_in_room
 from mockflow.agent.voice import VoiceInterview
 from mockflow.config import Settings
-from mockflow.dispatch import AGENT_NAME, HEARTBEAT_FILE, beat, session_id_of, spec_from_job
+from mockflow.dispatch import HEARTBEAT_FILE, beat, session_id_of, spec_from_job
 from mockflow.errors import MockflowError
 from mockflow.events import EVENTS_FILE, EventWriter
 from mockflow.fsm import build_fsm
@@ -127,7 +127,7 @@ def build_server(settings: Settings) -> AgentServer:
         setup_fnc=prewarm,
         **capacity,
     )
-    server.rtc_session(interview_job, agent_name=AGENT_NAME)
+    server.rtc_session(interview_job, agent_name=settings.worker_name)
     return server
 
 

@@ -26,6 +26,7 @@ pytestmark = [
     pytest.mark.timeout(240),
 ]
 WORKER_KEY = "sk-worker-own-key-0001"
+OWN_WORKER_NAME = "mockflow-killed-worker-test"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def worker(data_dir, livekit_server, openai, deepgram):
     process.stop()
 
 
-def _app(data_dir, livekit_server, openai, deepgram) -> VoiceApp:
+def _app(data_dir, livekit_server, openai, deepgram, **settings) -> VoiceApp:
     return VoiceApp.build(
         data_dir,
         livekit=livekit_server,
@@ -76,6 +77,7 @@ def _app(data_dir, livekit_server, openai, deepgram) -> VoiceApp:
         deepgram=deepgram,
         voice_agents="dispatch",
         running_per_user=4,  # one local user holds several interviews here
+        **settings,
     )
 
 
@@ -162,6 +164,9 @@ def own_worker(tmp_path, livekit_server, openai, deepgram):
         deepgram_key=deepgram.api_key,
         deepgram_url=deepgram.url,
         log_path=data / "worker.log",
+        # its own agent name: the module's shared worker, registered with the same server,
+        # must not take this test's dispatch
+        name=OWN_WORKER_NAME,
     )
     process.wait_registered()
     yield process
@@ -171,7 +176,9 @@ def own_worker(tmp_path, livekit_server, openai, deepgram):
 async def test_a_killed_worker_fails_the_interview_and_closes_the_room(
     own_worker, livekit_server, openai, deepgram, data_dir
 ):
-    app = _app(own_worker.log_path.parent, livekit_server, openai, deepgram)
+    app = _app(
+        own_worker.log_path.parent, livekit_server, openai, deepgram, worker_name=OWN_WORKER_NAME
+    )
     try:
         live = await app.start(patience="normal")
         async with live.candidate as candidate:

@@ -56,6 +56,18 @@ def test_a_worker_capped_by_count_takes_jobs_until_the_cap_whatever_the_cpu():
     assert framework.load_fnc is not load  # the default: the framework's CPU reading
 
 
+def test_worker_name_keeps_deployments_on_one_livekit_project_apart() -> None:
+    from mockflow.agent.worker import build_server
+
+    keys = {"LIVEKIT_URL": "ws://127.0.0.1:1", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"}
+    named = Settings.from_env({**keys, "MOCKFLOW_WORKER_NAME": "mockflow-staging"})
+    assert Settings.from_env(keys).worker_name == "mockflow-interviewer"
+    assert build_server(named)._agent_name == "mockflow-staging"  # what it registers as
+    for bad in ("has space", "-leading", "x" * 65, "ünïcode"):
+        with pytest.raises(ConfigError, match="MOCKFLOW_WORKER_NAME must be"):
+            Settings.from_env({"MOCKFLOW_WORKER_NAME": bad})
+
+
 def test_fork_server_setting() -> None:
     assert Settings.from_env({"MOCKFLOW_FORK_SERVER": "0"}).fork_server is False
     assert Settings.from_env({"MOCKFLOW_FORK_SERVER": "on"}).fork_server is True
