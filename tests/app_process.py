@@ -23,7 +23,16 @@ def _free_port() -> int:
 
 
 class AppProcess:
-    def __init__(self, data_dir: Path, env: dict[str, str], *, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        env: dict[str, str],
+        *,
+        port: int | None = None,
+        command: list[str] | None = None,
+    ) -> None:
+        """`python app.py` from the checkout, or `command` (e.g. an installed `mockflow app`)
+        run from the data folder with nothing of the checkout on its path."""
         self.port = port or _free_port()  # the same port again: the same browser origin
         self.url = f"http://127.0.0.1:{self.port}/"
         self.data_dir = data_dir
@@ -35,13 +44,13 @@ class AppProcess:
             "GRADIO_ANALYTICS_ENABLED": "False",
             "MOCKFLOW_POOL_SIZE": "1",
             **({"MOCKFLOW_LIVEKIT_JS": str(LIVEKIT_JS)} if LIVEKIT_JS.is_file() else {}),
-            "PYTHONPATH": str(ROOT),
+            **({} if command else {"PYTHONPATH": str(ROOT)}),
             **env,
         }
         self.log = open(data_dir / "app.log", "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--port", str(self.port)],
-            cwd=ROOT,
+            [*(command or [sys.executable, str(ROOT / "app.py")]), "--port", str(self.port)],
+            cwd=data_dir if command else ROOT,
             env=full_env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -40,7 +40,7 @@ from mockflow.supervisor.errors import (
 )
 from mockflow.supervisor.forkserver import ForkServer, fork_server_supported
 from mockflow.supervisor.pool import WarmPool
-from mockflow.supervisor.process import AgentProcess
+from mockflow.supervisor.process import AgentCommand, AgentProcess
 from mockflow.supervisor.reaper import reap_orphans
 from mockflow.supervisor.records import PidRecord, close_timeline, remove_pid_file, write_pid_file
 from mockflow.supervisor.session import (
@@ -54,7 +54,7 @@ from mockflow.supervisor.startup import SHUTTING_DOWN, await_ready, prepare_spec
 
 log = logging.getLogger("mockflow.supervisor")
 
-DEFAULT_AGENT_SCRIPT = Path(__file__).resolve().parents[2] / "agent_entry.py"
+DEFAULT_AGENT_SCRIPT: Path | None = None  # None: `python -m mockflow.agent`
 COMMANDS = frozenset({"user_text", "skip_stage"})
 _FINISHED_KEPT = 200
 
@@ -68,7 +68,7 @@ class Supervisor:
     def __init__(
         self,
         settings: Settings,
-        agent_script: Path = DEFAULT_AGENT_SCRIPT,
+        agent_script: Path | None = DEFAULT_AGENT_SCRIPT,
         on_session_end: SessionEndCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
         *,
@@ -78,7 +78,7 @@ class Supervisor:
         monitor_interval: float = 0.25,
     ) -> None:
         self.settings = settings
-        self.agent_script = Path(agent_script)
+        self.agent_command = AgentCommand.of(agent_script)
         self._on_session_end = on_session_end
         self._clock = clock
         self._end_grace = end_grace_seconds
@@ -99,7 +99,7 @@ class Supervisor:
         self._forks: ForkServer | None = None
         if settings.fork_server and fork_server_supported():
             self._forks = ForkServer(
-                self.agent_script,
+                self.agent_command,
                 self._env,
                 ready_timeout=max(settings.ready_timeout_seconds, 30.0),
                 fork_timeout=5.0,
@@ -277,7 +277,7 @@ class Supervisor:
         return session
 
     def _spawn(self) -> AgentProcess:
-        return AgentProcess.spawn(self.agent_script, self._env)
+        return AgentProcess.spawn(self.agent_command, self._env)
 
     def _fork_or_spawn(self, session: Session) -> AgentProcess:
         if self._forks is not None:

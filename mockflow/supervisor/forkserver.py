@@ -1,6 +1,6 @@
 """The app's side of the fork server: start it, fork interviews through it, restart it.
 
-`python <agent_script> forkserver --fd N` is started with the agents' minimal environment
+`python -m mockflow.agent forkserver --fd N` is started with the agents' minimal environment
 and a socketpair end as fd N (argv carries only that number). Each `fork()` makes three
 pipes, sends the child's ends over the socket (SCM_RIGHTS) and gets back the pid and a
 pidfd; the child then reads its launch spec from its stdin exactly as a cold process
@@ -21,13 +21,12 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from mockflow.forkproto import MAX_MESSAGE, decode, encode
 from mockflow.supervisor.errors import ForkServerUnavailable
 from mockflow.supervisor.forked import ForkedChild
-from mockflow.supervisor.process import AgentProcess
+from mockflow.supervisor.process import AgentCommand, AgentProcess
 
 log = logging.getLogger("mockflow.supervisor.forkserver")
 
@@ -42,16 +41,16 @@ def fork_server_supported() -> bool:
 class _Link:
     """One fork-server process and its socket; dead for good once either goes."""
 
-    def __init__(self, script: Path, env: Mapping[str, str]) -> None:
+    def __init__(self, command: AgentCommand, env: Mapping[str, str]) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.popen = subprocess.Popen(
-                [sys.executable, str(script), "forkserver", "--fd", str(theirs.fileno())],
+                [*command.argv, "forkserver", "--fd", str(theirs.fileno())],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 env=dict(env),
-                cwd=str(Path(script).resolve().parent),
+                cwd=command.cwd,
                 pass_fds=(theirs.fileno(),),
                 start_new_session=True,
             )
@@ -182,9 +181,14 @@ class ForkServer:
     """Owns at most one live fork server; thread-safe."""
 
     def __init__(
-        self, script: Path, env: Mapping[str, str], *, ready_timeout: float, fork_timeout: float
+        self,
+        command: AgentCommand,
+        env: Mapping[str, str],
+        *,
+        ready_timeout: float,
+        fork_timeout: float,
     ) -> None:
-        self._script = Path(script)
+        self._command = command
         self._env = dict(env)
         self._ready_timeout = ready_timeout
         self._fork_timeout = fork_timeout
@@ -264,7 +268,7 @@ class ForkServer:
 
     def _start_locked(self) -> None:
         try:
-            self._link = _Link(self._script, self._env)
+            self._link = _Link(self._command, self._env)
         except OSError as exc:
             self._failures += 1
             self._next_start_at = time.monotonic() + min(2.0**self._failures, _MAX_BACKOFF)

@@ -21,6 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -32,10 +33,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _MAX_READ = 8192
+AGENT_MODULE = "mockflow.agent"
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder holding `mockflow/`
+
+
+@dataclass(frozen=True)
+class AgentCommand:
+    """How the app starts an agent: the argv before any sub-command, and the folder it runs
+    in. By default the module `python -m mockflow.agent` (a checkout or an installed
+    package alike); tests and benchmarks may name a script instead."""
+
+    argv: tuple[str, ...]
+    cwd: str
+
+    @classmethod
+    def module(cls) -> AgentCommand:
+        return cls((sys.executable, "-m", AGENT_MODULE), str(_PACKAGE_PARENT))
+
+    @classmethod
+    def script(cls, path: Path) -> AgentCommand:
+        return cls((sys.executable, str(path)), str(Path(path).resolve().parent))
+
+    @classmethod
+    def of(cls, script: Path | None) -> AgentCommand:
+        return cls.module() if script is None else cls.script(script)
 
 
 class AgentProcess:
-    """A running `agent_entry.py`; every method is safe to call after the process died."""
+    """A running agent process; every method is safe to call after the process died."""
 
     def __init__(self, popen: subprocess.Popen[bytes] | ForkedChild) -> None:
         self._popen = popen
@@ -52,15 +77,15 @@ class AgentProcess:
         ]
 
     @classmethod
-    def spawn(cls, script: Path, env: Mapping[str, str]) -> AgentProcess:
-        """Start `sys.executable script`; arguments carry nothing but the script path."""
+    def spawn(cls, command: AgentCommand, env: Mapping[str, str]) -> AgentProcess:
+        """Start the agent; its arguments carry nothing but how to find it."""
         popen = subprocess.Popen(
-            [sys.executable, str(script)],
+            list(command.argv),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(env),
-            cwd=str(Path(script).resolve().parent),
+            cwd=command.cwd,
             close_fds=True,
             start_new_session=True,
         )

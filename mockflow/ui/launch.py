@@ -1,4 +1,7 @@
-"""Composition root of the app: settings → services → UI → launch (contracts in DESIGN.md)."""
+"""Composition root of the app: settings → services → UI → launch (contracts in DESIGN.md).
+
+`python app.py` in a checkout (and on a Space), `mockflow app` or `python -m mockflow app`
+once installed."""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from mockflow.errors import MockflowError
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="MockFlow: AI mock interviews")
+    parser = argparse.ArgumentParser(
+        prog="mockflow app", description="MockFlow: AI mock interviews"
+    )
     parser.add_argument("--host", help="address to bind (default 127.0.0.1; 0.0.0.0 on a Space)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="public link (public-link mode)")
