@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockflow.config import Settings
 from mockflow.events import read_events
-from mockflow.supervisor import DEFAULT_AGENT_SCRIPT, Supervisor
+from mockflow.supervisor import Supervisor
 from tests.fakes.openai_server import FakeOpenAI
 
 API_KEY = "sk-bench-0000000000"
@@ -85,7 +85,7 @@ def get_ready(sup: Supervisor, mode: str) -> None:
 
 
 def run_mode(
-    mode: str, runs: int, data_dir: Path, agent: Path, base_url: str
+    mode: str, runs: int, data_dir: Path, agent: Path | None, base_url: str
 ) -> tuple[list[float], list[int], list[int]]:
     """Start and end `runs` sessions one by one; return start seconds, idle RSS, active RSS."""
     seconds: list[float] = []
@@ -107,7 +107,9 @@ def run_mode(
     return seconds, idle_rss, active_rss
 
 
-def run_concurrent(mode: str, count: int, data_dir: Path, agent: Path, base_url: str) -> None:
+def run_concurrent(
+    mode: str, count: int, data_dir: Path, agent: Path | None, base_url: str
+) -> None:
     """Start `count` sessions at once; time each to `ready`; memory of the idle sessions."""
     with Supervisor(settings_for(mode, data_dir, count), agent_script=agent) as sup:
         get_ready(sup, mode)
@@ -215,13 +217,14 @@ TARGETS = {"cold": 4.0, "warm": 0.5, "forked": 0.5}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--agent", type=Path, default=DEFAULT_AGENT_SCRIPT)
+    parser.add_argument("--agent", type=Path, help="a script (default: python -m mockflow.agent)")
     parser.add_argument("--modes", default="cold,warm,forked", help="comma list")
     parser.add_argument("--concurrent", type=int, default=0, help="N starts at once instead")
     args = parser.parse_args(argv)
     modes = [m for m in args.modes.split(",") if m]
 
-    print(f"{psutil.cpu_count()} CPUs, load before {_load()}, {args.agent.name}")
+    agent_label = args.agent.name if args.agent else "python -m mockflow.agent"
+    print(f"{psutil.cpu_count()} CPUs, load before {_load()}, {agent_label}")
     with FakeOpenAI(api_key=API_KEY) as server, tempfile.TemporaryDirectory() as tmp:
         if args.concurrent:
             for mode in modes:

@@ -34,7 +34,6 @@ from mockflow.errors import ConfigError, ProviderError
 from mockflow.private_files import write_private
 from mockflow.spec import LaunchSpec, parse_launch_spec
 
-AGENT_NAME = DEFAULT_WORKER_NAME
 COMMAND_TOPIC = "mockflow.command"
 HEARTBEAT_FILE = "worker.heartbeat"  # the job rewrites it every HEARTBEAT_SECONDS
 HEARTBEAT_SECONDS = 1.0
@@ -114,7 +113,7 @@ class LiveKitRooms:
         credentials: LiveKitCredentials,
         *,
         timeout: float = REQUEST_SECONDS,
-        agent_name: str = AGENT_NAME,
+        agent_name: str = DEFAULT_WORKER_NAME,
     ):
         self.credentials = credentials
         self.agent_name = agent_name

@@ -471,7 +471,7 @@ class Store:
             ]
             for doc, stamps in rows:
                 user = doc.get("user_id")
-                if not isinstance(user, str) or not is_browser_id(user):
+                if not is_browser_id(user):
                     continue
                 seen = max((doc.get(k) or 0.0 for k in stamps), default=0.0)
                 last[user] = max(last.get(user, 0.0), seen)

@@ -167,7 +167,7 @@ class InterviewController:
 
     async def _reply(
         self, *, user_input: str | None = None, instructions: str | None = None
-    ) -> Any:
+    ) -> None:
         assert self._session is not None
         kwargs: dict[str, Any] = {}
         if user_input is not None:

@@ -1,12 +1,12 @@
 """Scale-out mode: `python agent_entry.py worker` serves interviews as a LiveKit Agents worker.
 
-It registers with the LiveKit server under `MOCKFLOW_WORKER_NAME` and takes explicit dispatches only
-(the app creates them with `mockflow.dispatch`). Each job runs in its own process, like the
-per-interview mode, with the same `VoiceInterview`; the job metadata carries the session
-config without secrets, and the provider keys come from this worker's environment. Events
-go to this machine's `<data dir>/sessions/<id>/events.jsonl` (share the directory with
-the app, or collect it, when the worker runs elsewhere). The app's commands arrive as
-server-sent data packets in the room (`mockflow.agent.room_commands`).
+It registers with the LiveKit server under `MOCKFLOW_WORKER_NAME` and takes explicit
+dispatches only (the app creates them with `mockflow.dispatch`). Each job runs in its own
+process, like the per-interview mode, with the same `VoiceInterview`; the job metadata
+carries the session config without secrets, and the provider keys come from this worker's
+environment. Events go to this machine's `<data dir>/sessions/<id>/events.jsonl` (share
+the directory with the app, or collect it, when the worker runs elsewhere). The app's
+commands arrive as server-sent data packets in the room (`mockflow.agent.room_commands`).
 
 Never dev mode (it would send the default turn detector to a cloud endpoint), and the
 worker's HTTP health port listens on localhost only.

@@ -5,12 +5,11 @@
 written into a session directory (`records`), and orphan reaping (`reaper`).
 """
 
-from mockflow.supervisor.core import DEFAULT_AGENT_SCRIPT, Supervisor
+from mockflow.supervisor.core import Supervisor
 from mockflow.supervisor.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
 from mockflow.supervisor.session import SessionHandle, SessionStatus
 
 __all__ = [
-    "DEFAULT_AGENT_SCRIPT",
     "SessionHandle",
     "SessionNotFoundError",
     "SessionStartError",

@@ -54,7 +54,6 @@ from mockflow.supervisor.startup import SHUTTING_DOWN, await_ready, prepare_spec
 
 log = logging.getLogger("mockflow.supervisor")
 
-DEFAULT_AGENT_SCRIPT: Path | None = None  # None: `python -m mockflow.agent`
 COMMANDS = frozenset({"user_text", "skip_stage"})
 _FINISHED_KEPT = 200
 
@@ -68,7 +67,7 @@ class Supervisor:
     def __init__(
         self,
         settings: Settings,
-        agent_script: Path | None = DEFAULT_AGENT_SCRIPT,
+        agent_script: Path | None = None,  # None: `python -m mockflow.agent`
         on_session_end: SessionEndCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
         *,
