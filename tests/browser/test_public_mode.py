@@ -112,7 +112,9 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
 
 def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_factory, fake_llm):
     data = tmp_path_factory.mktemp("public-restart")
-    env = {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_STAGE_SCALE": "0.05", **_allow(fake_llm)}
+    # full-length stages: the test ends the interview itself; with short ones a slow
+    # machine let the timers finish it first and End was already disabled
+    env = {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_STAGE_SCALE": "1", **_allow(fake_llm)}
     app = AppProcess(data, env)
     context, page = _open(browser, app.url)
     try:
