@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockflow.events import read_events
-from mockflow.feedback.analytics import analyze_events
-from mockflow.feedback.quotes import AnswerIndex, find_quote
-from mockflow.feedback.report import build_report
-from mockflow.feedback.report_html import render_html
-from mockflow.feedback.report_markdown import render_markdown
+from mockflow.contracts.events import read_events
+from mockflow.feedback.analytics.measures import analyze_events
+from mockflow.feedback.report.html import render_html
+from mockflow.feedback.report.markdown import render_markdown
+from mockflow.feedback.report.model import build_report
+from mockflow.feedback.rubric.quotes import AnswerIndex, find_quote
 from mockflow.feedback.session import SessionMeta
-from mockflow.fsm import STAGES
+from mockflow.interview.fsm import STAGES
 
 SENTENCES = [
     "So, um, I led the migration of our invoice pipeline to Kafka.",

@@ -34,11 +34,11 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from mockflow.app.identity import AnonymousCredentials, new_browser_id
 from mockflow.config import Settings
-from mockflow.events import EventWriter
-from mockflow.identity import AnonymousCredentials, new_browser_id
-from mockflow.store import Store
-from mockflow.vault import ProviderKeys, Vault
+from mockflow.contracts.events import EventWriter
+from mockflow.store.db import Store
+from mockflow.store.vault import ProviderKeys, Vault
 from tests.app_process import AppProcess
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI, Reply

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockflow.events import EventWriter
-from mockflow.ui.interview_tab import tick
+from mockflow.contracts.events import EventWriter
 from mockflow.ui.live import LiveView
+from mockflow.ui.tabs.interview import tick
 
 STAGES = ["greeting", "self_intro", "past_experience", "company_fit", "closing"]
 

@@ -33,8 +33,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockflow.config import Settings
-from mockflow.events import read_events
-from mockflow.supervisor import Supervisor
+from mockflow.contracts.events import read_events
+from mockflow.launch import Supervisor
 from tests.fakes.openai_server import FakeOpenAI
 
 API_KEY = "sk-bench-0000000000"

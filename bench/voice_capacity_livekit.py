@@ -50,7 +50,7 @@ async def run_candidate(url: str, token: str, events: str, seconds: float) -> No
     import resource
 
     from mockflow.agent.turn_taking import PROFILES
-    from mockflow.events import read_events
+    from mockflow.contracts.events import read_events
     from tests.fakes.room_candidate import RoomCandidate
 
     profile = PROFILES["normal"]
@@ -117,8 +117,8 @@ def _cpu(pids: list[int]) -> float:
 
 
 def run_level(count: int, seconds: float, services, server, work: Path) -> dict:
-    from mockflow.identity import LOCAL_USER_ID
-    from mockflow.interviews import InterviewSetup
+    from mockflow.app.identity import LOCAL_USER_ID
+    from mockflow.app.interviews import InterviewSetup
 
     started = []
     for n in range(count):
@@ -205,7 +205,7 @@ def _row(row: dict) -> str:
 
 def main(levels: list[int], seconds: float) -> None:
     from mockflow.config import EnvKeys, Settings
-    from mockflow.livekit_server import LocalLiveKitServer, find_binary
+    from mockflow.launch.livekit.server import LocalLiveKitServer, find_binary
     from mockflow.ui.services import build_services
 
     binary = find_binary(os.environ.get("MOCKFLOW_TEST_LIVEKIT_SERVER"), os.environ)

@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockflow.agent.turn_taking import PROFILES
-from mockflow.livekit_server import LocalLiveKitServer, find_binary
+from mockflow.launch.livekit.server import LocalLiveKitServer, find_binary
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.voice_app import VoiceApp

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.livekit_server import (
+from mockflow.launch.livekit.server import (
     LiveKitServerError,
     LocalLiveKitServer,
     cached_binary,

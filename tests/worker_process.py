@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from mockflow.livekit_server import LocalLiveKitServer
+from mockflow.launch.livekit.server import LocalLiveKitServer
 
 ROOT = Path(__file__).resolve().parents[1]
 

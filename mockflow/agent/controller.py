@@ -22,10 +22,10 @@ from livekit.agents.voice.events import (
 
 from mockflow.agent.instructions import goodbye_instructions, stage_instructions
 from mockflow.agent.providers import describe_failure
-from mockflow.context import build_context
-from mockflow.events import EventWriter
-from mockflow.fsm import InterviewFSM, Transition
-from mockflow.spec import LaunchSpec
+from mockflow.contracts.events import EventWriter
+from mockflow.contracts.launch_spec import LaunchSpec
+from mockflow.interview.context import build_context
+from mockflow.interview.fsm import InterviewFSM, Transition
 
 log = logging.getLogger("mockflow.agent")
 

@@ -28,7 +28,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping
 
-from mockflow.forkproto import MAX_MESSAGE, decode, encode
+from mockflow.contracts.forkproto import MAX_MESSAGE, decode, encode
 
 log = logging.getLogger("mockflow.forkserver")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mockflow import prompts
-from mockflow.context import InterviewContext
-from mockflow.fsm import StagePlan, Track
-from mockflow.spec import Candidate
+from mockflow.contracts.launch_spec import Candidate
+from mockflow.interview import prompts
+from mockflow.interview.context import InterviewContext
+from mockflow.interview.fsm import StagePlan, Track
 
 LEVELS = {"entry": "entry-level", "mid": "mid-level", "senior": "senior"}
 

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from mockflow.config import Settings
+from mockflow.contracts.events import EVENTS_FILE, EventWriter
+from mockflow.contracts.launch_spec import LaunchSpec
 from mockflow.errors import LaunchSpecError, MockflowError
-from mockflow.events import EVENTS_FILE, EventWriter
 from mockflow.private_files import make_private_dir
-from mockflow.spec import LaunchSpec
 
 log = logging.getLogger("mockflow.agent")
 
@@ -32,8 +32,8 @@ def preload(*, vad: bool = True) -> None:
     import livekit.agents  # noqa: F401
     from livekit.plugins import deepgram, openai  # noqa: F401
 
-    import mockflow.agent.room_transport
-    import mockflow.agent.text_transport  # noqa: F401
+    import mockflow.agent.transports.room
+    import mockflow.agent.transports.text  # noqa: F401
 
     if vad:
         from livekit.plugins import silero  # noqa: F401
@@ -56,7 +56,7 @@ def _warm_up() -> None:
     import openai.resources.chat.completions.completions  # noqa: F401
 
     from mockflow.agent.providers import build_llm
-    from mockflow.spec import LLMProvider
+    from mockflow.contracts.launch_spec import LLMProvider
 
     build_llm(LLMProvider(api_key="placeholder", base_url="http://127.0.0.1:9/v1"))
 
@@ -89,8 +89,8 @@ def _serve_one(settings: Settings) -> int:
 
 
 async def _run(settings: Settings) -> int:
-    from mockflow.agent.commands import open_stdin
-    from mockflow.spec import parse_launch_spec
+    from mockflow.contracts.commands import open_stdin
+    from mockflow.contracts.launch_spec import parse_launch_spec
 
     reader = await open_stdin()
     try:
@@ -118,9 +118,9 @@ async def _run(settings: Settings) -> int:
 
 async def _interview(spec: LaunchSpec, events: EventWriter, reader: asyncio.StreamReader) -> str:
     from mockflow.agent.controller import InterviewController
-    from mockflow.agent.room_transport import run_room_interview
-    from mockflow.agent.text_transport import run_text_interview
-    from mockflow.fsm import build_fsm
+    from mockflow.agent.transports.room import run_room_interview
+    from mockflow.agent.transports.text import run_text_interview
+    from mockflow.interview.fsm import build_fsm
 
     main_task = asyncio.current_task()
     assert main_task is not None

@@ -9,7 +9,7 @@ only after every plugin is closed.
 
 An endpoint with a `pinned_address` (a visitor's base URL on a public link, vetted by the
 app) gets its own openai client whose connections go to that address only, redirects
-not followed (`mockflow.pinning`).
+not followed (`mockflow.net.pinning`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from livekit.agents.voice.agent_session import SessionConnectOptions
 from livekit.plugins import deepgram as lk_deepgram
 from livekit.plugins import openai as lk_openai
 
+from mockflow.contracts.launch_spec import LLMProvider, STTProvider, TTSProvider
 from mockflow.errors import ProviderError
-from mockflow.pinning import SPEECH_TIMEOUT, Pin, pinned_httpx_client
+from mockflow.net.pinning import SPEECH_TIMEOUT, Pin, pinned_httpx_client
 from mockflow.redaction import display_host
-from mockflow.spec import LLMProvider, STTProvider, TTSProvider
 
 DEEPGRAM_MODEL = "nova-3"
 OPENAI_STT_MODEL = "gpt-4o-mini-transcribe"

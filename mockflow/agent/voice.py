@@ -32,7 +32,6 @@ from livekit.agents.voice.events import (
 )
 from livekit.agents.voice.generation import update_instructions
 
-from mockflow.agent.commands import Command, read_commands
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.interviewer import InterviewerAgent
 from mockflow.agent.providers import build_llm, build_stt, build_tts, build_vad
@@ -44,8 +43,9 @@ from mockflow.agent.turn_taking import (
     profile_for,
     turn_handling,
 )
+from mockflow.contracts.commands import Command, read_commands
+from mockflow.contracts.launch_spec import LaunchSpec, STTProvider, TTSProvider
 from mockflow.documents.terms import key_terms
-from mockflow.spec import LaunchSpec, STTProvider, TTSProvider
 
 log = logging.getLogger("mockflow.agent")
 TICK_SECONDS = 0.25

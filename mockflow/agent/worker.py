@@ -1,12 +1,13 @@
 """Scale-out mode: `python agent_entry.py worker` serves interviews as a LiveKit Agents worker.
 
 It registers with the LiveKit server under `MOCKFLOW_WORKER_NAME` and takes explicit
-dispatches only (the app creates them with `mockflow.dispatch`). Each job runs in its own
-process, like the per-interview mode, with the same `VoiceInterview`; the job metadata
-carries the session config without secrets, and the provider keys come from this worker's
-environment. Events go to this machine's `<data dir>/sessions/<id>/events.jsonl` (share
-the directory with the app, or collect it, when the worker runs elsewhere). The app's
-commands arrive as server-sent data packets in the room (`mockflow.agent.room_commands`).
+dispatches only (the app creates them with `mockflow.launch.livekit.dispatch`). Each job
+runs in its own process, like the per-interview mode, with the same `VoiceInterview`; the
+job metadata carries the session config without secrets, and the provider keys come from
+this worker's environment. Events go to this machine's `<data
+dir>/sessions/<id>/events.jsonl` (share the directory with the app, or collect it, when the
+worker runs elsewhere). The app's commands arrive as server-sent data packets in the room
+(`mockflow.agent.transports.room_commands`).
 
 Never dev mode (it would send the default turn detector to a cloud endpoint), and the
 worker's HTTP health port listens on localhost only.
@@ -26,14 +27,14 @@ import aiohttp
 from livekit.agents import AgentServer, JobContext, JobProcess
 
 from mockflow.agent.controller import InterviewController
-from mockflow.agent.room_commands import RoomCommands
-from mockflow.agent.room_transport import interview_in_room
+from mockflow.agent.transports.room import interview_in_room
+from mockflow.agent.transports.room_commands import RoomCommands
 from mockflow.agent.voice import VoiceInterview
 from mockflow.config import Settings
-from mockflow.dispatch import HEARTBEAT_FILE, beat, session_id_of, spec_from_job
+from mockflow.contracts.events import EVENTS_FILE, EventWriter
 from mockflow.errors import MockflowError
-from mockflow.events import EVENTS_FILE, EventWriter
-from mockflow.fsm import build_fsm
+from mockflow.interview.fsm import build_fsm
+from mockflow.launch.livekit.dispatch import HEARTBEAT_FILE, beat, session_id_of, spec_from_job
 from mockflow.redaction import install_on_root_handlers
 
 log = logging.getLogger("mockflow.agent")

@@ -2,7 +2,7 @@
 
 - `analytics`: figures computed from `events.jsonl` (filler rule in `fillers`).
 - `rubric`: the LLM's validated, quote-verified judgement behind the `llm.RubricLLM` seam
-  (`llm.OpenAIRubricLLM` is the real one; import it from `mockflow.feedback.llm`, which
+  (`llm.OpenAIRubricLLM` is the real one; import it from `mockflow.feedback.rubric.llm`, which
   is the only module that loads the openai SDK).
 - `report`: the report object and its stored dict form; `report_markdown`, `report_html`
   render it; `export` writes the downloads; `progress` feeds the History charts.
@@ -11,14 +11,14 @@
 
 from __future__ import annotations
 
-from mockflow.feedback.analytics import Measure, SessionAnalytics, analyze_events
+from mockflow.feedback.analytics.measures import Measure, SessionAnalytics, analyze_events
+from mockflow.feedback.analytics.progress import progress_series
 from mockflow.feedback.demo import sample_report, sample_session_dir
-from mockflow.feedback.export import export_report
-from mockflow.feedback.progress import progress_series
-from mockflow.feedback.report import FeedbackReport, build_report, generate_report
-from mockflow.feedback.report_html import render_html
-from mockflow.feedback.report_markdown import render_markdown
-from mockflow.feedback.rubric import Rubric, RubricOutcome, generate_rubric, overall_score
+from mockflow.feedback.report.export import export_report
+from mockflow.feedback.report.html import render_html
+from mockflow.feedback.report.markdown import render_markdown
+from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
+from mockflow.feedback.rubric.generate import Rubric, RubricOutcome, generate_rubric, overall_score
 from mockflow.feedback.session import SessionMeta, load_meta
 
 __all__ = [

@@ -22,12 +22,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from mockflow.config import Settings
+from mockflow.contracts.events import EVENTS_FILE, read_events
 from mockflow.errors import MockflowError
-from mockflow.events import EVENTS_FILE, read_events
-from mockflow.feedback.llm import DEFAULT_FEEDBACK_MODEL, OpenAIRubricLLM
-from mockflow.feedback.report import FeedbackReport, generate_report
-from mockflow.feedback.report_html import render_html
-from mockflow.feedback.report_markdown import render_markdown
+from mockflow.feedback.report.html import render_html
+from mockflow.feedback.report.markdown import render_markdown
+from mockflow.feedback.report.model import FeedbackReport, generate_report
+from mockflow.feedback.rubric.llm import DEFAULT_FEEDBACK_MODEL, OpenAIRubricLLM
 from mockflow.feedback.session import SessionMeta, load_meta
 
 PROG = "python -m mockflow report"

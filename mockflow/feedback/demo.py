@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mockflow.events import read_events
-from mockflow.feedback.report import FeedbackReport, build_report
+from mockflow.contracts.events import read_events
+from mockflow.feedback.report.model import FeedbackReport, build_report
 from mockflow.feedback.session import load_meta
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"

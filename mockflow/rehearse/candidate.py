@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mockflow import prompts
+from mockflow.interview import prompts
 from mockflow.rehearse.chat import ChatModel
 from mockflow.rehearse.personas import Material, Persona
 

@@ -24,7 +24,8 @@ from typing import Any, NoReturn
 
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
-from mockflow.fsm import TRACK_NAMES
+from mockflow.interview.fsm import TRACK_NAMES
+from mockflow.launch import Supervisor
 from mockflow.rehearse.candidate import make_candidate
 from mockflow.rehearse.chat import OpenAIChat
 from mockflow.rehearse.endpoint import Endpoint, check_endpoint
@@ -32,7 +33,6 @@ from mockflow.rehearse.judge import judge_interview
 from mockflow.rehearse.personas import load_material, load_persona, persona_names
 from mockflow.rehearse.runner import InterviewResult, Job, RunOptions, run_all
 from mockflow.rehearse.summary import format_table, summarise
-from mockflow.supervisor import Supervisor
 
 PROG = "python -m mockflow rehearse"
 DEFAULT_MODEL = "gpt-4o-mini"

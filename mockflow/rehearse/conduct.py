@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from mockflow.feedback.fillers import tokenize
-from mockflow.feedback.quotes import normalise_words
+from mockflow.feedback.analytics.fillers import tokenize
+from mockflow.feedback.rubric.quotes import normalise_words
 
 DUPLICATE_OVERLAP = 0.8
 MIN_TOKENS = 2

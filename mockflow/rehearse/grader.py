@@ -37,7 +37,7 @@ from typing import Any
 
 from mockflow.documents.normalize import normalize_text
 from mockflow.documents.terms import key_terms
-from mockflow.fsm import STAGES, load_track
+from mockflow.interview.fsm import STAGES, load_track
 from mockflow.rehearse import conduct
 
 Event = Mapping[str, Any]

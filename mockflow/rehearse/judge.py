@@ -21,9 +21,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from mockflow import prompts
 from mockflow.errors import MockflowError, ProviderError
-from mockflow.feedback.quotes import AnswerIndex, find_quote
+from mockflow.feedback.rubric.quotes import AnswerIndex, find_quote
+from mockflow.interview import prompts
 from mockflow.rehearse.chat import ChatModel
 
 log = logging.getLogger("mockflow.rehearse")

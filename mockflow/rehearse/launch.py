@@ -1,6 +1,6 @@
 """The launch spec of one rehearsal: built by the app's own code for a text interview.
 
-The spec and `meta.json` come from `mockflow.interviews` exactly as when a candidate
+The spec and `meta.json` come from `mockflow.app.interviews` exactly as when a candidate
 starts a text interview in the app (same prompts, same defaults, same keys handling);
 only the stage limits differ: `DEFAULT_TIME_LIMITS × stage_scale`, rounded to the
 millisecond and at least `MIN_STAGE_SECONDS`, so that tiny scales (CI) stay valid.
@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES
-from mockflow.interviews import InterviewSetup, _launch_spec, _write_meta
+from mockflow.app.interviews import InterviewSetup, _launch_spec, _write_meta
+from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES
 from mockflow.rehearse.endpoint import Endpoint
 from mockflow.rehearse.personas import Material, Persona
-from mockflow.store import SessionRecord
-from mockflow.vault import ProviderKeys
+from mockflow.store.db import SessionRecord
+from mockflow.store.vault import ProviderKeys
 
 MIN_STAGE_SECONDS = 0.01
 USER_ID = "rehearsal"

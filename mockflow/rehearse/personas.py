@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Any
 
 from mockflow.errors import MockflowError
-from mockflow.fsm import STAGES
+from mockflow.interview.fsm import STAGES
 
 DEFAULT_NUDGE = "Sorry, I didn't hear anything. Are you still there?"
 _KEYS = frozenset(

@@ -26,15 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockflow.app.interviews import MAX_ANSWER_CHARS
+from mockflow.contracts.events import EventTail, read_events
 from mockflow.errors import MockflowError
-from mockflow.events import EventTail, read_events
-from mockflow.interviews import MAX_ANSWER_CHARS
+from mockflow.launch import SessionHandle, SessionNotFoundError, SlotsBusyError, Supervisor
 from mockflow.rehearse.candidate import Candidate
 from mockflow.rehearse.endpoint import Endpoint
 from mockflow.rehearse.grader import InterviewMetrics, grade
 from mockflow.rehearse.launch import build_spec, setup_for, write_meta
 from mockflow.rehearse.personas import Material, Persona
-from mockflow.supervisor import SessionHandle, SessionNotFoundError, SlotsBusyError, Supervisor
 
 log = logging.getLogger("mockflow.rehearse")
 POLL_SECONDS = 0.05

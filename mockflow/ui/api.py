@@ -17,11 +17,11 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from mockflow import __version__
+from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
+from mockflow.app.interviews import setup_from_dict
+from mockflow.contracts.events import EVENTS_FILE, EventTail
 from mockflow.errors import MockflowError
-from mockflow.events import EVENTS_FILE, EventTail
-from mockflow.feedback.report_markdown import render_markdown
-from mockflow.identity import LOCAL_USER_ID, new_browser_id
-from mockflow.interviews import setup_from_dict
+from mockflow.feedback.report.markdown import render_markdown
 from mockflow.ui.common import PROVIDER_CALLS, request_ip, user_errors
 from mockflow.ui.services import AppServices
 

@@ -6,15 +6,6 @@ from importlib import resources
 
 import gradio as gr
 
-from mockflow.ui import (
-    actions,
-    feedback_tab,
-    history_tab,
-    progress_view,
-    settings_tab,
-    setup_tab,
-    templates_view,
-)
 from mockflow.ui.api import register_api
 from mockflow.ui.common import (
     PROVIDER_CALLS,
@@ -25,8 +16,15 @@ from mockflow.ui.common import (
     user_errors,
     with_services,
 )
-from mockflow.ui.interview_tab import build_interview_tab, tick
 from mockflow.ui.services import AppServices
+from mockflow.ui.tabs import feedback as feedback_tab
+from mockflow.ui.tabs import history as history_tab
+from mockflow.ui.tabs import history_charts as progress_view
+from mockflow.ui.tabs import interview_actions as actions
+from mockflow.ui.tabs import settings as settings_tab
+from mockflow.ui.tabs import setup as setup_tab
+from mockflow.ui.tabs import setup_templates as templates_view
+from mockflow.ui.tabs.interview import build_interview_tab, tick
 
 QUEUE_SIZE = 512
 CACHE_CLEANUP = (3600, 3600)  # (every, older than) seconds

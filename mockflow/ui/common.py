@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 
+from mockflow.app.fair_use import FairUseError, client_ip
+from mockflow.app.identity import AnonymousCredentials, is_valid_user_id, resolve_identity
 from mockflow.errors import MockflowError
-from mockflow.fair_use import FairUseError, client_ip
-from mockflow.identity import AnonymousCredentials, is_valid_user_id, resolve_identity
 
 if TYPE_CHECKING:
     from mockflow.ui.services import AppServices

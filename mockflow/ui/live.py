@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockflow.events import EventTail
-from mockflow.fsm import STAGE_TITLES, STAGES
+from mockflow.contracts.events import EventTail
+from mockflow.interview.fsm import STAGE_TITLES, STAGES
 from mockflow.ui.markdown_safety import without_images
 
 END_MESSAGES = {

@@ -6,20 +6,20 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mockflow.app.fair_use import OpenTabs
+from mockflow.app.identity import AnonymousCredentials
+from mockflow.app.interviews import InterviewService
+from mockflow.app.reports import ReportService
+from mockflow.app.retention import AnonymousRetention
 from mockflow.config import Settings
-from mockflow.dispatcher import Dispatcher, LiveKitCredentials
 from mockflow.errors import ConfigError
-from mockflow.fair_use import OpenTabs
-from mockflow.identity import AnonymousCredentials
-from mockflow.interviews import InterviewService
-from mockflow.netguard import NetGuard
-from mockflow.reports import ReportService
-from mockflow.retention import AnonymousRetention
-from mockflow.store import Store
-from mockflow.supervisor import Supervisor
+from mockflow.launch import Supervisor
+from mockflow.launch.livekit.dispatcher import Dispatcher, LiveKitCredentials
+from mockflow.net.guard import NetGuard
+from mockflow.store.db import Store
+from mockflow.store.vault import Vault
 from mockflow.ui.downloads import DownloadLinks
 from mockflow.ui.uploads import UploadLedger
-from mockflow.vault import Vault
 
 log = logging.getLogger("mockflow.app")
 

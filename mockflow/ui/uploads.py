@@ -21,7 +21,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockflow.fair_use import client_ip
+from mockflow.app.fair_use import client_ip
 
 CLAIM_SECONDS = 15 * 60
 MAX_ENTRIES = 4096

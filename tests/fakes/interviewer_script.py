@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mockflow.fsm import TRACK_NAMES, load_track
+from mockflow.interview.fsm import TRACK_NAMES, load_track
 from tests.fakes.openai_server import Reply, text, tool
 
 QUESTIONS = {

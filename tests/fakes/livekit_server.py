@@ -36,7 +36,7 @@ from livekit.protocol.room import (
     SendDataResponse,
 )
 
-from mockflow.events import EVENTS_FILE, EventWriter
+from mockflow.contracts.events import EVENTS_FILE, EventWriter
 from tests.fakes.threaded import ThreadedServer
 
 KEY = "APIdevkey"

@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from mockflow.events import END_REASONS, EventWriter
+from mockflow.contracts.events import END_REASONS, EventWriter
 
 
 class StubInterview:

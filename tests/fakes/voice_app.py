@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockflow.app.identity import LOCAL_USER_ID
+from mockflow.app.interviews import InterviewSetup, StartedInterview
 from mockflow.config import EnvKeys, Settings
-from mockflow.events import EVENTS_FILE, read_events
-from mockflow.identity import LOCAL_USER_ID
-from mockflow.interviews import InterviewSetup, StartedInterview
-from mockflow.livekit_server import LocalLiveKitServer
+from mockflow.contracts.events import EVENTS_FILE, read_events
+from mockflow.launch.livekit.server import LocalLiveKitServer
+from mockflow.store.vault import ProviderKeys
 from mockflow.ui.services import AppServices, build_services
-from mockflow.vault import ProviderKeys
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.room_candidate import RoomCandidate

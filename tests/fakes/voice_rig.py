@@ -19,9 +19,9 @@ import aiohttp
 
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.voice import VoiceInterview
-from mockflow.events import EventWriter, read_events
-from mockflow.fsm import build_fsm
-from mockflow.spec import parse_launch_spec
+from mockflow.contracts.events import EventWriter, read_events
+from mockflow.contracts.launch_spec import parse_launch_spec
+from mockflow.interview.fsm import build_fsm
 from tests.fakes.audio_io import RecordingSpeaker, ScriptedMicrophone, Utterance
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.openai_server import FakeOpenAI

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.events import read_events
+from mockflow.contracts.events import read_events
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI, error, text
 from tests.fakes.sockets import closed_port

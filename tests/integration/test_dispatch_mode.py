@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from livekit import api
 
+from mockflow.app.interviews import InterviewSetup
 from mockflow.config import EnvKeys, Settings
 from mockflow.errors import ConfigError
-from mockflow.interviews import InterviewSetup
 from mockflow.ui.services import AppServices, build_services
 from tests.fakes.livekit_server import KEY, SECRET, FakeLiveKitServer, FakeWorker
 from tests.waiting import eventually

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from mockflow.config import Settings
-from mockflow.dispatch import COMMAND_TOPIC, LiveKitCredentials
-from mockflow.dispatcher import Dispatcher
+from mockflow.contracts.events import EVENTS_FILE, read_events
 from mockflow.errors import LaunchSpecError
-from mockflow.events import EVENTS_FILE, read_events
-from mockflow.supervisor import SessionNotFoundError, SessionStartError, SlotsBusyError
+from mockflow.launch import SessionNotFoundError, SessionStartError, SlotsBusyError
+from mockflow.launch.livekit.dispatch import COMMAND_TOPIC, LiveKitCredentials
+from mockflow.launch.livekit.dispatcher import Dispatcher
 from tests.fakes.livekit_server import KEY, SECRET, FakeLiveKitServer, FakeWorker
 from tests.integration.conftest import make_spec
 

@@ -17,10 +17,10 @@ import psutil
 import pytest
 
 from mockflow.config import Settings
-from mockflow.events import read_events
-from mockflow.supervisor import SessionStartError, Supervisor
-from mockflow.supervisor.environment import child_environment
-from mockflow.supervisor.forked import EXIT_UNKNOWN
+from mockflow.contracts.events import read_events
+from mockflow.launch import SessionStartError, Supervisor
+from mockflow.launch.local.environment import child_environment
+from mockflow.launch.local.forked import EXIT_UNKNOWN
 from tests.integration.test_supervisor import (
     PARENT_SECRETS,
     REAL_KEY,

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from mockflow.keychecks import (
+from mockflow.app.keys import (
     KeyCheck,
     KeyStatus,
     check_all,
@@ -15,8 +15,8 @@ from mockflow.keychecks import (
     check_livekit,
     check_openai,
 )
-from mockflow.netguard import REFUSED, NetGuard
-from mockflow.vault import ProviderKeys
+from mockflow.net.guard import REFUSED, NetGuard
+from mockflow.store.vault import ProviderKeys
 from tests.fakes.provider_apis import (
     FakeDeepgram,
     FakeLiveKit,

@@ -17,8 +17,8 @@ import jwt
 import pytest
 from livekit import api, rtc
 
-from mockflow.dispatch import COMMAND_TOPIC
-from mockflow.livekit_tokens import issue_interview_room
+from mockflow.launch.livekit.dispatch import COMMAND_TOPIC
+from mockflow.launch.livekit.tokens import issue_interview_room
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI

@@ -10,8 +10,8 @@ from aiohttp import web
 from livekit import rtc
 
 from mockflow.agent.providers import build_stt, build_tts, pinned_client
-from mockflow.pinning import Pin, pinned_httpx_client, pinned_session
-from mockflow.spec import LLMProvider, STTProvider, TTSProvider
+from mockflow.contracts.launch_spec import LLMProvider, STTProvider, TTSProvider
+from mockflow.net.pinning import Pin, pinned_httpx_client, pinned_session
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.provider_apis import FakeOpenAIModels, serve, serve_at
 

@@ -14,12 +14,12 @@ import re
 import pytest
 from gradio_client import Client
 
+from mockflow.app.identity import LOCAL_USER_ID, AnonymousCredentials, new_browser_id
 from mockflow.config import Settings
-from mockflow.events import EventWriter
-from mockflow.identity import LOCAL_USER_ID, AnonymousCredentials, new_browser_id
-from mockflow.netguard import REFUSED
-from mockflow.store import Store
-from mockflow.vault import ProviderKeys, Vault
+from mockflow.contracts.events import EventWriter
+from mockflow.net.guard import REFUSED
+from mockflow.store.db import Store
+from mockflow.store.vault import ProviderKeys, Vault
 from tests.app_process import AppProcess
 from tests.fakes.openai_server import FakeOpenAI
 

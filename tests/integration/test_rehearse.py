@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.events import read_events
-from mockflow.fsm import STAGES, TRACK_NAMES
+from mockflow.contracts.events import read_events
+from mockflow.interview.fsm import STAGES, TRACK_NAMES
 from mockflow.rehearse.cli import main
 from mockflow.rehearse.judge import CRITERIA
 from mockflow.rehearse.personas import load_persona, persona_names

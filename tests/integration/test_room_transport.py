@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from livekit import rtc
 
-from mockflow.agent.room_transport import CandidatePresence
-from mockflow.events import EventWriter, read_events
-from mockflow.livekit_tokens import agent_token
+from mockflow.agent.transports.room import CandidatePresence
+from mockflow.contracts.events import EventWriter, read_events
+from mockflow.launch.livekit.tokens import agent_token
 from tests.fakes.sockets import closed_port
 from tests.integration.conftest import make_spec, spawn_agent
 

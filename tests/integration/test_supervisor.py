@@ -24,8 +24,8 @@ import psutil
 import pytest
 
 from mockflow.config import Settings
-from mockflow.events import read_events
-from mockflow.supervisor import (
+from mockflow.contracts.events import read_events
+from mockflow.launch import (
     SessionNotFoundError,
     SessionStartError,
     SlotsBusyError,
@@ -333,7 +333,7 @@ ORPHAN_MAKER = textwrap.dedent(
     import json, os, signal, sys
     from pathlib import Path
     from mockflow.config import Settings
-    from mockflow.supervisor import Supervisor
+    from mockflow.launch import Supervisor
 
     settings = Settings(data_dir=Path(sys.argv[1]), pool_size=0)
     sup = Supervisor(settings, agent_script=Path(sys.argv[2]))
@@ -497,8 +497,8 @@ def test_a_data_folder_turned_read_only_mid_session_still_frees_the_slot(
 ) -> None:
     """Simulated, as tests run as root (who writes through any mode): from the kill on,
     every supervisor write into the session folder fails with EROFS at its seams."""
-    import mockflow.supervisor.core
-    import mockflow.supervisor.records
+    import mockflow.launch.local.supervisor
+    import mockflow.launch.records
 
     sup = make_supervisor(settings=settings.with_overrides(max_sessions=1))
     handle = sup.start(make_spec("iv_readonly"))
@@ -506,8 +506,8 @@ def test_a_data_folder_turned_read_only_mid_session_still_frees_the_slot(
     def read_only(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(mockflow.supervisor.records, "EventWriter", read_only)
-    monkeypatch.setattr(mockflow.supervisor.core, "remove_pid_file", read_only)
+    monkeypatch.setattr(mockflow.launch.records, "EventWriter", read_only)
+    monkeypatch.setattr(mockflow.launch.local.supervisor, "remove_pid_file", read_only)
     os.kill(handle.pid, signal.SIGKILL)
 
     assert ended.wait("iv_readonly", timeout=5.0) == "error"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from mockflow.feedback.analytics import TEXT_MODE, analyze_events
-from mockflow.feedback.fillers import scan_text, tokenize
-from mockflow.feedback.terms import term_coverage
+from mockflow.feedback.analytics.fillers import scan_text, tokenize
+from mockflow.feedback.analytics.measures import TEXT_MODE, analyze_events
+from mockflow.feedback.analytics.terms import term_coverage
 
 T0 = 1_700_000_000.0
 

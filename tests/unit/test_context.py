@@ -7,15 +7,15 @@ import re
 import pytest
 
 from mockflow.agent.instructions import goodbye_instructions, stage_instructions
-from mockflow.context import (
+from mockflow.contracts.launch_spec import Candidate
+from mockflow.errors import ProviderError
+from mockflow.interview.context import (
     MAX_CONTEXT_CHARS,
     InterviewContext,
     build_context,
     jd_key_terms,
 )
-from mockflow.errors import ProviderError
-from mockflow.fsm import load_track
-from mockflow.spec import Candidate
+from mockflow.interview.fsm import load_track
 from tests.docfixtures import resume_lines
 
 RESUME = "\n".join(resume_lines())

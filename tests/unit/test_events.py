@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mockflow.events import EventFileError, EventTail, EventWriter, read_events
+from mockflow.contracts.events import EventFileError, EventTail, EventWriter, read_events
 
 
 def test_writer_appends_whole_lines_and_stops_after_ended(tmp_path):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mockflow.fair_use import FairUse, FairUseError, FairUseLimits, OpenTabs, client_ip
+from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits, OpenTabs, client_ip
 
 
 class Clock:

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from mockflow.forkproto import MAX_MESSAGE, decode, encode
-from mockflow.supervisor.forked import EXIT_UNKNOWN, ForkedChild
+from mockflow.contracts.forkproto import MAX_MESSAGE, decode, encode
+from mockflow.launch.local.forked import EXIT_UNKNOWN, ForkedChild
 
 
 def test_messages_round_trip() -> None:
@@ -62,6 +62,6 @@ def test_without_a_reporter_a_live_child_is_still_running() -> None:
 
 
 def test_exit_unknown_is_described_as_such() -> None:
-    from mockflow.supervisor.session import describe_exit
+    from mockflow.launch.session import describe_exit
 
     assert describe_exit(EXIT_UNKNOWN) == "exit status unknown: its fork server had stopped"

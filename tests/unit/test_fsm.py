@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockflow.errors import UnknownTrackError
-from mockflow.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES, build_fsm, load_track
+from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES, build_fsm, load_track
 
 
 class Clock:

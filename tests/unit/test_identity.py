@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.identity import (
+from mockflow.app.identity import (
     LOCAL_USER_ID,
     AnonymousCredentials,
     hf_user_id,

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.config import Settings
-from mockflow.errors import MockflowError
-from mockflow.fair_use import FairUseError
-from mockflow.identity import new_browser_id
-from mockflow.interviews import (
+from mockflow.app.fair_use import FairUseError
+from mockflow.app.identity import new_browser_id
+from mockflow.app.interviews import (
     InterviewService,
     InterviewSetup,
     MissingKeysError,
     SetupError,
     missing_keys,
 )
-from mockflow.netguard import AddressRefusedError, NetGuard
-from mockflow.store import NotFoundError, Store
-from mockflow.vault import ProviderKeys, Vault
+from mockflow.config import Settings
+from mockflow.errors import MockflowError
+from mockflow.net.guard import AddressRefusedError, NetGuard
+from mockflow.store.db import NotFoundError, Store
+from mockflow.store.vault import ProviderKeys, Vault
 
 
 class RecordingSupervisor:

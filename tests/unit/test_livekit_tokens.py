@@ -8,7 +8,7 @@ import jwt
 import pytest
 from livekit import api
 
-from mockflow.livekit_tokens import (
+from mockflow.launch.livekit.tokens import (
     AGENT_IDENTITY,
     CANDIDATE_IDENTITY,
     agent_token,

@@ -8,7 +8,7 @@ import pytest
 
 from mockflow.config import Settings
 from mockflow.errors import ConfigError
-from mockflow.netguard import (
+from mockflow.net.guard import (
     LIVEKIT_SCHEMES,
     REFUSED,
     AddressRefusedError,
@@ -16,7 +16,7 @@ from mockflow.netguard import (
     is_forbidden,
     literal_ip,
 )
-from mockflow.pinning import Pin
+from mockflow.net.pinning import Pin
 
 PUBLIC_IP = "203.0.114.10"  # outside every special range (198.51.100/24 etc. are not)
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.dispatch import beat
-from mockflow.events import EventWriter
-from mockflow.identity import new_browser_id
-from mockflow.interviews import InterviewSetup, _write_meta
-from mockflow.store import Store
-from mockflow.supervisor.records import PidRecord, close_timeline, write_pid_file
+from mockflow.app.identity import new_browser_id
+from mockflow.app.interviews import InterviewSetup, _write_meta
+from mockflow.contracts.events import EventWriter
+from mockflow.launch.livekit.dispatch import beat
+from mockflow.launch.records import PidRecord, close_timeline, write_pid_file
+from mockflow.store.db import Store
 
 USER = new_browser_id()
 

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from mockflow.app.reports import ReportService
 from mockflow.config import Settings
-from mockflow.reports import ReportService
-from mockflow.store import Store
-from mockflow.ui.progress_view import compare, progress_view
-from mockflow.vault import Vault
+from mockflow.store.db import Store
+from mockflow.store.vault import Vault
+from mockflow.ui.tabs.history_charts import compare, progress_view
 
 
 def _report(session_id: str, started: float, filler: float, pace, overall) -> dict:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mockflow.prompts import data_block
+from mockflow.interview.prompts import data_block
 
 FENCE_LINE = re.compile(r"^<<<(BEGIN|END)_CANDIDATE_DATA (\w+)>>>$", re.MULTILINE)
 

@@ -9,13 +9,13 @@ from livekit.agents import APIConnectionError, APIStatusError
 
 from mockflow.agent.logs import RedactSecrets
 from mockflow.agent.providers import describe_failure
+from mockflow.launch.local.redact import safe_line
 from mockflow.redaction import (
     RedactUrlCredentials,
     display_host,
     install_on_root_handlers,
     redact_urls,
 )
-from mockflow.supervisor.redact import safe_line
 
 PASSWORD = "hunter2-pw"
 

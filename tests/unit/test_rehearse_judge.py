@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from mockflow import prompts
 from mockflow.errors import ProviderError
+from mockflow.interview import prompts
 from mockflow.rehearse.judge import CRITERIA, JudgeFormatError, judge_interview, parse_reply
 
 EVENTS = [

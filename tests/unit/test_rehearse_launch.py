@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from mockflow.fsm import DEFAULT_TIME_LIMITS
+from mockflow.contracts.launch_spec import parse_launch_spec
+from mockflow.interview.fsm import DEFAULT_TIME_LIMITS
 from mockflow.rehearse.endpoint import Endpoint
 from mockflow.rehearse.launch import MIN_STAGE_SECONDS, build_spec, setup_for, write_meta
 from mockflow.rehearse.personas import load_material, load_persona
-from mockflow.spec import parse_launch_spec
 
 ENDPOINT = Endpoint("http://127.0.0.1:11434/v1", "sk-local-1234", "llama3.1:8b")
 

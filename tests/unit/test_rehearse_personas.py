@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.fsm import STAGES
+from mockflow.interview.fsm import STAGES
 from mockflow.rehearse.personas import (
     PersonaError,
     load_material,

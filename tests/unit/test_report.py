@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from mockflow.app.identity import new_browser_id
+from mockflow.app.reports import ReportService
 from mockflow.config import Settings
-from mockflow.events import EventWriter
+from mockflow.contracts.events import EventWriter
+from mockflow.feedback.analytics.progress import progress_series
 from mockflow.feedback.demo import SAMPLE_NOTE, sample_report
-from mockflow.feedback.export import export_report
-from mockflow.feedback.progress import progress_series
-from mockflow.feedback.report import FeedbackReport, build_report, generate_report
-from mockflow.feedback.report_html import render_html
-from mockflow.feedback.report_markdown import render_markdown
+from mockflow.feedback.report.export import export_report
+from mockflow.feedback.report.html import render_html
+from mockflow.feedback.report.markdown import render_markdown
+from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
 from mockflow.feedback.session import SessionMeta
-from mockflow.identity import new_browser_id
-from mockflow.netguard import AddressRefusedError, NetGuard
-from mockflow.reports import ReportService
-from mockflow.store import Store
-from mockflow.vault import Vault
+from mockflow.net.guard import AddressRefusedError, NetGuard
+from mockflow.store.db import Store
+from mockflow.store.vault import Vault
 from tests.unit.test_rubric import EVENTS, META, ScriptedLLM, reply
 
 HOSTILE = "<script>alert('x')</script> [click](http://evil.example) **bold** | pipe"

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from mockflow.app.identity import LOCAL_USER_ID, hf_user_id, new_browser_id
+from mockflow.app.retention import DAY_SECONDS, AnonymousRetention
 from mockflow.config import EnvKeys, Settings
 from mockflow.errors import ConfigError
-from mockflow.identity import LOCAL_USER_ID, hf_user_id, new_browser_id
-from mockflow.retention import DAY_SECONDS, AnonymousRetention
-from mockflow.store import TOUCH_EVERY_SECONDS, Store
-from mockflow.vault import Vault
+from mockflow.store.db import TOUCH_EVERY_SECONDS, Store
+from mockflow.store.vault import Vault
 
 IDLE, ACTIVE = new_browser_id(), new_browser_id()
 HF = hf_user_id("ana")

@@ -10,14 +10,14 @@ from pathlib import Path
 import aiohttp
 from livekit import rtc
 
-from mockflow.agent.commands import Command
 from mockflow.agent.controller import InterviewController
-from mockflow.agent.room_commands import RoomCommands, command_from_packet
+from mockflow.agent.transports.room_commands import RoomCommands, command_from_packet
 from mockflow.agent.voice import VoiceInterview
-from mockflow.dispatch import COMMAND_TOPIC
-from mockflow.events import EventWriter
-from mockflow.fsm import build_fsm
-from mockflow.spec import parse_launch_spec
+from mockflow.contracts.commands import Command
+from mockflow.contracts.events import EventWriter
+from mockflow.contracts.launch_spec import parse_launch_spec
+from mockflow.interview.fsm import build_fsm
+from mockflow.launch.livekit.dispatch import COMMAND_TOPIC
 
 
 @dataclass

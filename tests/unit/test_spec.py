@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.errors import LaunchSpecError, UnknownTrackError
-from mockflow.spec import parse_launch_spec
 
 GOOD = {
     "session_id": "iv_abc",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import mockflow.storage
-from mockflow.identity import LOCAL_USER_ID, new_browser_id
-from mockflow.store import (
+import mockflow.store.atomic_json
+from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
+from mockflow.store.db import (
     FEEDBACK_FILE,
     CorruptDatabaseError,
     DatabaseInUseError,
@@ -325,7 +325,7 @@ def test_a_failed_write_is_reported_and_not_half_applied(store, monkeypatch):
     def disk_full(path, payload):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(mockflow.storage, "atomic_write", disk_full)
+    monkeypatch.setattr(mockflow.store.atomic_json, "atomic_write", disk_full)
     with pytest.raises(StoreError, match="No space left on device"):
         store.set_status(ALICE, record.id, "running")
     monkeypatch.undo()
@@ -480,7 +480,7 @@ def test_a_failed_write_names_no_server_path(store, monkeypatch, data_dir):
     def read_only(path, payload):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(mockflow.storage, "atomic_write", read_only)
+    monkeypatch.setattr(mockflow.store.atomic_json, "atomic_write", read_only)
     with pytest.raises(StoreError) as error:
         store.set_status(ALICE, record.id, "running")
     assert "Read-only file system" in str(error.value)

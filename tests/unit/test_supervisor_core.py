@@ -10,7 +10,7 @@ import pytest
 
 from mockflow.config import Settings
 from mockflow.errors import LaunchSpecError
-from mockflow.supervisor import SessionNotFoundError, SlotsBusyError, Supervisor
+from mockflow.launch import SessionNotFoundError, SlotsBusyError, Supervisor
 
 MISSING_SCRIPT = Path("/nonexistent/agent_entry.py")
 

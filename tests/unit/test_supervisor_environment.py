@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from mockflow.supervisor.environment import MARKER_VAR, child_environment, load_or_create_marker
+from mockflow.launch.local.environment import MARKER_VAR, child_environment, load_or_create_marker
 
 APP_ENV = {
     "PATH": "/usr/local/bin:/usr/bin",

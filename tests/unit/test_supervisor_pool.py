@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mockflow.supervisor.pool import WarmPool
+from mockflow.launch.local.pool import WarmPool
 from tests.waiting import eventually
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import psutil
 
-from mockflow.events import EventWriter, read_events
-from mockflow.supervisor.environment import MARKER_VAR
-from mockflow.supervisor.reaper import is_our_agent, reap_orphans
-from mockflow.supervisor.records import PidRecord, write_pid_file
+from mockflow.contracts.events import EventWriter, read_events
+from mockflow.launch.local.environment import MARKER_VAR
+from mockflow.launch.local.reaper import is_our_agent, reap_orphans
+from mockflow.launch.records import PidRecord, write_pid_file
 
 RECORD = PidRecord(pid=4321, create_time=1000.0, marker="ours", owner_pid=0, owner_create_time=0)
 NO_SUCH_PID = 2**22 + 12345  # above Linux's pid_max

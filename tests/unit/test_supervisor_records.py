@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mockflow.events import EventWriter, read_events
-from mockflow.supervisor.records import (
+from mockflow.contracts.events import EventWriter, read_events
+from mockflow.launch.records import (
     PidRecord,
     close_timeline,
     read_pid_file,

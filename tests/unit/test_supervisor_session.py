@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.supervisor.redact import MAX_LINE, safe_line, spec_secrets
-from mockflow.supervisor.session import describe_exit, limit_reason
+from mockflow.launch.local.redact import MAX_LINE, safe_line, spec_secrets
+from mockflow.launch.session import describe_exit, limit_reason
 
 
 def limits(now: float, last_event_at: float = 0.0, **overrides: float) -> str | None:

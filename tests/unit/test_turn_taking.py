@@ -14,7 +14,7 @@ from mockflow.agent.turn_taking import (
     sounds_finished,
     turn_handling,
 )
-from mockflow.spec import TurnTaking
+from mockflow.contracts.launch_spec import TurnTaking
 
 
 def test_patient_is_the_default_everywhere():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from mockflow.identity import new_browser_id
-from mockflow.store import Store
+from mockflow.app.identity import new_browser_id
+from mockflow.store.db import Store
 from mockflow.ui.common import recovery_banner
 
 ALICE = new_browser_id()

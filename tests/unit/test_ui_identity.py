@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from mockflow.identity import LOCAL_USER_ID, AnonymousCredentials, is_browser_id
+from mockflow.app.identity import LOCAL_USER_ID, AnonymousCredentials, is_browser_id
 from mockflow.ui.common import identify, identify_on_space
 
 CREDENTIALS = AnonymousCredentials(b"s" * 32)

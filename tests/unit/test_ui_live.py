@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from mockflow.ui.interview_tab import render, tick
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
+from mockflow.ui.tabs.interview import render, tick
 
 STAGES = [
     {"stage": s, "title": s, "time_limit": 60}

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
 from mockflow.config import EnvKeys, Settings
 from mockflow.errors import ConfigError
-from mockflow.identity import LOCAL_USER_ID, new_browser_id
-from mockflow.store import Store
-from mockflow.vault import (
+from mockflow.store.db import Store
+from mockflow.store.vault import (
     SECRET_KEY_FILE,
     KeysUndecryptableError,
     ProviderKeys,

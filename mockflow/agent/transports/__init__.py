@@ -1,0 +1,1 @@
+"""How an interview reaches the agent: typed stdin/stdout text, or voice in a LiveKit room."""

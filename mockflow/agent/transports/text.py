@@ -1,0 +1,120 @@
+"""The `text` transport: typed answers arrive as `user_text` commands on stdin.
+
+Commands are handled one at a time, so an answer sent while the interviewer is still
+replying waits in the queue; answers queued together are merged into one turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Literal
+
+from livekit.agents import AgentSession
+
+from mockflow.agent.controller import InterviewController
+from mockflow.agent.interviewer import InterviewerAgent
+from mockflow.agent.providers import build_llm, connect_options
+from mockflow.contracts.commands import Command, read_commands
+
+log = logging.getLogger("mockflow.agent")
+TICK_SECONDS = 0.5
+END_GRACE_SECONDS = 5.0  # inside the supervisor's 10 s grace
+
+
+async def run_text_interview(controller: InterviewController, reader: asyncio.StreamReader) -> str:
+    """Run the whole interview; return the `ended` reason."""
+    llm_config = controller.spec.providers.llm
+    llm = build_llm(llm_config)
+    queue: asyncio.Queue[Command | None] = asyncio.Queue()
+    # no VAD and manual turns: otherwise the framework loads its turn-detector model and
+    # Silero for a session that never hears audio (+270 MB per process)
+    session: AgentSession[None] = AgentSession(
+        llm=llm,
+        vad=None,
+        turn_handling={"turn_detection": "manual"},
+        conn_options=connect_options(llm_config),
+    )
+    agent = InterviewerAgent(controller)
+    controller.attach(session, agent)
+    tasks: list[asyncio.Task] = []
+    try:
+        await session.start(agent)
+        controller.begin()
+        tasks.append(asyncio.create_task(read_commands(reader, queue), name="stdin"))
+        tasks.append(asyncio.create_task(_tick(controller), name="tick"))
+        worker = asyncio.create_task(_work(controller, queue), name="worker")
+        tasks.append(worker)
+        await controller.finished.wait()
+        await asyncio.wait({worker}, timeout=END_GRACE_SECONDS + 1)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(session.aclose(), timeout=5)
+        with contextlib.suppress(Exception):
+            await llm.aclose()
+    return controller.end_reason or "completed"
+
+
+async def _work(controller: InterviewController, queue: asyncio.Queue[Command | None]) -> None:
+    """Route commands: `end` and EOF act at once (even while a reply is being generated);
+    answers and skips are handled one at a time, in order."""
+    work: asyncio.Queue[Command] = asyncio.Queue()
+    serving = asyncio.create_task(_serve(controller, work), name="answers")
+    try:
+        while (command := await _next_unless_finished(controller, queue)) is not False:
+            if command is None:
+                controller.end("app_gone")
+            elif command.type == "end":
+                controller.end(command.reason, command.text)
+            else:
+                work.put_nowait(command)
+        # the reply being generated may still finish and be committed
+        await asyncio.wait({serving}, timeout=END_GRACE_SECONDS)
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await serving
+
+
+async def _next_unless_finished(
+    controller: InterviewController, queue: asyncio.Queue[Command | None]
+) -> Command | None | Literal[False]:
+    """The next command, or False once the interview has finished (whoever ended it)."""
+    getting = asyncio.ensure_future(queue.get())
+    finished = asyncio.ensure_future(controller.finished.wait())
+    done, _ = await asyncio.wait({getting, finished}, return_when=asyncio.FIRST_COMPLETED)
+    finished.cancel()
+    if getting in done:
+        return getting.result()
+    getting.cancel()
+    return False
+
+
+async def _serve(controller: InterviewController, work: asyncio.Queue[Command]) -> None:
+    await controller.greet()
+    while not controller.finished.is_set():
+        command = await work.get()
+        if command.type == "skip_stage":
+            await controller.skip()
+            continue
+        texts = [command.text]
+        while not work.empty() and _peek_is_text(work):
+            texts.append(work.get_nowait().text)
+        await controller.answer("\n".join(texts))
+
+
+def _peek_is_text(queue: asyncio.Queue[Command]) -> bool:
+    head = queue._queue[0]  # type: ignore[attr-defined]  # asyncio.Queue has no peek
+    return head.type == "user_text"
+
+
+async def _tick(controller: InterviewController) -> None:
+    while True:
+        controller.tick()
+        await asyncio.sleep(TICK_SECONDS)

@@ -1,0 +1,474 @@
+"""Interviews as the app sees them: validate a setup, start the agent, relay answers,
+follow the timeline, end, and keep the store's status in step with the agent process.
+
+The Gradio handlers and the named HTTP endpoints both call this; it never touches Gradio.
+Every call takes the user id, and a session of another user is "not found".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
+from mockflow.config import Settings
+from mockflow.contracts.events import EVENTS_FILE
+from mockflow.errors import MockflowError
+from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
+from mockflow.launch.livekit.tokens import candidate_token, issue_interview_room
+from mockflow.net.guard import LIVEKIT_SCHEMES, NetGuard
+from mockflow.net.pinning import Pin
+from mockflow.private_files import make_private_dir
+from mockflow.store.atomic_json import atomic_write
+from mockflow.store.db import NotFoundError, SessionRecord, Store
+from mockflow.store.recovery import STATUS_OF_REASON
+from mockflow.store.vault import ProviderKeys, Vault
+
+log = logging.getLogger("mockflow.app.interviews")
+
+LENGTHS = {"short": 0.55, "standard": 1.0}  # share of the default stage limits
+LEVELS = ("entry", "mid", "senior")
+MODES = ("text", "voice")
+PATIENCE = ("normal", "patient", "very_patient")
+MAX_ANSWER_CHARS = 4000
+MAX_JD_CHARS = 20000
+ALREADY_RUNNING = (
+    "You already have an interview running. Continue it in the Interview tab, or end it "
+    "there before starting another."
+)
+
+
+class SetupError(MockflowError):
+    """The interview set-up has problems; `problems` maps each field to its message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+class MissingKeysError(MockflowError):
+    """The chosen mode needs provider keys the user has not given."""
+
+
+@dataclass(frozen=True)
+class InterviewSetup:
+    name: str = ""
+    role: str = ""
+    level: str = "mid"
+    track: str = "behavioral"
+    length: str = "standard"
+    mode: str = "text"
+    resume_text: str = ""
+    job_description: str = ""
+    patience: str = "patient"
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        if not self.name.strip():
+            found["name"] = "Enter your name (a first name is enough)."
+        elif len(self.name) > 120:
+            found["name"] = "Your name is too long (120 characters at most)."
+        if not self.role.strip():
+            found["role"] = "Enter the role you are preparing for, e.g. Backend Engineer."
+        elif len(self.role) > 160:
+            found["role"] = "The role is too long (160 characters at most)."
+        if len(self.job_description) > MAX_JD_CHARS:
+            found["job_description"] = (
+                f"The job description is too long ({MAX_JD_CHARS:,} characters at most)."
+            )
+        checks = (
+            ("level", LEVELS),
+            ("track", TRACK_NAMES),
+            ("length", tuple(LENGTHS)),
+            ("mode", MODES),
+            ("patience", PATIENCE),
+        )
+        for name, allowed in checks:
+            if getattr(self, name) not in allowed:
+                found[name] = f"Choose one of: {', '.join(allowed)}."
+        return found
+
+    def stage_limits(self, scale: float = 1.0) -> dict[str, float]:
+        scale *= LENGTHS.get(self.length, 1.0)
+        return {stage: round(DEFAULT_TIME_LIMITS[stage] * scale, 1) for stage in STAGES}
+
+
+@dataclass(frozen=True)
+class StartedInterview:
+    session_id: str
+    mode: str
+    events_path: Path
+    room: dict[str, str] | None = None  # url + candidate token, for this browser only
+
+
+def missing_keys(keys: ProviderKeys, mode: str, *, voice_by_workers: bool = False) -> list[str]:
+    """Plain names of what `mode` still needs; none for voice that workers serve with their
+    own keys (dispatch mode)."""
+    if mode == "voice" and voice_by_workers:
+        return []
+    missing = []
+    if not keys.openai_api_key and not keys.openai_base_url:
+        missing.append("an OpenAI API key (or an OpenAI-compatible server URL)")
+    if mode == "voice":
+        if not (keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret):
+            missing.append("LiveKit URL, API key and secret")
+        if (keys.stt_provider or "deepgram") == "deepgram" and not keys.deepgram_api_key:
+            missing.append('a Deepgram key (or choose "use OpenAI for speech-to-text")')
+    return missing
+
+
+class Launcher(Protocol):
+    """What runs interviews: the local `Supervisor`, or the `Dispatcher` of scale-out mode."""
+
+    def start(self, spec: dict[str, Any], *, wait: bool = True) -> Any: ...
+    def send(self, session_id: str, command: dict[str, Any]) -> None: ...
+    def end(self, session_id: str, reason: str = "user_ended", message: str = "") -> str: ...
+
+
+@dataclass
+class InterviewService:
+    settings: Settings
+    store: Store
+    vault: Vault
+    supervisor: Launcher | None = None
+    voice_workers: Launcher | None = None  # dispatch mode: voice goes to LiveKit workers
+    fair: FairUse | None = None
+    guard: NetGuard | None = None  # vets a visitor's provider URLs on a public link
+    _owners: dict[str, str] = field(default_factory=dict)
+    _starting: set[str] = field(default_factory=set)  # users whose start is under way
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.fair is None:
+            s = self.settings
+            limits = FairUseLimits(s.running_per_ip, s.starts_per_hour, s.new_users_per_hour)
+            self.fair = FairUse(limits, public=s.public)
+        if self.guard is None:
+            self.guard = NetGuard.from_settings(self.settings)
+
+    def attach(self, supervisor: Launcher, voice_workers: Launcher | None = None) -> None:
+        self.supervisor = supervisor
+        self.voice_workers = voice_workers
+
+    def _launcher(self, mode: str) -> Launcher:
+        if mode == "voice" and self.voice_workers is not None:
+            return self.voice_workers
+        assert self.supervisor is not None
+        return self.supervisor
+
+    def missing_for(self, keys: ProviderKeys, mode: str) -> list[str]:
+        return missing_keys(keys, mode, voice_by_workers=self.voice_workers is not None)
+
+    def _livekit(self, keys: ProviderKeys) -> tuple[str, str, str]:
+        """URL, key and secret of the LiveKit project that hosts voice rooms: the
+        operator's (dispatch mode, from the server's environment) or the user's own."""
+        if self.voice_workers is not None:
+            env = self.settings.env_keys
+            return env.livekit_url or "", env.livekit_api_key or "", env.livekit_api_secret or ""
+        return keys.livekit_url or "", keys.livekit_api_key or "", keys.livekit_api_secret or ""
+
+    def _deepgram_url(self) -> str | None:
+        """The operator's Deepgram endpoint (self-hosted), for the local user only."""
+        return None if self.settings.public else self.settings.env_keys.deepgram_base_url
+
+    def start(
+        self, user_id: str, setup: InterviewSetup, *, ip: str | None = None
+    ) -> StartedInterview:
+        """Start one interview for `user_id` (from client address `ip`); one at a time."""
+        if problems := setup.problems():
+            raise SetupError(problems)
+        self.store.touch(user_id)
+        keys = self.vault.resolve_keys(user_id).keys
+        if missing := self.missing_for(keys, setup.mode):
+            raise MissingKeysError(
+                f"{setup.mode.capitalize()} interviews need {' and '.join(missing)}. "
+                "Add them in the Settings tab."
+            )
+        pin = self._vet_addresses(keys, setup.mode)
+        with self._lock:
+            if user_id in self._starting:
+                raise FairUseError(ALREADY_RUNNING)
+            self._starting.add(user_id)
+        try:
+            running = [  # the store lags the timeline by a moment after an end
+                s
+                for s in self.store.list_sessions(user_id, 50)
+                if s.is_active and not self.is_over(user_id, s.id)
+            ]
+            if len(running) >= self.settings.running_per_user:
+                raise FairUseError(ALREADY_RUNNING)
+            assert self.fair is not None
+            self.fair.admit_start(user_id, ip)
+            started = self._launch(user_id, setup, keys, pin)
+            self.fair.started(started.session_id, ip)
+            return started
+        finally:
+            with self._lock:
+                self._starting.discard(user_id)
+
+    def _vet_addresses(self, keys: ProviderKeys, mode: str) -> Pin | None:
+        """Before anything starts: on a public link, the user's own provider and LiveKit
+        URLs must be public addresses (`AddressRefusedError` otherwise). Returns the pin
+        for the OpenAI-compatible base URL, which the agent connects through."""
+        assert self.guard is not None
+        by_workers = mode == "voice" and self.voice_workers is not None
+        if by_workers:
+            return None  # workers use their own providers and the operator's LiveKit
+        if mode == "voice" and keys.livekit_url:
+            self.guard.vet(keys.livekit_url, schemes=LIVEKIT_SCHEMES)
+        return self.guard.vet(keys.openai_base_url) if keys.openai_base_url else None
+
+    def _launch(
+        self, user_id: str, setup: InterviewSetup, keys: ProviderKeys, pin: Pin | None = None
+    ) -> StartedInterview:
+        record = self.store.create_session(
+            user_id, role=setup.role.strip(), track=setup.track, level=setup.level, mode=setup.mode
+        )
+        with self._lock:
+            self._owners[record.id] = user_id
+        by_workers = setup.mode == "voice" and self.voice_workers is not None
+        livekit = self._livekit(keys) if setup.mode == "voice" else None
+        spec, room = _launch_spec(
+            record, setup, keys, livekit, by_workers=by_workers, deepgram_url=self._deepgram_url()
+        )
+        if pin is not None:
+            _pin_providers(spec, keys.openai_base_url, pin.address)
+        room_name = spec.get("livekit", {}).get("room")
+        _write_meta(Path(record.session_dir), setup, room_name, record=record)
+        spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
+        try:
+            # voice: the browser joins the room while the agent does; the handshake's
+            # outcome arrives through on_session_end and the timeline
+            handle = self._launcher(setup.mode).start(spec, wait=setup.mode != "voice")
+        except MockflowError:
+            with self._lock:
+                self._owners.pop(record.id, None)
+            self.store.set_status(user_id, record.id, "failed", end_reason="error")
+            raise
+        self.store.set_status(user_id, record.id, "running")
+        log.info("session %s started (%s, %s)", record.id, setup.mode, setup.track)
+        return StartedInterview(record.id, setup.mode, handle.events_path, room)
+
+    def session(self, user_id: str, session_id: str) -> SessionRecord:
+        """One of the user's sessions (what a poll asks for: it counts as activity)."""
+        record = self.store.get_session(user_id, session_id)
+        self.store.touch(user_id)
+        return record
+
+    def send_answer(self, user_id: str, session_id: str, text: str) -> None:
+        text = (text or "").strip()
+        if not text:
+            raise SetupError({"answer": "Type an answer first."})
+        record = self._running(user_id, session_id)
+        self.store.touch(user_id)
+        command = {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]}
+        self._launcher(record.mode).send(session_id, command)
+
+    def skip_stage(self, user_id: str, session_id: str) -> None:
+        record = self._running(user_id, session_id)
+        self._launcher(record.mode).send(session_id, {"type": "skip_stage"})
+
+    def end(
+        self, user_id: str, session_id: str, reason: str = "user_ended", message: str = ""
+    ) -> None:
+        """End a running interview: the user's choice, or `reason="error"` with the cause
+        the app saw (the browser could not join the room)."""
+        record = self.store.get_session(user_id, session_id)
+        if record.is_active and self.supervisor is not None:
+            self._launcher(record.mode).end(session_id, reason, message)
+
+    def is_over(self, user_id: str, session_id: str) -> bool:
+        """Ended, by the store or already by the timeline (which the store may lag)."""
+        record = self.store.get_session(user_id, session_id)
+        if not record.is_active:
+            return True
+        events_path = Path(record.session_dir) / EVENTS_FILE
+        try:
+            with open(events_path, "rb") as f:
+                f.seek(max(0, f.seek(0, 2) - 4096))
+                return b'"type":"ended"' in f.read()
+        except OSError:
+            return False
+
+    def rejoin_room(self, user_id: str, session_id: str) -> dict[str, str] | None:
+        """A fresh candidate token for a running voice interview's room (page refresh)."""
+        record = self._running(user_id, session_id)
+        if record.mode != "voice":
+            return None
+        meta = read_meta(Path(record.session_dir))
+        keys = self.vault.resolve_keys(user_id).keys
+        if not meta.get("room") or self.missing_for(keys, "voice"):
+            return None
+        url, api_key, api_secret = self._livekit(keys)
+        token = candidate_token(
+            api_key, api_secret, meta["room"], name=meta.get("candidate_name", "")
+        )
+        return {"url": url, "token": token}
+
+    def active_session(self, user_id: str) -> SessionRecord | None:
+        """The user's running interview, for re-attaching after a page refresh (a page
+        load: it counts as activity)."""
+        self.store.touch(user_id)
+        return next((s for s in self.store.list_sessions(user_id, 20) if s.is_active), None)
+
+    def end_active(self, user_id: str, reason: str = "user_ended") -> None:
+        """End the user's running interview, if any (their last tab closed)."""
+        record = self.active_session(user_id)
+        if record is not None:
+            log.info("session %s: its last tab closed; ending", record.id)
+            self.end(user_id, record.id, reason)
+
+    def on_session_end(self, session_id: str, reason: str) -> None:
+        """Supervisor callback: record how the session ended."""
+        with self._lock:
+            user_id = self._owners.pop(session_id, None)
+        if self.fair is not None:
+            self.fair.ended(session_id)
+        if user_id is None:
+            return
+        try:
+            self.store.set_status(
+                user_id, session_id, STATUS_OF_REASON.get(reason, "failed"), end_reason=reason
+            )
+        except NotFoundError:
+            log.info("session %s ended after it was deleted", session_id)
+
+    def adopt_dispatched(self) -> list[str]:
+        """After a restart in dispatch mode: follow the voice interviews workers still
+        serve (their timeline has not ended); return their ids."""
+        adopted: list[str] = []
+        workers = self.voice_workers
+        if workers is None or not hasattr(workers, "adopt"):
+            return adopted
+        for record in self.store.sessions_left_running():
+            session_dir = Path(record.session_dir)
+            room = read_meta(session_dir).get("room") if record.mode == "voice" else None
+            if room and workers.adopt(record.id, session_dir, room):
+                with self._lock:
+                    self._owners[record.id] = record.user_id
+                adopted.append(record.id)
+        return adopted
+
+    def mark_interrupted(self, session_ids: list[str]) -> None:
+        """After orphan reaping: every session still marked running was interrupted."""
+        reaped = set(session_ids)
+        for record in self.store.sessions_left_running():
+            if record.id in reaped or record.id not in self._owners:
+                self.store.set_status(
+                    record.user_id, record.id, "interrupted", end_reason="interrupted"
+                )
+
+    def _running(self, user_id: str, session_id: str) -> SessionRecord:
+        record = self.store.get_session(user_id, session_id)
+        if not record.is_active:
+            raise MockflowError("This interview has already ended.")
+        return record
+
+
+def read_meta(session_dir: Path) -> dict[str, Any]:
+    """The session's meta.json, or {} when it is missing or unreadable."""
+    try:
+        meta = json.loads((session_dir / "meta.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _write_meta(
+    session_dir: Path,
+    setup: InterviewSetup,
+    room: str | None = None,
+    *,
+    record: SessionRecord | None = None,
+) -> None:
+    """What the report needs besides the timeline (read by `mockflow report`), and the
+    owner and creation time, from which a lost session index is rebuilt (`recovery`)."""
+    make_private_dir(session_dir)
+    owner = {}
+    if record is not None:
+        owner = {"user_id": record.user_id, "created_at": record.created_at}
+    meta = {
+        **owner,
+        "candidate_name": setup.name.strip(),
+        "role": setup.role.strip(),
+        "level": setup.level,
+        "track": setup.track,
+        "mode": setup.mode,
+        "length": setup.length,
+        "job_description": setup.job_description,
+        "has_resume": bool(setup.resume_text.strip()),
+        "room": room or "",
+    }
+    atomic_write(session_dir / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+
+
+def _launch_spec(
+    record: SessionRecord,
+    setup: InterviewSetup,
+    keys: ProviderKeys,
+    livekit: tuple[str, str, str] | None = None,
+    *,
+    by_workers: bool = False,
+    deepgram_url: str | None = None,
+) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """The launch spec and, for voice, this browser's room details. A voice interview that
+    workers serve carries none of the user's provider settings: workers use their own."""
+    spec: dict[str, Any] = {
+        "session_id": record.id,
+        "session_dir": record.session_dir,
+        "transport": "room" if setup.mode == "voice" else "text",
+        "candidate": {"name": setup.name.strip(), "role": setup.role.strip(), "level": setup.level},
+        "track": setup.track,
+        "resume_text": setup.resume_text,
+        "job_description": setup.job_description,
+        "providers": {
+            "llm": {
+                "api_key": keys.openai_api_key or "no-key",
+                "base_url": keys.openai_base_url,
+                "model": keys.openai_model or "gpt-4o-mini",
+            }
+        },
+        "turn_taking": {"patience": setup.patience},
+    }
+    if setup.mode != "voice":
+        return spec, None
+    assert livekit is not None
+    url, api_key, api_secret = livekit
+    room = issue_interview_room(url, api_key, api_secret, candidate_name=setup.name)
+    spec["livekit"] = {"url": room.url, "room": room.room, "token": room.agent_token}
+    browser = {"url": room.url, "token": room.candidate_token}
+    if by_workers:
+        spec["providers"] = {
+            "llm": {"api_key": "(worker)"},
+            "tts": {"voice": keys.tts_voice or "alloy"},
+        }
+        return spec, browser
+    stt_provider = keys.stt_provider or "deepgram"
+    spec["providers"]["stt"] = {
+        "provider": stt_provider,
+        "api_key": keys.deepgram_api_key if stt_provider == "deepgram" else keys.openai_api_key,
+        "base_url": deepgram_url if stt_provider == "deepgram" else keys.openai_base_url,
+    }
+    spec["providers"]["tts"] = {
+        "provider": "openai",
+        "api_key": keys.openai_api_key,
+        "base_url": keys.openai_base_url,
+        "voice": keys.tts_voice or "alloy",
+    }
+    return spec, browser
+
+
+def _pin_providers(spec: dict[str, Any], base_url: str | None, address: str) -> None:
+    """Every provider of the spec that uses `base_url` connects to `address` only."""
+    for config in spec["providers"].values():
+        if base_url and config.get("base_url") == base_url:
+            config["pinned_address"] = address
+
+
+def setup_from_dict(values: dict[str, Any]) -> InterviewSetup:
+    known = {f for f in asdict(InterviewSetup())}
+    return InterviewSetup(**{k: v for k, v in values.items() if k in known and v is not None})

@@ -1,0 +1,144 @@
+"""Feedback reports as the app sees them: build, generate with the user's LLM, store,
+export, and gather the user's history for the progress charts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mockflow.app.interviews import missing_keys
+from mockflow.contracts.events import read_events
+from mockflow.errors import MockflowError
+from mockflow.feedback.report.html import render_html
+from mockflow.feedback.report.markdown import render_markdown
+from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
+from mockflow.feedback.rubric.llm import DEFAULT_TIMEOUT, OpenAIRubricLLM
+from mockflow.feedback.session import SessionMeta, load_meta, turns_of
+from mockflow.net.guard import NetGuard
+from mockflow.net.pinning import Pin, pinned_httpx_client
+from mockflow.store.db import Store
+from mockflow.store.vault import ProviderKeys, Vault
+
+NO_KEY_NOTE = "Scores and coaching need an OpenAI key (or compatible server); add one in Settings."
+NOT_YET_NOTE = (
+    "Scores and coaching are not generated yet: use “Generate scores and coaching” above. "
+    "Everything below is measured from your transcript."
+)
+
+
+@dataclass
+class ReportService:
+    store: Store
+    vault: Vault
+    feedback_model: str | None = None
+    guard: NetGuard | None = None  # vets the user's base URL on a public link
+
+    def report(self, user_id: str, session_id: str) -> dict[str, Any]:
+        """The stored report, or an analytics-only one computed now (not stored)."""
+        stored = self.store.get_feedback(user_id, session_id)
+        if stored:
+            return stored
+        record = self.store.get_session(user_id, session_id)
+        session_dir = Path(record.session_dir)
+        report = build_report(read_events(session_dir), load_meta(session_dir), note=NOT_YET_NOTE)
+        return report.to_dict()
+
+    def generate(
+        self, user_id: str, session_id: str, progress: Callable[[float, str], object] | None = None
+    ) -> dict[str, Any]:
+        """Analytics plus the LLM rubric; stored with the session and its summary figures."""
+        record = self.store.get_session(user_id, session_id)
+        keys = self.vault.resolve_keys(user_id).keys
+        session_dir = Path(record.session_dir)
+        events, meta = read_events(session_dir), load_meta(session_dir)
+        if missing_keys(keys, "text"):
+            report = asyncio.run(generate_report(events, meta, None, note=NO_KEY_NOTE))
+        else:
+            model = self.feedback_model or keys.openai_model or "gpt-4o-mini"
+            url = keys.openai_base_url
+            pin = self.guard.vet(url) if self.guard is not None and url else None
+            report = asyncio.run(_with_llm(events, meta, keys, model, progress, pin))
+        data = report.to_dict()
+        self.store.save_feedback(user_id, session_id, data)
+        self.store.set_status(user_id, session_id, record.status, summary=summary_of(data))
+        return data
+
+    def history_reports(self, user_id: str) -> list[dict[str, Any]]:
+        """Reports of the user's ended interviews that have answers, for the progress
+        charts. An interview without a stored report gets its measured one computed and
+        stored once, so delivery figures chart without generating scores first."""
+        reports = []
+        for record in self.store.list_sessions(user_id, 200):
+            report = self.store.get_feedback(user_id, record.id)
+            if report is None:
+                if record.is_active:
+                    continue
+                try:
+                    report = self.report(user_id, record.id)
+                except MockflowError:  # no readable timeline: nothing to chart
+                    continue
+                if not report.get("analytics", {}).get("answers"):
+                    continue  # nothing was answered: nothing to chart
+                self.store.save_feedback(user_id, record.id, report)
+            reports.append(report)
+        return reports
+
+
+async def _with_llm(
+    events: list[dict[str, Any]],
+    meta: SessionMeta,
+    keys: ProviderKeys,
+    model: str,
+    progress: Callable[[float, str], object] | None,
+    pin: Pin | None = None,
+) -> FeedbackReport:
+    timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=10.0)
+    llm = OpenAIRubricLLM(
+        keys.openai_api_key or "no-key",
+        base_url=keys.openai_base_url,
+        model=model,
+        http_client=pinned_httpx_client(pin, timeout) if pin else None,
+    )
+    try:
+        return await generate_report(events, meta, llm, model_name=model, progress=progress)
+    finally:
+        await llm.aclose()
+
+
+def summary_of(report: dict[str, Any]) -> dict[str, Any]:
+    """The few figures the History list shows, copied into the session record."""
+    rubric = report.get("rubric") or {}
+    return {"overall": rubric.get("overall")}
+
+
+EXPORT_FORMATS = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def export_text(
+    report: dict[str, Any], fmt: str, transcript_events: list[dict] | None = None
+) -> tuple[str, str]:
+    """(file name, text) of a report as Markdown, printable HTML or JSON, built in memory:
+    a download is rendered per request and never written to disk."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    data = dict(report)
+    if transcript_events is not None:
+        data["transcript"] = [asdict(turn) for turn in turns_of(transcript_events)]
+    stem = f"mockflow-report-{(report.get('session') or {}).get('session_id', 'session')[-8:]}"
+    if fmt == "md":
+        text = render_markdown(data)
+    elif fmt == "html":
+        text = render_html(data)
+    else:
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+    return f"{stem}.{fmt}", text

@@ -1,0 +1,203 @@
+"""Contract 3: the `events.jsonl` timeline of one interview.
+
+The agent process is the single writer (`EventWriter`); the app follows the file with an
+`EventTail` that keeps a byte offset, and offline tools read it whole with `read_events`.
+Whatever a reader wants to know from the events (ready yet? ended, and why? the last
+error, the current stage, the committed turns) comes from the one fold, `Timeline`.
+Each line is written whole and flushed; readers skip a trailing partial line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mockflow.errors import MockflowError
+from mockflow.private_files import make_private_dir, open_private
+
+EVENTS_FILE = "events.jsonl"
+EVENT_TYPES = frozenset({"ready", "stage", "turn", "state", "metrics", "error", "ended"})
+END_REASONS = frozenset({"completed", "user_ended", "timeout", "error", "app_gone", "interrupted"})
+# Durable types are fsynced: losing one of them to a power cut would lose the transcript.
+_DURABLE = frozenset({"turn", "stage", "error", "ended"})
+
+
+class EventFileError(MockflowError):
+    """An events file is missing or has a malformed line before its end."""
+
+
+class EventWriter:
+    """Appends events as single JSON lines; thread-safe; refuses to write after `ended`."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        make_private_dir(self.path.parent)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._file = open(open_private(self.path), "a", encoding="utf-8")  # noqa: SIM115
+        self.ended = False
+
+    def write(self, type: str, **fields: Any) -> dict[str, Any]:
+        if type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {type!r}")
+        event = {"t": round(self._clock(), 3), "type": type, **fields}
+        line = json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n"
+        with self._lock:
+            if self.ended or self._file.closed:
+                return event
+            self._file.write(line)
+            self._file.flush()
+            if type in _DURABLE:
+                os.fsync(self._file.fileno())
+            if type == "ended":
+                self.ended = True
+        return event
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.close()
+
+
+class EventTail:
+    """Reads only the lines appended since the last call (keeps a byte offset)."""
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        self.path = Path(path)
+        self.offset = offset
+
+    def read_new(self) -> list[dict[str, Any]]:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return []
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return []
+        self.offset += end + 1
+        return [event for event in _parse_lines(chunk[: end + 1], strict=False)]
+
+
+@dataclass
+class Timeline:
+    """The state of one interview as its events tell it, folded one event at a time."""
+
+    ready: dict[str, Any] | None = None
+    ended: dict[str, Any] | None = None
+    stage: str | None = None
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    last_t: float | None = None
+
+    @classmethod
+    def of(cls, events: Iterable[dict[str, Any]]) -> Timeline:
+        timeline = cls()
+        timeline.extend(events)
+        return timeline
+
+    def extend(self, events: Iterable[dict[str, Any]]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """Folds one event in; anything after the first `ended` is ignored, as the writer does."""
+        if self.ended is not None:
+            return
+        kind = event.get("type")
+        if isinstance(event.get("t"), int | float):
+            self.last_t = float(event["t"])
+        if kind == "ready" and self.ready is None:
+            self.ready = event
+        elif kind == "stage" and isinstance(event.get("stage"), str):
+            self.stage = event["stage"]
+        elif kind == "turn":
+            self.turns.append(event)
+        elif kind == "error":
+            self.errors.append(event)
+        elif kind == "ended":
+            self.ended = event
+
+    @property
+    def ended_reason(self) -> str | None:
+        return None if self.ended is None else str(self.ended.get("reason") or "error")
+
+    @property
+    def last_error(self) -> str | None:
+        return str(self.errors[-1].get("message") or "") if self.errors else None
+
+
+class TimelineFollower:
+    """Follows a growing events file: each `poll` reads the new lines and folds them in."""
+
+    def __init__(self, path: Path, offset: int = 0) -> None:
+        self.tail = EventTail(path, offset)
+        self.timeline = Timeline()
+
+    @property
+    def offset(self) -> int:
+        return self.tail.offset
+
+    def poll(self) -> list[dict[str, Any]]:
+        new = self.tail.read_new()
+        self.timeline.extend(new)
+        return new
+
+
+def read_timeline(path: Path) -> Timeline:
+    """The fold of a whole events file (a session folder or the file), tolerant of bad lines."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / EVENTS_FILE
+    return Timeline.of(EventTail(path).read_new())
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """All events of a file; a partial trailing line is skipped, a bad middle line is an error."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / EVENTS_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise EventFileError(f"no events file in {_where(path)}") from None
+    except OSError as exc:
+        raise EventFileError(f"cannot read the events of {_where(path)}: {exc.strerror}") from None
+    end = data.rfind(b"\n")
+    complete, tail = data[: end + 1], data[end + 1 :]
+    events = list(_parse_lines(complete, strict=True, source=_where(path)))
+    if tail.strip():
+        try:
+            event = json.loads(tail)
+        except ValueError:
+            event = None  # a line the writer had not finished: skipped by contract
+        if isinstance(event, dict) and "type" in event:
+            events.append(event)
+    return events
+
+
+def _where(path: Path) -> str:
+    """The session folder's name, never the server's path: these messages reach users."""
+    return f"session {path.parent.name}"
+
+
+def _parse_lines(data: bytes, *, strict: bool, source: str = "") -> Iterator[dict[str, Any]]:
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or "type" not in event:
+            if strict:
+                raise EventFileError(f"{source}: events line {number} is not a valid event")
+            continue
+        yield event

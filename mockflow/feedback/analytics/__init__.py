@@ -1,0 +1,1 @@
+"""Delivery figures measured from the transcript, and progress across sessions."""

@@ -1,0 +1,1 @@
+"""The LLM rubric: prompt, schema, the model seam, and quote verification."""

@@ -1,0 +1,1 @@
+"""The interview itself, independent of any transport: stages (FSM), tracks, context, prompts."""

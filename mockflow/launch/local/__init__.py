@@ -1,0 +1,1 @@
+"""Interviews run as local agent processes: spawn, fork server, warm pool, reaper."""

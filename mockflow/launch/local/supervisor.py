@@ -1,0 +1,554 @@
+"""The Supervisor: one agent process per interview, a fork server, limits, crash handling.
+
+An interview process is forked by the fork server (`forkserver`, on by default on Linux)
+or, while that is not ready or when it is off, started cold (from the warm pool, when
+it is on, else a new `python agent_entry.py`). The warm pool runs only without the fork
+server: a forked child is as quick to start as a pooled one and shares its imports.
+
+Threads: the caller's (`start`, `end` block it), the pool's refill thread, and a monitor
+that every `monitor_interval` s reads each session's new events, notices exits, keeps
+the fork server running, and enforces the duration and idle limits.
+`on_session_end(session_id, reason)` is called once per session that reached `ready`,
+from whichever thread saw the end; a failed start raises `SessionStartError` instead.
+Logs carry ids and reasons, never spec content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import psutil
+
+from mockflow.config import Settings
+from mockflow.contracts.events import EVENTS_FILE
+from mockflow.launch.errors import (
+    ForkServerUnavailable,
+    SessionNotFoundError,
+    SessionStartError,
+    SlotsBusyError,
+)
+from mockflow.launch.local.environment import child_environment, load_or_create_marker
+from mockflow.launch.local.forkserver import ForkServer, fork_server_supported
+from mockflow.launch.local.pool import WarmPool
+from mockflow.launch.local.process import AgentCommand, AgentProcess
+from mockflow.launch.local.reaper import reap_orphans
+from mockflow.launch.local.startup import SHUTTING_DOWN, await_ready, prepare_spec
+from mockflow.launch.records import PidRecord, close_timeline, remove_pid_file, write_pid_file
+from mockflow.launch.session import (
+    Session,
+    SessionHandle,
+    SessionStatus,
+    describe_exit,
+    limit_reason,
+)
+from mockflow.private_files import make_private_dir
+
+log = logging.getLogger("mockflow.launch")
+
+COMMANDS = frozenset({"user_text", "skip_stage"})
+_FINISHED_KEPT = 200
+
+SessionEndCallback = Callable[[str, str], None]
+Ask = Literal["command", "eof"]
+
+
+class Supervisor:
+    """Starts, watches and stops agent processes for the app process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        agent_script: Path | None = None,  # None: `python -m mockflow.agent`
+        on_session_end: SessionEndCallback | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        parent_env: Mapping[str, str] | None = None,
+        end_grace_seconds: float = 10.0,
+        stop_grace_seconds: float = 3.0,
+        monitor_interval: float = 0.25,
+    ) -> None:
+        self.settings = settings
+        self.agent_command = AgentCommand.of(agent_script)
+        self._on_session_end = on_session_end
+        self._clock = clock
+        self._end_grace = end_grace_seconds
+        self._stop_grace = stop_grace_seconds
+        self._interval = monitor_interval
+        self._marker = load_or_create_marker(settings.data_dir)
+        self._env = child_environment(
+            os.environ if parent_env is None else parent_env,
+            marker=self._marker,
+            log_level=settings.log_level,
+        )
+        me = psutil.Process()
+        self._owner = (me.pid, me.create_time())
+        self._lock = threading.RLock()
+        self._sessions: dict[str, Session] = {}
+        self._finished: OrderedDict[str, Session] = OrderedDict()
+        self._closing = False
+        self._forks: ForkServer | None = None
+        if settings.fork_server and fork_server_supported():
+            self._forks = ForkServer(
+                self.agent_command,
+                self._env,
+                ready_timeout=max(settings.ready_timeout_seconds, 30.0),
+                fork_timeout=5.0,
+            )
+            self._forks.check()
+        self._pool = WarmPool(
+            0 if self._forks else settings.pool_size,
+            self._spawn,
+            warm_timeout=settings.ready_timeout_seconds,
+        )
+        self._stop_monitor = threading.Event()
+        self._monitor = threading.Thread(
+            target=self._monitor_loop, name="supervisor-monitor", daemon=True
+        )
+        self._monitor.start()
+
+    # -- public API ------------------------------------------------------------------
+
+    def start(self, spec: Mapping[str, Any], *, wait: bool = True) -> SessionHandle:
+        """Launch an interview; with `wait`, return once its agent wrote `ready`.
+
+        Raises `LaunchSpecError` for a malformed spec and `SlotsBusyError` when every slot
+        is taken. With `wait`, also `SessionStartError` when the agent fails or times out;
+        the process is then gone and the timeline ends with `ended` reason `error`. Without
+        `wait`, the handshake goes on in the background and its outcome, a failed start
+        included, reaches `on_session_end` like any other end.
+        """
+        spec = prepare_spec(spec, self.settings.sessions_dir)
+        session = self._reserve(spec["session_id"], Path(spec["session_dir"]))
+        from_pool = False
+        try:
+            proc = self._pool.take()
+            from_pool = proc is not None
+            session.proc = proc or self._fork_or_spawn(session)
+            session.warm = from_pool or session.forked
+            self._write_pid_file(session)
+            session.proc.send(spec)  # a closed pipe shows up as an exit in the handshake
+        except BaseException as exc:
+            self._abort_start(session, exc)
+            if from_pool:
+                self._pool.release_hold()
+            raise
+        if not wait:
+            threading.Thread(
+                target=self._handshake_in_background,
+                args=(session, spec, from_pool),
+                name=f"start-{session.session_id}",
+                daemon=True,
+            ).start()
+            return self._handle(session)
+        try:
+            self._handshake(session, spec)
+        except BaseException as exc:
+            self._abort_start(session, exc)
+            raise
+        finally:
+            if from_pool:
+                self._pool.release_hold()
+        return self._mark_running(session)
+
+    def send(self, session_id: str, command: Mapping[str, Any]) -> None:
+        """Relay a contract-2 command; `{"type": "end"}` is the same as `end()`."""
+        kind = command.get("type")
+        if kind == "end":
+            self.end(session_id)
+            return
+        if kind not in COMMANDS:
+            raise ValueError(f"unknown command type {kind!r}")
+        session = self._live(session_id)
+        if session.state != "running" or session.proc is None or not session.proc.send(command):
+            raise SessionNotFoundError(session_id)
+
+    def end(self, session_id: str, reason: str = "user_ended", message: str = "") -> str:
+        """Ask the agent to end, then terminate, then kill; return the recorded end reason.
+
+        `reason="error"` with a `message` ends it as failed, for a cause the app saw (the
+        browser could not join the room); the message lands in the timeline."""
+        session = self._find(session_id)
+        if session.state != "ended":
+            self._stop(session, reason, message=message)
+        return session.end_reason or reason
+
+    def status(self, session_id: str) -> SessionStatus:
+        return self._find(session_id).status(self._clock())
+
+    def resources(self, session_id: str) -> tuple[int, float]:
+        """(RSS bytes, CPU percent since the previous call) of the session's agent."""
+        session = self._live(session_id)
+        return session.proc.resources() if session.proc else (0, 0.0)
+
+    def active_sessions(self) -> list[str]:
+        """Ids of sessions holding a slot (starting, running or stopping)."""
+        with self._lock:
+            return list(self._sessions)
+
+    def pool_pids(self) -> list[int]:
+        return self._pool.pids()
+
+    def fork_server_pid(self) -> int | None:
+        """The live fork server's pid (None: off, starting over, or dead)."""
+        return self._forks.pid if self._forks else None
+
+    def wait_fork_server(self, timeout: float) -> bool:
+        """Whether the fork server is ready to fork within `timeout` seconds."""
+        return self._forks is not None and self._forks.wait_ready(timeout)
+
+    def wait_pool_warm(self, timeout: float) -> bool:
+        """Whether the warm pool is full and warm within `timeout` seconds."""
+        return self._pool.wait_warm(timeout)
+
+    def reap_orphans(self) -> list[str]:
+        """Stop agents left by a previous app instance; return their session ids."""
+        with self._lock:
+            skip = set(self._sessions)
+        return reap_orphans(
+            self.settings.sessions_dir,
+            self._marker,
+            skip=skip,
+            owner=self._owner,
+            grace=self._stop_grace,
+        )
+
+    def close(self) -> None:
+        """App shutdown: EOF to every agent (ended `app_gone`), then terminate, then kill."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            sessions = list(self._sessions.values())
+        self._stop_monitor.set()
+        self._monitor.join(5.0)
+        workers = [
+            threading.Thread(target=self._stop, args=(s, "app_gone"), kwargs={"ask": "eof"})
+            for s in sessions
+            if s.state in ("running", "stopping")
+        ]
+        workers.append(threading.Thread(target=self._pool.close, args=(self._stop_grace,)))
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if self._forks is not None:  # after the sessions: it reports their exit codes
+            self._forks.close(self._stop_grace)
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
+    def __enter__(self) -> Supervisor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- start -------------------------------------------------------------------------
+
+    def _reserve(self, session_id: str, session_dir: Path) -> Session:
+        events = session_dir / EVENTS_FILE
+        if events.exists() and events.stat().st_size:
+            raise ValueError(f"session {session_id} already has a timeline")
+        with self._lock:
+            if self._closing:
+                raise SessionStartError(SHUTTING_DOWN)
+            if session_id in self._sessions:
+                raise ValueError(f"session {session_id} is already running")
+            if len(self._sessions) >= self.settings.max_sessions:
+                raise SlotsBusyError()
+            session = Session(session_id, session_dir, started_at=self._clock())
+            self._sessions[session_id] = session
+        make_private_dir(session_dir)
+        return session
+
+    def _spawn(self) -> AgentProcess:
+        return AgentProcess.spawn(self.agent_command, self._env)
+
+    def _fork_or_spawn(self, session: Session) -> AgentProcess:
+        if self._forks is not None:
+            try:
+                proc = self._forks.fork()
+            except ForkServerUnavailable as exc:
+                log.info("session %s: cold start (%s)", session.session_id, exc)
+            else:
+                session.forked = True
+                return proc
+        return self._spawn_for_start()
+
+    def _spawn_for_start(self) -> AgentProcess:
+        try:
+            return self._spawn()
+        except OSError as exc:
+            raise SessionStartError(
+                f"The interviewer process could not be started ({exc.strerror})."
+            ) from None
+
+    def _write_pid_file(self, session: Session) -> None:
+        proc = session.proc
+        assert proc is not None
+        record = PidRecord(proc.pid, proc.create_time, self._marker, *self._owner)
+        write_pid_file(session.session_dir, record)
+
+    def _handshake(self, session: Session, spec: Mapping[str, Any]) -> None:
+        await_ready(
+            session,
+            spec,
+            timeout=self.settings.ready_timeout_seconds,
+            clock=self._clock,
+            closing=lambda: self._closing,
+        )
+
+    def _handshake_in_background(
+        self, session: Session, spec: Mapping[str, Any], from_pool: bool
+    ) -> None:
+        try:
+            self._handshake(session, spec)
+        except BaseException as exc:
+            self._abort_start(session, exc)
+            self._notify(session.session_id, session.end_reason or "error")
+            return
+        finally:
+            if from_pool:
+                self._pool.release_hold()
+        self._mark_running(session)
+
+    def _abort_start(self, session: Session, exc: BaseException) -> None:
+        """Stop the process of a failed start and close its timeline (no callback).
+
+        A start that failed because `end()` stopped it is not an error: it keeps the
+        reason `end()` gave (or the one the agent wrote)."""
+        message = str(exc) if isinstance(exc, SessionStartError) else None
+        proc = session.proc
+        with session.lock:
+            if session.state == "ended":
+                return
+            requested = session.stop_reason
+            session.stop_reason = requested or "error"
+        if proc is not None and proc.poll() is None:
+            proc.close_stdin()
+            proc.halt(self._stop_grace)
+        code = proc.poll() if proc is not None else None
+        with session.lock:
+            session.read_events(self._clock())
+            reason = session.ended_seen or requested or "error"
+            if proc is None or code is not None:  # single writer: only once it is dead
+                if requested:
+                    message = session.stop_message or None
+                else:
+                    message = message or "The interviewer could not be started."
+                _close_timeline(session, reason, message)
+            else:
+                log.error("session %s: agent %s survived SIGKILL", session.session_id, proc.pid)
+            self._retire(session, reason, code)
+        if requested:
+            log.info("session %s: ended during start (%s)", session.session_id, reason)
+        else:
+            log.warning(
+                "session %s: start failed: %s", session.session_id, message or type(exc).__name__
+            )
+
+    def _handle(self, session: Session) -> SessionHandle:
+        assert session.proc is not None
+        ready = session.state in ("running", "stopping")
+        return SessionHandle(
+            session_id=session.session_id,
+            session_dir=session.session_dir,
+            events_path=session.events_path,
+            pid=session.proc.pid,
+            warm=session.warm,
+            start_seconds=(self._clock() - session.started_at) if ready else None,
+        )
+
+    def _mark_running(self, session: Session) -> SessionHandle:
+        assert session.proc is not None
+        with session.lock:
+            # an end() during the handshake already asked the agent to stop
+            session.state = "stopping" if session.stop_reason else "running"
+        seconds = self._clock() - session.started_at
+        log.info(
+            "session %s: ready (pid %s, %s start, %.2f s)",
+            session.session_id,
+            session.proc.pid,
+            "forked" if session.forked else "warm" if session.warm else "cold",
+            seconds,
+        )
+        return self._handle(session)
+
+    # -- stop and finalize ---------------------------------------------------------------
+
+    def _begin_stop(self, session: Session, reason: str, message: str = "") -> bool:
+        """Record why the session is stopping; False if it already ended."""
+        with session.lock:
+            if session.state == "ended":
+                return False
+            if session.stop_reason is None:
+                session.stop_reason = reason
+                session.stop_message = message if reason == "error" else ""
+            if session.state == "running":
+                session.state = "stopping"
+            return True
+
+    def _stop(
+        self, session: Session, reason: str, *, ask: Ask = "command", message: str = ""
+    ) -> None:
+        """Ask the agent to end (`end` command or stdin EOF), escalate, then finalize."""
+        if not self._begin_stop(session, reason, message) or session.proc is None:
+            return
+        proc = session.proc
+        if ask == "command":
+            command = {"type": "end", "reason": reason}
+            proc.send({**command, "message": message} if session.stop_message else command)
+        else:
+            proc.close_stdin()
+        proc.stop(self._end_grace, self._stop_grace)
+        self._finalize(session)
+
+    def _stop_in_background(self, session: Session, reason: str, *, ask: Ask = "command") -> None:
+        if self._begin_stop(session, reason):
+            threading.Thread(
+                target=self._stop,
+                args=(session, reason),
+                kwargs={"ask": ask},
+                name=f"stop-{session.session_id}",
+                daemon=True,
+            ).start()
+
+    def _finalize(self, session: Session) -> None:
+        """Close the books on a session whose process has exited (once)."""
+        proc = session.proc
+        with session.lock:
+            if session.state in ("ended", "starting") or proc is None:
+                return
+            code = proc.poll()
+            if code is None:
+                return
+            session.read_events(self._clock())
+            reason = session.ended_seen
+            if reason is None:
+                reason = session.stop_reason or "error"
+                message = session.stop_message or None
+                if session.stop_reason is None:
+                    message = (
+                        f"The interviewer process stopped unexpectedly ({describe_exit(code)})."
+                    )
+                _close_timeline(session, reason, message)
+            self._retire(session, reason, code)
+        log.info("session %s: ended (%s, %s)", session.session_id, reason, describe_exit(code))
+        self._notify(session.session_id, reason)
+
+    def _retire(self, session: Session, reason: str, code: int | None) -> None:
+        session.state = "ended"
+        session.end_reason = reason
+        session.exit_code = code
+        try:
+            remove_pid_file(session.session_dir)
+        except OSError as exc:  # a read-only data folder must not keep the slot
+            log.error(
+                "session %s: couldn't remove its pid file: %s", session.session_id, exc.strerror
+            )
+        if session.proc is not None:
+            session.proc.release()
+        with self._lock:
+            self._sessions.pop(session.session_id, None)
+            self._finished[session.session_id] = session
+            while len(self._finished) > _FINISHED_KEPT:
+                self._finished.popitem(last=False)
+
+    def _notify(self, session_id: str, reason: str) -> None:
+        if self._on_session_end is None:
+            return
+        try:
+            self._on_session_end(session_id, reason)
+        except Exception:
+            log.exception("on_session_end failed for session %s", session_id)
+
+    # -- monitor -------------------------------------------------------------------------
+
+    def _monitor_loop(self) -> None:
+        while not self._stop_monitor.wait(self._interval):
+            self._keep_fork_server()
+            with self._lock:
+                sessions = list(self._sessions.values())
+            for session in sessions:
+                try:
+                    self._check(session)
+                except Exception:
+                    log.exception("monitor: check of session %s failed", session.session_id)
+
+    def _keep_fork_server(self) -> None:
+        if self._forks is None:
+            return
+        try:
+            self._forks.check()
+        except Exception:
+            log.exception("monitor: fork server check failed")
+
+    def _check(self, session: Session) -> None:
+        if session.state not in ("running", "stopping") or session.proc is None:
+            return
+        now = self._clock()
+        with session.lock:
+            session.read_events(now)
+        if session.proc.poll() is not None:
+            self._finalize(session)
+            return
+        if session.state == "stopping":
+            return
+        if session.ended_seen_at is not None:
+            if now - session.ended_seen_at >= self._end_grace:
+                log.warning("session %s: agent still running after ended", session.session_id)
+                self._stop_in_background(session, session.ended_seen or "error", ask="eof")
+            return
+        kind = limit_reason(
+            now=now,
+            started_at=session.started_at,
+            last_event_at=session.last_event_at,
+            max_session_seconds=self.settings.max_session_seconds,
+            idle_timeout_seconds=self.settings.idle_timeout_seconds,
+        )
+        if kind is not None:
+            log.info("session %s: %s limit reached; ending", session.session_id, kind)
+            self._stop_in_background(session, "timeout")
+
+    # -- lookup --------------------------------------------------------------------------
+
+    def _live(self, session_id: str) -> Session:
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is None:
+            raise SessionNotFoundError(session_id)
+        return session
+
+    def _find(self, session_id: str) -> Session:
+        with self._lock:
+            session = self._sessions.get(session_id) or self._finished.get(session_id)
+        if session is None:
+            raise SessionNotFoundError(session_id)
+        return session
+
+
+def _close_timeline(session: Session, reason: str, message: str | None) -> None:
+    """Close the timeline of a dead agent; a data folder that stopped being writable is
+    logged, and the session still ends (its slot is freed)."""
+    try:
+        close_timeline(session.session_dir, reason, error_message=message)
+    except OSError as exc:
+        log.error(
+            "session %s: couldn't write the end of its timeline: %s",
+            session.session_id,
+            exc.strerror,
+        )

@@ -1,0 +1,102 @@
+"""What the supervisor writes into a session directory: the pid file and the final events.
+
+`agent.pid` ties a session to its agent process (pid + create time + marker) and to the
+app process that owns it, so a later app instance can verify an orphan before stopping
+it. The final events close a timeline whose writer died; the caller must have confirmed
+the writer is dead, because `events.jsonl` has a single writer at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mockflow.contracts.events import EVENTS_FILE, EventTail, EventWriter
+from mockflow.private_files import write_private
+
+PID_FILE = "agent.pid"
+
+
+@dataclass(frozen=True)
+class PidRecord:
+    """Identity of an agent process and of the app process that started it."""
+
+    pid: int
+    create_time: float
+    marker: str
+    owner_pid: int
+    owner_create_time: float
+
+
+def write_pid_file(session_dir: Path, record: PidRecord) -> Path:
+    path = Path(session_dir) / PID_FILE
+    write_private(path, json.dumps(asdict(record)))
+    return path
+
+
+def read_pid_file(path: Path) -> PidRecord | None:
+    """The record in `path`, or None if it is missing or malformed."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return PidRecord(
+            pid=int(raw["pid"]),
+            create_time=float(raw["create_time"]),
+            marker=str(raw["marker"]),
+            owner_pid=int(raw.get("owner_pid", 0)),
+            owner_create_time=float(raw.get("owner_create_time", 0.0)),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remove_pid_file(session_dir: Path) -> None:
+    (Path(session_dir) / PID_FILE).unlink(missing_ok=True)
+
+
+def ended_reason(events_path: Path) -> str | None:
+    """The reason of the `ended` event in the file, if the session has one."""
+    for event in EventTail(events_path).read_new():
+        if event.get("type") == "ended":
+            return str(event.get("reason"))
+    return None
+
+
+def close_timeline(
+    session_dir: Path,
+    reason: str,
+    *,
+    error_message: str | None = None,
+    clock: Callable[[], float] = time.time,
+) -> bool:
+    """Append `error` (if given) and `ended` unless the timeline already ended.
+
+    Returns whether anything was written. A trailing partial line (a writer killed
+    mid-line) is dropped first, so the appended lines stay valid JSON lines.
+    """
+    path = Path(session_dir) / EVENTS_FILE
+    if ended_reason(path) is not None:
+        return False
+    drop_partial_line(path)
+    writer = EventWriter(path, clock=clock)
+    try:
+        if error_message is not None:
+            writer.write("error", message=error_message, fatal=True, by="supervisor")
+        writer.write("ended", reason=reason, by="supervisor")
+    finally:
+        writer.close()
+    return True
+
+
+def drop_partial_line(path: Path) -> None:
+    """Truncate `path` after its last newline (a no-op if it ends with one or is absent)."""
+    try:
+        with open(path, "r+b") as f:
+            data = f.read()
+            if not data or data.endswith(b"\n"):
+                return
+            f.truncate(data.rfind(b"\n") + 1)
+    except FileNotFoundError:
+        return

@@ -1,0 +1,122 @@
+"""Per-session bookkeeping: what the supervisor knows of one interview, and its limits."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from mockflow.contracts.events import EVENTS_FILE, EventTail
+from mockflow.launch.local.forked import EXIT_UNKNOWN
+from mockflow.launch.local.process import AgentProcess
+
+State = Literal["starting", "running", "stopping", "ended"]
+
+
+@dataclass(frozen=True)
+class SessionHandle:
+    """A started interview: where its timeline is and how the start went."""
+
+    session_id: str
+    session_dir: Path
+    events_path: Path
+    pid: int
+    warm: bool
+    start_seconds: float | None  # None: started without waiting, not ready yet
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    """A snapshot for the UI and the health endpoint."""
+
+    session_id: str
+    state: State
+    pid: int | None
+    end_reason: str | None
+    exit_code: int | None
+    seconds_running: float
+    seconds_since_event: float
+
+
+@dataclass
+class Session:
+    """Mutable record of one interview; `lock` guards the end of its life."""
+
+    session_id: str
+    session_dir: Path
+    started_at: float
+    state: State = "starting"
+    proc: AgentProcess | None = None
+    warm: bool = False
+    forked: bool = False
+    last_event_at: float = 0.0
+    ended_seen: str | None = None
+    ended_seen_at: float | None = None
+    stop_reason: str | None = None
+    stop_message: str = ""  # why the app ended it in error, for the timeline
+    end_reason: str | None = None
+    exit_code: int | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    tail: EventTail = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tail = EventTail(self.events_path)
+        self.last_event_at = self.started_at
+
+    @property
+    def events_path(self) -> Path:
+        return self.session_dir / EVENTS_FILE
+
+    def read_events(self, now: float) -> list[dict[str, Any]]:
+        """Events appended since the last call; notes activity and a written `ended`."""
+        events = self.tail.read_new()
+        if events:
+            self.last_event_at = now
+        for event in events:
+            if event.get("type") == "ended" and self.ended_seen is None:
+                self.ended_seen = str(event.get("reason"))
+                self.ended_seen_at = now
+        return events
+
+    def status(self, now: float) -> SessionStatus:
+        return SessionStatus(
+            session_id=self.session_id,
+            state=self.state,
+            pid=self.proc.pid if self.proc else None,
+            end_reason=self.end_reason,
+            exit_code=self.exit_code,
+            seconds_running=now - self.started_at,
+            seconds_since_event=now - self.last_event_at,
+        )
+
+
+def limit_reason(
+    *,
+    now: float,
+    started_at: float,
+    last_event_at: float,
+    max_session_seconds: float,
+    idle_timeout_seconds: float,
+) -> str | None:
+    """Which limit the session has passed ("max_duration" or "idle"); a limit ≤ 0 is off."""
+    if max_session_seconds > 0 and now - started_at >= max_session_seconds:
+        return "max_duration"
+    if idle_timeout_seconds > 0 and now - last_event_at >= idle_timeout_seconds:
+        return "idle"
+    return None
+
+
+def describe_exit(code: int | None) -> str:
+    """Exit status in words for an error message: "exit code 1" / "killed by SIGKILL"."""
+    if code is None:
+        return "still running"
+    if code == EXIT_UNKNOWN:
+        return "exit status unknown: its fork server had stopped"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

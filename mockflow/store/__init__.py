@@ -1,0 +1,1 @@
+"""The database (TinyDB with atomic, backed-up writes) and the encrypted key vault."""

@@ -1,0 +1,1 @@
+"""One module per tab: its layout, its wiring and its handlers."""

@@ -1,0 +1,146 @@
+"""Feedback tab: the report of one interview (or the bundled sample): measured delivery
+at once, scores and coaching on request (stored with the session), the transcript with
+stage markers, and downloads as Markdown, printable HTML and JSON."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from mockflow.contracts.events import EventFileError, read_events
+from mockflow.feedback.demo import sample_report, sample_session_dir
+from mockflow.feedback.report.markdown import render_markdown
+from mockflow.interview.fsm import STAGE_TITLES, load_track
+from mockflow.store.db import SessionRecord
+from mockflow.ui.common import require_user
+from mockflow.ui.downloads import SAMPLE, links_html
+from mockflow.ui.markdown_safety import without_images
+from mockflow.ui.services import AppServices
+
+NOTHING = (
+    "Finish an interview, or open one from the History tab, to see its feedback here. "
+    "Curious what you will get? Open the sample report below."
+)
+
+
+@dataclass
+class FeedbackTab:
+    session_id: gr.State
+    facts: gr.Markdown
+    generate: gr.Button
+    report: gr.Markdown
+    transcript: gr.Markdown
+    downloads: gr.HTML
+    sample: gr.Button
+
+
+def build_feedback_tab() -> FeedbackTab:
+    session_id = gr.State(None)
+    facts = gr.Markdown(NOTHING, elem_id="mf-feedback-facts")
+    generate = gr.Button(
+        "Generate scores and coaching", variant="primary", visible=False, elem_id="mf-generate"
+    )
+    report = gr.Markdown(elem_id="mf-report")
+    with gr.Accordion("Transcript", open=False):
+        transcript = gr.Markdown(elem_id="mf-transcript")
+    downloads = gr.HTML(elem_id="mf-downloads")
+    sample = gr.Button("Open the sample report", size="sm")
+    return FeedbackTab(session_id, facts, generate, report, transcript, downloads, sample)
+
+
+def transcript_markdown(events: list[dict]) -> str:
+    """The transcript with a heading at each stage change."""
+    lines, stage = [], None
+    for event in events:
+        if event.get("type") != "turn":
+            continue
+        if event.get("stage") != stage:
+            stage = event.get("stage")
+            lines.append(f"\n#### {STAGE_TITLES.get(str(stage), stage)}\n")
+        who = "**Interviewer:**" if event["role"] == "interviewer" else "**You:**"
+        lines.append(f"{who} {_escape(event['text'])}\n")
+    return "\n".join(lines) if lines else "_No answers were recorded._"
+
+
+def _escape(text: str) -> str:
+    return without_images(text.replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def session_facts(record: SessionRecord, over: bool = False) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
+    seconds = record.duration
+    duration = f"{int(seconds // 60)} min {int(seconds % 60)} s" if seconds is not None else "—"
+    return (
+        f"### {_escape(record.role)} · {load_track(record.track).title}\n"
+        f"{when} · {record.level} level · {record.mode} mode · {duration} · "
+        f"status: {'ended' if over and record.is_active else record.status.replace('_', ' ')}"
+    )
+
+
+def show_feedback(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
+    """(facts, generate button, report, transcript, downloads) for one of the user's sessions."""
+    if not session_id:
+        return NOTHING, gr.Button(visible=False), "", "", ""
+    user = require_user(user_id)
+    record = services.store.get_session(user, session_id)
+    try:
+        events = read_events(Path(record.session_dir))
+    except EventFileError:
+        missing = "_The transcript of this interview is missing._"
+        return session_facts(record), gr.Button(visible=False), "", missing, ""
+    if not services.interviews.is_over(user, session_id):
+        note = "_The interview is still running; the report appears when it ends._"
+        return (
+            session_facts(record),
+            gr.Button(visible=False),
+            note,
+            transcript_markdown(events),
+            "",
+        )
+    report = services.reports.report(user, session_id)
+    facts = session_facts(record, over=True)
+    label = (
+        "Regenerate scores and coaching" if report.get("rubric") else "Generate scores and coaching"
+    )
+    return (
+        facts,
+        gr.Button(label, visible=True),
+        without_images(render_markdown(report)),
+        transcript_markdown(events),
+        links_html(services.downloads, user, session_id),
+    )
+
+
+def generate_feedback(
+    services: AppServices,
+    user_id: str | None,
+    session_id: str | None,
+    progress: gr.Progress = gr.Progress(),
+) -> Any:
+    user = require_user(user_id)
+    if not session_id:
+        raise gr.Error("Open an interview first (History tab).")
+    progress(0.0, desc="Reading the transcript")
+    services.reports.generate(user, session_id, progress=lambda f, d: progress(f, desc=d))
+    return show_feedback(services, user, session_id)
+
+
+def show_sample() -> Any:
+    """The bundled synthetic session, for visitors who have not run an interview yet."""
+    report = sample_report()
+    events = read_events(sample_session_dir())
+    facts = (
+        "### Sample report\n_A synthetic interview written by the MockFlow team, analysed live._"
+    )
+    data = report.to_dict()
+    return (
+        facts,
+        gr.Button(visible=False),
+        without_images(render_markdown(data)),
+        transcript_markdown(events),
+        links_html(None, None, SAMPLE),
+    )

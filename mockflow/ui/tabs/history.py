@@ -1,0 +1,138 @@
+"""History tab: the user's past interviews; open one in the Feedback tab, or delete it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from mockflow.interview.fsm import load_track
+from mockflow.store.db import SessionRecord
+from mockflow.ui.common import require_user
+from mockflow.ui.services import AppServices
+
+COLUMNS = ["Date", "Role", "Track", "Mode", "Duration", "Status"]
+STATUS_LABELS = {
+    "starting": "starting",
+    "running": "running now",
+    "completed": "completed",
+    "user_ended": "ended by you",
+    "timeout": "time limit reached",
+    "failed": "failed",
+    "interrupted": "interrupted",
+}
+
+
+@dataclass
+class HistoryTab:
+    table: gr.Dataframe
+    session_ids: gr.State
+    selected: gr.State
+    open: gr.Button
+    delete: gr.Button
+    refresh: gr.Button
+    message: gr.Markdown
+    progress_note: gr.Markdown
+    score_plot: gr.LinePlot
+    delivery_plot: gr.LinePlot
+    first: gr.Dropdown
+    second: gr.Dropdown
+    compare: gr.Button
+    comparison: gr.Markdown
+
+
+def build_history_tab() -> HistoryTab:
+    gr.Markdown("Your past interviews, newest first. Select a row, then open or delete it.")
+    table = gr.Dataframe(
+        headers=COLUMNS,
+        datatype=["str"] * len(COLUMNS),
+        interactive=False,
+        elem_id="mf-history",
+        wrap=True,
+    )
+    session_ids = gr.State([])
+    selected = gr.State(None)
+    with gr.Row():
+        open_button = gr.Button("Open in Feedback", variant="primary", interactive=False)
+        delete = gr.Button("Delete", variant="stop", interactive=False)
+        refresh = gr.Button("Refresh")
+    message = gr.Markdown()
+    gr.Markdown("### Progress over time")
+    progress_note = gr.Markdown()
+    with gr.Row():
+        score_plot = gr.LinePlot(
+            x="session", y="value", color="label", title="Scores (1–5)", y_lim=[1, 5], height=260
+        )
+        delivery_plot = gr.LinePlot(
+            x="session", y="value", color="label", title="Delivery", height=260
+        )
+    gr.Markdown("### Compare two interviews")
+    with gr.Row():
+        first = gr.Dropdown(label="Earlier pick", choices=[])
+        second = gr.Dropdown(label="Later pick", choices=[])
+    compare = gr.Button("Compare")
+    comparison = gr.Markdown(elem_id="mf-compare")
+    return HistoryTab(
+        table,
+        session_ids,
+        selected,
+        open_button,
+        delete,
+        refresh,
+        message,
+        progress_note,
+        score_plot,
+        delivery_plot,
+        first,
+        second,
+        compare,
+        comparison,
+    )
+
+
+def _duration(record: SessionRecord) -> str:
+    if record.duration is None:
+        return "—"
+    minutes, seconds = divmod(int(record.duration), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def history_rows(services: AppServices, user_id: str | None) -> tuple[list[list[str]], list[str]]:
+    if not user_id:
+        return [], []
+    records = services.store.list_sessions(user_id, 200)
+    rows = [
+        [
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)),
+            r.role,
+            load_track(r.track).title,
+            r.mode,
+            _duration(r),
+            STATUS_LABELS.get(r.status, r.status),
+        ]
+        for r in records
+    ]
+    return rows, [r.id for r in records]
+
+
+def show_history(services: AppServices, user_id: str | None) -> Any:
+    rows, ids = history_rows(services, user_id)
+    return rows, ids, None, gr.Button(interactive=False), gr.Button(interactive=False)
+
+
+def select_row(ids: list[str], event: gr.SelectData) -> Any:
+    row = event.index[0] if isinstance(event.index, list | tuple) else event.index
+    chosen = ids[row] if isinstance(row, int) and 0 <= row < len(ids) else None
+    enabled = chosen is not None
+    return chosen, gr.Button(interactive=enabled), gr.Button(interactive=enabled)
+
+
+def delete_session(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
+    user = require_user(user_id)
+    if not session_id:
+        raise gr.Error("Select an interview first.")
+    services.store.delete_session(user, session_id)
+    rows, ids = history_rows(services, user)
+    return rows, ids, None, "✓ Deleted.", gr.Button(interactive=False), gr.Button(interactive=False)

@@ -1,0 +1,188 @@
+"""Settings tab: bring your own keys, check them live, forget them, delete your data.
+
+Secret fields are never filled with stored values: they start empty and show the masked
+stored value as a placeholder; an empty field on save keeps what is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import gradio as gr
+
+from mockflow.app.keys import check_all
+from mockflow.net.guard import NetGuard
+from mockflow.store.vault import KeysUndecryptableError, ProviderKeys
+from mockflow.ui.common import require_user
+from mockflow.ui.services import AppServices
+
+SECRET_FIELDS = ("livekit_api_key", "livekit_api_secret", "openai_api_key", "deepgram_api_key")
+PLAIN_FIELDS = ("livekit_url", "openai_base_url", "openai_model", "stt_provider", "tts_voice")
+FIELD_ORDER = (
+    "livekit_url",
+    "livekit_api_key",
+    "livekit_api_secret",
+    "openai_api_key",
+    "openai_base_url",
+    "openai_model",
+    "deepgram_api_key",
+    "stt_provider",
+    "tts_voice",
+)
+VOICES = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer"]
+CHECK_ICONS = {"valid": "✓ Valid", "not_set": "– Not set"}
+STORAGE_NOTE = (
+    "Your keys are encrypted on this server (in its data folder) and sent only to your own "
+    "providers: OpenAI or your OpenAI-compatible server, Deepgram and LiveKit."
+)
+
+
+@dataclass
+class SettingsTab:
+    inputs: dict[str, gr.components.Component]
+    stored: gr.Markdown
+    save: gr.Button
+    check: gr.Button
+    results: gr.Markdown
+    forget: gr.Button
+    delete_confirm: gr.Checkbox
+    delete: gr.Button
+    message: gr.Markdown
+
+    def ordered_inputs(self) -> list:
+        return [self.inputs[name] for name in FIELD_ORDER]
+
+
+def build_settings_tab() -> SettingsTab:
+    gr.Markdown(STORAGE_NOTE)
+    inputs: dict[str, gr.components.Component] = {}
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            gr.Markdown("### Language model (text and voice)")
+            inputs["openai_api_key"] = gr.Textbox(label="OpenAI API key", type="password")
+            inputs["openai_base_url"] = gr.Textbox(
+                label="OpenAI-compatible base URL (optional)",
+                placeholder="e.g. http://localhost:11434/v1 for Ollama; empty for OpenAI",
+            )
+            inputs["openai_model"] = gr.Textbox(label="Model", placeholder="gpt-4o-mini")
+            gr.Markdown("### Speech (voice mode)")
+            inputs["stt_provider"] = gr.Radio(
+                [
+                    ("Deepgram (recommended)", "deepgram"),
+                    ("Use OpenAI for speech-to-text", "openai"),
+                ],
+                value="deepgram",
+                label="Speech-to-text",
+            )
+            inputs["deepgram_api_key"] = gr.Textbox(label="Deepgram API key", type="password")
+            inputs["tts_voice"] = gr.Dropdown(VOICES, value="alloy", label="Interviewer voice")
+        with gr.Column():
+            gr.Markdown("### LiveKit (voice mode)")
+            inputs["livekit_url"] = gr.Textbox(
+                label="LiveKit URL", placeholder="wss://….livekit.cloud"
+            )
+            inputs["livekit_api_key"] = gr.Textbox(label="LiveKit API key", type="password")
+            inputs["livekit_api_secret"] = gr.Textbox(label="LiveKit API secret", type="password")
+            stored = gr.Markdown(elem_classes="mf-stored")
+    with gr.Row():
+        save = gr.Button("Save keys", variant="primary")
+        check = gr.Button("Check keys")
+    results = gr.Markdown(elem_classes="mf-checks")
+    message = gr.Markdown(elem_classes="mf-field-error")
+    with gr.Accordion("Forget keys or delete my data", open=False):
+        forget = gr.Button("Forget my keys", variant="secondary")
+        delete_confirm = gr.Checkbox(
+            label="Yes, delete all my interviews, reports and keys from this server"
+        )
+        delete = gr.Button("Delete my data", variant="stop")
+    return SettingsTab(
+        inputs, stored, save, check, results, forget, delete_confirm, delete, message
+    )
+
+
+def _stored_keys(services: AppServices, user_id: str) -> tuple[ProviderKeys, str]:
+    try:
+        resolved = services.vault.resolve_keys(user_id)
+    except KeysUndecryptableError as exc:
+        return ProviderKeys(), f"⚠️ {exc}"
+    note = ""
+    if resolved.from_env:
+        note = "\n\nSome values come from this server's environment (local use only)."
+    return resolved.keys, note
+
+
+def show_settings(services: AppServices, user_id: str | None) -> list:
+    """Values for the form: plain fields filled, secret fields empty with masked placeholders."""
+    if not user_id:
+        return [gr.update() for _ in FIELD_ORDER] + [""]
+    keys, note = _stored_keys(services, user_id)
+    masked = keys.masked()
+    updates = []
+    for name in FIELD_ORDER:
+        if name in SECRET_FIELDS:
+            updates.append(gr.update(value="", placeholder=masked[name] or "not set"))
+        elif name == "stt_provider":
+            updates.append(gr.update(value=keys.stt_provider or "deepgram"))
+        elif name == "tts_voice":
+            updates.append(gr.update(value=keys.tts_voice or "alloy"))
+        else:
+            updates.append(gr.update(value=getattr(keys, name) or ""))
+    rows = [f"- {label}: `{masked[name] or 'not set'}`" for name, label in _LABELS.items()]
+    return [*updates, "**Stored now**\n\n" + "\n".join(rows) + note]
+
+
+_LABELS = {
+    "openai_api_key": "OpenAI key",
+    "openai_base_url": "Base URL",
+    "deepgram_api_key": "Deepgram key",
+    "livekit_url": "LiveKit URL",
+    "livekit_api_key": "LiveKit key",
+    "livekit_api_secret": "LiveKit secret",
+}
+
+
+def save_settings(services: AppServices, user_id: str | None, *values: str) -> str:
+    user = require_user(user_id)
+    changes: dict[str, str | None] = {}
+    for name, value in zip(FIELD_ORDER, values, strict=True):
+        value = (value or "").strip()
+        if name in SECRET_FIELDS:
+            changes[name] = value or None  # empty keeps the stored secret
+        else:
+            changes[name] = value
+    url = changes.get("livekit_url") or ""
+    if url and not url.startswith(("wss://", "ws://", "https://", "http://")):
+        raise gr.Error("The LiveKit URL should start with wss:// (or ws:// for a local server).")
+    services.vault.update_keys(user, changes)
+    return "✓ Saved. Use **Check keys** to test them against your providers."
+
+
+def check_keys(services: AppServices, user_id: str | None) -> str:
+    user = require_user(user_id)
+    keys, note = _stored_keys(services, user)
+    if note.startswith("⚠️"):
+        return note
+    results = asyncio.run(check_all(keys, guard=NetGuard.from_settings(services.settings)))
+    lines = ["| Provider | Result | Details |", "|---|---|---|"]
+    for provider in ("openai", "deepgram", "livekit"):
+        check = results[provider]
+        status = CHECK_ICONS.get(check.status.value, f"✗ {check.status.value.replace('_', ' ')}")
+        lines.append(f"| {provider.capitalize()} | {status} | {check.message} |")
+    return "\n".join(lines)
+
+
+def forget_keys(services: AppServices, user_id: str | None) -> str:
+    services.vault.forget_keys(require_user(user_id))
+    return "✓ Your stored keys are gone from this server."
+
+
+def delete_my_data(services: AppServices, user_id: str | None, confirmed: bool) -> str:
+    user = require_user(user_id)
+    if not confirmed:
+        raise gr.Error("Tick the confirmation box first: this cannot be undone.")
+    active = services.interviews.active_session(user)
+    if active is not None:
+        services.interviews.end(user, active.id)
+    services.vault.delete_user_data(user)
+    return "✓ All your interviews, reports and keys were deleted from this server."

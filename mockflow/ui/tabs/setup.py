@@ -1,0 +1,251 @@
+"""Setup tab: who is interviewing for what, how, and with which documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from mockflow.app.interviews import InterviewSetup
+from mockflow.documents import DocumentError, extract_isolated
+from mockflow.interview.fsm import load_track
+from mockflow.ui.common import request_ip
+from mockflow.ui.services import AppServices
+
+TRACK_CHOICES = [
+    ("Intro call: a short recruiter screen", "intro_call"),
+    ("Behavioral: real situations, STAR answers", "behavioral"),
+    ("Technical: deep dive into a project you owned", "technical"),
+]
+LEVEL_CHOICES = [("Entry", "entry"), ("Mid", "mid"), ("Senior", "senior")]
+LENGTH_CHOICES = [("Short (about 8 min)", "short"), ("Standard (about 15 min)", "standard")]
+MODE_CHOICES = [("Voice (LiveKit)", "voice"), ("Text (type your answers)", "text")]
+PATIENCE_CHOICES = [
+    ("Normal: replies quickly when you pause", "normal"),
+    ("Patient: waits through short pauses (recommended)", "patient"),
+    ("Very patient: long thinking pauses are fine", "very_patient"),
+]
+
+
+@dataclass
+class SetupTab:
+    name: gr.Textbox
+    name_error: gr.Markdown
+    role: gr.Textbox
+    role_error: gr.Markdown
+    level: gr.Radio
+    track: gr.Radio
+    length: gr.Radio
+    mode: gr.Radio
+    patience: gr.Radio
+    resume_file: gr.File
+    resume_status: gr.Markdown
+    resume_text: gr.State
+    job_description: gr.Textbox
+    summary: gr.Markdown
+    keys_notice: gr.Markdown
+    open_settings: gr.Button
+    start: gr.Button
+    start_error: gr.Markdown
+    running_note: gr.Markdown
+    template_name: gr.Textbox
+    save_template: gr.Button
+    templates: gr.Dropdown
+    template_status: gr.Markdown
+
+    @property
+    def saved_fields(self) -> list:
+        """The fields a saved setup restores (see templates_view.SAVED_FIELDS)."""
+        return [
+            self.role,
+            self.level,
+            self.track,
+            self.length,
+            self.mode,
+            self.job_description,
+            self.patience,
+        ]
+
+    @property
+    def fields(self) -> list:
+        return [
+            self.name,
+            self.role,
+            self.level,
+            self.track,
+            self.length,
+            self.mode,
+            self.resume_text,
+            self.job_description,
+            self.patience,
+        ]
+
+
+def build_setup_tab() -> SetupTab:
+    keys_notice = gr.Markdown(visible=False, elem_classes="mf-notice")
+    open_settings = gr.Button("Open Settings", visible=False, size="sm")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            name = gr.Textbox(label="Your name", placeholder="e.g. Ana", max_length=120)
+            name_error = gr.Markdown(elem_classes="mf-field-error")
+            role = gr.Textbox(
+                label="Target role", placeholder="e.g. Backend Engineer", max_length=160
+            )
+            role_error = gr.Markdown(elem_classes="mf-field-error")
+            level = gr.Radio(LEVEL_CHOICES, value="mid", label="Experience level")
+            track = gr.Radio(TRACK_CHOICES, value="behavioral", label="Interview track")
+            length = gr.Radio(LENGTH_CHOICES, value="standard", label="Length")
+            mode = gr.Radio(MODE_CHOICES, value="text", label="Mode")
+            patience = gr.Radio(
+                PATIENCE_CHOICES, value="patient", label="Turn-taking (voice)", visible=False
+            )
+        with gr.Column(scale=2):
+            resume_file = gr.File(
+                label="Resume (optional: PDF, DOCX or TXT, up to 5 MB)",
+                file_types=[".pdf", ".docx", ".txt", ".md"],
+                type="filepath",
+            )
+            resume_status = gr.Markdown(
+                "No resume: the interviewer will ask about your background."
+            )
+            resume_text = gr.State("")
+            job_description = gr.Textbox(
+                label="Job description (optional)",
+                lines=6,
+                placeholder="Paste the posting to get questions about it.",
+            )
+            summary = gr.Markdown(elem_classes="mf-summary")
+    start = gr.Button("Start interview", variant="primary", size="lg")
+    start_error = gr.Markdown(elem_classes="mf-field-error")
+    running_note = gr.Markdown(elem_id="mf-running-note")
+    with gr.Accordion("Saved setups", open=False):
+        with gr.Row(equal_height=True):
+            templates = gr.Dropdown(label="Load a saved setup", choices=[], scale=2)
+            template_name = gr.Textbox(
+                label="Save this setup as", scale=2, placeholder="e.g. Acme backend, senior"
+            )
+            save_template = gr.Button("Save setup", scale=1)
+        template_status = gr.Markdown()
+    return SetupTab(
+        name,
+        name_error,
+        role,
+        role_error,
+        level,
+        track,
+        length,
+        mode,
+        patience,
+        resume_file,
+        resume_status,
+        resume_text,
+        job_description,
+        summary,
+        keys_notice,
+        open_settings,
+        start,
+        start_error,
+        running_note,
+        template_name,
+        save_template,
+        templates,
+        template_status,
+    )
+
+
+NO_RESUME = "No resume: the interviewer will ask about your background."
+NOT_FROM_HERE = (
+    "⚠️ **That file did not come from this page.** Choose your resume again to upload it."
+)
+
+
+def read_resume(
+    services: AppServices,
+    path: str | None,
+    request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
+) -> tuple[str, str]:
+    """(resume text, status line) for a file this page just uploaded; the file itself is
+    deleted once read. A path this page did not upload is refused and left alone."""
+    if not path:
+        return "", NO_RESUME
+    session = getattr(request, "session_hash", None)
+    if not services.uploads.claim(path, session, request_ip(services, request)):
+        return "", NOT_FROM_HERE
+    filename = Path(path).name
+    try:
+        # a child process with memory and time caps: PDFium calls cannot be interrupted
+        text = extract_isolated(Path(path), filename).text
+    except DocumentError as exc:
+        return "", f"⚠️ **Could not read {filename}:** {exc}"
+    finally:
+        services.uploads.discard(path)
+    words = len(text.split())
+    return text, f"✓ Read {words:,} words from **{filename}**. The interviewer will use them."
+
+
+def summarize(
+    name: str | None,
+    role: str | None,
+    level: str,
+    track: str,
+    length: str,
+    mode: str,
+    resume_text: str | None,
+    job_description: str | None,
+    patience: str,
+) -> str:
+    setup = InterviewSetup(
+        name or "",
+        role or "",
+        level,
+        track,
+        length,
+        mode,
+        resume_text or "",
+        job_description or "",
+        patience,
+    )
+    minutes = round(sum(setup.stage_limits().values()) / 60)
+    lines = [
+        f"**What will be used:** {load_track(track).title} for **{(role or '').strip() or '…'}** "
+        f"({level} level), about {minutes} minutes, {'voice' if mode == 'voice' else 'text'} mode.",
+        f"- Resume: {_words(resume_text)}",
+        f"- Job description: {_words(job_description)}",
+        "- Stages: greeting → self-introduction → past experience → company fit → closing",
+    ]
+    return "\n".join(lines)
+
+
+def _words(text: str | None) -> str:
+    count = len((text or "").split())
+    return f"yes, {count:,} words" if count else "none"
+
+
+def keys_notice(services: AppServices, user_id: str | None, mode: str) -> Any:
+    """Plain words about which keys are missing for the chosen mode, if any."""
+    if not user_id:
+        return gr.update(visible=False), gr.update(visible=False)
+    try:
+        keys = services.vault.resolve_keys(user_id).keys
+    except Exception:  # undecryptable keys: the Settings tab explains and offers a reset
+        keys = None
+    missing = (
+        services.interviews.missing_for(keys, mode)
+        if keys is not None
+        else ["your keys (they need re-entering)"]
+    )
+    if not missing:
+        return gr.update(visible=False), gr.update(visible=False)
+    other = (
+        "Voice mode also needs LiveKit and a speech-to-text key."
+        if mode != "voice"
+        else "Text mode needs only the OpenAI key (or server)."
+    )
+    text = (
+        f"**Before you start, add your keys in Settings.** {mode.capitalize()} mode still "
+        f"needs {'; '.join(missing)}. {other} Meanwhile you can open the sample report in "
+        "the Feedback tab."
+    )
+    return gr.update(value=text, visible=True), gr.update(visible=True)
