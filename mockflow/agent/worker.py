@@ -32,9 +32,9 @@ from mockflow.agent.transports.room_commands import RoomCommands
 from mockflow.agent.voice import VoiceInterview
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, EventWriter
+from mockflow.contracts.job import HEARTBEAT_FILE, beat, session_id_of, spec_from_job
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import build_fsm
-from mockflow.launch.livekit.dispatch import HEARTBEAT_FILE, beat, session_id_of, spec_from_job
 from mockflow.redaction import install_on_root_handlers
 
 log = logging.getLogger("mockflow.agent")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 log = logging.getLogger("mockflow.agent")
 
 COMMAND_TYPES = frozenset({"user_text", "skip_stage", "end"})
+# What the app relays on a visitor's behalf; `end` has its own call, so it is never relayed.
+RELAYED_COMMANDS = frozenset({"user_text", "skip_stage"})
 END_REASONS = frozenset({"user_ended", "timeout", "error"})
 MAX_END_MESSAGE = 300
 MAX_LINE = 1 << 20  # a launch spec with a 30,000-character resume fits easily

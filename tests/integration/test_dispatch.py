@@ -19,8 +19,9 @@ from mockflow.agent.worker import build_server, refuse_job
 from mockflow.config import DEFAULT_WORKER_NAME as AGENT_NAME
 from mockflow.config import EnvKeys, Settings
 from mockflow.contracts.events import EVENTS_FILE, read_events
+from mockflow.contracts.job import job_metadata, spec_from_job
 from mockflow.errors import ConfigError, ProviderError
-from mockflow.launch.livekit.dispatch import dispatch_interview, job_metadata, spec_from_job
+from mockflow.launch.livekit.dispatch import dispatch_interview
 from tests.fakes.livekit_server import KEY, SECRET, FakeLiveKitServer
 from tests.integration.conftest import AGENT, ROOT, make_spec
 

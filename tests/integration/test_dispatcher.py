@@ -16,9 +16,10 @@ import pytest
 
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, read_events
+from mockflow.contracts.job import COMMAND_TOPIC
 from mockflow.errors import LaunchSpecError
 from mockflow.launch import SessionNotFoundError, SessionStartError, SlotsBusyError
-from mockflow.launch.livekit.dispatch import COMMAND_TOPIC, LiveKitCredentials
+from mockflow.launch.livekit.dispatch import LiveKitCredentials
 from mockflow.launch.livekit.dispatcher import Dispatcher
 from tests.fakes.livekit_server import KEY, SECRET, FakeLiveKitServer, FakeWorker
 from tests.integration.conftest import make_spec

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from mockflow.app.identity import LOCAL_USER_ID
-from mockflow.launch.livekit.dispatch import COMMAND_TOPIC
+from mockflow.contracts.job import COMMAND_TOPIC
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI

@@ -17,7 +17,7 @@ import jwt
 import pytest
 from livekit import api, rtc
 
-from mockflow.launch.livekit.dispatch import COMMAND_TOPIC
+from mockflow.contracts.job import COMMAND_TOPIC
 from mockflow.launch.livekit.tokens import issue_interview_room
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer

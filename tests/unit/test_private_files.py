@@ -12,7 +12,7 @@ import pytest
 from mockflow.app.identity import new_browser_id
 from mockflow.app.interviews import InterviewSetup, _write_meta
 from mockflow.contracts.events import EventWriter
-from mockflow.launch.livekit.dispatch import beat
+from mockflow.contracts.job import beat
 from mockflow.launch.records import PidRecord, close_timeline, write_pid_file
 from mockflow.store.db import Store
 

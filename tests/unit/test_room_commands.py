@@ -15,9 +15,9 @@ from mockflow.agent.transports.room_commands import RoomCommands, command_from_p
 from mockflow.agent.voice import VoiceInterview
 from mockflow.contracts.commands import Command
 from mockflow.contracts.events import EventWriter
+from mockflow.contracts.job import COMMAND_TOPIC
 from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.interview.fsm import build_fsm
-from mockflow.launch.livekit.dispatch import COMMAND_TOPIC
 
 
 @dataclass

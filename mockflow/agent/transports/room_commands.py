@@ -17,7 +17,7 @@ from typing import Protocol
 from livekit import rtc
 
 from mockflow.contracts.commands import Command, parse_command
-from mockflow.launch.livekit.dispatch import COMMAND_TOPIC
+from mockflow.contracts.job import COMMAND_TOPIC
 
 log = logging.getLogger("mockflow.agent")
 

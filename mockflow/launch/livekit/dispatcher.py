@@ -32,16 +32,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from mockflow.config import Settings
+from mockflow.contracts.commands import RELAYED_COMMANDS
 from mockflow.contracts.events import EVENTS_FILE
+from mockflow.contracts.job import HEARTBEAT_FILE, read_beat
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.launch.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
-from mockflow.launch.livekit.dispatch import (
-    HEARTBEAT_FILE,
-    LiveKitCredentials,
-    LiveKitError,
-    LiveKitRooms,
-    read_beat,
-)
+from mockflow.launch.livekit.dispatch import LiveKitCredentials, LiveKitError, LiveKitRooms
 from mockflow.launch.livekit.loop_thread import LoopThread
 from mockflow.launch.livekit.remote_session import WORKER_GONE, RemoteSession, await_worker_ready
 from mockflow.launch.local.redact import spec_secrets
@@ -54,7 +50,6 @@ __all__ = ["Dispatcher", "DispatcherClosedError", "LiveKitCredentials"]
 
 log = logging.getLogger("mockflow.launch.livekit.dispatcher")
 
-COMMANDS = frozenset({"user_text", "skip_stage"})
 CALL_SECONDS = 60.0  # one livekit-api call, its own retries included
 PRESENCE_SECONDS = 2.0  # how often a running interview's room is checked for its agent
 AGENT_GONE_SECONDS = 4.0  # no agent in the room this long: the worker is gone
@@ -165,7 +160,7 @@ class Dispatcher:
         if kind == "end":
             self.end(session_id)
             return
-        if kind not in COMMANDS:
+        if kind not in RELAYED_COMMANDS:
             raise ValueError(f"unknown command type {kind!r}")
         session = self._live(session_id)
         if session.state != "running":

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import psutil
 
 from mockflow.config import Settings
+from mockflow.contracts.commands import RELAYED_COMMANDS
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.launch.errors import (
     ForkServerUnavailable,
@@ -54,7 +55,6 @@ from mockflow.private_files import make_private_dir
 
 log = logging.getLogger("mockflow.launch")
 
-COMMANDS = frozenset({"user_text", "skip_stage"})
 _FINISHED_KEPT = 200
 
 SessionEndCallback = Callable[[str, str], None]
@@ -165,7 +165,7 @@ class Supervisor:
         if kind == "end":
             self.end(session_id)
             return
-        if kind not in COMMANDS:
+        if kind not in RELAYED_COMMANDS:
             raise ValueError(f"unknown command type {kind!r}")
         session = self._live(session_id)
         if session.state != "running" or session.proc is None or not session.proc.send(command):
