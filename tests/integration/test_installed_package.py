@@ -88,7 +88,7 @@ def test_installed_package_data_is_all_there(venv: Path, tmp_path: Path):
     probe = (
         "from importlib.resources import files\n"
         "root = files('mockflow')\n"
-        "for p in ['prompts', 'prompts/tracks', 'feedback/sample', 'ui/static']:\n"
+        "for p in ['interview/prompts', 'interview/prompts/tracks', 'feedback/sample', 'ui/static']:\n"
         "    print(p, sorted(x.name for x in root.joinpath(p).iterdir()"
         " if x.is_file() and not x.name.endswith('.py')))\n"
     )
@@ -99,7 +99,7 @@ def test_installed_package_data_is_all_there(venv: Path, tmp_path: Path):
             for x in (ROOT / "mockflow" / p).iterdir()
             if x.is_file() and not x.name.endswith(".py")
         )
-        for p in ["prompts", "prompts/tracks", "feedback/sample", "ui/static"]
+        for p in ["interview/prompts", "interview/prompts/tracks", "feedback/sample", "ui/static"]
     }
 
     assert listing.returncode == 0, listing.stderr
