@@ -83,12 +83,15 @@ def test_the_installed_command_is_the_package_in_the_venv(venv: Path, tmp_path: 
     assert bad_agent.returncode == 2 and "usage: python -m mockflow.agent" in bad_agent.stderr
 
 
+PACKAGE_DATA = ["interview/prompts", "interview/prompts/tracks", "feedback/sample", "ui/static"]
+
+
 def test_installed_package_data_is_all_there(venv: Path, tmp_path: Path):
     """Prompts, tracks, the sample session and the browser script ship in the package."""
     probe = (
         "from importlib.resources import files\n"
         "root = files('mockflow')\n"
-        "for p in ['interview/prompts', 'interview/prompts/tracks', 'feedback/sample', 'ui/static']:\n"
+        f"for p in {PACKAGE_DATA!r}:\n"
         "    print(p, sorted(x.name for x in root.joinpath(p).iterdir()"
         " if x.is_file() and not x.name.endswith('.py')))\n"
     )
@@ -99,7 +102,7 @@ def test_installed_package_data_is_all_there(venv: Path, tmp_path: Path):
             for x in (ROOT / "mockflow" / p).iterdir()
             if x.is_file() and not x.name.endswith(".py")
         )
-        for p in ["interview/prompts", "interview/prompts/tracks", "feedback/sample", "ui/static"]
+        for p in PACKAGE_DATA
     }
 
     assert listing.returncode == 0, listing.stderr
