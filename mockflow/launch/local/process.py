@@ -27,6 +27,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import psutil
 
+import mockflow
+
 if TYPE_CHECKING:
     from mockflow.launch.local.forked import ForkedChild
 
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 
 _MAX_READ = 8192
 AGENT_MODULE = "mockflow.agent"
-_PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder holding `mockflow/`
+_PACKAGE_PARENT = Path(mockflow.__file__).resolve().parent.parent  # the folder holding it
 
 
 @dataclass(frozen=True)
