@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.config import Settings
-from mockflow.contracts.events import EVENTS_FILE
+from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.launch.livekit.tokens import candidate_token, issue_interview_room
@@ -288,11 +288,12 @@ class InterviewService:
             return True
         events_path = Path(record.session_dir) / EVENTS_FILE
         try:
-            with open(events_path, "rb") as f:
-                f.seek(max(0, f.seek(0, 2) - 4096))
-                return b'"type":"ended"' in f.read()
+            size = events_path.stat().st_size
         except OSError:
             return False
+        # `ended` is the last line: the file's tail is enough (a cut first line is skipped)
+        tail = EventTail(events_path, offset=max(0, size - 4096)).read_new()
+        return Timeline.of(tail).ended is not None
 
     def rejoin_room(self, user_id: str, session_id: str) -> dict[str, str] | None:
         """A fresh candidate token for a running voice interview's room (page refresh)."""

@@ -150,11 +150,6 @@ class InterviewFSM:
     def finished(self) -> bool:
         return self._index >= len(STAGES)
 
-    @property
-    def next_stage(self) -> StagePlan | None:
-        nxt = self._index + 1
-        return self.track.stages[nxt] if nxt < len(STAGES) else None
-
     def start(self) -> Transition:
         if self._index != -1:
             raise RuntimeError("interview already started")
@@ -170,10 +165,6 @@ class InterviewFSM:
 
     def elapsed(self) -> float:
         return self.clock() - self._state.started_at if self._state else 0.0
-
-    def time_left(self) -> float:
-        stage = self.stage
-        return max(0.0, stage.time_limit - self.elapsed()) if stage else 0.0
 
     def counts(self) -> tuple[int, int]:
         """(questions asked, answers received) in the current stage."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mockflow.contracts.events import EVENTS_FILE, EventTail, EventWriter
+from mockflow.contracts.events import EVENTS_FILE, EventWriter, read_timeline
 from mockflow.private_files import write_private
 
 PID_FILE = "agent.pid"
@@ -58,10 +58,7 @@ def remove_pid_file(session_dir: Path) -> None:
 
 def ended_reason(events_path: Path) -> str | None:
     """The reason of the `ended` event in the file, if the session has one."""
-    for event in EventTail(events_path).read_new():
-        if event.get("type") == "ended":
-            return str(event.get("reason"))
-    return None
+    return read_timeline(events_path).ended_reason
 
 
 def close_timeline(

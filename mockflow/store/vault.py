@@ -318,9 +318,6 @@ class Vault:
                     filled.add(name)
         return ResolvedKeys(ProviderKeys(**values), frozenset(filled))
 
-    def has_keys(self, user_id: str) -> bool:
-        return bool(self._store.get_user_keys(user_id))
-
     def forget_keys(self, user_id: str) -> None:
         self._store.set_user_keys(user_id, None)
         log.info("forgot the stored keys of user %s", user_id)

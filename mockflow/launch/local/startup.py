@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from mockflow.contracts.events import Timeline
 from mockflow.contracts.ids import is_session_id
 from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.launch.errors import SessionStartError
@@ -84,5 +85,4 @@ def exit_message(
 
 
 def _last_error(events: list[dict[str, Any]]) -> str | None:
-    messages = [str(e.get("message", "")) for e in events if e.get("type") == "error"]
-    return messages[-1] if messages else None
+    return Timeline.of(events).last_error
