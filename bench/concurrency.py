@@ -34,9 +34,10 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockflow.app.identity import AnonymousCredentials, new_browser_id
+from mockflow.app.identity import AnonymousCredentials
 from mockflow.config import Settings
 from mockflow.contracts.events import EventWriter
+from mockflow.contracts.ids import new_browser_id
 from mockflow.store.db import Store
 from mockflow.store.vault import ProviderKeys, Vault
 from tests.app_process import AppProcess

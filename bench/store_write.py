@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
-from mockflow.contracts.ids import new_session_id
-from mockflow.store.db import FEEDBACK_FILE, SessionRecord, Store
+from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id, new_session_id
+from mockflow.store.db import SessionRecord, Store
+from mockflow.store.session_files import FEEDBACK_FILE
 
 
 def fake_report(size: int) -> dict[str, object]:

@@ -117,8 +117,8 @@ def _cpu(pids: list[int]) -> float:
 
 
 def run_level(count: int, seconds: float, services, server, work: Path) -> dict:
-    from mockflow.app.identity import LOCAL_USER_ID
     from mockflow.app.interviews import InterviewSetup
+    from mockflow.contracts.ids import LOCAL_USER_ID
 
     started = []
     for n in range(count):

@@ -21,19 +21,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass, field
-from typing import TypeGuard
 
-LOCAL_USER_ID = "local"
-BROWSER_PREFIX = "b_"
-HF_PREFIX = "hf_"
-BROWSER_ID_BYTES = 24  # 192 bits; token_urlsafe(24) is exactly 32 characters
+from mockflow.contracts.ids import (
+    LOCAL_USER_ID,
+    hf_user_id,
+    is_browser_id,
+    new_browser_id,
+)
+
 SIGNATURE_CHARS = 32  # 192 bits of the HMAC, url-safe base64
-
-_BROWSER_ID = re.compile(r"b_[A-Za-z0-9_-]{32}")
-_HF_USERNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -42,31 +39,6 @@ class Identity:
 
     user_id: str
     is_new: bool = False
-
-
-def new_browser_id() -> str:
-    """A fresh anonymous user id for a public-link visitor (192 random bits)."""
-    return BROWSER_PREFIX + secrets.token_urlsafe(BROWSER_ID_BYTES)
-
-
-def is_browser_id(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and _BROWSER_ID.fullmatch(value) is not None
-
-
-def hf_user_id(username: str) -> str:
-    """The user id of a Hugging Face account; raises ValueError on a malformed name."""
-    if not isinstance(username, str) or _HF_USERNAME.fullmatch(username) is None:
-        raise ValueError("not a valid Hugging Face username")
-    return HF_PREFIX + username
-
-
-def is_valid_user_id(value: object) -> TypeGuard[str]:
-    """True for any well-formed user id of the three kinds; the store refuses the rest."""
-    if not isinstance(value, str):
-        return False
-    if value == LOCAL_USER_ID or is_browser_id(value):
-        return True
-    return value.startswith(HF_PREFIX) and _HF_USERNAME.fullmatch(value[3:]) is not None
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ class Timeline:
     stage: str | None = None
     turns: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    first_t: float | None = None
     last_t: float | None = None
 
     @classmethod
@@ -114,6 +115,8 @@ class Timeline:
         kind = event.get("type")
         if isinstance(event.get("t"), int | float):
             self.last_t = float(event["t"])
+            if self.first_t is None:
+                self.first_t = self.last_t
         if kind == "ready" and self.ready is None:
             self.ready = event
         elif kind == "stage" and isinstance(event.get("stage"), str):

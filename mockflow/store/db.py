@@ -23,21 +23,20 @@ History lists need, because TinyDB rewrites the whole file on every write.
 from __future__ import annotations
 
 import copy
-import json
 import logging
-import secrets
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinydb import Query, TinyDB
 
-from mockflow.app.identity import is_browser_id, is_valid_user_id
-from mockflow.contracts.ids import is_issued_session_id, new_session_id
+from mockflow.contracts.ids import (
+    is_browser_id,
+    is_issued_session_id,
+    new_session_id,
+)
 from mockflow.private_files import make_private_dir
 from mockflow.store.atomic_json import (
     AtomicJSONStorage,
@@ -45,12 +44,30 @@ from mockflow.store.atomic_json import (
     DatabaseInUseError,
     DataDirNotWritableError,
     OnCorrupt,
-    Recovery,
     StoreError,
-    atomic_write,
-    dumps,
 )
-from mockflow.store.recovery import has_feedback, sessions_in_folders
+from mockflow.store.records import (
+    ACTIVE_STATUSES,
+    ENDED_STATUSES,
+    MODES,
+    STATUSES,
+    NotFoundError,
+    SessionRecord,
+    TemplateRecord,
+    check_user,
+    encode_json,
+    from_doc,
+    status_changes,
+    to_doc,
+)
+from mockflow.store.recovery import complete_index, notice_text, recovery_record
+from mockflow.store.session_files import (
+    read_feedback,
+    remove_session_dir,
+    remove_user_dir,
+    write_feedback,
+)
+from mockflow.store.templates import TemplateMethods
 
 if TYPE_CHECKING:
     from mockflow.config import Settings
@@ -68,72 +85,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATUSES = frozenset({"starting", "running"})
-ENDED_STATUSES = frozenset({"completed", "user_ended", "timeout", "failed", "interrupted"})
-STATUSES = ACTIVE_STATUSES | ENDED_STATUSES
-MODES = frozenset({"voice", "text"})
-FEEDBACK_FILE = "feedback.json"
-MAX_FEEDBACK_BYTES = 512_000
 MAX_TEMPLATE_BYTES = 32_000
 TOUCH_EVERY_SECONDS = 3600.0  # last activity is stamped at most this often per user
 
 Q = Query()
 
 
-class NotFoundError(StoreError):
-    """No such record for this user (or it belongs to someone else: the same answer)."""
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """One interview in the history; transcripts are in `<session_dir>/events.jsonl`."""
-
-    id: str
-    user_id: str
-    created_at: float
-    role: str
-    track: str
-    level: str
-    mode: str
-    status: str
-    session_dir: str
-    started_at: float | None = None
-    ended_at: float | None = None
-    duration: float | None = None
-    end_reason: str | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-
-@dataclass(frozen=True)
-class TemplateRecord:
-    """A saved interview setup (role, level, track, job description...) under a name."""
-
-    id: str
-    user_id: str
-    name: str
-    setup: dict[str, Any]
-    updated_at: float
-
-
-def _record(cls: type, doc: dict[str, Any]) -> Any:
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: copy.deepcopy(v) for k, v in doc.items() if k in names})
-
-
-def _encode(value: object, what: str) -> bytes:
-    if not isinstance(value, dict):
-        raise StoreError(f"The {what} can't be saved: it is not a JSON object.")
-    try:
-        return dumps(value).encode("utf-8")
-    except (TypeError, ValueError):
-        raise StoreError(f"The {what} can't be saved: it is not plain JSON data.") from None
-
-
-class Store:
+class Store(TemplateMethods):
     """The database. Thread-safe: one lock serialises every operation (Gradio runs
     handlers in threads and TinyDB's read-modify-write is not atomic on its own)."""
 
@@ -164,7 +122,10 @@ class Store:
         self._templates = self._db.table("templates", cache_size=0)
         self._recoveries = self._db.table("recoveries", cache_size=0)
         if (recovery := self._storage.recovery) is not None:
-            self._complete_index(recovery, orphan_owner)
+            rebuilt = complete_index(
+                self._sessions, self._feedback, self._users, self.sessions_dir, orphan_owner
+            )
+            self._recoveries.insert(recovery_record(recovery, rebuilt, self._clock()))
 
     @classmethod
     def open(cls, settings: Settings, *, on_corrupt: OnCorrupt = "quarantine") -> Store:
@@ -201,13 +162,13 @@ class Store:
     # users and their (already encrypted) keys
 
     def ensure_user(self, user_id: str) -> None:
-        _check_user(user_id)
+        check_user(user_id)
         with self._lock:
             if not self._users.contains(Q.user_id == user_id):
                 self._users.insert({"user_id": user_id, "created_at": self._clock()})
 
     def get_user_keys(self, user_id: str) -> dict[str, Any] | None:
-        _check_user(user_id)
+        check_user(user_id)
         with self._lock:
             doc = self._users.get(Q.user_id == user_id)
             keys = doc.get("keys") if doc else None
@@ -215,7 +176,7 @@ class Store:
 
     def set_user_keys(self, user_id: str, keys: dict[str, Any] | None) -> None:
         """Store the vault's record for this user; `None` removes it."""
-        _check_user(user_id)
+        check_user(user_id)
         with self._lock:
             self.ensure_user(user_id)
             if keys is None:
@@ -228,7 +189,7 @@ class Store:
     def create_session(
         self, user_id: str, *, role: str, track: str, level: str, mode: str
     ) -> SessionRecord:
-        _check_user(user_id)
+        check_user(user_id)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {sorted(MODES)}")
         session_id = new_session_id()
@@ -245,20 +206,20 @@ class Store:
         )
         with self._lock:
             self.ensure_user(user_id)
-            self._sessions.insert(_to_doc(record))
+            self._sessions.insert(to_doc(record))
         return record
 
     def get_session(self, user_id: str, session_id: str) -> SessionRecord:
         with self._lock:
-            return _record(SessionRecord, self._session_doc(user_id, session_id))
+            return from_doc(SessionRecord, self._session_doc(user_id, session_id))
 
     def list_sessions(self, user_id: str, limit: int | None = None) -> list[SessionRecord]:
         """This user's interviews, newest first."""
-        _check_user(user_id)
+        check_user(user_id)
         with self._lock:
             docs = self._sessions.search(Q.user_id == user_id)
             docs.sort(key=lambda d: d["created_at"], reverse=True)
-            return [_record(SessionRecord, d) for d in docs[:limit]]
+            return [from_doc(SessionRecord, d) for d in docs[:limit]]
 
     def set_status(
         self,
@@ -278,15 +239,15 @@ class Store:
         with self._lock:
             doc = self._session_doc(user_id, session_id)
             if doc["status"] in ENDED_STATUSES and status in ACTIVE_STATUSES:
-                return _record(SessionRecord, doc)
-            changes = _status_changes(doc, status, self._clock())
+                return from_doc(SessionRecord, doc)
+            changes = status_changes(doc, status, self._clock())
             if end_reason is not None:
                 changes["end_reason"] = end_reason
             if summary is not None:
-                _encode(summary, "summary")
+                encode_json(summary, "summary")
                 changes["summary"] = {**doc.get("summary", {}), **copy.deepcopy(summary)}
             self._sessions.update(changes, doc_ids=[doc.doc_id])
-            return _record(SessionRecord, {**doc, **changes})
+            return from_doc(SessionRecord, {**doc, **changes})
 
     def delete_session(self, user_id: str, session_id: str) -> None:
         """Delete one ended interview with its feedback and its folder."""
@@ -301,7 +262,7 @@ class Store:
         reaping at app start only. Nothing else may list across users."""
         with self._lock:
             docs = self._sessions.search(Q.status.one_of(sorted(ACTIVE_STATUSES)))
-            return [_record(SessionRecord, d) for d in docs]
+            return [from_doc(SessionRecord, d) for d in docs]
 
     # feedback
 
@@ -310,17 +271,10 @@ class Store:
 
         The report is written atomically to `<session_dir>/feedback.json`; the database
         keeps only an index entry, so reports never make database writes dearer."""
-        payload = _encode(report, "feedback report")
-        if len(payload) > MAX_FEEDBACK_BYTES:
-            raise StoreError("The feedback report is too large to save.")
+        payload = encode_json(report, "feedback report")
         with self._lock:
             self._session_doc(user_id, session_id)
-            path = self._feedback_path(session_id)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(path, payload)
-            except OSError as exc:
-                raise StoreError(f"Couldn't save the feedback report: {exc.strerror}.") from None
+            write_feedback(self.sessions_dir, session_id, payload)
             doc = {"user_id": user_id, "session_id": session_id, "created_at": self._clock()}
             self._feedback.upsert(doc, _owned(user_id) & (Q.session_id == session_id))
 
@@ -331,57 +285,14 @@ class Store:
             self._session_doc(user_id, session_id)
             if not self._feedback.contains(_owned(user_id) & (Q.session_id == session_id)):
                 return None
-            return self._read_feedback(session_id)
-
-    # templates
-
-    def save_template(self, user_id: str, name: str, setup: dict[str, Any]) -> TemplateRecord:
-        """Save an interview setup under `name`, replacing this user's one of that name."""
-        _check_user(user_id)
-        name = name.strip()
-        if not name or len(name) > 80:
-            raise StoreError("A template needs a name of 1 to 80 characters.")
-        if len(_encode(setup, "template")) > MAX_TEMPLATE_BYTES:
-            raise StoreError("This template is too large to save (shorten the job description).")
-        with self._lock:
-            old = self._templates.get(_owned(user_id) & (Q.name == name))
-            record = TemplateRecord(
-                id=old["id"] if old else "tpl_" + secrets.token_urlsafe(9),
-                user_id=user_id,
-                name=name,
-                setup=copy.deepcopy(setup),
-                updated_at=self._clock(),
-            )
-            self._templates.upsert(_to_doc(record), _owned(user_id) & (Q.name == name))
-            return record
-
-    def list_templates(self, user_id: str) -> list[TemplateRecord]:
-        """This user's templates in name order."""
-        _check_user(user_id)
-        with self._lock:
-            docs = self._templates.search(_owned(user_id))
-            return sorted((_record(TemplateRecord, d) for d in docs), key=lambda t: t.name)
-
-    def get_template(self, user_id: str, name: str) -> TemplateRecord:
-        _check_user(user_id)
-        with self._lock:
-            doc = self._templates.get(_owned(user_id) & (Q.name == name))
-            if doc is None:
-                raise NotFoundError("Template not found.")
-            return _record(TemplateRecord, doc)
-
-    def delete_template(self, user_id: str, name: str) -> None:
-        _check_user(user_id)
-        with self._lock:
-            if not self._templates.remove(_owned(user_id) & (Q.name == name)):
-                raise NotFoundError("Template not found.")
+            return read_feedback(self.sessions_dir, session_id)
 
     # everything of one user
 
     def delete_user_data(self, user_id: str) -> None:
         """Remove the user's keys, sessions (with folders), feedback and templates. The
         caller stops the user's running interviews first."""
-        _check_user(user_id)
+        check_user(user_id)
         with self._lock:
             self._remove_sessions(user_id, self._sessions.search(_owned(user_id)))
             self._feedback.remove(_owned(user_id))
@@ -389,54 +300,27 @@ class Store:
             self._users.remove(_owned(user_id))
             self._touched.pop(user_id, None)
             self._storage.forget_copies()  # the kept copies hold the user's data too
-        self._remove_user_dir(user_id)
+        remove_user_dir(self.users_dir, user_id)
 
     # recovery of a damaged database
 
     def recovery_notice(self, user_id: str) -> str | None:
         """What to tell this user, once, after the database was recovered while they had
         data in it (flagged at the recovery); later calls return None."""
-        _check_user(user_id)
+        check_user(user_id)
         with self._lock:
             recovery = self.last_recovery()
             user = self._users.get(Q.user_id == user_id)
             if recovery is None or user is None or not user.get("recovery_pending"):
                 return None
             self._users.update(lambda doc: doc.pop("recovery_pending"), doc_ids=[user.doc_id])
-        return _notice_text(recovery)
-
-    def _complete_index(self, recovery: Recovery, orphan_owner: str | None) -> None:
-        """Add every session folder the loaded database does not index, and record the
-        recovery."""
-        known = {d["id"] for d in self._sessions.all()}
-        docs = list(sessions_in_folders(self.sessions_dir, known, orphan_owner))
-        for doc in docs:
-            self._sessions.insert(doc)
-            if has_feedback(Path(doc["session_dir"])):
-                owned = {"user_id": doc["user_id"], "session_id": doc["id"]}
-                self._feedback.insert({**owned, "created_at": doc["created_at"]})
-            owner = self._users.get(Q.user_id == doc["user_id"])
-            if owner is None:
-                self._users.insert({"user_id": doc["user_id"], "created_at": doc["created_at"]})
-            elif owner["created_at"] > doc["created_at"]:
-                self._users.update({"created_at": doc["created_at"]}, doc_ids=[owner.doc_id])
-        self._users.update({"recovery_pending": True})  # each is told once
-        self._recoveries.insert(
-            {
-                "at": self._clock(),
-                "kind": "copy" if recovery.restored_from else "index",
-                "copy_made_at": recovery.copy_made_at,
-                "damaged_file": recovery.damaged.name,
-                "sessions_rebuilt": len(docs),
-            }
-        )
-        log.warning("database recovered; %d session(s) re-indexed from their folders", len(docs))
+        return notice_text(recovery)
 
     # activity, for the retention of anonymous users
 
     def touch(self, user_id: str) -> None:
         """Note that the user is active; writes at most once per TOUCH_EVERY_SECONDS."""
-        _check_user(user_id)
+        check_user(user_id)
         now = self._clock()
         if now - self._touched.get(user_id, float("-inf")) < TOUCH_EVERY_SECONDS:
             return
@@ -473,28 +357,13 @@ class Store:
     # helpers
 
     def _session_doc(self, user_id: str, session_id: str) -> Any:
-        _check_user(user_id)
+        check_user(user_id)
         doc = None
         if is_issued_session_id(session_id):
             doc = self._sessions.get(_owned(user_id) & (Q.id == session_id))
         if doc is None:
             raise NotFoundError("Interview not found.")
         return doc
-
-    def _feedback_path(self, session_id: str) -> Path:
-        return self.sessions_dir / session_id / FEEDBACK_FILE
-
-    def _read_feedback(self, session_id: str) -> dict[str, Any] | None:
-        try:
-            report = json.loads(self._feedback_path(session_id).read_bytes())
-        except FileNotFoundError:
-            log.warning("feedback file of session %s is missing", session_id)
-            return None
-        except (OSError, ValueError):
-            raise StoreError("The feedback report of this interview can't be read.") from None
-        if not isinstance(report, dict):
-            raise StoreError("The feedback report of this interview can't be read.")
-        return report
 
     def _remove_sessions(self, user_id: str, docs: Iterable[Any]) -> None:
         docs = list(docs)
@@ -504,62 +373,8 @@ class Store:
         self._feedback.remove(_owned(user_id) & Q.session_id.one_of(ids))
         self._sessions.remove(doc_ids=[d.doc_id for d in docs])
         for session_id in ids:
-            self._remove_session_dir(session_id)
-
-    def _remove_user_dir(self, user_id: str) -> None:
-        # `user_id` was validated: a direct child of users_dir, never a stored path
-        try:
-            shutil.rmtree(self.users_dir / user_id)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            log.warning("couldn't remove a user folder: %s", exc.strerror)
-
-    def _remove_session_dir(self, session_id: str) -> None:
-        # Only ever a direct child of sessions_dir named by a validated id: a stored path
-        # is never trusted for a recursive delete.
-        if not is_issued_session_id(session_id):
-            return
-        try:
-            shutil.rmtree(self.sessions_dir / session_id)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            log.warning("couldn't remove the folder of session %s: %s", session_id, exc.strerror)
-
-
-def _notice_text(recovery: dict[str, Any]) -> str:
-    if recovery.get("copy_made_at"):
-        made = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(recovery["copy_made_at"]))
-        return (
-            f"Your history was restored from a copy made at {made}. Anything you changed in "
-            "the moments before may be missing."
-        )
-    return (
-        "Your interview history was rebuilt from the saved interviews after the server's "
-        "database was damaged. Your saved keys and templates could not be restored: please "
-        "enter your keys again in Settings."
-    )
-
-
-def _check_user(user_id: str) -> None:
-    if not is_valid_user_id(user_id):
-        raise ValueError("invalid user id")
+            remove_session_dir(self.sessions_dir, session_id)
 
 
 def _owned(user_id: str) -> Any:
     return Q.user_id == user_id
-
-
-def _to_doc(record: Any) -> dict[str, Any]:
-    return {f.name: copy.deepcopy(getattr(record, f.name)) for f in fields(record)}
-
-
-def _status_changes(doc: dict[str, Any], status: str, now: float) -> dict[str, Any]:
-    changes: dict[str, Any] = {"status": status}
-    if status == "running" and doc.get("started_at") is None:
-        changes["started_at"] = now
-    if status in ENDED_STATUSES and doc.get("ended_at") is None:
-        changes["ended_at"] = now
-        changes["duration"] = round(now - (doc.get("started_at") or doc["created_at"]), 3)
-    return changes

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mockflow.app.identity import is_valid_user_id
-from mockflow.contracts.events import EVENTS_FILE, EventTail
+from tinydb import Query
+from tinydb.table import Table
+
+from mockflow.contracts.events import read_timeline
+from mockflow.contracts.ids import is_valid_user_id
+from mockflow.store.atomic_json import Recovery
+from mockflow.store.session_files import FEEDBACK_FILE
 
 log = logging.getLogger(__name__)
 
 META_FILE = "meta.json"
-FEEDBACK_FILE = "feedback.json"
 # how an `ended` reason shows in the History (the store's statuses)
 STATUS_OF_REASON = {
     "completed": "completed",
@@ -52,14 +57,61 @@ def sessions_in_folders(
         yield _session_doc(folder, meta, str(owner))
 
 
+def complete_index(
+    sessions: Table, feedback: Table, users: Table, sessions_dir: Path, orphan_owner: str | None
+) -> int:
+    """Add every session folder the loaded database does not index (with its feedback
+    entry and owner), flag every user to be told once; returns how many were added."""
+    q = Query()
+    known = {d["id"] for d in sessions.all()}
+    docs = list(sessions_in_folders(sessions_dir, known, orphan_owner))
+    for doc in docs:
+        sessions.insert(doc)
+        if has_feedback(Path(doc["session_dir"])):
+            owned = {"user_id": doc["user_id"], "session_id": doc["id"]}
+            feedback.insert({**owned, "created_at": doc["created_at"]})
+        owner = users.get(q.user_id == doc["user_id"])
+        if owner is None:
+            users.insert({"user_id": doc["user_id"], "created_at": doc["created_at"]})
+        elif owner["created_at"] > doc["created_at"]:
+            users.update({"created_at": doc["created_at"]}, doc_ids=[owner.doc_id])
+    users.update({"recovery_pending": True})  # each is told once
+    log.warning("database recovered; %d session(s) re-indexed from their folders", len(docs))
+    return len(docs)
+
+
+def recovery_record(recovery: Recovery, rebuilt: int, now: float) -> dict[str, Any]:
+    """The `recoveries` row kept for the operator (no user data)."""
+    return {
+        "at": now,
+        "kind": "copy" if recovery.restored_from else "index",
+        "copy_made_at": recovery.copy_made_at,
+        "damaged_file": recovery.damaged.name,
+        "sessions_rebuilt": rebuilt,
+    }
+
+
+def notice_text(recovery: dict[str, Any]) -> str:
+    if recovery.get("copy_made_at"):
+        made = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(recovery["copy_made_at"]))
+        return (
+            f"Your history was restored from a copy made at {made}. Anything you changed in "
+            "the moments before may be missing."
+        )
+    return (
+        "Your interview history was rebuilt from the saved interviews after the server's "
+        "database was damaged. Your saved keys and templates could not be restored: please "
+        "enter your keys again in Settings."
+    )
+
+
 def has_feedback(session_dir: Path) -> bool:
     return (Path(session_dir) / FEEDBACK_FILE).is_file()
 
 
 def _session_doc(folder: Path, meta: dict[str, Any], owner: str) -> dict[str, Any]:
-    events = EventTail(folder / EVENTS_FILE).read_new()
-    first = events[0]["t"] if events and isinstance(events[0].get("t"), int | float) else None
-    ended = next((e for e in reversed(events) if e.get("type") == "ended"), None)
+    timeline = read_timeline(folder)
+    first, ended = timeline.first_t, timeline.ended
     created = meta.get("created_at")
     if not isinstance(created, int | float):
         created = first if first is not None else folder.stat().st_mtime

@@ -35,8 +35,8 @@ from urllib.parse import urlsplit, urlunsplit
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from mockflow.app.identity import LOCAL_USER_ID
 from mockflow.config import EnvKeys, Settings
+from mockflow.contracts.ids import LOCAL_USER_ID
 from mockflow.errors import ConfigError, MockflowError
 from mockflow.store.db import Store
 

@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from mockflow import __version__
-from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
 from mockflow.app.interviews import setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE, EventTail
+from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.errors import MockflowError
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.ui.common import PROVIDER_CALLS, request_ip, user_errors

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import gradio as gr
 
 from mockflow.app.fair_use import FairUseError, client_ip
-from mockflow.app.identity import AnonymousCredentials, is_valid_user_id, resolve_identity
+from mockflow.app.identity import AnonymousCredentials, resolve_identity
+from mockflow.contracts.ids import is_valid_user_id
 from mockflow.errors import MockflowError
 
 if TYPE_CHECKING:

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockflow.app.identity import LOCAL_USER_ID
 from mockflow.app.interviews import InterviewSetup, StartedInterview
 from mockflow.config import EnvKeys, Settings
 from mockflow.contracts.events import EVENTS_FILE, read_events
+from mockflow.contracts.ids import LOCAL_USER_ID
 from mockflow.launch.livekit.server import LocalLiveKitServer
 from mockflow.store.vault import ProviderKeys
 from mockflow.ui.services import AppServices, build_services

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from mockflow.app.identity import LOCAL_USER_ID
+from mockflow.contracts.ids import LOCAL_USER_ID
 from mockflow.contracts.job import COMMAND_TOPIC
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer

@@ -15,7 +15,7 @@ from functools import partial
 
 import pytest
 
-from mockflow.app.identity import LOCAL_USER_ID
+from mockflow.contracts.ids import LOCAL_USER_ID
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import GOODBYE, ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI

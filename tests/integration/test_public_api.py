@@ -14,9 +14,10 @@ import re
 import pytest
 from gradio_client import Client
 
-from mockflow.app.identity import LOCAL_USER_ID, AnonymousCredentials, new_browser_id
+from mockflow.app.identity import AnonymousCredentials
 from mockflow.config import Settings
 from mockflow.contracts.events import EventWriter
+from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.net.guard import REFUSED
 from mockflow.store.db import Store
 from mockflow.store.vault import ProviderKeys, Vault

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.identity import new_browser_id
 from mockflow.app.interviews import InterviewSetup, _write_meta
 from mockflow.app.retention import DAY_SECONDS
 from mockflow.config import Settings
+from mockflow.contracts.ids import new_browser_id
 from mockflow.store.db import Store
 from mockflow.ui.services import build_services
 

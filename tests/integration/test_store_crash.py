@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
 from mockflow.app.interviews import InterviewSetup, _write_meta
 from mockflow.config import Settings
+from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.store.db import Store
 from mockflow.ui.api import health_route
 from mockflow.ui.services import build_services

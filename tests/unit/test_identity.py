@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.app.identity import (
+from mockflow.app.identity import AnonymousCredentials, resolve_identity
+from mockflow.contracts.ids import (
     LOCAL_USER_ID,
-    AnonymousCredentials,
     hf_user_id,
     is_browser_id,
     is_valid_user_id,
     new_browser_id,
-    resolve_identity,
 )
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from mockflow.app.fair_use import FairUseError
-from mockflow.app.identity import new_browser_id
 from mockflow.app.interviews import (
     InterviewService,
     InterviewSetup,
@@ -18,6 +17,7 @@ from mockflow.app.interviews import (
     missing_keys,
 )
 from mockflow.config import Settings
+from mockflow.contracts.ids import new_browser_id
 from mockflow.errors import MockflowError
 from mockflow.net.guard import AddressRefusedError, NetGuard
 from mockflow.store.db import NotFoundError, Store

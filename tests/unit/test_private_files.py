@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.identity import new_browser_id
 from mockflow.app.interviews import InterviewSetup, _write_meta
 from mockflow.contracts.events import EventWriter
+from mockflow.contracts.ids import new_browser_id
 from mockflow.contracts.job import beat
 from mockflow.launch.records import PidRecord, close_timeline, write_pid_file
 from mockflow.store.db import Store

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.identity import new_browser_id
 from mockflow.app.reports import ReportService
 from mockflow.config import Settings
 from mockflow.contracts.events import EventWriter
+from mockflow.contracts.ids import new_browser_id
 from mockflow.feedback.analytics.progress import progress_series
 from mockflow.feedback.demo import SAMPLE_NOTE, sample_report
 from mockflow.feedback.report.export import export_report

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from mockflow.app.identity import LOCAL_USER_ID, hf_user_id, new_browser_id
 from mockflow.app.retention import DAY_SECONDS, AnonymousRetention
 from mockflow.config import EnvKeys, Settings
+from mockflow.contracts.ids import LOCAL_USER_ID, hf_user_id, new_browser_id
 from mockflow.errors import ConfigError
 from mockflow.store.db import TOUCH_EVERY_SECONDS, Store
 from mockflow.store.vault import Vault

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 import mockflow.store.atomic_json
-from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
+from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.store.db import (
-    FEEDBACK_FILE,
     CorruptDatabaseError,
     DatabaseInUseError,
     DataDirNotWritableError,
@@ -23,6 +22,7 @@ from mockflow.store.db import (
     Store,
     StoreError,
 )
+from mockflow.store.session_files import FEEDBACK_FILE
 
 ALICE = new_browser_id()
 BOB = new_browser_id()

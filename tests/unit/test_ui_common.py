@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from mockflow.app.identity import new_browser_id
+from mockflow.contracts.ids import new_browser_id
 from mockflow.store.db import Store
 from mockflow.ui.common import recovery_banner
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from mockflow.app.identity import LOCAL_USER_ID, AnonymousCredentials, is_browser_id
+from mockflow.app.identity import AnonymousCredentials
+from mockflow.contracts.ids import LOCAL_USER_ID, is_browser_id
 from mockflow.ui.common import identify, identify_on_space
 
 CREDENTIALS = AnonymousCredentials(b"s" * 32)

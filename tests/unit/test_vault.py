@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from mockflow.app.identity import LOCAL_USER_ID, new_browser_id
 from mockflow.config import EnvKeys, Settings
+from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.errors import ConfigError
 from mockflow.store.db import Store
 from mockflow.store.vault import (
