@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockflow.contracts.events import read_events
+from mockflow.contracts.meta import SessionMeta
 from mockflow.feedback.analytics.measures import analyze_events
 from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import build_report
 from mockflow.feedback.rubric.quotes import AnswerIndex, find_quote
-from mockflow.feedback.session import SessionMeta
 from mockflow.interview.fsm import STAGES
 
 SENTENCES = [

@@ -7,7 +7,9 @@ meta.json, agent.log, heartbeat, pid file, reports) and the database with its co
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -43,3 +45,28 @@ def write_private(path: Path, text: str) -> None:
     with os.fdopen(open_private(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w") as f:
         f.write(text)
     os.replace(scratch, path)
+
+
+def atomic_write(path: Path, payload: bytes) -> None:
+    """Replace `path` with `payload` durably: a private temp file, fsync, rename, fsync of
+    the folder; a reader sees the old or the new content, never a part."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

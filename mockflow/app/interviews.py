@@ -7,7 +7,6 @@ Every call takes the user id, and a session of another user is "not found".
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import asdict, dataclass, field
@@ -17,13 +16,12 @@ from typing import Any, Protocol
 from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
+from mockflow.contracts.meta import SessionMeta, read_meta, write_meta
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
 from mockflow.launch.livekit.tokens import candidate_token, issue_interview_room
 from mockflow.net.guard import LIVEKIT_SCHEMES, NetGuard
 from mockflow.net.pinning import Pin
-from mockflow.private_files import make_private_dir
-from mockflow.store.atomic_json import atomic_write
 from mockflow.store.db import NotFoundError, SessionRecord, Store
 from mockflow.store.recovery import STATUS_OF_REASON
 from mockflow.store.vault import ProviderKeys, Vault
@@ -238,7 +236,7 @@ class InterviewService:
         if pin is not None:
             _pin_providers(spec, keys.openai_base_url, pin.address)
         room_name = spec.get("livekit", {}).get("room")
-        _write_meta(Path(record.session_dir), setup, room_name, record=record)
+        write_meta(Path(record.session_dir), session_meta(setup, room_name, record=record))
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
         try:
             # voice: the browser joins the room while the agent does; the handshake's
@@ -370,41 +368,24 @@ class InterviewService:
         return record
 
 
-def read_meta(session_dir: Path) -> dict[str, Any]:
-    """The session's meta.json, or {} when it is missing or unreadable."""
-    try:
-        meta = json.loads((session_dir / "meta.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def _write_meta(
-    session_dir: Path,
-    setup: InterviewSetup,
-    room: str | None = None,
-    *,
-    record: SessionRecord | None = None,
-) -> None:
+def session_meta(
+    setup: InterviewSetup, room: str | None = None, *, record: SessionRecord | None = None
+) -> SessionMeta:
     """What the report needs besides the timeline (read by `mockflow report`), and the
     owner and creation time, from which a lost session index is rebuilt (`recovery`)."""
-    make_private_dir(session_dir)
-    owner = {}
-    if record is not None:
-        owner = {"user_id": record.user_id, "created_at": record.created_at}
-    meta = {
-        **owner,
-        "candidate_name": setup.name.strip(),
-        "role": setup.role.strip(),
-        "level": setup.level,
-        "track": setup.track,
-        "mode": setup.mode,
-        "length": setup.length,
-        "job_description": setup.job_description,
-        "has_resume": bool(setup.resume_text.strip()),
-        "room": room or "",
-    }
-    atomic_write(session_dir / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+    return SessionMeta(
+        candidate_name=setup.name.strip(),
+        role=setup.role.strip(),
+        level=setup.level,
+        track=setup.track,
+        mode=setup.mode,
+        length=setup.length,
+        job_description=setup.job_description,
+        has_resume=bool(setup.resume_text.strip()),
+        room=room or "",
+        user_id=record.user_id if record else None,
+        created_at=record.created_at if record else None,
+    )
 
 
 def _launch_spec(

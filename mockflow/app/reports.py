@@ -14,12 +14,13 @@ import httpx
 
 from mockflow.app.interviews import missing_keys
 from mockflow.contracts.events import read_events
+from mockflow.contracts.meta import SessionMeta, load_meta
 from mockflow.errors import MockflowError
 from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
 from mockflow.feedback.rubric.llm import DEFAULT_TIMEOUT, OpenAIRubricLLM
-from mockflow.feedback.session import SessionMeta, load_meta, turns_of
+from mockflow.feedback.session import turns_of
 from mockflow.net.guard import NetGuard
 from mockflow.net.pinning import Pin, pinned_httpx_client
 from mockflow.store.db import Store

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from mockflow.contracts.meta import SessionMeta, load_meta
 from mockflow.feedback.analytics.measures import Measure, SessionAnalytics, analyze_events
 from mockflow.feedback.analytics.progress import progress_series
 from mockflow.feedback.demo import sample_report, sample_session_dir
@@ -19,7 +20,6 @@ from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
 from mockflow.feedback.rubric.generate import Rubric, RubricOutcome, generate_rubric, overall_score
-from mockflow.feedback.session import SessionMeta, load_meta
 
 __all__ = [
     "FeedbackReport",

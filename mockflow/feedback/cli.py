@@ -23,12 +23,12 @@ from pathlib import Path
 
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, read_events
+from mockflow.contracts.meta import SessionMeta, load_meta
 from mockflow.errors import MockflowError
 from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, generate_report
 from mockflow.feedback.rubric.llm import DEFAULT_FEEDBACK_MODEL, OpenAIRubricLLM
-from mockflow.feedback.session import SessionMeta, load_meta
 
 PROG = "python -m mockflow report"
 MODEL_ENV = "MOCKFLOW_FEEDBACK_MODEL"

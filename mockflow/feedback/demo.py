@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mockflow.contracts.events import read_events
+from mockflow.contracts.meta import load_meta
 from mockflow.feedback.report.model import FeedbackReport, build_report
-from mockflow.feedback.session import load_meta
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 SAMPLE_NOTE = (

@@ -1,42 +1,19 @@
 """What the feedback needs from a session directory: its turns, transport and metadata.
 
-`<session_dir>/events.jsonl` is the record (Contract 3). `<session_dir>/meta.json` is
-optional and written by the app next to it; every key is optional:
-
-    {"job_description": "...", "track": "behavioral", "role": "Backend Engineer",
-     "level": "mid", "candidate_name": "Sam"}
-
-When meta.json has no track, the `ready` event's `track` is used.
+`<session_dir>/events.jsonl` is the record (Contract 3); `<session_dir>/meta.json` is
+read through `mockflow.contracts.meta`. When meta.json has no track, the `ready` event's
+`track` is used.
 Timings are speech timings only when the `ready` event says `"transport": "room"`; in
 text mode `started_at`/`ended_at` are typing and commit times and are never used.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-from mockflow.errors import MockflowError
-
-META_FILE = "meta.json"
-_META_KEYS = ("job_description", "track", "role", "level", "candidate_name")
-
-
-class SessionMetaError(MockflowError):
-    """A session's meta.json exists but is not a JSON object of strings."""
-
-
-@dataclass(frozen=True)
-class SessionMeta:
-    session_id: str = ""
-    job_description: str = ""
-    track: str = ""
-    role: str = ""
-    level: str = ""
-    candidate_name: str = ""
+from mockflow.contracts.meta import SessionMeta
 
 
 @dataclass(frozen=True)
@@ -52,25 +29,6 @@ class Turn:
         if self.started_at is None or self.ended_at is None or self.ended_at < self.started_at:
             return None
         return self.ended_at - self.started_at
-
-
-def load_meta(session_dir: Path) -> SessionMeta:
-    """The session's meta.json (all fields empty if there is none)."""
-    session_dir = Path(session_dir)
-    path = session_dir / META_FILE
-    where = f"{META_FILE} of session {session_dir.name}"  # never the server's path
-    if not path.is_file():
-        return SessionMeta(session_id=session_dir.name)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        raise SessionMetaError(f"{where}: not a readable JSON file") from None
-    if not isinstance(raw, dict):
-        raise SessionMetaError(f"{where}: expected a JSON object")
-    fields = {key: raw.get(key) or "" for key in _META_KEYS}
-    if not all(isinstance(value, str) for value in fields.values()):
-        raise SessionMetaError(f"{where}: {', '.join(_META_KEYS)} must be strings")
-    return SessionMeta(session_id=session_dir.name, **fields)
 
 
 def with_event_facts(meta: SessionMeta, events: list[dict[str, Any]]) -> SessionMeta:

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mockflow.app.interviews import InterviewSetup, _launch_spec, _write_meta
+from mockflow.app.interviews import InterviewSetup, _launch_spec, session_meta
+from mockflow.contracts import meta
 from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES
 from mockflow.rehearse.endpoint import Endpoint
 from mockflow.rehearse.personas import Material, Persona
@@ -69,4 +70,4 @@ def build_spec(
 
 def write_meta(session_dir: Path, setup: InterviewSetup) -> None:
     """`meta.json` as the app writes it, so `python -m mockflow report` reads a kept run."""
-    _write_meta(session_dir, setup)
+    meta.write_meta(session_dir, session_meta(setup))

@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from mockflow.errors import MockflowError
-from mockflow.private_files import PRIVATE_DIR, open_private
+from mockflow.private_files import PRIVATE_DIR, atomic_write, fsync_dir, open_private
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ class AtomicJSONStorage(Storage):
             )
         aside = _aside_name(self.path)
         os.replace(self.path, aside)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         for copy in generation_paths(self.path, self._generations):
             with contextlib.suppress(OSError):
                 data = _read_valid(copy)
@@ -261,29 +261,6 @@ def _remove_stale_temp_files(path: Path) -> None:
     for stale in path.parent.glob(_TMP_GLOB.format(name=path.name)):
         with contextlib.suppress(OSError):
             stale.unlink()
-
-
-def atomic_write(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _aside_name(path: Path) -> Path:

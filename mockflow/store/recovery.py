@@ -8,7 +8,6 @@ Keys and templates are not in the folders: they come back only with a restored c
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -20,12 +19,12 @@ from tinydb.table import Table
 
 from mockflow.contracts.events import read_timeline
 from mockflow.contracts.ids import is_valid_user_id
+from mockflow.contracts.meta import read_meta
 from mockflow.store.atomic_json import Recovery
 from mockflow.store.session_files import FEEDBACK_FILE
 
 log = logging.getLogger(__name__)
 
-META_FILE = "meta.json"
 # how an `ended` reason shows in the History (the store's statuses)
 STATUS_OF_REASON = {
     "completed": "completed",
@@ -49,7 +48,7 @@ def sessions_in_folders(
     for folder in folders:
         if folder.name in known or not folder.name.startswith("iv_"):
             continue
-        meta = _read_json(folder / META_FILE)
+        meta = read_meta(folder)
         owner = meta.get("user_id") or orphan_owner
         if not is_valid_user_id(owner):
             log.warning("session %s: no owner recorded; left out of the index", folder.name)
@@ -137,11 +136,3 @@ def _session_doc(folder: Path, meta: dict[str, Any], owner: str) -> dict[str, An
         if isinstance(ended.get("t"), int | float) and first is not None:
             doc["duration"] = round(ended["t"] - first, 3)
     return doc
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.contracts.ids import is_issued_session_id
-from mockflow.store.atomic_json import StoreError, atomic_write
+from mockflow.private_files import atomic_write
+from mockflow.store.atomic_json import StoreError
 
 log = logging.getLogger(__name__)
 

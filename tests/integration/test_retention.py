@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.interviews import InterviewSetup, _write_meta
+from mockflow.app.interviews import InterviewSetup, session_meta
 from mockflow.app.retention import DAY_SECONDS
 from mockflow.config import Settings
 from mockflow.contracts.ids import new_browser_id
+from mockflow.contracts.meta import write_meta
 from mockflow.store.db import Store
 from mockflow.ui.services import build_services
 
@@ -21,7 +22,10 @@ pytestmark = pytest.mark.integration
 def seed(data_dir: Path, user: str, at: float) -> Path:
     store = Store(data_dir / "mockflow.json", data_dir / "sessions", clock=lambda: at)
     record = store.create_session(user, role="SRE", track="behavioral", level="mid", mode="text")
-    _write_meta(Path(record.session_dir), InterviewSetup(name="Ana", role="SRE"), record=record)
+    write_meta(
+        Path(record.session_dir),
+        session_meta(InterviewSetup(name="Ana", role="SRE"), record=record),
+    )
     store.set_status(user, record.id, "completed")
     store.close()
     return Path(record.session_dir)

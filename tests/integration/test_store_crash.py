@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.interviews import InterviewSetup, _write_meta
+from mockflow.app.interviews import InterviewSetup, session_meta
 from mockflow.config import Settings
 from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
+from mockflow.contracts.meta import write_meta
 from mockflow.store.db import Store
 from mockflow.ui.api import health_route
 from mockflow.ui.services import build_services
@@ -125,8 +126,9 @@ def use_the_app(data_dir: str, done: Connection) -> None:
             record = services.store.create_session(
                 user, role="Backend Engineer", track="behavioral", level="mid", mode="text"
             )
-            _write_meta(
-                Path(record.session_dir), InterviewSetup(name="Ana", role="SRE"), record=record
+            write_meta(
+                Path(record.session_dir),
+                session_meta(InterviewSetup(name="Ana", role="SRE"), record=record),
             )
     services.store.save_template(USERS[0], "last change", {"role": "x"})
     done.send(True)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.interviews import InterviewSetup, _write_meta
+from mockflow.app.interviews import InterviewSetup, session_meta
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.ids import new_browser_id
 from mockflow.contracts.job import beat
+from mockflow.contracts.meta import write_meta
 from mockflow.launch.records import PidRecord, close_timeline, write_pid_file
 from mockflow.store.db import Store
 
@@ -35,7 +36,7 @@ def test_session_files_and_folders_are_private(tmp_path):
     store = Store(data_dir / "mockflow.json", data_dir / "sessions")
     record = store.create_session(USER, role="SRE", track="behavioral", level="mid", mode="text")
     session_dir = Path(record.session_dir)
-    _write_meta(session_dir, InterviewSetup(name="Ana", role="SRE"), record=record)
+    write_meta(session_dir, session_meta(InterviewSetup(name="Ana", role="SRE"), record=record))
     write_pid_file(session_dir, PidRecord(1, 1.0, "m", 2, 2.0))
     EventWriter(session_dir / "events.jsonl").close()
     close_timeline(session_dir, "completed")

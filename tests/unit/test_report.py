@@ -11,13 +11,13 @@ from mockflow.app.reports import ReportService
 from mockflow.config import Settings
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.ids import new_browser_id
+from mockflow.contracts.meta import SessionMeta
 from mockflow.feedback.analytics.progress import progress_series
 from mockflow.feedback.demo import SAMPLE_NOTE, sample_report
 from mockflow.feedback.report.export import export_report
 from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
-from mockflow.feedback.session import SessionMeta
 from mockflow.net.guard import AddressRefusedError, NetGuard
 from mockflow.store.db import Store
 from mockflow.store.vault import Vault

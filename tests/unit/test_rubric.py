@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from mockflow.contracts.meta import SessionMeta
 from mockflow.errors import ProviderError
 from mockflow.feedback.analytics.measures import analyze_events
 from mockflow.feedback.rubric.generate import CompetencyResult, generate_rubric, overall_score
 from mockflow.feedback.rubric.llm import OpenAIRubricLLM
 from mockflow.feedback.rubric.quotes import AnswerIndex, find_quote
-from mockflow.feedback.session import SessionMeta, turns_of
+from mockflow.feedback.session import turns_of
 from tests.fakes.openai_server import FakeOpenAI, error, text
 
 ANSWERS = [

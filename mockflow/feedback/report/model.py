@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from mockflow.contracts.meta import SessionMeta
 from mockflow.feedback.analytics.measures import SessionAnalytics, analyze_events
 from mockflow.feedback.rubric.generate import Rubric, RubricOutcome, generate_rubric
 from mockflow.feedback.session import (
-    SessionMeta,
     Turn,
     session_span,
     started_at,

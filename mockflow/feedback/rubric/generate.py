@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mockflow.contracts.meta import SessionMeta
 from mockflow.errors import ProviderError
 from mockflow.feedback.analytics.measures import SessionAnalytics
 from mockflow.feedback.rubric.prompt import build_messages, retry_message
@@ -36,7 +37,7 @@ from mockflow.feedback.rubric.schema import (
     competencies_for,
     parse_reply,
 )
-from mockflow.feedback.session import SessionMeta, Turn
+from mockflow.feedback.session import Turn
 
 if TYPE_CHECKING:
     from mockflow.feedback.rubric.llm import RubricLLM

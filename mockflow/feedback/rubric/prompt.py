@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockflow.contracts.meta import SessionMeta
 from mockflow.feedback.analytics.measures import Measure, SessionAnalytics
 from mockflow.feedback.rubric.schema import Competency
-from mockflow.feedback.session import SessionMeta, Turn
+from mockflow.feedback.session import Turn
 from mockflow.interview import prompts
 from mockflow.interview.fsm import STAGE_TITLES
 
