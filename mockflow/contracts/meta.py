@@ -28,18 +28,18 @@ class SessionMetaError(MockflowError):
 
 @dataclass(frozen=True)
 class SessionMeta:
-    session_id: str = ""
-    job_description: str = ""
-    track: str = ""
-    role: str = ""
-    level: str = ""
-    candidate_name: str = ""
-    mode: str = ""
-    length: str = ""
-    has_resume: bool = False
-    room: str = ""
+    session_id: str = ""  # the folder's name; not stored in the file
     user_id: str | None = None  # the owner, from which a lost index is rebuilt
     created_at: float | None = None
+    candidate_name: str = ""
+    role: str = ""
+    level: str = ""
+    track: str = ""  # empty: the report takes the `ready` event's track
+    has_resume: bool = False
+    job_description: str = ""
+    mode: str = ""
+    length: str = ""
+    room: str = ""
 
     def to_json(self) -> dict[str, Any]:
         fields = asdict(self)
