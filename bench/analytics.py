@@ -138,8 +138,9 @@ def describe(events: list[dict]) -> None:
 
 def render_all(events: list[dict], meta: SessionMeta) -> None:
     built = build_report(events, meta)
-    render_markdown(built)
-    render_html(built)
+    shown = built.to_dict(include_transcript=True)
+    render_markdown(shown)
+    render_html(shown)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """Feedback reports as the app sees them: build, generate with the user's LLM, store,
-export, and gather the user's history for the progress charts."""
+and gather the user's history for the progress charts."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,8 @@ from mockflow.app.interviews import missing_keys
 from mockflow.contracts.events import read_events
 from mockflow.contracts.meta import SessionMeta, load_meta
 from mockflow.errors import MockflowError
-from mockflow.feedback.report.html import render_html
-from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
 from mockflow.feedback.rubric.llm import DEFAULT_TIMEOUT, OpenAIRubricLLM
-from mockflow.feedback.session import turns_of
 from mockflow.net.guard import NetGuard
 from mockflow.net.pinning import Pin, pinned_httpx_client
 from mockflow.store.db import Store
@@ -116,30 +112,3 @@ def summary_of(report: dict[str, Any]) -> dict[str, Any]:
     """The few figures the History list shows, copied into the session record."""
     rubric = report.get("rubric") or {}
     return {"overall": rubric.get("overall")}
-
-
-EXPORT_FORMATS = {
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "json": "application/json",
-}
-
-
-def export_text(
-    report: dict[str, Any], fmt: str, transcript_events: list[dict] | None = None
-) -> tuple[str, str]:
-    """(file name, text) of a report as Markdown, printable HTML or JSON, built in memory:
-    a download is rendered per request and never written to disk."""
-    if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}")
-    data = dict(report)
-    if transcript_events is not None:
-        data["transcript"] = [asdict(turn) for turn in turns_of(transcript_events)]
-    stem = f"mockflow-report-{(report.get('session') or {}).get('session_id', 'session')[-8:]}"
-    if fmt == "md":
-        text = render_markdown(data)
-    elif fmt == "html":
-        text = render_html(data)
-    else:
-        text = json.dumps(report, ensure_ascii=False, indent=2)
-    return f"{stem}.{fmt}", text

@@ -25,6 +25,7 @@ from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, read_events
 from mockflow.contracts.meta import SessionMeta, load_meta
 from mockflow.errors import MockflowError
+from mockflow.feedback.report.export import export_report
 from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, generate_report
@@ -55,9 +56,12 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     except MockflowError as exc:
         print(f"mockflow report: {exc}", file=sys.stderr)
         return 2
+    shown = report.to_dict(include_transcript=True)
     if args.html:
-        Path(args.html).write_text(render_html(report), encoding="utf-8")
-    sys.stdout.write(report.to_json() + "\n" if args.json else render_markdown(report))
+        Path(args.html).write_text(render_html(shown), encoding="utf-8")
+    if args.out:
+        export_report(shown, args.out)
+    sys.stdout.write(report.to_json() + "\n" if args.json else render_markdown(shown))
     return 0
 
 
@@ -68,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-llm", action="store_true", help="analytics only; no model call")
     parser.add_argument("--jd", type=Path, metavar="FILE", help="job description text file")
     parser.add_argument("--html", type=Path, metavar="FILE", help="also write printable HTML")
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="also write the .md, .html and .json files"
+    )
     parser.add_argument(
         "--model", help=f"feedback model (default: ${MODEL_ENV} or {DEFAULT_FEEDBACK_MODEL})"
     )

@@ -22,10 +22,10 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
-from mockflow.app.reports import EXPORT_FORMATS, export_text
 from mockflow.contracts.events import EventFileError, read_events
 from mockflow.errors import MockflowError
 from mockflow.feedback.demo import sample_report, sample_session_dir
+from mockflow.feedback.report.export import EXPORT_FORMATS, export_text
 
 if TYPE_CHECKING:
     from mockflow.ui.services import AppServices

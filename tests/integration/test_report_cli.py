@@ -147,3 +147,14 @@ def test_bad_input_exits_2_with_one_line(problem: str, session_dir: Path, tmp_pa
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = run_report("--json", cwd=tmp_path)
     assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_out_writes_the_three_downloads(session_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "downloads"
+    result = run_report(str(session_dir), "--no-llm", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    files = {p.suffix: p for p in out.iterdir()}
+    assert set(files) == {".md", ".html", ".json"}
+    assert files[".md"].read_text() == result.stdout  # the same report as printed
+    assert "Transcript" in files[".html"].read_text()
+    assert "transcript" not in json.loads(files[".json"].read_text())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,11 @@ async def rubric_report() -> FeedbackReport:
     return await generate_report(EVENTS, META, llm, model_name="test-model", clock=lambda: 5.0)
 
 
+def shown(report: FeedbackReport) -> dict[str, Any]:
+    """The dict the renderers read, with the transcript, as the app's downloads show it."""
+    return report.to_dict(include_transcript=True)
+
+
 def test_sample_session_is_a_measured_voice_interview() -> None:
     report = sample_report(clock=lambda: 0.0)
     a = report.analytics
@@ -51,7 +57,7 @@ def test_sample_session_is_a_measured_voice_interview() -> None:
     assert a.filler_count == 35 and a.fillers["like"] == 9
     assert a.pace_wpm.value == 143.2 and a.interruptions.value == 1
     assert a.jd_coverage is not None and "Kafka" in a.jd_coverage.used
-    markdown = render_markdown(report)
+    markdown = render_markdown(shown(report))
     assert "| Speaking pace | 143 words per minute |" in markdown
     assert SAMPLE_NOTE in markdown and "not measured (" not in markdown
     assert "### Past experience" in markdown and "**Interviewer:**" in markdown
@@ -59,7 +65,7 @@ def test_sample_session_is_a_measured_voice_interview() -> None:
 
 def test_text_mode_report_says_not_measured_in_every_format() -> None:
     report = build_report(text_mode_events(), SessionMeta(session_id="t1", track="intro_call"))
-    markdown, html = render_markdown(report), render_html(report)
+    markdown, html = render_markdown(shown(report)), render_html(shown(report))
     assert "| Speaking pace | not measured (text mode) |" in markdown
     assert "<td>not measured (text mode)</td>" in html
     data = json.loads(report.to_json())
@@ -72,22 +78,22 @@ def test_track_and_session_id_fall_back_to_the_ready_event() -> None:
     events[0].update(track="technical", session_id="iv_42")
     report = build_report(events, SessionMeta())
     assert report.meta.track == "technical" and report.meta.session_id == "iv_42"
-    assert render_markdown(report).startswith("# Interview feedback: Technical interview")
+    assert render_markdown(shown(report)).startswith("# Interview feedback: Technical interview")
 
 
 def test_transcript_text_is_escaped_in_html_and_markdown() -> None:
     report = build_report(text_mode_events(HOSTILE), SessionMeta(candidate_name="<b>Eve</b>"))
-    html = render_html(report)
+    html = render_html(shown(report))
     assert "<script" not in html and "<b>Eve" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "&lt;b&gt;Eve&lt;/b&gt;" in html
-    markdown = render_markdown(report)
+    markdown = render_markdown(shown(report))
     assert "\\<script\\>" in markdown and "\\[click\\](http://evil.example)" in markdown
     assert "\\*\\*bold\\*\\*" in markdown and "\\| pipe" in markdown
 
 
 def test_html_is_self_contained_and_printable() -> None:
-    html = render_html(sample_report())
+    html = render_html(shown(sample_report()))
     assert html.startswith("<!DOCTYPE html>") and "@media print" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html
     assert html.count("<section") == html.count("</section>")
@@ -95,7 +101,7 @@ def test_html_is_self_contained_and_printable() -> None:
 
 async def test_rubric_report_renders_scores_evidence_and_coaching() -> None:
     report = await rubric_report()
-    markdown = render_markdown(report)
+    markdown = render_markdown(shown(report))
     assert "**Overall:** 4 / 5 (mean of 3 scored competencies)" in markdown
     assert "| Structure (STAR) | 3 / 5 | Thin result. |" in markdown
     assert "| Role fit | insufficient evidence | No JD. |" in markdown
@@ -104,7 +110,7 @@ async def test_rubric_report_renders_scores_evidence_and_coaching() -> None:
     assert "1\\. Tell one STAR story aloud in 2 minutes." not in markdown
     assert "1. Tell one STAR story aloud in 2 minutes." in markdown
     assert "Every quote the model offered was found in your answers." in markdown
-    html = render_html(report)
+    html = render_html(shown(report))
     assert "<h2>What to improve</h2>" in html and "Reviewed by test-model" in html
 
 
@@ -113,7 +119,7 @@ async def test_rubric_failure_is_stated_instead_of_scores() -> None:
     steps: list[float] = []
     report = await generate_report(EVENTS, META, llm, progress=lambda f, _: steps.append(f))
     assert steps == sorted(steps) and steps[-1] == 1.0
-    markdown = render_markdown(report)
+    markdown = render_markdown(shown(report))
     assert "The rubric could not be produced" in markdown
     assert "Overall" not in markdown and "/ 5" not in markdown
     assert "## Delivery (measured)" in markdown
@@ -125,15 +131,15 @@ async def test_stored_dict_has_no_transcript_and_renders_the_same_report() -> No
     assert "transcript" not in stored and stored["schema"] == 1
     assert stored["rubric"]["competencies"][3]["status"] == "insufficient_evidence"
     from_store = render_markdown(stored)
-    assert "## Transcript" not in from_store and "## Transcript" in render_markdown(report)
+    assert "## Transcript" not in from_store and "## Transcript" in render_markdown(shown(report))
     assert from_store == render_markdown(report.to_dict())
 
 
 def test_export_writes_markdown_json_and_html(tmp_path: Path) -> None:
-    paths = export_report(sample_report(), tmp_path / "out")
+    paths = export_report(shown(sample_report()), tmp_path / "out")
     assert {p.suffix for p in paths.values()} == {".md", ".json", ".html"}
     assert json.loads(paths["json"].read_text())["session"]["session_id"] == "sample"
-    assert paths["markdown"].read_text().startswith("# Interview feedback: Behavioral interview")
+    assert paths["md"].read_text().startswith("# Interview feedback: Behavioral interview")
 
 
 async def test_progress_series_orders_sessions_and_leaves_gaps_for_unmeasured() -> None:

@@ -11,7 +11,6 @@ from html import escape
 from typing import Any
 
 from mockflow.feedback.report.blocks import Block, Heading, Items, Line, Para, Quote, Table
-from mockflow.feedback.report.model import FeedbackReport, as_dict
 from mockflow.feedback.report.view import report_view
 
 _CSS = """
@@ -48,9 +47,9 @@ blockquote cite { display: block; color: var(--muted); font-size: .85rem; font-s
 """
 
 
-def render_html(report: FeedbackReport | Mapping[str, Any]) -> str:
+def render_html(report: Mapping[str, Any]) -> str:
     """The whole report as one printable HTML document."""
-    view = report_view(as_dict(report))
+    view = report_view(report)
     facts = "".join(
         f"<span><b>{escape(label)}:</b> {escape(value)}</span>" for label, value in view.facts
     )

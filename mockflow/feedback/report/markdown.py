@@ -11,16 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockflow.feedback.report.blocks import Block, Heading, Items, Line, Para, Quote, Table
-from mockflow.feedback.report.model import FeedbackReport, as_dict
 from mockflow.feedback.report.view import report_view
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _MD_LINE_START = re.compile(r"^([#+-])|^(\d+)([.)])")
 
 
-def render_markdown(report: FeedbackReport | Mapping[str, Any]) -> str:
+def render_markdown(report: Mapping[str, Any]) -> str:
     """The whole report as Markdown (with the transcript when the report carries it)."""
-    view = report_view(as_dict(report))
+    view = report_view(report)
     out = [f"# {md(view.title)}", ""]
     if view.facts:
         out += [" · ".join(f"**{md(label)}:** {md(value)}" for label, value in view.facts), ""]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -140,11 +140,4 @@ async def generate_report(
         events, meta, outcome=outcome, note=note, analytics=analytics, clock=clock
     )
     step(1.0, "Done")
-    return report
-
-
-def as_dict(report: FeedbackReport | Mapping[str, Any]) -> Mapping[str, Any]:
-    """The dict form renderers read (a `FeedbackReport` is rendered with its transcript)."""
-    if isinstance(report, FeedbackReport):
-        return report.to_dict(include_transcript=True)
     return report
