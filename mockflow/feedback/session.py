@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mockflow.contracts.events import Timeline
 from mockflow.contracts.meta import SessionMeta
 
 
@@ -33,7 +34,7 @@ class Turn:
 
 def with_event_facts(meta: SessionMeta, events: list[dict[str, Any]]) -> SessionMeta:
     """Fill the track and session id from the `ready` event where meta.json had none."""
-    ready = next((e for e in events if e.get("type") == "ready"), {})
+    ready = Timeline.of(events).ready or {}
     track = meta.track or ready.get("track")
     session_id = meta.session_id or ready.get("session_id")
     return replace(
@@ -45,7 +46,7 @@ def with_event_facts(meta: SessionMeta, events: list[dict[str, Any]]) -> Session
 
 def transport_of(events: list[dict[str, Any]]) -> str | None:
     """The transport announced by the `ready` event ("room" or "text"), if any."""
-    ready = next((e for e in events if e.get("type") == "ready"), None)
+    ready = Timeline.of(events).ready
     transport = ready.get("transport") if ready else None
     return transport if isinstance(transport, str) else None
 
@@ -53,8 +54,8 @@ def transport_of(events: list[dict[str, Any]]) -> str | None:
 def turns_of(events: list[dict[str, Any]]) -> list[Turn]:
     """The committed transcript, in file order; empty turns are left out."""
     turns = []
-    for event in events:
-        if event.get("type") != "turn" or event.get("role") not in ("interviewer", "candidate"):
+    for event in Timeline.of(events).turns:
+        if event.get("role") not in ("interviewer", "candidate"):
             continue
         text = event.get("text")
         if not isinstance(text, str) or not text.strip():
