@@ -117,7 +117,7 @@ def _cpu(pids: list[int]) -> float:
 
 
 def run_level(count: int, seconds: float, services, server, work: Path) -> dict:
-    from mockflow.app.interviews import InterviewSetup
+    from mockflow.app.setup import InterviewSetup
     from mockflow.contracts.ids import LOCAL_USER_ID
 
     started = []

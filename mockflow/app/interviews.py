@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
+from mockflow.app.launch_specs import launch_spec, pin_providers
+from mockflow.app.setup import (
+    MAX_ANSWER_CHARS,
+    InterviewSetup,
+    MissingKeysError,
+    SetupError,
+    missing_keys,
+    session_meta,
+)
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
-from mockflow.contracts.meta import SessionMeta, read_meta, write_meta
+from mockflow.contracts.meta import read_meta, write_meta
 from mockflow.errors import MockflowError
-from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
-from mockflow.launch.livekit.tokens import candidate_token, issue_interview_room
+from mockflow.launch.livekit.tokens import candidate_token
 from mockflow.net.guard import LIVEKIT_SCHEMES, NetGuard
 from mockflow.net.pinning import Pin
 from mockflow.store.db import NotFoundError, SessionRecord, Store
@@ -28,71 +36,10 @@ from mockflow.store.vault import ProviderKeys, Vault
 
 log = logging.getLogger("mockflow.app.interviews")
 
-LENGTHS = {"short": 0.55, "standard": 1.0}  # share of the default stage limits
-LEVELS = ("entry", "mid", "senior")
-MODES = ("text", "voice")
-PATIENCE = ("normal", "patient", "very_patient")
-MAX_ANSWER_CHARS = 4000
-MAX_JD_CHARS = 20000
 ALREADY_RUNNING = (
     "You already have an interview running. Continue it in the Interview tab, or end it "
     "there before starting another."
 )
-
-
-class SetupError(MockflowError):
-    """The interview set-up has problems; `problems` maps each field to its message."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
-
-
-class MissingKeysError(MockflowError):
-    """The chosen mode needs provider keys the user has not given."""
-
-
-@dataclass(frozen=True)
-class InterviewSetup:
-    name: str = ""
-    role: str = ""
-    level: str = "mid"
-    track: str = "behavioral"
-    length: str = "standard"
-    mode: str = "text"
-    resume_text: str = ""
-    job_description: str = ""
-    patience: str = "patient"
-
-    def problems(self) -> dict[str, str]:
-        found = {}
-        if not self.name.strip():
-            found["name"] = "Enter your name (a first name is enough)."
-        elif len(self.name) > 120:
-            found["name"] = "Your name is too long (120 characters at most)."
-        if not self.role.strip():
-            found["role"] = "Enter the role you are preparing for, e.g. Backend Engineer."
-        elif len(self.role) > 160:
-            found["role"] = "The role is too long (160 characters at most)."
-        if len(self.job_description) > MAX_JD_CHARS:
-            found["job_description"] = (
-                f"The job description is too long ({MAX_JD_CHARS:,} characters at most)."
-            )
-        checks = (
-            ("level", LEVELS),
-            ("track", TRACK_NAMES),
-            ("length", tuple(LENGTHS)),
-            ("mode", MODES),
-            ("patience", PATIENCE),
-        )
-        for name, allowed in checks:
-            if getattr(self, name) not in allowed:
-                found[name] = f"Choose one of: {', '.join(allowed)}."
-        return found
-
-    def stage_limits(self, scale: float = 1.0) -> dict[str, float]:
-        scale *= LENGTHS.get(self.length, 1.0)
-        return {stage: round(DEFAULT_TIME_LIMITS[stage] * scale, 1) for stage in STAGES}
 
 
 @dataclass(frozen=True)
@@ -101,22 +48,6 @@ class StartedInterview:
     mode: str
     events_path: Path
     room: dict[str, str] | None = None  # url + candidate token, for this browser only
-
-
-def missing_keys(keys: ProviderKeys, mode: str, *, voice_by_workers: bool = False) -> list[str]:
-    """Plain names of what `mode` still needs; none for voice that workers serve with their
-    own keys (dispatch mode)."""
-    if mode == "voice" and voice_by_workers:
-        return []
-    missing = []
-    if not keys.openai_api_key and not keys.openai_base_url:
-        missing.append("an OpenAI API key (or an OpenAI-compatible server URL)")
-    if mode == "voice":
-        if not (keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret):
-            missing.append("LiveKit URL, API key and secret")
-        if (keys.stt_provider or "deepgram") == "deepgram" and not keys.deepgram_api_key:
-            missing.append('a Deepgram key (or choose "use OpenAI for speech-to-text")')
-    return missing
 
 
 class Launcher(Protocol):
@@ -230,11 +161,11 @@ class InterviewService:
             self._owners[record.id] = user_id
         by_workers = setup.mode == "voice" and self.voice_workers is not None
         livekit = self._livekit(keys) if setup.mode == "voice" else None
-        spec, room = _launch_spec(
+        spec, room = launch_spec(
             record, setup, keys, livekit, by_workers=by_workers, deepgram_url=self._deepgram_url()
         )
         if pin is not None:
-            _pin_providers(spec, keys.openai_base_url, pin.address)
+            pin_providers(spec, keys.openai_base_url, pin.address)
         room_name = spec.get("livekit", {}).get("room")
         write_meta(Path(record.session_dir), session_meta(setup, room_name, record=record))
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
@@ -366,91 +297,3 @@ class InterviewService:
         if not record.is_active:
             raise MockflowError("This interview has already ended.")
         return record
-
-
-def session_meta(
-    setup: InterviewSetup, room: str | None = None, *, record: SessionRecord | None = None
-) -> SessionMeta:
-    """What the report needs besides the timeline (read by `mockflow report`), and the
-    owner and creation time, from which a lost session index is rebuilt (`recovery`)."""
-    return SessionMeta(
-        candidate_name=setup.name.strip(),
-        role=setup.role.strip(),
-        level=setup.level,
-        track=setup.track,
-        mode=setup.mode,
-        length=setup.length,
-        job_description=setup.job_description,
-        has_resume=bool(setup.resume_text.strip()),
-        room=room or "",
-        user_id=record.user_id if record else None,
-        created_at=record.created_at if record else None,
-    )
-
-
-def _launch_spec(
-    record: SessionRecord,
-    setup: InterviewSetup,
-    keys: ProviderKeys,
-    livekit: tuple[str, str, str] | None = None,
-    *,
-    by_workers: bool = False,
-    deepgram_url: str | None = None,
-) -> tuple[dict[str, Any], dict[str, str] | None]:
-    """The launch spec and, for voice, this browser's room details. A voice interview that
-    workers serve carries none of the user's provider settings: workers use their own."""
-    spec: dict[str, Any] = {
-        "session_id": record.id,
-        "session_dir": record.session_dir,
-        "transport": "room" if setup.mode == "voice" else "text",
-        "candidate": {"name": setup.name.strip(), "role": setup.role.strip(), "level": setup.level},
-        "track": setup.track,
-        "resume_text": setup.resume_text,
-        "job_description": setup.job_description,
-        "providers": {
-            "llm": {
-                "api_key": keys.openai_api_key or "no-key",
-                "base_url": keys.openai_base_url,
-                "model": keys.openai_model or "gpt-4o-mini",
-            }
-        },
-        "turn_taking": {"patience": setup.patience},
-    }
-    if setup.mode != "voice":
-        return spec, None
-    assert livekit is not None
-    url, api_key, api_secret = livekit
-    room = issue_interview_room(url, api_key, api_secret, candidate_name=setup.name)
-    spec["livekit"] = {"url": room.url, "room": room.room, "token": room.agent_token}
-    browser = {"url": room.url, "token": room.candidate_token}
-    if by_workers:
-        spec["providers"] = {
-            "llm": {"api_key": "(worker)"},
-            "tts": {"voice": keys.tts_voice or "alloy"},
-        }
-        return spec, browser
-    stt_provider = keys.stt_provider or "deepgram"
-    spec["providers"]["stt"] = {
-        "provider": stt_provider,
-        "api_key": keys.deepgram_api_key if stt_provider == "deepgram" else keys.openai_api_key,
-        "base_url": deepgram_url if stt_provider == "deepgram" else keys.openai_base_url,
-    }
-    spec["providers"]["tts"] = {
-        "provider": "openai",
-        "api_key": keys.openai_api_key,
-        "base_url": keys.openai_base_url,
-        "voice": keys.tts_voice or "alloy",
-    }
-    return spec, browser
-
-
-def _pin_providers(spec: dict[str, Any], base_url: str | None, address: str) -> None:
-    """Every provider of the spec that uses `base_url` connects to `address` only."""
-    for config in spec["providers"].values():
-        if base_url and config.get("base_url") == base_url:
-            config["pinned_address"] = address
-
-
-def setup_from_dict(values: dict[str, Any]) -> InterviewSetup:
-    known = {f for f in asdict(InterviewSetup())}
-    return InterviewSetup(**{k: v for k, v in values.items() if k in known and v is not None})

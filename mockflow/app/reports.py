@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from mockflow.app.interviews import missing_keys
+from mockflow.app.setup import missing_keys
 from mockflow.contracts.events import read_events
 from mockflow.contracts.meta import SessionMeta, load_meta
 from mockflow.errors import MockflowError

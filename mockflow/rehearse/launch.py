@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mockflow.app.interviews import InterviewSetup, _launch_spec, session_meta
+from mockflow.app.launch_specs import launch_spec
+from mockflow.app.setup import InterviewSetup, session_meta
 from mockflow.contracts import meta
 from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES
 from mockflow.rehearse.endpoint import Endpoint
@@ -63,7 +64,7 @@ def build_spec(
         openai_base_url=endpoint.base_url,
         openai_model=endpoint.model,
     )
-    spec, _ = _launch_spec(record, setup, keys)
+    spec, _ = launch_spec(record, setup, keys)
     spec["stage_overrides"] = stage_limits(stage_scale)
     return spec
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockflow.app.interviews import MAX_ANSWER_CHARS
+from mockflow.app.setup import MAX_ANSWER_CHARS
 from mockflow.contracts.events import EventTail, read_events
 from mockflow.errors import MockflowError
 from mockflow.launch import SessionHandle, SessionNotFoundError, SlotsBusyError, Supervisor

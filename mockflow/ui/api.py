@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from mockflow import __version__
-from mockflow.app.interviews import setup_from_dict
+from mockflow.app.setup import setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE, EventTail
 from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.errors import MockflowError

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockflow.app.interviews import InterviewSetup, StartedInterview
+from mockflow.app.interviews import StartedInterview
+from mockflow.app.setup import InterviewSetup
 from mockflow.config import EnvKeys, Settings
 from mockflow.contracts.events import EVENTS_FILE, read_events
 from mockflow.contracts.ids import LOCAL_USER_ID

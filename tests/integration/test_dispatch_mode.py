@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from livekit import api
 
-from mockflow.app.interviews import InterviewSetup
+from mockflow.app.setup import InterviewSetup
 from mockflow.config import EnvKeys, Settings
 from mockflow.errors import ConfigError
 from mockflow.ui.services import AppServices, build_services

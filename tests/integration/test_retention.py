@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.interviews import InterviewSetup, session_meta
 from mockflow.app.retention import DAY_SECONDS
+from mockflow.app.setup import InterviewSetup, session_meta
 from mockflow.config import Settings
 from mockflow.contracts.ids import new_browser_id
 from mockflow.contracts.meta import write_meta

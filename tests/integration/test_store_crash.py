@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.interviews import InterviewSetup, session_meta
+from mockflow.app.setup import InterviewSetup, session_meta
 from mockflow.config import Settings
 from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.contracts.meta import write_meta

@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 
 from mockflow.app.fair_use import FairUseError
-from mockflow.app.interviews import (
-    InterviewService,
-    InterviewSetup,
-    MissingKeysError,
-    SetupError,
-    missing_keys,
-)
+from mockflow.app.interviews import InterviewService
+from mockflow.app.setup import InterviewSetup, MissingKeysError, SetupError, missing_keys
 from mockflow.config import Settings
 from mockflow.contracts.ids import new_browser_id
 from mockflow.errors import MockflowError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.interviews import InterviewSetup, session_meta
+from mockflow.app.setup import InterviewSetup, session_meta
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.ids import new_browser_id
 from mockflow.contracts.job import beat

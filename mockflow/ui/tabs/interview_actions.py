@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from mockflow.app.interviews import SetupError, setup_from_dict
+from mockflow.app.setup import SetupError, setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.ui.common import request_ip, require_user
 from mockflow.ui.live import LiveView

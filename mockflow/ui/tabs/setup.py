@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from mockflow.app.interviews import InterviewSetup
+from mockflow.app.setup import InterviewSetup
 from mockflow.documents import DocumentError, extract_isolated
 from mockflow.interview.fsm import load_track
 from mockflow.ui.common import request_ip

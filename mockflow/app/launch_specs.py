@@ -1,0 +1,75 @@
+"""The launch spec the app hands a runner (Contract 1, `mockflow.contracts.launch_spec`),
+built from a session record, its set-up and the user's keys; for voice, with the room and
+this browser's token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockflow.app.setup import InterviewSetup
+from mockflow.launch.livekit.tokens import issue_interview_room
+from mockflow.store.db import SessionRecord
+from mockflow.store.vault import ProviderKeys
+
+
+def launch_spec(
+    record: SessionRecord,
+    setup: InterviewSetup,
+    keys: ProviderKeys,
+    livekit: tuple[str, str, str] | None = None,
+    *,
+    by_workers: bool = False,
+    deepgram_url: str | None = None,
+) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """The launch spec and, for voice, this browser's room details. A voice interview that
+    workers serve carries none of the user's provider settings: workers use their own."""
+    spec: dict[str, Any] = {
+        "session_id": record.id,
+        "session_dir": record.session_dir,
+        "transport": "room" if setup.mode == "voice" else "text",
+        "candidate": {"name": setup.name.strip(), "role": setup.role.strip(), "level": setup.level},
+        "track": setup.track,
+        "resume_text": setup.resume_text,
+        "job_description": setup.job_description,
+        "providers": {
+            "llm": {
+                "api_key": keys.openai_api_key or "no-key",
+                "base_url": keys.openai_base_url,
+                "model": keys.openai_model or "gpt-4o-mini",
+            }
+        },
+        "turn_taking": {"patience": setup.patience},
+    }
+    if setup.mode != "voice":
+        return spec, None
+    assert livekit is not None
+    url, api_key, api_secret = livekit
+    room = issue_interview_room(url, api_key, api_secret, candidate_name=setup.name)
+    spec["livekit"] = {"url": room.url, "room": room.room, "token": room.agent_token}
+    browser = {"url": room.url, "token": room.candidate_token}
+    if by_workers:
+        spec["providers"] = {
+            "llm": {"api_key": "(worker)"},
+            "tts": {"voice": keys.tts_voice or "alloy"},
+        }
+        return spec, browser
+    stt_provider = keys.stt_provider or "deepgram"
+    spec["providers"]["stt"] = {
+        "provider": stt_provider,
+        "api_key": keys.deepgram_api_key if stt_provider == "deepgram" else keys.openai_api_key,
+        "base_url": deepgram_url if stt_provider == "deepgram" else keys.openai_base_url,
+    }
+    spec["providers"]["tts"] = {
+        "provider": "openai",
+        "api_key": keys.openai_api_key,
+        "base_url": keys.openai_base_url,
+        "voice": keys.tts_voice or "alloy",
+    }
+    return spec, browser
+
+
+def pin_providers(spec: dict[str, Any], base_url: str | None, address: str) -> None:
+    """Every provider of the spec that uses `base_url` connects to `address` only."""
+    for config in spec["providers"].values():
+        if base_url and config.get("base_url") == base_url:
+            config["pinned_address"] = address

@@ -1,0 +1,116 @@
+"""An interview's set-up as the candidate gives it: the fields, their rules and limits,
+what each mode needs from the provider keys, and the meta.json the set-up is recorded in."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mockflow.contracts.meta import SessionMeta
+from mockflow.errors import MockflowError
+from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
+from mockflow.store.db import SessionRecord
+from mockflow.store.vault import ProviderKeys
+
+LENGTHS = {"short": 0.55, "standard": 1.0}  # share of the default stage limits
+LEVELS = ("entry", "mid", "senior")
+MODES = ("text", "voice")
+PATIENCE = ("normal", "patient", "very_patient")
+MAX_ANSWER_CHARS = 4000
+MAX_JD_CHARS = 20000
+
+
+class SetupError(MockflowError):
+    """The interview set-up has problems; `problems` maps each field to its message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+class MissingKeysError(MockflowError):
+    """The chosen mode needs provider keys the user has not given."""
+
+
+@dataclass(frozen=True)
+class InterviewSetup:
+    name: str = ""
+    role: str = ""
+    level: str = "mid"
+    track: str = "behavioral"
+    length: str = "standard"
+    mode: str = "text"
+    resume_text: str = ""
+    job_description: str = ""
+    patience: str = "patient"
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        if not self.name.strip():
+            found["name"] = "Enter your name (a first name is enough)."
+        elif len(self.name) > 120:
+            found["name"] = "Your name is too long (120 characters at most)."
+        if not self.role.strip():
+            found["role"] = "Enter the role you are preparing for, e.g. Backend Engineer."
+        elif len(self.role) > 160:
+            found["role"] = "The role is too long (160 characters at most)."
+        if len(self.job_description) > MAX_JD_CHARS:
+            found["job_description"] = (
+                f"The job description is too long ({MAX_JD_CHARS:,} characters at most)."
+            )
+        checks = (
+            ("level", LEVELS),
+            ("track", TRACK_NAMES),
+            ("length", tuple(LENGTHS)),
+            ("mode", MODES),
+            ("patience", PATIENCE),
+        )
+        for name, allowed in checks:
+            if getattr(self, name) not in allowed:
+                found[name] = f"Choose one of: {', '.join(allowed)}."
+        return found
+
+    def stage_limits(self, scale: float = 1.0) -> dict[str, float]:
+        scale *= LENGTHS.get(self.length, 1.0)
+        return {stage: round(DEFAULT_TIME_LIMITS[stage] * scale, 1) for stage in STAGES}
+
+
+def missing_keys(keys: ProviderKeys, mode: str, *, voice_by_workers: bool = False) -> list[str]:
+    """Plain names of what `mode` still needs; none for voice that workers serve with their
+    own keys (dispatch mode)."""
+    if mode == "voice" and voice_by_workers:
+        return []
+    missing = []
+    if not keys.openai_api_key and not keys.openai_base_url:
+        missing.append("an OpenAI API key (or an OpenAI-compatible server URL)")
+    if mode == "voice":
+        if not (keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret):
+            missing.append("LiveKit URL, API key and secret")
+        if (keys.stt_provider or "deepgram") == "deepgram" and not keys.deepgram_api_key:
+            missing.append('a Deepgram key (or choose "use OpenAI for speech-to-text")')
+    return missing
+
+
+def session_meta(
+    setup: InterviewSetup, room: str | None = None, *, record: SessionRecord | None = None
+) -> SessionMeta:
+    """What the report needs besides the timeline (read by `mockflow report`), and the
+    owner and creation time, from which a lost session index is rebuilt (`recovery`)."""
+    return SessionMeta(
+        candidate_name=setup.name.strip(),
+        role=setup.role.strip(),
+        level=setup.level,
+        track=setup.track,
+        mode=setup.mode,
+        length=setup.length,
+        job_description=setup.job_description,
+        has_resume=bool(setup.resume_text.strip()),
+        room=room or "",
+        user_id=record.user_id if record else None,
+        created_at=record.created_at if record else None,
+    )
+
+
+def setup_from_dict(values: dict[str, Any]) -> InterviewSetup:
+    known = {f for f in asdict(InterviewSetup())}
+    return InterviewSetup(**{k: v for k, v in values.items() if k in known and v is not None})
