@@ -4,7 +4,7 @@ mockflow app [--host H] [--port P] [--share]   the Gradio app (as `python app.py
 mockflow agent                                 one interview; launch spec on stdin
 mockflow worker                                LiveKit Agents worker (dispatch mode)
 mockflow extract FILE                          resume/job-description text extraction
-mockflow report SESSION_DIR [--json] [--no-llm]
+mockflow report SESSION_DIR [--json] [--no-llm] [--out DIR] [--regenerate]
 mockflow rehearse [...]                        scripted candidates against a real model
 """
 

@@ -1,8 +1,12 @@
 """The bundled sample session: a synthetic voice interview written by the MockFlow authors.
 
-It lets a first-time visitor with no keys open a real, computed analytics report.
-`sample/events.jsonl` follows Contract 3 with room (speech) timings; `sample/meta.json`
-holds the synthetic candidate, role and job description. No real person is in it.
+It lets a first-time visitor with no keys open a whole report: measured analytics and a
+rubric. `sample/events.jsonl` follows Contract 3 with room (speech) timings;
+`sample/meta.json` holds the synthetic candidate, role and job description;
+`sample/rubric.json` is a rubric reply written by hand for it, checked by the same code
+that checks a model's reply (schema, then every quote against the transcript), so a quote
+that is not in the transcript is dropped here exactly as it would be from a model. No real
+person is in it.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from pathlib import Path
 from mockflow.contracts.events import read_events
 from mockflow.contracts.meta import load_meta
 from mockflow.feedback.report.model import FeedbackReport, build_report
+from mockflow.feedback.rubric.generate import RubricOutcome, verify_reply
+from mockflow.feedback.rubric.quotes import AnswerIndex
+from mockflow.feedback.rubric.schema import competencies_for, parse_reply
+from mockflow.feedback.session import turns_of, with_event_facts
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
-SAMPLE_NOTE = (
-    "This is a synthetic sample interview, so it shows only the measured analytics. Your own "
-    "reports add scores, strengths and rewrites when a feedback model key is set."
-)
+SAMPLE_REVIEWER = "the MockFlow team (a sample written by hand, not an AI review)"
 
 
 def sample_session_dir() -> Path:
@@ -27,7 +32,13 @@ def sample_session_dir() -> Path:
 
 
 def sample_report(clock: Callable[[], float] = time.time) -> FeedbackReport:
-    """The analytics-only report of the sample session (no keys, no network)."""
-    return build_report(
-        read_events(SAMPLE_DIR), load_meta(SAMPLE_DIR), note=SAMPLE_NOTE, clock=clock
+    """The sample session's whole report, its bundled rubric verified (no keys, no network)."""
+    events = read_events(SAMPLE_DIR)
+    meta = with_event_facts(load_meta(SAMPLE_DIR), events)
+    expected = competencies_for(meta.track)
+    reply = parse_reply((SAMPLE_DIR / "rubric.json").read_text("utf-8"), expected)
+    answers = [turn.text for turn in turns_of(events) if turn.role == "candidate"]
+    rubric = verify_reply(
+        reply, expected, AnswerIndex.build(answers), meta.track, SAMPLE_REVIEWER, attempts=1
     )
+    return build_report(events, meta, outcome=RubricOutcome(rubric), clock=clock)

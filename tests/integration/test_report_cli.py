@@ -59,7 +59,7 @@ def test_markdown_without_a_key_is_analytics_only(session_dir: Path, tmp_path: P
     result = run_report(str(session_dir), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# Interview feedback: Behavioral interview")
-    assert "| Speaking pace | 143 words per minute |" in result.stdout
+    assert "- Speaking pace: 143 words per minute" in result.stdout
     assert "OPENAI\\_API\\_KEY is not set" in result.stdout
 
 
@@ -89,7 +89,7 @@ def test_rubric_from_the_fake_llm_and_html_file(session_dir: Path, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert models == ["gpt-4.1", "gpt-4.1"]
     assert "**Overall:** 4 / 5 (mean of 3 scored competencies)" in result.stdout
-    assert "> I designed the event schema and wrote most of the consumer code" in result.stdout
+    assert "**Counted as evidence for:** Communication" in result.stdout
     assert "What you said (answer 3)" in result.stdout
     assert KEY not in result.stdout + result.stderr
     assert "<h2>Scores</h2>" in html.read_text()
@@ -156,5 +156,5 @@ def test_out_writes_the_three_downloads(session_dir: Path, tmp_path: Path) -> No
     files = {p.suffix: p for p in out.iterdir()}
     assert set(files) == {".md", ".html", ".json"}
     assert files[".md"].read_text() == result.stdout  # the same report as printed
-    assert "Transcript" in files[".html"].read_text()
+    assert "<h4>Answer 12</h4>" in files[".html"].read_text()
     assert "transcript" not in json.loads(files[".json"].read_text())

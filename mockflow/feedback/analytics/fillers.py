@@ -131,15 +131,22 @@ class TextScan:
 
 
 def tokenize(text: str) -> Tokens:
+    return tokenize_spans(text)[0]
+
+
+def tokenize_spans(text: str) -> tuple[Tokens, list[tuple[int, int]]]:
+    """The tokens of `text` and each word's (start, end) in `text`, for marking it up."""
     words: list[str] = []
+    spans: list[tuple[int, int]] = []
     broken: list[str] = [""]
-    for match in _TOKEN.finditer(text.casefold().replace("’", "'").replace("‘", "'")):
+    for match in _TOKEN.finditer(text.replace("’", "'").replace("‘", "'")):
         if match.lastgroup == "word":
-            words.append(match.group())
+            words.append(match.group().casefold())
+            spans.append(match.span())
             broken.append("")
         else:
             broken[-1] += match.group()
-    return Tokens(tuple(words), tuple(broken))
+    return Tokens(tuple(words), tuple(broken)), spans
 
 
 def scan_text(text: str) -> TextScan:
@@ -154,12 +161,17 @@ def scan_text(text: str) -> TextScan:
 
 
 def find_fillers(tokens: Tokens) -> Counter[str]:
-    found: Counter[str] = Counter()
-    words = tokens.words
-    for i, word in enumerate(words):
+    return Counter(kind for _, _, kind in filler_spans(tokens))
+
+
+def filler_spans(tokens: Tokens) -> list[tuple[int, int, str]]:
+    """(first word, number of words, kind) of every filler, in order."""
+    found = []
+    for i, word in enumerate(tokens.words):
         kind = _SOUNDS.get(word) or _filler_at(tokens, i, word)
         if kind:
-            found[kind] += 1
+            one_word = word in _SOUNDS or word in ("kinda", "sorta", "like")
+            found.append((i, 1 if one_word else 2, kind))
     return found
 
 
@@ -208,13 +220,18 @@ def _like_is_filler(tokens: Tokens, i: int) -> bool:
 
 
 def find_hedges(tokens: Tokens) -> Counter[str]:
-    found: Counter[str] = Counter()
+    return Counter(name for _, _, name in hedge_spans(tokens))
+
+
+def hedge_spans(tokens: Tokens) -> list[tuple[int, int, str]]:
+    """(first word, number of words, phrase) of every hedge, longest first, no overlaps."""
+    found = []
     words, i = tokens.words, 0
     while i < len(words):
         for phrase, name in _HEDGES_BY_FIRST.get(words[i], ()):
             end = i + len(phrase)
             if words[i:end] == phrase and not any(tokens.broken[i + 1 : end]):
-                found[name] += 1
+                found.append((i, len(phrase), name))
                 i = end - 1
                 break
         i += 1

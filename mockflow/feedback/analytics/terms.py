@@ -42,17 +42,17 @@ class TermCoverage:
 
 def term_coverage(terms: list[str], answers: list[str]) -> TermCoverage:
     """Which `terms` occur in any of the candidate's `answers` (see the module docstring)."""
-    haystack = " | ".join(" ".join(_stems(answer)) for answer in answers)
+    haystack = " | ".join(" ".join(stems(answer)) for answer in answers)
     haystack = f" {haystack} "
     used: list[str] = []
     missing: list[str] = []
     for term in terms:
-        needle = " ".join(_stems(term))
+        needle = " ".join(stems(term))
         (used if needle and f" {needle} " in haystack else missing).append(term)
     return TermCoverage(tuple(terms), tuple(used), tuple(missing))
 
 
-def _stems(text: str) -> list[str]:
+def stems(text: str) -> list[str]:
     return [_fold_plural(word) for word in tokenize(text).words]
 
 

@@ -42,7 +42,24 @@ class Line:
     candidate: bool
 
 
-Block = Para | Table | Items | Quote | Heading | Line
+@dataclass(frozen=True)
+class Marked:
+    """A candidate's answer with its marked words: (text, kind), kind "" when unmarked
+    (see `mockflow.feedback.analytics.marks`)."""
+
+    speaker: str
+    segments: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One question and its answer, with that answer's figures and coaching."""
+
+    title: str
+    blocks: list[Para | Items | Quote | Line | Marked]
+
+
+Block = Para | Table | Items | Quote | Heading | Line | Marked | Card
 
 
 @dataclass

@@ -1,7 +1,9 @@
-"""Report sections for the measured analytics: delivery, answers, job-description coverage.
+"""Report sections for the measured analytics: a compact delivery summary and the
+job-description coverage.
 
-Reads the analytics dict (`SessionAnalytics.to_dict()`); a measure is `{"value", "reason"}`
-and an unavailable one reads "not measured (<reason>)".
+Reads the analytics dict (`SessionAnalytics.to_dict()`); a measure is `{"value", "reason"}`.
+Figures a text interview cannot have (pace, pauses, talk time) are left out and said once;
+any other unavailable figure reads "not measured (<reason>)".
 """
 
 from __future__ import annotations
@@ -9,80 +11,78 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockflow.feedback.report.blocks import Block, Items, Para, Section, Table
+from mockflow.feedback.report.blocks import Block, Items, Para, Section
 from mockflow.interview.fsm import STAGE_TITLES
+
+TEXT_MODE_NOTE = "Pace, pauses and talk time need a voice interview."
+NO_TIMING_NOTE = "This interview's timings were not recorded, so pace and pauses are not measured."
 
 
 def delivery_sections(analytics: Mapping[str, Any]) -> list[Section]:
     delivery = Section("Delivery (measured)", key="delivery")
-    delivery.blocks.append(Table(["Measure", "Value"], delivery_rows(analytics)))
-    delivery.blocks += [Para(note, note=True) for note in analytics.get("notes", [])]
-    answers = Section("Answers", key="answers")
-    stage_rows = [
-        [_stage(s["stage"]), str(s["questions"]), str(s["answers"])]
-        for s in analytics.get("stages", [])
-    ]
-    answers.blocks.append(Table(["Stage", "Questions", "Answers"], stage_rows))
-    if analytics.get("answers"):
-        headers = ["#", "Stage", "Words", "Length", "Pace", "Think time", "Fillers"]
-        answers.blocks.append(Table(headers, [answer_row(a) for a in analytics["answers"]]))
-    sections = [delivery, answers]
+    if not analytics.get("answers"):
+        delivery.blocks.append(Para("There were no answers to measure.", note=True))
+        return [delivery]
+    delivery.blocks.append(Items(delivery_items(analytics)))
+    if analytics.get("transport") == "text":
+        delivery.blocks.append(Para(TEXT_MODE_NOTE, note=True))
+    elif not analytics.get("timings_measured"):
+        delivery.blocks.append(Para(NO_TIMING_NOTE, note=True))
+    sections = [delivery]
     coverage = analytics.get("jd_coverage")
     if coverage and coverage.get("terms"):
-        used, missing = coverage.get("used", []), coverage.get("missing", [])
-        share = f"{len(used)} of {len(coverage['terms'])} key terms used"
-        blocks: list[Block] = [Para(share, "Coverage: ")]
-        blocks.append(
-            Items(
-                [
-                    f"Used: {', '.join(used) or 'none'}",
-                    f"Never mentioned: {', '.join(missing) or 'none'}",
-                ]
-            )
-        )
-        note = "Key terms are picked from the job description by fixed rules (technical names, "
-        note += "capitalised names, phrases after “experience with”); no AI is involved."
-        blocks.append(Para(note, note=True))
-        sections.append(Section("Job description coverage", blocks, "jd"))
+        sections.append(_coverage_section(coverage))
     return sections
 
 
-def delivery_rows(a: Mapping[str, Any]) -> list[list[str]]:
-    longest = next(
-        (x for x in a.get("answers", []) if x["number"] == a.get("longest_answer")), None
-    )
-    rows = [
-        ["Answers", str(len(a.get("answers", [])))],
-        ["Words spoken", f"{a.get('total_words', 0):,}"],
-        ["Speaking time", measure(a["speaking_time"], _duration)],
-        ["Speaking pace", measure(a["pace_wpm"], lambda v: f"{v:.0f} words per minute")],
-        ["Filler words", _fillers(a)],
-        ["Hedging phrases", _counts(a.get("hedge_count", 0), a.get("hedges", {}))],
-        ["Think time (median)", measure(a["think_time_median"], lambda v: f"{v:.1f} s")],
-        ["Think time (longest)", measure(a["think_time_max"], lambda v: f"{v:.1f} s")],
-        ["Started before the question ended", measure(a["interruptions"], lambda v: f"{v:.0f}")],
-        ["Your share of speaking time", measure(a["talk_time_share"], _percent)],
-        ["Your share of words", measure(a["word_share"], _percent)],
-        ["Longest answer", _longest(longest)],
-        ["Most used words", ", ".join(f"{w} ({n})" for w, n in a.get("top_words", [])) or "none"],
-        ["Back-to-back repeats", _repeats(a.get("repeats", []))],
+def delivery_items(a: Mapping[str, Any]) -> list[str]:
+    """The measured figures, each once; timing figures only when they were measured."""
+    items = [
+        f"Answers: {len(a['answers'])} ({a.get('total_words', 0):,} words)",
+        f"Filler words: {_fillers(a)}",
+        f"Hedges: {_counts(a.get('hedge_count', 0), a.get('hedges', {}))}",
     ]
-    return rows
+    if a.get("timings_measured"):
+        timed = [
+            ("Speaking time", a["speaking_time"], _duration),
+            ("Speaking pace", a["pace_wpm"], lambda v: f"{v:.0f} words per minute"),
+            ("Time to start answering (median)", a["think_time_median"], _seconds),
+            ("Time to start answering (longest)", a["think_time_max"], _seconds),
+            ("Started before the question ended", a["interruptions"], lambda v: f"{v:.0f}"),
+            ("Your share of speaking time", a["talk_time_share"], _percent),
+        ]
+        items += [f"{label}: {show(m['value'])}" for label, m, show in timed if _has(m)]
+        missing: dict[str, list[str]] = {}
+        for label, m, _ in timed:
+            if not _has(m):
+                missing.setdefault(m.get("reason") or "unavailable", []).append(label.lower())
+        items += [f"Not measured ({why}): {', '.join(what)}" for why, what in missing.items()]
+    items.append(f"Your share of the words: {measure(a['word_share'], _percent)}")
+    if longest := next((x for x in a["answers"] if x["number"] == a.get("longest_answer")), None):
+        items.append(f"Longest answer: {_longest(longest)}")
+    if a.get("top_words"):
+        items.append("Most used words: " + ", ".join(f"{w} ({n})" for w, n in a["top_words"]))
+    if a.get("repeats"):
+        items.append(f"Words said twice in a row: {_repeats(a['repeats'])}")
+    return items
 
 
-def answer_row(answer: Mapping[str, Any]) -> list[str]:
-    rate = answer["filler_rate"]["value"]
-    fillers = f"{answer['filler_count']}" + (f" ({rate:.1f}/100 words)" if rate else "")
-    return [
-        str(answer["number"]),
-        _stage(answer["stage"]),
-        str(answer["words"]),
-        measure(answer["duration"], lambda v: f"{v:.0f} s"),
-        measure(answer["pace_wpm"], lambda v: f"{v:.0f} wpm"),
-        measure(answer["think_time"], lambda v: f"{v:.1f} s")
-        + (" (started early)" if answer.get("interrupted") else ""),
-        fillers,
+def _coverage_section(coverage: Mapping[str, Any]) -> Section:
+    used, missing = coverage.get("used", []), coverage.get("missing", [])
+    share = f"{len(used)} of {len(coverage['terms'])} key terms used"
+    note = "Key terms are picked from the job description by fixed rules (technical names, "
+    note += "capitalised names, phrases after “experience with”); no AI is involved."
+    blocks: list[Block] = [
+        Para(share, "Coverage: "),
+        Items(
+            [
+                f"Used: {', '.join(used) or 'none'}",
+                f"Never mentioned: {', '.join(missing) or 'none'}",
+            ]
+        ),
+        Para(note, note=True),
     ]
+    return Section("Job description coverage", blocks, "jd")
 
 
 def measure(m: Mapping[str, Any], show: Any) -> str:
@@ -115,6 +115,14 @@ def _repeats(repeats: list[str]) -> str:
         return "none"
     shown = ", ".join(f"“{r}”" for r in dict.fromkeys(repeats))
     return f"{len(repeats)} ({shown})"
+
+
+def _has(m: Mapping[str, Any]) -> bool:
+    return m.get("value") is not None
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s"
 
 
 def _duration(seconds: float) -> str:

@@ -9,8 +9,10 @@ transcript); Markdown and HTML include the transcript, with stage markers, when 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,5 +65,14 @@ def export_report(
 
 
 def file_stem(report: Mapping[str, Any]) -> str:
-    session_id = str((report.get("session") or {}).get("session_id") or "session")
-    return f"mockflow-report-{session_id[-8:]}"
+    """`mockflow-<role>-<date>`: what the candidate looks for in their downloads folder."""
+    session = report.get("session") or {}
+    role = re.sub(r"[^a-z0-9]+", "-", str(session.get("role") or "").casefold()).strip("-")
+    started = session.get("started_at")
+    day = ""
+    if isinstance(started, int | float) and not isinstance(started, bool):
+        day = datetime.fromtimestamp(started, UTC).strftime("%Y-%m-%d")
+    parts = [p for p in ("mockflow", role[:40].strip("-") or "interview", day) if p]
+    if not day:
+        parts.append(str(session.get("session_id") or "report")[-8:])
+    return "-".join(parts)

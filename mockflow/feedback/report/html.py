@@ -10,7 +10,17 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from mockflow.feedback.report.blocks import Block, Heading, Items, Line, Para, Quote, Table
+from mockflow.feedback.report.blocks import (
+    Block,
+    Card,
+    Heading,
+    Items,
+    Line,
+    Marked,
+    Para,
+    Quote,
+    Table,
+)
 from mockflow.feedback.report.view import report_view
 
 _CSS = """
@@ -36,10 +46,17 @@ blockquote cite { display: block; color: var(--muted); font-size: .85rem; font-s
 .turn { margin: .35rem 0; }
 .turn.candidate { padding-left: 1rem; }
 .speaker { font-weight: 600; }
+body, td, li, p, blockquote { overflow-wrap: anywhere; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: .2rem .9rem .5rem;
+        margin: .8rem 0; }
+.card h4 { margin: .6rem 0 .3rem; font-size: .95rem; }
+s.filler { color: var(--muted); }
+i.hedge { text-decoration: underline dotted; }
+b.term { font-weight: 700; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
   h2 { break-after: avoid; }
-  table, blockquote, .turn { break-inside: avoid; }
+  table, blockquote, .turn, .card { break-inside: avoid; }
   th { background: none; }
   blockquote { background: none; }
   a { color: inherit; text-decoration: none; }
@@ -67,6 +84,20 @@ def render_html(report: Mapping[str, Any]) -> str:
     )
 
 
+_MARKS = {
+    "filler": ("s", "filler word"),
+    "hedge": ("i", "hedge"),
+    "term": ("b", "job-description term"),
+}
+
+
+def _marked(text: str, kind: str) -> str:
+    if kind not in _MARKS:
+        return escape(text)
+    tag, name = _MARKS[kind]
+    return f'<{tag} class="{kind}" title="{name}">{escape(text)}</{tag}>'
+
+
 def _block(block: Block) -> str:
     if isinstance(block, Para):
         label = f"<b>{escape(block.label)}</b>" if block.label else ""
@@ -90,4 +121,11 @@ def _block(block: Block) -> str:
         cls = "turn candidate" if block.candidate else "turn"
         speaker = f'<span class="speaker">{escape(block.speaker)}:</span>'
         return f'<p class="{cls}">{speaker} {escape(block.text)}</p>'
+    if isinstance(block, Marked):
+        speaker = f'<span class="speaker">{escape(block.speaker)}:</span> ' if block.speaker else ""
+        text = "".join(_marked(text, kind) for text, kind in block.segments)
+        return f'<p class="turn candidate">{speaker}{text}</p>'
+    if isinstance(block, Card):
+        inner = "".join(_block(b) for b in block.blocks)
+        return f'<article class="card"><h4>{escape(block.title)}</h4>{inner}</article>'
     raise TypeError(f"unknown block {block!r}")

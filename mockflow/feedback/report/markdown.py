@@ -10,7 +10,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mockflow.feedback.report.blocks import Block, Heading, Items, Line, Para, Quote, Table
+from mockflow.feedback.report.blocks import (
+    Block,
+    Card,
+    Heading,
+    Items,
+    Line,
+    Marked,
+    Para,
+    Quote,
+    Table,
+)
 from mockflow.feedback.report.view import report_view
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -65,7 +75,25 @@ def _block(block: Block) -> list[str]:
         return [f"### {md(block.text)}"]
     if isinstance(block, Line):
         return [f"**{md(block.speaker)}:** {md(block.text)}"]
+    if isinstance(block, Marked):
+        speaker = f"**{md(block.speaker)}:** " if block.speaker else ""
+        return [speaker + "".join(_marked(text, kind) for text, kind in block.segments).strip()]
+    if isinstance(block, Card):
+        lines = [f"#### {md(block.title)}"]
+        for inner in block.blocks:
+            lines += ["", *_block(inner)]
+        return lines
     raise TypeError(f"unknown block {block!r}")
+
+
+_MARKS = {"filler": "~~", "hedge": "*", "term": "**"}
+
+
+def _marked(text: str, kind: str) -> str:
+    """One segment of a marked answer; spaces kept, since segments join into one line."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+    mark = _MARKS.get(kind, "")
+    return f"{mark}{escaped}{mark}" if mark else escaped
 
 
 def _table(table: Table) -> list[str]:

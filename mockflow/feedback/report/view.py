@@ -1,8 +1,8 @@
 """The report as format-neutral blocks, so Markdown and HTML say exactly the same thing.
 
 `report_view` reads the report's dict form and returns sections of blocks holding plain,
-unescaped text; each renderer escapes for its own format. Unavailable figures read
-"not measured (<reason>)", never a number.
+unescaped text; each renderer escapes for its own format. Unavailable figures are
+never shown as a number.
 """
 
 from __future__ import annotations
@@ -11,23 +11,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from mockflow.feedback.report.answers import answers_section
 from mockflow.feedback.report.blocks import (
-    Heading,
+    Block,
     Items,
-    Line,
     Para,
-    Quote,
     ReportView,
     Section,
-    Table,
 )
+from mockflow.feedback.report.coaching import changes_section, strengths_section, summary_section
 from mockflow.feedback.report.delivery import delivery_sections
 from mockflow.feedback.rubric.prompt import TRACK_TITLES
-from mockflow.interview.fsm import STAGE_TITLES
 
 HONESTY_NOTE = (
-    "Every figure in this report is computed from your transcript; what cannot be measured "
-    "is marked “not measured”."
+    "Every figure in this report is computed from your transcript; a figure that could not "
+    "be measured is left out or marked “not measured”, never guessed."
 )
 RUBRIC_NOTE = (
     " Scores and coaching come from an AI reviewer; every quote it used was checked against "
@@ -36,15 +34,23 @@ RUBRIC_NOTE = (
 
 
 def report_view(report: Mapping[str, Any]) -> ReportView:
+    """Coaching first (the picture, what to change, what went well), then the scores, the
+    answers one by one, the measured delivery, and how it was all checked."""
     session = report.get("session", {})
     track = TRACK_TITLES.get(session.get("track") or "", "Interview")
-    about = HONESTY_NOTE + (RUBRIC_NOTE if report.get("rubric") else "")
-    sections = [Section("About this report", [Para(about, note=True)], "about")]
-    sections += rubric_sections(report.get("rubric"), report.get("rubric_note"))
-    sections += delivery_sections(report.get("analytics", {}))
-    if report.get("transcript"):
-        sections.append(transcript_section(report["transcript"], session))
-    return ReportView(f"Interview feedback: {track}", session_facts(session), sections)
+    rubric = report.get("rubric")
+    sections = [
+        summary_section(report),
+        changes_section(report),
+        strengths_section(report),
+        *score_sections(rubric),
+        answers_section(report),
+        *delivery_sections(report.get("analytics", {})),
+        plan_section(rubric),
+        checks_section(rubric),
+    ]
+    shown = [s for s in sections if s is not None and s.blocks]
+    return ReportView(f"Interview feedback: {track}", session_facts(session), shown)
 
 
 def session_facts(session: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -62,9 +68,9 @@ def session_facts(session: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(label, value) for label, value in facts if value]
 
 
-def rubric_sections(rubric: Mapping[str, Any] | None, note: str | None) -> list[Section]:
+def score_sections(rubric: Mapping[str, Any] | None) -> list[Section]:
     if not rubric:
-        return [Section("Scores", [Para(note or "No rubric was produced.", note=True)], "scores")]
+        return []
     scores = Section("Scores", key="scores")
     overall = rubric.get("overall")
     scored = [c for c in rubric["competencies"] if c.get("score") is not None]
@@ -73,32 +79,32 @@ def rubric_sections(rubric: Mapping[str, Any] | None, note: str | None) -> list[
     else:
         text = f"{overall:g} / 5 (mean of {len(scored)} scored competencies)"
         scores.blocks.append(Para(text, "Overall: "))
-    rows = [[c["title"], _score(c), c.get("rationale", "")] for c in rubric["competencies"]]
-    scores.blocks.append(Table(["Competency", "Score", "Why"], rows))
-    for competency in rubric["competencies"]:
-        if competency.get("evidence"):
-            scores.blocks.append(Heading(f"Evidence: {competency['title']}"))
-            scores.blocks += [_quote(e) for e in competency["evidence"]]
-    return [scores, *_coaching_sections(rubric)]
+    scores.blocks.append(Items([_competency_line(c) for c in rubric["competencies"]]))
+    return [scores]
 
 
-def _coaching_sections(rubric: Mapping[str, Any]) -> list[Section]:
-    strengths = Section("Strengths", key="strengths")
-    for item in rubric.get("strengths", []):
-        strengths.blocks += [Para(item["point"]), _quote(item["evidence"])]
-    improvements = Section("What to improve", key="improvements")
-    for number, item in enumerate(rubric.get("improvements", []), start=1):
-        improvements.blocks.append(Heading(f"{number}. {item['point']}"))
-        original = item["original"]
-        improvements.blocks.append(
-            Quote(original["quote"], f"What you said (answer {original['answer']})")
-        )
-        improvements.blocks.append(Quote(item["rewrite"], "A stronger version"))
-    plan = Section("Practice plan", [Items(list(rubric.get("practice_plan", [])), True)], "plan")
-    checks = Section(
-        "How this was checked", [Para(_verification_text(rubric), note=True)], "checks"
-    )
-    return [s for s in (strengths, improvements, plan) if _has_content(s)] + [checks]
+def plan_section(rubric: Mapping[str, Any] | None) -> Section | None:
+    plan = list((rubric or {}).get("practice_plan", []))
+    return Section("Practice plan", [Items(plan, True)], "plan") if plan else None
+
+
+def checks_section(rubric: Mapping[str, Any] | None) -> Section:
+    about = HONESTY_NOTE + (RUBRIC_NOTE if rubric else "")
+    blocks: list[Block] = [Para(about, note=True)]
+    if rubric:
+        blocks.append(Para(_verification_text(rubric), note=True))
+    return Section("How this was checked", blocks, "checks")
+
+
+def _competency_line(competency: Mapping[str, Any]) -> str:
+    """A score with its reason; a score withheld for lack of verified evidence keeps no
+    reason, since the reason rested on quotes that were not found in the answers."""
+    title = competency["title"]
+    if competency.get("score") is not None:
+        return f"{title}: {competency['score']} / 5. {competency.get('rationale', '')}".strip()
+    if competency.get("withheld_score") is not None:
+        return f"{title}: not scored (no quote behind it was found in your answers)."
+    return f"{title}: not enough evidence to score. {competency.get('rationale', '')}".strip()
 
 
 def _verification_text(rubric: Mapping[str, Any]) -> str:
@@ -114,35 +120,6 @@ def _verification_text(rubric: Mapping[str, Any]) -> str:
     if withheld:
         parts.append(f"Score withheld for lack of verifiable evidence: {', '.join(withheld)}.")
     return " ".join(parts)
-
-
-def transcript_section(transcript: list[Mapping[str, Any]], session: Mapping[str, Any]) -> Section:
-    section = Section("Transcript", key="transcript")
-    name = (session.get("candidate_name") or "").strip() or "You"
-    stage, answer = None, 0
-    for turn in transcript:
-        if turn.get("stage") != stage:
-            stage = turn.get("stage")
-            section.blocks.append(Heading(STAGE_TITLES.get(stage or "", stage or "Interview")))
-        candidate = turn.get("role") == "candidate"
-        answer += candidate
-        speaker = f"{name}, answer {answer}" if candidate else "Interviewer"
-        section.blocks.append(Line(speaker, turn.get("text", ""), candidate))
-    return section
-
-
-def _quote(evidence: Mapping[str, Any]) -> Quote:
-    return Quote(evidence["quote"], f"answer {evidence['answer']}")
-
-
-def _score(competency: Mapping[str, Any]) -> str:
-    if competency.get("score") is not None:
-        return f"{competency['score']} / 5"
-    return "insufficient evidence"
-
-
-def _has_content(section: Section) -> bool:
-    return any(not isinstance(b, Items) or b.items for b in section.blocks)
 
 
 def _date(timestamp: float | None) -> str:

@@ -9,8 +9,9 @@ Verification (`quotes.find_quote`): each evidence quote, strength quote and impr
 own words. Unverifiable quotes are dropped and counted; a strength or improvement whose
 quote is dropped is dropped with it. A competency whose score has no surviving evidence
 becomes `insufficient_evidence` (the proposed score is kept only as `withheld_score`, for
-transparency, and never counts). The overall score is computed here: the mean of the
-scored competencies, rounded to one decimal, or None when none is scored.
+transparency, and never counts; its rationale goes with its quotes). The overall score is
+computed here: the mean of the scored competencies, rounded to one decimal, or None when
+none is scored.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ def _verify_competency(
         name=competency.name,
         title=competency.title,
         score=score,
-        rationale=judgement.rationale,
+        # a withheld score's reason rested on the quotes that were not found: it goes too
+        rationale=judgement.rationale if evidence or proposed is None else "",
         evidence=evidence,
         withheld_score=proposed if proposed is not None and score is None else None,
     )

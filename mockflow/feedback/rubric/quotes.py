@@ -86,18 +86,19 @@ def find_quote(quote: str, index: AnswerIndex) -> QuoteMatch | None:
     if len(words) < MIN_QUOTE_WORDS:
         return None
     needle = " ".join(words)
+    edges = _filler_edges(quote)
     for i, answer in enumerate(index.answers):
         pos = answer.padded.find(f" {needle} ")
         if pos >= 0:
             start = answer.padded[: pos + 1].count(" ") - 1
-            return QuoteMatch(i, _excerpt(answer, start, len(words)))
+            return QuoteMatch(i, _excerpt(answer, start, len(words), edges))
     prefixes = _prefixes(words)
     for i, answer in enumerate(index.answers):
         if len(prefixes & answer.prefixes) < _MIN_SHARED * len(prefixes):
             continue
         window = _near_match(words, needle, answer.words)
         if window is not None:
-            return QuoteMatch(i, _excerpt(answer, *window))
+            return QuoteMatch(i, _excerpt(answer, *window, edges))
     return None
 
 
@@ -105,9 +106,24 @@ def _prefixes(words: tuple[str, ...] | list[str]) -> frozenset[str]:
     return frozenset(word[:_PREFIX] for word in words)
 
 
-def _excerpt(answer: _Answer, start: int, size: int) -> str:
-    first, last = answer.spans[start], answer.spans[start + size - 1]
-    return answer.original[first[0] : last[1]]
+def _filler_edges(quote: str) -> tuple[bool, bool]:
+    """Whether the quote starts and ends with a filler sound (which matching ignores)."""
+    raw = [re.sub(r"['’‘]", "", w.casefold()) for w in _WORD.findall(quote)]
+    return bool(raw) and raw[0] in FILLER_WORDS, bool(raw) and raw[-1] in FILLER_WORDS
+
+
+def _excerpt(answer: _Answer, start: int, size: int, edges: tuple[bool, bool]) -> str:
+    """The answer's own words for the match: fillers inside it are kept as said, and the
+    filler sounds just before or after it too when the quote began or ended with one."""
+    lo, hi = answer.spans[start][0], answer.spans[start + size - 1][1]
+    if edges[0]:
+        before = answer.spans[start - 1][1] if start > 0 else 0
+        lo = next((m.start() for m in _WORD.finditer(answer.original, before, lo)), lo)
+    if edges[1]:
+        after = start + size
+        limit = answer.spans[after][0] if after < len(answer.spans) else len(answer.original)
+        hi = max((m.end() for m in _WORD.finditer(answer.original, hi, limit)), default=hi)
+    return answer.original[lo:hi]
 
 
 def _near_match(words: list[str], needle: str, answer: tuple[str, ...]) -> tuple[int, int] | None:
