@@ -1,4 +1,5 @@
-"""`python -m mockflow report SESSION_DIR [--json] [--no-llm] [--jd FILE] [--html FILE]`.
+"""`python -m mockflow report SESSION_DIR [--json] [--no-llm] [--regenerate] [--jd FILE]
+[--html FILE] [--out DIR]`.
 
 A composition root: it reads the environment once through `Settings.from_env()` (plus
 `MOCKFLOW_FEEDBACK_MODEL`), picks the real `OpenAIRubricLLM` or none, and prints the
@@ -6,7 +7,10 @@ report: Markdown by default, JSON (analytics and rubric, no transcript) with `--
 
 Inputs: `SESSION_DIR/events.jsonl` (required) and `SESSION_DIR/meta.json` (optional; see
 `mockflow.feedback.session`); `--jd FILE` replaces the job description from meta.json.
-Without `OPENAI_API_KEY` (or with `--no-llm`) the report is analytics only and says so.
+A report the app already stored with its rubric (`SESSION_DIR/feedback.json`) is shown as
+it is, without calling the model again; `--regenerate` asks the model anew (and `--jd` or
+`--no-llm` build a new report too). Without `OPENAI_API_KEY` (or with `--no-llm`) the
+report is analytics only and says so.
 Exit codes: 0 report printed; 2 usage error, or a missing, unreadable or malformed
 events file, meta.json or JD file (one line on stderr).
 """
@@ -15,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, read_events
@@ -30,8 +36,10 @@ from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, generate_report
 from mockflow.feedback.rubric.llm import DEFAULT_FEEDBACK_MODEL, OpenAIRubricLLM
+from mockflow.feedback.session import turns_of
 
 PROG = "python -m mockflow report"
+STORED_REPORT = "feedback.json"  # written by the app next to the timeline
 MODEL_ENV = "MOCKFLOW_FEEDBACK_MODEL"
 SKIPPED_NOTE = (
     "Scores and coaching were skipped (--no-llm): this report has measured analytics only."
@@ -52,16 +60,17 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     except SystemExit as exc:  # argparse has printed the usage line
         return int(exc.code or 0)
     try:
-        report = _run(args, os.environ if env is None else env)
+        shown = _stored(args) or _run(args, os.environ if env is None else env)
     except MockflowError as exc:
         print(f"mockflow report: {exc}", file=sys.stderr)
         return 2
-    shown = report.to_dict(include_transcript=True)
     if args.html:
         Path(args.html).write_text(render_html(shown), encoding="utf-8")
     if args.out:
         export_report(shown, args.out)
-    sys.stdout.write(report.to_json() + "\n" if args.json else render_markdown(shown))
+    stored = {k: v for k, v in shown.items() if k != "transcript"}
+    as_json = json.dumps(stored, ensure_ascii=False, indent=2) + "\n"
+    sys.stdout.write(as_json if args.json else render_markdown(shown))
     return 0
 
 
@@ -70,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("session_dir", type=Path, help=f"directory holding {EVENTS_FILE}")
     parser.add_argument("--json", action="store_true", help="print analytics and rubric as JSON")
     parser.add_argument("--no-llm", action="store_true", help="analytics only; no model call")
+    parser.add_argument(
+        "--regenerate", action="store_true", help="ask the model again for a stored report"
+    )
     parser.add_argument("--jd", type=Path, metavar="FILE", help="job description text file")
     parser.add_argument("--html", type=Path, metavar="FILE", help="also write printable HTML")
     parser.add_argument(
@@ -81,7 +93,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args: argparse.Namespace, env: Mapping[str, str]) -> FeedbackReport:
+def _stored(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The report stored with its rubric, with the transcript attached, if it is to be used."""
+    session_dir = args.session_dir.parent if args.session_dir.is_file() else args.session_dir
+    if args.regenerate or args.no_llm or args.jd:
+        return None
+    try:
+        stored = json.loads((session_dir / STORED_REPORT).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        raise ReportInputError(f"{STORED_REPORT} is not readable; use --regenerate") from None
+    if not isinstance(stored, dict) or not stored.get("rubric"):
+        return None
+    print("mockflow report: showing the stored report (--regenerate to ask again)", file=sys.stderr)
+    turns = turns_of(read_events(args.session_dir))
+    return {**stored, "transcript": [asdict(turn) for turn in turns]}
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
     session_dir = args.session_dir
     if session_dir.is_file():
         session_dir = session_dir.parent
@@ -91,11 +121,13 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> FeedbackReport:
     key = settings.env_keys.openai_api_key
     if args.no_llm or not key:
         note = SKIPPED_NOTE if args.no_llm else NO_KEY_NOTE
-        return asyncio.run(generate_report(events, meta, None, note=note))
+        report = asyncio.run(generate_report(events, meta, None, note=note))
+        return report.to_dict(include_transcript=True)
     model = args.model or env.get(MODEL_ENV) or DEFAULT_FEEDBACK_MODEL
     llm = OpenAIRubricLLM(key, base_url=settings.env_keys.openai_base_url, model=model)
     print(f"mockflow report: asking {model} for the rubric…", file=sys.stderr)
-    return asyncio.run(_with_llm(events, meta, llm, model))
+    report = asyncio.run(_with_llm(events, meta, llm, model))
+    return report.to_dict(include_transcript=True)
 
 
 async def _with_llm(

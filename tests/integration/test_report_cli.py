@@ -158,3 +158,20 @@ def test_out_writes_the_three_downloads(session_dir: Path, tmp_path: Path) -> No
     assert files[".md"].read_text() == result.stdout  # the same report as printed
     assert "<h4>Answer 12</h4>" in files[".html"].read_text()
     assert "transcript" not in json.loads(files[".json"].read_text())
+
+
+def test_a_stored_rubric_is_shown_without_asking_the_model_again(
+    session_dir: Path, tmp_path: Path
+) -> None:
+    with FakeOpenAI(api_key=KEY) as server:
+        server.enqueue(text(sample_reply()), text(sample_reply()))
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url}
+        first = run_report(str(session_dir), "--json", cwd=tmp_path, **env)
+        (session_dir / "feedback.json").write_text(first.stdout)  # as the app stores it
+        asks = len(server.requests)
+        again = run_report(str(session_dir), cwd=tmp_path, **env)
+        assert len(server.requests) == asks == 1  # read from the stored report
+        assert "showing the stored report" in again.stderr
+        assert "**Overall:** 4 / 5" in again.stdout and "#### Answer 12" in again.stdout
+        fresh = run_report(str(session_dir), "--regenerate", cwd=tmp_path, **env)
+        assert len(server.requests) == 2 and fresh.returncode == 0, fresh.stderr
