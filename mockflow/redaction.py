@@ -32,11 +32,15 @@ def redact_urls(text: str) -> str:
     return text
 
 
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
 def display_host(url: str | None) -> str:
-    """`host` or `host:port` of a URL, never its credentials, path or query."""
+    """`host:port` of a URL (the scheme's port when none is written), never its
+    credentials, path or query."""
     try:
         parts = urlsplit(url or "")
-        host, port = parts.hostname, parts.port
+        host, port = parts.hostname, parts.port or _DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         return "that address"
     if not host:

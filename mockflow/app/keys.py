@@ -48,6 +48,7 @@ class KeyStatus(StrEnum):
     WRONG_URL = "wrong_url"
     NOT_SET = "not_set"
     NOT_ALLOWED = "not_allowed"
+    MODEL_UNLISTED = "model_unlisted"  # the key works; the chosen model is not listed
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class KeyCheck:
 
     @property
     def ok(self) -> bool:
-        return self.status is KeyStatus.VALID
+        """The key works (a model the server does not list is a warning, not a failure)."""
+        return self.status in (KeyStatus.VALID, KeyStatus.MODEL_UNLISTED)
 
 
 async def check_openai(
@@ -134,13 +136,13 @@ async def check_livekit(
     if not (url and api_key and api_secret):
         missing = "URL" if not url else "API key" if not api_key else "API secret"
         return _result("livekit", KeyStatus.NOT_SET, f"No LiveKit {missing} set.")
-    host = _host(url)
-    if not host or not url.startswith(("ws://", "wss://", "http://", "https://")):
+    if not _host(url) or not url.startswith(("ws://", "wss://", "http://", "https://")):
         return _result(
             "livekit",
             KeyStatus.WRONG_URL,
             "The LiveKit URL should look like wss://your-project.livekit.cloud.",
         )
+    host = display_host(url)
     try:
         pin = await _vet(guard, url, LIVEKIT_SCHEMES)
     except AddressRefusedError:
@@ -271,7 +273,7 @@ def _host(url: str) -> str | None:
 
 
 def _from_status(provider: str, name: str, status: int, base: str) -> KeyCheck:
-    host = _host(base) or "that address"
+    host = display_host(base)
     if status in (401, 403):
         return _result(
             provider,
@@ -302,8 +304,8 @@ def _openai_valid(name: str, models: list[object], model: str | None) -> KeyChec
     if model and ids and model not in ids:
         return _result(
             "openai",
-            KeyStatus.VALID,
-            f"{name} accepted the key, but doesn't list the model {model!r}.",
+            KeyStatus.MODEL_UNLISTED,
+            f"{name} accepted the key, but doesn't list the model {model!r}: check its name.",
         )
     return _result("openai", KeyStatus.VALID, f"{name} accepted the key.")
 

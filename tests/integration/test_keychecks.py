@@ -58,10 +58,10 @@ async def test_openai_valid_key():
     assert_safe(check)
 
 
-async def test_openai_valid_key_but_model_not_listed_says_so():
+async def test_openai_valid_key_but_model_not_listed_is_a_warning():
     async with serve(FakeOpenAIModels().app()) as base:
         check = await check_openai(OPENAI, f"{base}/v1", model="gpt-9")
-    assert check.status is KeyStatus.VALID
+    assert check.status is KeyStatus.MODEL_UNLISTED and check.ok  # usable, with a warning
     assert "gpt-9" in check.message
 
 
@@ -84,7 +84,7 @@ async def test_openai_base_url_without_v1_is_wrong_url():
     async with serve(FakeOpenAIModels().app()) as base:
         check = await check_openai(OPENAI, base)  # forgot the /v1
     assert check.status is KeyStatus.WRONG_URL
-    assert "127.0.0.1" in check.message
+    assert f"127.0.0.1:{_port(base)}" in check.message  # host and port: which server it was
 
 
 async def test_openai_unreachable_server():

@@ -51,7 +51,8 @@ def test_text_without_url_credentials_is_unchanged(text):
 
 def test_display_host_shows_host_and_port_only():
     assert display_host(f"http://alice:{PASSWORD}@llm.lan:8080/v1?key=x") == "llm.lan:8080"
-    assert display_host(f"https://alice:{PASSWORD}@[::1]/v1") == "[::1]"
+    assert display_host(f"https://alice:{PASSWORD}@[::1]/v1") == "[::1]:443"  # the scheme's
+    assert display_host("wss://demo.livekit.cloud") == "demo.livekit.cloud:443"
     assert display_host("http://[::1") == "that address"
 
 
