@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from mockflow.errors import MockflowError
 
+SHUTTING_DOWN = "MockFlow is shutting down; please try again shortly."
+
 
 class SessionStartError(MockflowError):
     """The interviewer process did not reach the `ready` handshake."""

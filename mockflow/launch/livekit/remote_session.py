@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mockflow.contracts.events import EVENTS_FILE, EventTail
-from mockflow.launch.errors import SessionStartError
+from mockflow.launch.errors import SHUTTING_DOWN, SessionStartError
 from mockflow.launch.local.redact import safe_line
-from mockflow.launch.local.startup import SHUTTING_DOWN
 from mockflow.launch.session import SessionHandle, SessionStatus
 
 State = Literal["starting", "running", "stopping", "ended"]

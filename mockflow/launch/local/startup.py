@@ -17,12 +17,11 @@ from typing import Any
 from mockflow.contracts.events import Timeline
 from mockflow.contracts.ids import is_session_id
 from mockflow.contracts.launch_spec import parse_launch_spec
-from mockflow.launch.errors import SessionStartError
+from mockflow.launch.errors import SHUTTING_DOWN, SessionStartError
 from mockflow.launch.local.process import AgentProcess
 from mockflow.launch.local.redact import safe_line, spec_secrets
 from mockflow.launch.session import Session, describe_exit
 
-SHUTTING_DOWN = "MockFlow is shutting down; please try again shortly."
 _POLL = 0.02
 
 

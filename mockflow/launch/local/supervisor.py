@@ -1,13 +1,10 @@
-"""The Supervisor: one agent process per interview, a fork server, limits, crash handling.
+"""The local runner: one agent process per interview, with limits and crash handling.
 
-An interview process is forked by the fork server (`forkserver`, on by default on Linux)
-or, while that is not ready or when it is off, started cold (from the warm pool, when
-it is on, else a new `python agent_entry.py`). The warm pool runs only without the fork
-server: a forked child is as quick to start as a pooled one and shares its imports.
-
-Threads: the caller's (`start`, `end` block it), the pool's refill thread, and a monitor
-that every `monitor_interval` s reads each session's new events, notices exits, keeps
-the fork server running, and enforces the duration and idle limits.
+Processes come from `provisioner` (fork server, warm pool, cold start); sessions are kept
+in a `Registry`. Threads: the caller's (`start`, `end` block it), the pool's refill
+thread, and the registry's monitor that every `monitor_interval` s reads each session's
+new events, notices exits, keeps the fork server running, and enforces the duration and
+idle limits.
 `on_session_end(session_id, reason)` is called once per session that reached `ready`,
 from whichever thread saw the end; a failed start raises `SessionStartError` instead.
 Logs carry ids and reasons, never spec content.
@@ -15,35 +12,23 @@ Logs carry ids and reasons, never spec content.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
-
-import psutil
 
 from mockflow.config import Settings
 from mockflow.contracts.commands import RELAYED_COMMANDS
-from mockflow.contracts.events import EVENTS_FILE
-from mockflow.launch.errors import (
-    ForkServerUnavailable,
-    SessionNotFoundError,
-    SessionStartError,
-    SlotsBusyError,
-)
-from mockflow.launch.local.environment import child_environment, load_or_create_marker
-from mockflow.launch.local.forkserver import ForkServer, fork_server_supported
-from mockflow.launch.local.pool import WarmPool
-from mockflow.launch.local.process import AgentCommand, AgentProcess
-from mockflow.launch.local.reaper import reap_orphans
-from mockflow.launch.local.startup import SHUTTING_DOWN, await_ready, prepare_spec
-from mockflow.launch.records import PidRecord, close_timeline, remove_pid_file, write_pid_file
+from mockflow.launch.errors import SessionNotFoundError, SessionStartError
+from mockflow.launch.local.process import AgentCommand
+from mockflow.launch.local.provisioner import AgentProvisioner
+from mockflow.launch.local.startup import await_ready, prepare_spec
+from mockflow.launch.records import close_timeline, remove_pid_file
+from mockflow.launch.registry import Registry, SessionEndCallback
+from mockflow.launch.runner import Closing
 from mockflow.launch.session import (
     Session,
     SessionHandle,
@@ -51,17 +36,13 @@ from mockflow.launch.session import (
     describe_exit,
     limit_reason,
 )
-from mockflow.private_files import make_private_dir
 
 log = logging.getLogger("mockflow.launch")
 
-_FINISHED_KEPT = 200
-
-SessionEndCallback = Callable[[str, str], None]
 Ask = Literal["command", "eof"]
 
 
-class Supervisor:
+class Supervisor(Closing):
     """Starts, watches and stops agent processes for the app process."""
 
     def __init__(
@@ -78,42 +59,20 @@ class Supervisor:
     ) -> None:
         self.settings = settings
         self.agent_command = AgentCommand.of(agent_script)
-        self._on_session_end = on_session_end
         self._clock = clock
         self._end_grace = end_grace_seconds
         self._stop_grace = stop_grace_seconds
-        self._interval = monitor_interval
-        self._marker = load_or_create_marker(settings.data_dir)
-        self._env = child_environment(
-            os.environ if parent_env is None else parent_env,
-            marker=self._marker,
-            log_level=settings.log_level,
+        self._procs = AgentProvisioner(
+            settings, self.agent_command, os.environ if parent_env is None else parent_env
         )
-        me = psutil.Process()
-        self._owner = (me.pid, me.create_time())
-        self._lock = threading.RLock()
-        self._sessions: dict[str, Session] = {}
-        self._finished: OrderedDict[str, Session] = OrderedDict()
-        self._closing = False
-        self._forks: ForkServer | None = None
-        if settings.fork_server and fork_server_supported():
-            self._forks = ForkServer(
-                self.agent_command,
-                self._env,
-                ready_timeout=max(settings.ready_timeout_seconds, 30.0),
-                fork_timeout=5.0,
-            )
-            self._forks.check()
-        self._pool = WarmPool(
-            0 if self._forks else settings.pool_size,
-            self._spawn,
-            warm_timeout=settings.ready_timeout_seconds,
+        self._registry: Registry[Session] = Registry(
+            settings.max_sessions,
+            self._check,
+            monitor_interval=monitor_interval,
+            on_session_end=on_session_end,
+            tick=self._procs.keep_fork_server,
+            name="supervisor-monitor",
         )
-        self._stop_monitor = threading.Event()
-        self._monitor = threading.Thread(
-            target=self._monitor_loop, name="supervisor-monitor", daemon=True
-        )
-        self._monitor.start()
 
     # -- public API ------------------------------------------------------------------
 
@@ -127,19 +86,19 @@ class Supervisor:
         included, reaches `on_session_end` like any other end.
         """
         spec = prepare_spec(spec, self.settings.sessions_dir)
-        session = self._reserve(spec["session_id"], Path(spec["session_dir"]))
+        session_id, session_dir = spec["session_id"], Path(spec["session_dir"])
+        session = self._registry.reserve(
+            session_id, session_dir, lambda: Session(session_id, session_dir, self._clock())
+        )
         from_pool = False
         try:
-            proc = self._pool.take()
-            from_pool = proc is not None
-            session.proc = proc or self._fork_or_spawn(session)
-            session.warm = from_pool or session.forked
-            self._write_pid_file(session)
-            session.proc.send(spec)  # a closed pipe shows up as an exit in the handshake
+            proc, from_pool = self._procs.process_for(session)
+            self._procs.write_pid_file(session)
+            proc.send(spec)  # a closed pipe shows up as an exit in the handshake
         except BaseException as exc:
             self._abort_start(session, exc)
             if from_pool:
-                self._pool.release_hold()
+                self._procs.pool.release_hold()
             raise
         if not wait:
             threading.Thread(
@@ -156,7 +115,7 @@ class Supervisor:
             raise
         finally:
             if from_pool:
-                self._pool.release_hold()
+                self._procs.pool.release_hold()
         return self._mark_running(session)
 
     def send(self, session_id: str, command: Mapping[str, Any]) -> None:
@@ -167,7 +126,7 @@ class Supervisor:
             return
         if kind not in RELAYED_COMMANDS:
             raise ValueError(f"unknown command type {kind!r}")
-        session = self._live(session_id)
+        session = self._registry.live(session_id)
         if session.state != "running" or session.proc is None or not session.proc.send(command):
             raise SessionNotFoundError(session_id)
 
@@ -176,132 +135,64 @@ class Supervisor:
 
         `reason="error"` with a `message` ends it as failed, for a cause the app saw (the
         browser could not join the room); the message lands in the timeline."""
-        session = self._find(session_id)
+        session = self._registry.find(session_id)
         if session.state != "ended":
             self._stop(session, reason, message=message)
         return session.end_reason or reason
 
     def status(self, session_id: str) -> SessionStatus:
-        return self._find(session_id).status(self._clock())
+        return self._registry.find(session_id).status(self._clock())
 
     def resources(self, session_id: str) -> tuple[int, float]:
         """(RSS bytes, CPU percent since the previous call) of the session's agent."""
-        session = self._live(session_id)
+        session = self._registry.live(session_id)
         return session.proc.resources() if session.proc else (0, 0.0)
 
     def active_sessions(self) -> list[str]:
         """Ids of sessions holding a slot (starting, running or stopping)."""
-        with self._lock:
-            return list(self._sessions)
+        return [s.session_id for s in self._registry.active()]
 
     def pool_pids(self) -> list[int]:
-        return self._pool.pids()
+        return self._procs.pool.pids()
 
     def fork_server_pid(self) -> int | None:
         """The live fork server's pid (None: off, starting over, or dead)."""
-        return self._forks.pid if self._forks else None
+        forks = self._procs.forks
+        return forks.pid if forks else None
 
     def wait_fork_server(self, timeout: float) -> bool:
         """Whether the fork server is ready to fork within `timeout` seconds."""
-        return self._forks is not None and self._forks.wait_ready(timeout)
+        forks = self._procs.forks
+        return forks is not None and forks.wait_ready(timeout)
 
     def wait_pool_warm(self, timeout: float) -> bool:
         """Whether the warm pool is full and warm within `timeout` seconds."""
-        return self._pool.wait_warm(timeout)
+        return self._procs.pool.wait_warm(timeout)
 
     def reap_orphans(self) -> list[str]:
         """Stop agents left by a previous app instance; return their session ids."""
-        with self._lock:
-            skip = set(self._sessions)
-        return reap_orphans(
-            self.settings.sessions_dir,
-            self._marker,
-            skip=skip,
-            owner=self._owner,
-            grace=self._stop_grace,
-        )
+        skip = {s.session_id for s in self._registry.active()}
+        return self._procs.reap_orphans(skip, self._stop_grace)
 
     def close(self) -> None:
         """App shutdown: EOF to every agent (ended `app_gone`), then terminate, then kill."""
-        with self._lock:
-            if self._closing:
-                return
-            self._closing = True
-            sessions = list(self._sessions.values())
-        self._stop_monitor.set()
-        self._monitor.join(5.0)
+        sessions = self._registry.begin_close()
+        if sessions is None:
+            return
         workers = [
             threading.Thread(target=self._stop, args=(s, "app_gone"), kwargs={"ask": "eof"})
             for s in sessions
             if s.state in ("running", "stopping")
         ]
-        workers.append(threading.Thread(target=self._pool.close, args=(self._stop_grace,)))
+        workers.append(threading.Thread(target=self._procs.pool.close, args=(self._stop_grace,)))
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join()
-        if self._forks is not None:  # after the sessions: it reports their exit codes
-            self._forks.close(self._stop_grace)
-
-    async def aclose(self) -> None:
-        await asyncio.to_thread(self.close)
-
-    def __enter__(self) -> Supervisor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        if self._procs.forks is not None:  # after the sessions: it reports their exit codes
+            self._procs.forks.close(self._stop_grace)
 
     # -- start -------------------------------------------------------------------------
-
-    def _reserve(self, session_id: str, session_dir: Path) -> Session:
-        events = session_dir / EVENTS_FILE
-        if events.exists() and events.stat().st_size:
-            raise ValueError(f"session {session_id} already has a timeline")
-        with self._lock:
-            if self._closing:
-                raise SessionStartError(SHUTTING_DOWN)
-            if session_id in self._sessions:
-                raise ValueError(f"session {session_id} is already running")
-            if len(self._sessions) >= self.settings.max_sessions:
-                raise SlotsBusyError()
-            session = Session(session_id, session_dir, started_at=self._clock())
-            self._sessions[session_id] = session
-        make_private_dir(session_dir)
-        return session
-
-    def _spawn(self) -> AgentProcess:
-        return AgentProcess.spawn(self.agent_command, self._env)
-
-    def _fork_or_spawn(self, session: Session) -> AgentProcess:
-        if self._forks is not None:
-            try:
-                proc = self._forks.fork()
-            except ForkServerUnavailable as exc:
-                log.info("session %s: cold start (%s)", session.session_id, exc)
-            else:
-                session.forked = True
-                return proc
-        return self._spawn_for_start()
-
-    def _spawn_for_start(self) -> AgentProcess:
-        try:
-            return self._spawn()
-        except OSError as exc:
-            raise SessionStartError(
-                f"The interviewer process could not be started ({exc.strerror})."
-            ) from None
-
-    def _write_pid_file(self, session: Session) -> None:
-        proc = session.proc
-        assert proc is not None
-        record = PidRecord(proc.pid, proc.create_time, self._marker, *self._owner)
-        write_pid_file(session.session_dir, record)
 
     def _handshake(self, session: Session, spec: Mapping[str, Any]) -> None:
         await_ready(
@@ -309,7 +200,7 @@ class Supervisor:
             spec,
             timeout=self.settings.ready_timeout_seconds,
             clock=self._clock,
-            closing=lambda: self._closing,
+            closing=lambda: self._registry.closing,
         )
 
     def _handshake_in_background(
@@ -319,11 +210,11 @@ class Supervisor:
             self._handshake(session, spec)
         except BaseException as exc:
             self._abort_start(session, exc)
-            self._notify(session.session_id, session.end_reason or "error")
+            self._registry.notify(session.session_id, session.end_reason or "error")
             return
         finally:
             if from_pool:
-                self._pool.release_hold()
+                self._procs.pool.release_hold()
         self._mark_running(session)
 
     def _abort_start(self, session: Session, exc: BaseException) -> None:
@@ -448,7 +339,7 @@ class Supervisor:
                 _close_timeline(session, reason, message)
             self._retire(session, reason, code)
         log.info("session %s: ended (%s, %s)", session.session_id, reason, describe_exit(code))
-        self._notify(session.session_id, reason)
+        self._registry.notify(session.session_id, reason)
 
     def _retire(self, session: Session, reason: str, code: int | None) -> None:
         session.state = "ended"
@@ -462,40 +353,7 @@ class Supervisor:
             )
         if session.proc is not None:
             session.proc.release()
-        with self._lock:
-            self._sessions.pop(session.session_id, None)
-            self._finished[session.session_id] = session
-            while len(self._finished) > _FINISHED_KEPT:
-                self._finished.popitem(last=False)
-
-    def _notify(self, session_id: str, reason: str) -> None:
-        if self._on_session_end is None:
-            return
-        try:
-            self._on_session_end(session_id, reason)
-        except Exception:
-            log.exception("on_session_end failed for session %s", session_id)
-
-    # -- monitor -------------------------------------------------------------------------
-
-    def _monitor_loop(self) -> None:
-        while not self._stop_monitor.wait(self._interval):
-            self._keep_fork_server()
-            with self._lock:
-                sessions = list(self._sessions.values())
-            for session in sessions:
-                try:
-                    self._check(session)
-                except Exception:
-                    log.exception("monitor: check of session %s failed", session.session_id)
-
-    def _keep_fork_server(self) -> None:
-        if self._forks is None:
-            return
-        try:
-            self._forks.check()
-        except Exception:
-            log.exception("monitor: fork server check failed")
+        self._registry.retire(session)
 
     def _check(self, session: Session) -> None:
         if session.state not in ("running", "stopping") or session.proc is None:
@@ -523,22 +381,6 @@ class Supervisor:
         if kind is not None:
             log.info("session %s: %s limit reached; ending", session.session_id, kind)
             self._stop_in_background(session, "timeout")
-
-    # -- lookup --------------------------------------------------------------------------
-
-    def _live(self, session_id: str) -> Session:
-        with self._lock:
-            session = self._sessions.get(session_id)
-        if session is None:
-            raise SessionNotFoundError(session_id)
-        return session
-
-    def _find(self, session_id: str) -> Session:
-        with self._lock:
-            session = self._sessions.get(session_id) or self._finished.get(session_id)
-        if session is None:
-            raise SessionNotFoundError(session_id)
-        return session
 
 
 def _close_timeline(session: Session, reason: str, message: str | None) -> None:
