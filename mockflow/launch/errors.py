@@ -28,3 +28,10 @@ class SessionNotFoundError(MockflowError):
     def __init__(self, session_id: str) -> None:
         super().__init__(f"Interview {session_id} is not running.")
         self.session_id = session_id
+
+
+class DispatcherClosedError(MockflowError):
+    """The app is shutting down: it no longer sends anything to the workers."""
+
+    def __init__(self) -> None:
+        super().__init__(SHUTTING_DOWN)

@@ -9,6 +9,7 @@ the writer is dead, because `events.jsonl` has a single writer at any time.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -18,6 +19,8 @@ from mockflow.contracts.events import EVENTS_FILE, EventWriter, read_timeline
 from mockflow.private_files import write_private
 
 PID_FILE = "agent.pid"
+
+log = logging.getLogger("mockflow.launch")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,19 @@ def close_timeline(
     finally:
         writer.close()
     return True
+
+
+def close_timeline_of(session_id: str, session_dir: Path, reason: str, message: str | None) -> bool:
+    """`close_timeline` for a runner giving up on a session: a data folder that stopped
+    being writable is logged and the session still ends (its slot is freed). True when
+    the end was written here (or could not be written at all)."""
+    try:
+        return close_timeline(session_dir, reason, error_message=message)
+    except OSError as exc:
+        log.error(
+            "session %s: couldn't write the end of its timeline: %s", session_id, exc.strerror
+        )
+        return True
 
 
 def drop_partial_line(path: Path) -> None:

@@ -11,8 +11,9 @@ Single writer: the worker writes the timeline. The app appends `error`/`ended` o
 has given up on the worker and deleted the room (a failed start, an `end` the worker did not
 honour within the grace), so no worker can still be serving that interview.
 
-Threads: the callers' (`start`, `end` block them), a monitor that every `monitor_interval` s
-reads each running session's new events and enforces the duration and idle limits, one
+Threads: the callers' (`start`, `end` block them), the registry's monitor that every
+`monitor_interval` s reads each running session's new events, notices a worker gone
+(`presence`) and enforces the duration and idle limits, one
 private asyncio loop for the livekit-api calls, and one thread per background start or stop.
 `on_session_end(session_id, reason)` is called once per session that reached `ready` or was
 started without waiting. Logs carry ids and reasons only.
@@ -20,54 +21,39 @@ started without waiting. Logs carry ids and reasons only.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 
 from mockflow.config import Settings
 from mockflow.contracts.commands import RELAYED_COMMANDS
-from mockflow.contracts.events import EVENTS_FILE
-from mockflow.contracts.job import HEARTBEAT_FILE, read_beat
 from mockflow.errors import LaunchSpecError, MockflowError
-from mockflow.launch.errors import SessionNotFoundError, SessionStartError, SlotsBusyError
+from mockflow.launch.errors import DispatcherClosedError, SessionNotFoundError, SessionStartError
 from mockflow.launch.livekit.dispatch import LiveKitCredentials, LiveKitError, LiveKitRooms
 from mockflow.launch.livekit.loop_thread import LoopThread
+from mockflow.launch.livekit.presence import WorkerWatch
 from mockflow.launch.livekit.remote_session import WORKER_GONE, RemoteSession, await_worker_ready
 from mockflow.launch.local.redact import spec_secrets
-from mockflow.launch.local.startup import SHUTTING_DOWN, prepare_spec
-from mockflow.launch.records import close_timeline, ended_reason
+from mockflow.launch.local.startup import prepare_spec
+from mockflow.launch.records import close_timeline_of, ended_reason
+from mockflow.launch.registry import Registry, SessionEndCallback
+from mockflow.launch.runner import Closing
 from mockflow.launch.session import SessionHandle, SessionStatus, limit_reason
-from mockflow.private_files import make_private_dir
 
-__all__ = ["Dispatcher", "DispatcherClosedError", "LiveKitCredentials"]
+__all__ = ["Dispatcher", "LiveKitCredentials"]
 
 log = logging.getLogger("mockflow.launch.livekit.dispatcher")
 
 CALL_SECONDS = 60.0  # one livekit-api call, its own retries included
-PRESENCE_SECONDS = 2.0  # how often a running interview's room is checked for its agent
-AGENT_GONE_SECONDS = 4.0  # no agent in the room this long: the worker is gone
-HEARTBEAT_STALE_SECONDS = 5.0  # an unchanged heartbeat this long: the worker is gone
-_FINISHED_KEPT = 200
 
-SessionEndCallback = Callable[[str, str], None]
 T = TypeVar("T")
 
 
-class DispatcherClosedError(MockflowError):
-    """The app is shutting down: it no longer sends anything to the workers."""
-
-    def __init__(self) -> None:
-        super().__init__(SHUTTING_DOWN)
-
-
-class Dispatcher:
+class Dispatcher(Closing):
     """Starts, watches and stops interviews that MockFlow workers serve."""
 
     def __init__(
@@ -82,21 +68,18 @@ class Dispatcher:
     ) -> None:
         self.settings = settings
         self.credentials = credentials
-        self._on_session_end = on_session_end
         self._clock = clock
-        self._interval = monitor_interval
         self._end_grace = end_grace_seconds
         self._rooms = LiveKitRooms(credentials, agent_name=settings.worker_name)
         self._loop = LoopThread("dispatcher-livekit")
-        self._lock = threading.RLock()
-        self._sessions: dict[str, RemoteSession] = {}
-        self._finished: OrderedDict[str, RemoteSession] = OrderedDict()
-        self._closing = False
-        self._stop_monitor = threading.Event()
-        self._monitor = threading.Thread(
-            target=self._monitor_loop, name="dispatcher-monitor", daemon=True
+        self._watch = WorkerWatch(self._rooms, self._call)
+        self._registry: Registry[RemoteSession] = Registry(
+            settings.max_sessions,
+            self._check,
+            monitor_interval=monitor_interval,
+            on_session_end=on_session_end,
+            name="dispatcher-monitor",
         )
-        self._monitor.start()
 
     # -- public API ------------------------------------------------------------------
 
@@ -146,11 +129,9 @@ class Dispatcher:
         session.read_events(self._clock())
         if session.ended_seen is not None or session.ready_at is None:
             return False
-        with self._lock:
-            if session_id in self._sessions or len(self._sessions) >= self.settings.max_sessions:
-                return False
-            session.state, session.notify = "running", True
-            self._sessions[session_id] = session
+        session.state, session.notify = "running", True
+        if not self._registry.adopt(session):
+            return False
         log.info("session %s: following its worker after a restart", session_id)
         return True
 
@@ -162,10 +143,10 @@ class Dispatcher:
             return
         if kind not in RELAYED_COMMANDS:
             raise ValueError(f"unknown command type {kind!r}")
-        session = self._live(session_id)
+        session = self._registry.live(session_id)
         if session.state != "running":
             raise SessionNotFoundError(session_id)
-        if self._closing:
+        if self._registry.closing:
             raise DispatcherClosedError()
         payload = {"type": kind}
         if kind == "user_text":
@@ -184,10 +165,10 @@ class Dispatcher:
         browser could not join the room); the message lands in the timeline. Returns the
         recorded end reason; calling it again returns the same one.
         """
-        session = self._find(session_id)
+        session = self._registry.find(session_id)
         if session.state == "ended":
             return session.end_reason or reason
-        if self._closing:
+        if self._registry.closing:
             raise DispatcherClosedError()
         with session.lock:
             if session.state == "starting":
@@ -199,17 +180,16 @@ class Dispatcher:
         return session.end_reason or reason
 
     def status(self, session_id: str) -> SessionStatus:
-        return self._find(session_id).status(self._clock())
+        return self._registry.find(session_id).status(self._clock())
 
     def resources(self, session_id: str) -> tuple[int, float]:
         """Always (0, 0.0): the interview runs in a worker process on another machine."""
-        self._live(session_id)
+        self._registry.live(session_id)
         return 0, 0.0
 
     def active_sessions(self) -> list[str]:
         """Ids of sessions holding a slot (starting, running or stopping)."""
-        with self._lock:
-            return list(self._sessions)
+        return [s.session_id for s in self._registry.active()]
 
     def pool_pids(self) -> list[int]:
         """Always empty: workers keep their own warm processes."""
@@ -229,13 +209,10 @@ class Dispatcher:
         interviews keep going on their workers, which still write their timelines to
         the shared data folder; nothing here ends them.
         """
-        with self._lock:
-            if self._closing:
-                return
-            self._closing = True
-            pending = [s for s in self._sessions.values() if s.state in ("starting", "stopping")]
-        self._stop_monitor.set()
-        self._monitor.join(5.0)
+        sessions = self._registry.begin_close()
+        if sessions is None:
+            return
+        pending = [s for s in sessions if s.state in ("starting", "stopping")]
         deadline = time.monotonic() + self._end_grace + 5.0
         for session in pending:
             session.done.wait(max(0.0, deadline - time.monotonic()))
@@ -244,20 +221,6 @@ class Dispatcher:
         except Exception:
             log.debug("closing the LiveKit client failed", exc_info=True)
         self._loop.stop()
-
-    async def aclose(self) -> None:
-        await asyncio.to_thread(self.close)
-
-    def __enter__(self) -> Dispatcher:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- start -------------------------------------------------------------------------
 
@@ -271,33 +234,24 @@ class Dispatcher:
 
     def _reserve(self, spec: dict[str, Any]) -> RemoteSession:
         session_id, session_dir = spec["session_id"], Path(spec["session_dir"])
-        events = session_dir / EVENTS_FILE
-        if events.exists() and events.stat().st_size:
-            raise ValueError(f"session {session_id} already has a timeline")
-        with self._lock:
-            if self._closing:
-                raise SessionStartError(SHUTTING_DOWN)
-            if session_id in self._sessions:
-                raise ValueError(f"session {session_id} is already running")
-            if len(self._sessions) >= self.settings.max_sessions:
-                raise SlotsBusyError()
-            session = RemoteSession(
+        return self._registry.reserve(
+            session_id,
+            session_dir,
+            lambda: RemoteSession(
                 session_id,
                 session_dir,
                 spec["livekit"]["room"],
                 started_at=self._clock(),
                 secrets=spec_secrets(spec),
-            )
-            self._sessions[session_id] = session
-        make_private_dir(session_dir)
-        return session
+            ),
+        )
 
     def _await_ready(self, session: RemoteSession) -> None:
         await_worker_ready(
             session,
             timeout=self.settings.ready_timeout_seconds,
             clock=self._clock,
-            closing=lambda: self._closing,
+            closing=lambda: self._registry.closing,
         )
 
     def _start_in_background(self, session: RemoteSession) -> None:
@@ -384,34 +338,17 @@ class Dispatcher:
             session.read_events(self._clock())
             if session.ended_seen is not None:
                 reason = session.ended_seen
-            elif not _close_timeline(session, reason, message):
+            elif not close_timeline_of(session.session_id, session.session_dir, reason, message):
                 reason = ended_reason(session.events_path) or reason
             session.state = "ended"
             session.end_reason = reason
-        with self._lock:
-            self._sessions.pop(session.session_id, None)
-            self._finished[session.session_id] = session
-            while len(self._finished) > _FINISHED_KEPT:
-                self._finished.popitem(last=False)
+        self._registry.retire(session)
         log.info("session %s: ended (%s)", session.session_id, reason)
-        if session.notify and self._on_session_end is not None:
-            try:
-                self._on_session_end(session.session_id, reason)
-            except Exception:
-                log.exception("on_session_end failed for session %s", session.session_id)
+        if session.notify:
+            self._registry.notify(session.session_id, reason)
         session.done.set()  # after the callback: an `end()` waiting here returns after it
 
     # -- monitor -------------------------------------------------------------------------
-
-    def _monitor_loop(self) -> None:
-        while not self._stop_monitor.wait(self._interval):
-            with self._lock:
-                sessions = list(self._sessions.values())
-            for session in sessions:
-                try:
-                    self._check(session)
-                except Exception:
-                    log.exception("monitor: check of session %s failed", session.session_id)
 
     def _check(self, session: RemoteSession) -> None:
         if session.state != "running":
@@ -421,7 +358,7 @@ class Dispatcher:
         if session.ended_seen is not None:
             self._finish(session, session.ended_seen)
             return
-        if self._worker_gone(session, now):
+        if self._watch.gone(session, now):
             self._abandon(session)
             return
         kind = limit_reason(
@@ -434,34 +371,6 @@ class Dispatcher:
         if kind is not None and session.begin_stop("timeout"):
             log.info("session %s: %s limit reached; ending", session.session_id, kind)
             self._stop_in_background(session)
-
-    def _worker_gone(self, session: RemoteSession, now: float) -> bool:
-        """Whether the worker's heartbeat stopped, or the room has had no agent for
-        `AGENT_GONE_SECONDS` (checked every `PRESENCE_SECONDS`; a LiveKit server that does
-        not answer proves nothing)."""
-        return self._heartbeat_stopped(session, now) or self._agent_absent(session, now)
-
-    def _heartbeat_stopped(self, session: RemoteSession, now: float) -> bool:
-        beat = read_beat(session.session_dir / HEARTBEAT_FILE)
-        if beat != session.beat:
-            session.beat, session.beat_changed_at = beat, now
-            return False
-        return beat is not None and now - session.beat_changed_at >= HEARTBEAT_STALE_SECONDS
-
-    def _agent_absent(self, session: RemoteSession, now: float) -> bool:
-        if now - session.presence_checked_at < PRESENCE_SECONDS:
-            return False
-        session.presence_checked_at = now
-        try:
-            present = self._call(self._rooms.agent_present(session.room))
-        except MockflowError:
-            return False
-        if present:
-            session.agent_missing_since = None
-            return False
-        if session.agent_missing_since is None:
-            session.agent_missing_since = now
-        return now - session.agent_missing_since >= AGENT_GONE_SECONDS
 
     def _abandon(self, session: RemoteSession) -> None:
         """The worker died without `ended`: close the room (nobody serves it), then the
@@ -486,31 +395,3 @@ class Dispatcher:
     def _settle_seconds(self) -> float:
         """How long `end()` waits for another thread's start or stop to finish."""
         return self.settings.ready_timeout_seconds + self._end_grace + 3 * CALL_SECONDS
-
-    def _live(self, session_id: str) -> RemoteSession:
-        with self._lock:
-            session = self._sessions.get(session_id)
-        if session is None:
-            raise SessionNotFoundError(session_id)
-        return session
-
-    def _find(self, session_id: str) -> RemoteSession:
-        with self._lock:
-            session = self._sessions.get(session_id) or self._finished.get(session_id)
-        if session is None:
-            raise SessionNotFoundError(session_id)
-        return session
-
-
-def _close_timeline(session: RemoteSession, reason: str, message: str | None) -> bool:
-    """`close_timeline`, except that a data folder that stopped being writable is logged
-    and the session still ends (its slot is freed); True when the end was written here."""
-    try:
-        return close_timeline(session.session_dir, reason, error_message=message)
-    except OSError as exc:
-        log.error(
-            "session %s: couldn't write the end of its timeline: %s",
-            session.session_id,
-            exc.strerror,
-        )
-        return True

@@ -26,7 +26,7 @@ from mockflow.launch.errors import SessionNotFoundError, SessionStartError
 from mockflow.launch.local.process import AgentCommand
 from mockflow.launch.local.provisioner import AgentProvisioner
 from mockflow.launch.local.startup import await_ready, prepare_spec
-from mockflow.launch.records import close_timeline, remove_pid_file
+from mockflow.launch.records import close_timeline_of, remove_pid_file
 from mockflow.launch.registry import Registry, SessionEndCallback
 from mockflow.launch.runner import Closing
 from mockflow.launch.session import (
@@ -241,7 +241,7 @@ class Supervisor(Closing):
                     message = session.stop_message or None
                 else:
                     message = message or "The interviewer could not be started."
-                _close_timeline(session, reason, message)
+                close_timeline_of(session.session_id, session.session_dir, reason, message)
             else:
                 log.error("session %s: agent %s survived SIGKILL", session.session_id, proc.pid)
             self._retire(session, reason, code)
@@ -336,7 +336,7 @@ class Supervisor(Closing):
                     message = (
                         f"The interviewer process stopped unexpectedly ({describe_exit(code)})."
                     )
-                _close_timeline(session, reason, message)
+                close_timeline_of(session.session_id, session.session_dir, reason, message)
             self._retire(session, reason, code)
         log.info("session %s: ended (%s, %s)", session.session_id, reason, describe_exit(code))
         self._registry.notify(session.session_id, reason)
@@ -381,16 +381,3 @@ class Supervisor(Closing):
         if kind is not None:
             log.info("session %s: %s limit reached; ending", session.session_id, kind)
             self._stop_in_background(session, "timeout")
-
-
-def _close_timeline(session: Session, reason: str, message: str | None) -> None:
-    """Close the timeline of a dead agent; a data folder that stopped being writable is
-    logged, and the session still ends (its slot is freed)."""
-    try:
-        close_timeline(session.session_dir, reason, error_message=message)
-    except OSError as exc:
-        log.error(
-            "session %s: couldn't write the end of its timeline: %s",
-            session.session_id,
-            exc.strerror,
-        )
