@@ -30,7 +30,6 @@ from livekit.agents.voice.events import (
     ConversationItemAddedEvent,
     UserStateChangedEvent,
 )
-from livekit.agents.voice.generation import update_instructions
 
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.interviewer import InterviewerAgent
@@ -169,10 +168,10 @@ class VoiceInterview:
         message.content = [text]
         self.controller.record_answer(text, started_at=started, ended_at=ended)
         if await self.controller.apply_due_transition() is not None:
-            # the hook's context was copied before the stage changed: refresh its instructions
-            update_instructions(
-                turn_ctx, instructions=self.controller.current_instructions(), add_if_missing=True
-            )
+            # the hook's context was copied before the stage changed: this reply gets the new
+            # stage's instructions as the latest system message (the agent's own instructions
+            # are already updated for the turns after it)
+            turn_ctx.add_message(role="system", content=[self.controller.current_instructions()])
 
     async def typed_answer(self, text: str) -> None:
         """Text typed in the room or relayed on stdin: the same transcript, a reply at once."""
