@@ -119,9 +119,31 @@ class InterviewController:
 
     def end(self, reason: str, message: str = "") -> None:
         """End now; an end in error first writes `message` as the fatal error."""
-        if message and reason == "error" and not self.finished.is_set():
-            self.events.write("error", message=message, fatal=True)
+        if message and reason == "error":
+            self.fail(message)
         self._finish(reason)
+
+    def fail(self, message: str, reason: str = "error") -> None:
+        """A fatal problem: say it in the timeline (unless already ended), end with `reason`."""
+        if not self.finished.is_set():
+            self.record_error(message)
+        self._finish(reason)
+
+    def record_error(self, message: str) -> None:
+        self.events.write("error", message=message, fatal=True)
+
+    def record_state(self, **state: str) -> None:
+        """The agent's or the candidate's state (listening, thinking, speaking...)."""
+        self.events.write("state", **state)
+
+    def record_metrics(self, figures: dict[str, float]) -> None:
+        stage = self.fsm.stage
+        self.events.write("metrics", stage=stage.name if stage else "closing", **figures)
+
+    def close(self, reason: str) -> None:
+        """The last line of the timeline: `ended` with `reason`; the log is closed."""
+        self.events.write("ended", reason=reason)
+        self.events.close()
 
     def tick(self) -> None:
         stage = self.fsm.stage
@@ -222,8 +244,7 @@ class InterviewController:
         base_url = self.spec.providers.llm.base_url if kind == "llm_error" else None
         message = describe_failure(provider, error.error, base_url)
         log.error("fatal provider failure: %s", message)
-        self.events.write("error", message=message, fatal=True)
-        self._finish("error")
+        self.fail(message)
 
     def _on_close(self, event: CloseEvent) -> None:
         if not self.finished.is_set():

@@ -14,12 +14,17 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, EventWriter
 from mockflow.contracts.launch_spec import LaunchSpec
-from mockflow.errors import LaunchSpecError, MockflowError
+from mockflow.errors import LaunchSpecError
 from mockflow.private_files import make_private_dir
+
+if TYPE_CHECKING:
+    from mockflow.agent.controller import InterviewController
+    from mockflow.agent.session import Transport
 
 log = logging.getLogger("mockflow.agent")
 
@@ -89,6 +94,7 @@ def _serve_one(settings: Settings) -> int:
 
 
 async def _run(settings: Settings) -> int:
+    from mockflow.agent.session import run_interview
     from mockflow.contracts.commands import open_stdin
     from mockflow.contracts.launch_spec import parse_launch_spec
 
@@ -109,42 +115,27 @@ async def _run(settings: Settings) -> int:
         return 2
     _log_to_file(settings, spec, session_dir)
     log.info("interview starting: track=%s transport=%s", spec.track, spec.transport)
-    reason = await _interview(spec, events, reader)
-    events.write("ended", reason=reason)
-    events.close()
-    log.info("interview ended: %s", reason)
+    reason = await run_interview(spec, events, _transport(spec, reader))
     return 1 if reason == "error" else 0
 
 
-async def _interview(spec: LaunchSpec, events: EventWriter, reader: asyncio.StreamReader) -> str:
-    from mockflow.agent.controller import InterviewController
+def _transport(spec: LaunchSpec, reader: asyncio.StreamReader) -> Transport:
+    """The interview over stdin commands (text) or a LiveKit room (voice); SIGTERM from
+    the app cancels it, which `run_interview` records."""
     from mockflow.agent.transports.room import run_room_interview
     from mockflow.agent.transports.text import run_text_interview
-    from mockflow.interview.fsm import build_fsm
 
-    main_task = asyncio.current_task()
-    assert main_task is not None
-    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
     with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGTERM, main_task.cancel)
-    controller = None
-    try:
-        controller = InterviewController(spec, build_fsm(spec.track, spec.stage_overrides), events)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+    async def run(controller: InterviewController) -> str:
         if spec.transport == "room":
             return await run_room_interview(controller, reader)
         return await run_text_interview(controller, reader)
-    except asyncio.CancelledError:
-        log.info("terminated by signal")
-        return (controller.end_reason if controller else None) or "interrupted"
-    except MockflowError as exc:
-        events.write("error", message=str(exc), fatal=True)
-        return "error"
-    except Exception:
-        log.exception("interview failed")
-        events.write(
-            "error", message="The interviewer stopped after an internal error.", fatal=True
-        )
-        return "error"
+
+    return run
 
 
 def _log_to_file(settings: Settings, spec: LaunchSpec, session_dir: Path) -> None:

@@ -35,6 +35,7 @@ from mockflow.agent.controller import InterviewController
 from mockflow.agent.interviewer import InterviewerAgent
 from mockflow.agent.providers import build_llm, build_stt, build_tts, build_vad
 from mockflow.agent.providers import speech_connect_options as connect_options
+from mockflow.agent.session import END_GRACE_SECONDS, tick_until_finished
 from mockflow.agent.turn_taking import (
     AnswerEndDetector,
     SilenceWatch,
@@ -47,8 +48,6 @@ from mockflow.contracts.launch_spec import LaunchSpec, STTProvider, TTSProvider
 from mockflow.documents.terms import key_terms
 
 log = logging.getLogger("mockflow.agent")
-TICK_SECONDS = 0.25
-END_GRACE_SECONDS = 10.0
 CHECK_IN = (
     "The candidate has been silent for a while. In one short, warm sentence, check in: offer "
     "to repeat or rephrase your last question. Do not ask a new question."
@@ -194,12 +193,12 @@ class VoiceInterview:
     def _on_agent_state(self, event: AgentStateChangedEvent) -> None:
         self.watch.agent_state(event.new_state)
         if self._live:
-            self.controller.events.write("state", agent_state=event.new_state)
+            self.controller.record_state(agent_state=event.new_state)
 
     def _on_user_state(self, event: UserStateChangedEvent) -> None:
         self.watch.user_state(event.new_state)
         if self._live:
-            self.controller.events.write("state", user_state=event.new_state)
+            self.controller.record_state(user_state=event.new_state)
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         item = event.item
@@ -221,10 +220,7 @@ class VoiceInterview:
             if isinstance(metrics.get(key), int | float)
         }
         if figures:
-            stage = self.controller.fsm.stage
-            self.controller.events.write(
-                "metrics", stage=stage.name if stage else "closing", **figures
-            )
+            self.controller.record_metrics(figures)
 
     async def _finish_after_goodbye(self) -> None:
         """The goodbye was said: end once every step of the current reply has played."""
@@ -254,7 +250,8 @@ class VoiceInterview:
         controller.start_stages()
         self._live = True
         self._tasks.append(asyncio.create_task(self._serve(), name="voice-work"))
-        self._tasks.append(asyncio.create_task(self._tick(), name="voice-tick"))
+        tick = tick_until_finished(controller, also=self._check_in_if_due)
+        self._tasks.append(asyncio.create_task(tick, name="voice-tick"))
         await controller.finished.wait()
         if controller.end_reason == "app_gone":
             await self._let_current_reply_finish()
@@ -280,15 +277,12 @@ class VoiceInterview:
                 return
             self._work.put_nowait(command)
 
-    async def _tick(self) -> None:
-        while not self.controller.finished.is_set():
-            self.controller.tick()
-            if self.watch.due() and self.session is not None:
-                self.watch.checked_in()
-                log.info("long silence: checking in once")
-                instructions = THINKING_CHECK_IN if self.watch.thinking else CHECK_IN
-                self.session.generate_reply(instructions=instructions, tool_choice="none")
-            await asyncio.sleep(TICK_SECONDS)
+    def _check_in_if_due(self) -> None:
+        if self.watch.due() and self.session is not None:
+            self.watch.checked_in()
+            log.info("long silence: checking in once")
+            instructions = THINKING_CHECK_IN if self.watch.thinking else CHECK_IN
+            self.session.generate_reply(instructions=instructions, tool_choice="none")
 
     async def _let_current_reply_finish(self) -> None:
         handle = self.session.current_speech if self.session else None

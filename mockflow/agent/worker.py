@@ -27,6 +27,7 @@ import aiohttp
 from livekit.agents import AgentServer, JobContext, JobProcess
 
 from mockflow.agent.controller import InterviewController
+from mockflow.agent.session import run_interview
 from mockflow.agent.transports.room import interview_in_room
 from mockflow.agent.transports.room_commands import RoomCommands
 from mockflow.agent.voice import VoiceInterview
@@ -34,7 +35,6 @@ from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, EventWriter
 from mockflow.contracts.job import HEARTBEAT_FILE, beat, session_id_of, spec_from_job
 from mockflow.errors import MockflowError
-from mockflow.interview.fsm import build_fsm
 from mockflow.redaction import install_on_root_handlers
 
 log = logging.getLogger("mockflow.agent")
@@ -63,33 +63,26 @@ async def interview_job(ctx: JobContext) -> None:
         ctx.shutdown("error")
         return
     events = EventWriter(settings.sessions_dir / spec.session_id / EVENTS_FILE)
-    controller = InterviewController(spec, build_fsm(spec.track, spec.stage_overrides), events)
     log.info("job for session %s", spec.session_id)
-    reason = "error"
     commands = RoomCommands(ctx.room)  # before connecting: an `end` sent meanwhile counts
     heartbeat = asyncio.create_task(beat(Path(spec.session_dir) / HEARTBEAT_FILE))
-    try:
+
+    async def in_room(controller: InterviewController) -> str:
         await ctx.connect()
         async with aiohttp.ClientSession() as http:
             voice = VoiceInterview(controller, http_session=http)
             voice.follow(commands.queue)
             try:
-                reason = await interview_in_room(voice, ctx.room)
+                return await interview_in_room(voice, ctx.room)
             finally:
                 await voice.aclose()
-    except MockflowError as exc:
-        events.write("error", message=str(exc), fatal=True)
-    except Exception:
-        log.exception("interview job failed")
-        events.write(
-            "error", message="The interviewer stopped after an internal error.", fatal=True
-        )
+
+    try:
+        reason = await run_interview(spec, events, in_room)
     finally:
         heartbeat.cancel()
         commands.close()
-        events.write("ended", reason=reason)
-        events.close()
-        ctx.shutdown(reason)
+    ctx.shutdown(reason)
 
 
 def refuse_job(metadata: str, sessions_dir: Path, exc: MockflowError) -> None:

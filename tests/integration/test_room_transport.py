@@ -106,6 +106,11 @@ class _Controller:
             self.end_reason = reason
             self.finished.set()
 
+    def fail(self, message: str, reason: str = "error") -> None:
+        if not self.finished.is_set():
+            self.events.write("error", message=message, fatal=True)
+        self.end(reason)
+
 
 async def test_candidate_already_in_the_room_counts_as_joined(tmp_path):
     presence = CandidatePresence(_Room("candidate"), "candidate", _Controller(tmp_path))

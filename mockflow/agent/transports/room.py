@@ -116,8 +116,7 @@ async def interview_in_room(voice: VoiceInterview, room: rtc.Room) -> str:
             if controller.finished.is_set():
                 return controller.end_reason or "user_ended"
             message = f"The candidate did not join the room within {config.join_timeout:g} s."
-            controller.events.write("error", message=message, fatal=True)
-            controller.end("timeout")
+            controller.fail(message, "timeout")
             return "timeout"
         log.info("candidate joined")
         return await voice.conduct()
@@ -241,6 +240,4 @@ class CandidatePresence:
 
     def _lost_server(self) -> None:
         self._reconnecting = None
-        if not self._controller.finished.is_set():
-            self._controller.events.write("error", message=LOST_SERVER, fatal=True)
-            self._controller.end("error")
+        self._controller.fail(LOST_SERVER)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from typing import Literal
 
 from livekit.agents import AgentSession
@@ -16,11 +17,10 @@ from livekit.agents import AgentSession
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.interviewer import InterviewerAgent
 from mockflow.agent.providers import build_llm, connect_options
+from mockflow.agent.session import END_GRACE_SECONDS, tick_until_finished
 from mockflow.contracts.commands import Command, read_commands
 
 log = logging.getLogger("mockflow.agent")
-TICK_SECONDS = 0.5
-END_GRACE_SECONDS = 5.0  # inside the supervisor's 10 s grace
 
 
 async def run_text_interview(controller: InterviewController, reader: asyncio.StreamReader) -> str:
@@ -43,7 +43,7 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
         await session.start(agent)
         controller.begin()
         tasks.append(asyncio.create_task(read_commands(reader, queue), name="stdin"))
-        tasks.append(asyncio.create_task(_tick(controller), name="tick"))
+        tasks.append(asyncio.create_task(tick_until_finished(controller), name="tick"))
         worker = asyncio.create_task(_work(controller, queue), name="worker")
         tasks.append(worker)
         await controller.finished.wait()
@@ -98,23 +98,15 @@ async def _next_unless_finished(
 
 async def _serve(controller: InterviewController, work: asyncio.Queue[Command]) -> None:
     await controller.greet()
+    waiting: deque[Command] = deque()  # taken from the queue, not handled yet
     while not controller.finished.is_set():
-        command = await work.get()
+        command = waiting.popleft() if waiting else await work.get()
         if command.type == "skip_stage":
             await controller.skip()
             continue
+        while not work.empty():
+            waiting.append(work.get_nowait())
         texts = [command.text]
-        while not work.empty() and _peek_is_text(work):
-            texts.append(work.get_nowait().text)
+        while waiting and waiting[0].type == "user_text":
+            texts.append(waiting.popleft().text)
         await controller.answer("\n".join(texts))
-
-
-def _peek_is_text(queue: asyncio.Queue[Command]) -> bool:
-    head = queue._queue[0]  # type: ignore[attr-defined]  # asyncio.Queue has no peek
-    return head.type == "user_text"
-
-
-async def _tick(controller: InterviewController) -> None:
-    while True:
-        controller.tick()
-        await asyncio.sleep(TICK_SECONDS)
