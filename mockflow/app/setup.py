@@ -3,7 +3,7 @@ what each mode needs from the provider keys, and the meta.json the set-up is rec
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from mockflow.contracts.meta import SessionMeta
@@ -109,6 +109,13 @@ def session_meta(
         user_id=record.user_id if record else None,
         created_at=record.created_at if record else None,
     )
+
+
+# The set-up's fields, listed nowhere else: the Setup tab's components carry these names,
+# and every handler and endpoint zips values with them.
+SETUP_FIELDS = tuple(f.name for f in fields(InterviewSetup))
+# what a saved setup keeps: not the name, not the resume (personal; re-uploaded on purpose)
+SAVED_FIELDS = tuple(f for f in SETUP_FIELDS if f not in ("name", "resume_text"))
 
 
 def setup_from_dict(values: dict[str, Any]) -> InterviewSetup:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -16,10 +16,13 @@ from mockflow.feedback.demo import sample_report, sample_session_dir
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.interview.fsm import STAGE_TITLES, load_track
 from mockflow.store.db import SessionRecord
-from mockflow.ui.common import require_user
+from mockflow.ui.common import PROVIDER_CALLS, require_user
 from mockflow.ui.downloads import SAMPLE, links_html
 from mockflow.ui.markdown_safety import without_images
 from mockflow.ui.services import AppServices
+
+if TYPE_CHECKING:
+    from mockflow.ui.page import Page
 
 NOTHING = (
     "Finish an interview, or open one from the History tab, to see its feedback here. "
@@ -144,3 +147,20 @@ def show_sample() -> Any:
         transcript_markdown(events),
         links_html(None, None, SAMPLE),
     )
+
+
+def wire(page: Page) -> None:
+    """Show a report when the tab opens, an interview ends or History opens one; generate
+    scores; open the sample."""
+    feedback, outputs = page.feedback, page.feedback_outputs
+    show = page.guarded(show_feedback)
+    page.feedback_page.select(show, [page.user, feedback.session_id], outputs)
+    page.interview.see_feedback.click(lambda: gr.Tabs(selected="feedback"), None, page.tabs).then(
+        show, [page.user, feedback.session_id], outputs
+    )
+    feedback.generate.click(
+        page.guarded(generate_feedback), [page.user, feedback.session_id], outputs, **PROVIDER_CALLS
+    )
+    feedback.sample.click(show_sample, None, outputs)
+    page.view.change(lambda v: v.session_id if v else None, page.view, feedback.session_id)
+    feedback.session_id.change(show, [page.user, feedback.session_id], outputs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -12,6 +12,10 @@ from mockflow.interview.fsm import load_track
 from mockflow.store.db import SessionRecord
 from mockflow.ui.common import require_user
 from mockflow.ui.services import AppServices
+from mockflow.ui.tabs.history_charts import compare, progress_view
+
+if TYPE_CHECKING:
+    from mockflow.ui.page import Page
 
 COLUMNS = ["Date", "Role", "Track", "Mode", "Duration", "Status"]
 STATUS_LABELS = {
@@ -136,3 +140,37 @@ def delete_session(services: AppServices, user_id: str | None, session_id: str |
     services.store.delete_session(user, session_id)
     rows, ids = history_rows(services, user)
     return rows, ids, None, "✓ Deleted.", gr.Button(interactive=False), gr.Button(interactive=False)
+
+
+def wire(page: Page) -> None:
+    """The list of past interviews, its progress charts and comparison."""
+    history, shown = page.history, page.history_outputs
+    show = page.bind(show_history)
+    page.load.then(show, [page.user], shown)
+    history.refresh.click(show, [page.user], shown)
+    page.history_page.select(show, [page.user], shown)
+    history.table.select(
+        select_row, [history.session_ids], [history.selected, history.open, history.delete]
+    )
+    history.open.click(
+        lambda s: (s, gr.Tabs(selected="feedback")),
+        history.selected,
+        [page.feedback.session_id, page.tabs],
+    )
+    history.delete.click(
+        page.guarded(delete_session),
+        [page.user, history.selected],
+        [*shown[:3], history.message, history.open, history.delete],
+    )
+    charts = [
+        history.progress_note,
+        history.score_plot,
+        history.delivery_plot,
+        history.first,
+        history.second,
+    ]
+    page.history_page.select(page.bind(progress_view), [page.user], charts)
+    history.refresh.click(page.bind(progress_view), [page.user], charts)
+    history.compare.click(
+        page.guarded(compare), [page.user, history.first, history.second], history.comparison
+    )

@@ -1,16 +1,29 @@
 """Interview tab: the stage bar, the live transcript, text answers or the voice room,
-skip and end (each confirmed), and the polling loop that follows `events.jsonl`."""
+skip and end (each confirmed), and the polling loop that follows `events.jsonl`; the
+handlers of the interview's life (start, answer, skip, end, re-attach after a reload, the
+room's failure reports) and their wiring.
+
+Handlers are top-level functions taking the services first, so tests call them directly.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from mockflow.app.setup import SETUP_FIELDS, SetupError, setup_from_dict
+from mockflow.contracts.events import EVENTS_FILE
+from mockflow.ui.common import request_ip, require_user
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
+from mockflow.ui.services import AppServices
+
+if TYPE_CHECKING:
+    from mockflow.ui.page import Page
 
 IDLE_BAR = (
     '<div class="mf-progress"><p class="mf-status" role="status">'
@@ -168,3 +181,163 @@ def _leave_room_once(view: LiveView) -> Any:
         return gr.skip()
     view.room_left = True
     return room_value("disconnect")
+
+
+def start_interview(
+    services: AppServices, user_id: str | None, *values: Any, request: gr.Request | None = None
+) -> Any:
+    """Outputs: view, name error, role error, start error, tab, text row, room (visible,
+    value), then the `render` outputs."""
+    user = require_user(user_id)
+    setup = setup_from_dict(dict(zip(SETUP_FIELDS, values, strict=True)))
+    try:
+        started = services.interviews.start(user, setup, ip=request_ip(services, request))
+    except SetupError as exc:
+        problems = exc.problems
+        return (
+            gr.skip(),
+            _problem(problems, "name"),
+            _problem(problems, "role"),
+            "⚠️ Please fix the fields marked above." if problems else "",
+            gr.skip(),
+            gr.skip(),
+            gr.skip(),
+            *(gr.skip(),) * RENDERED,
+        )
+    view = LiveView(started.session_id, started.events_path, mode=started.mode)
+    view.poll()
+    voice = started.mode == "voice"
+    room = gr.HTML(visible=voice, value=room_value("connect", started.room) if voice else "")
+    return (
+        view,
+        "",
+        "",
+        "",
+        gr.Tabs(selected="interview"),
+        gr.Row(visible=True),
+        room,
+        *render(view),
+    )
+
+
+def _problem(problems: dict[str, str], name: str) -> str:
+    return f"⚠️ {problems[name]}" if name in problems else ""
+
+
+def send_answer(
+    services: AppServices, user_id: str | None, view: LiveView | None, text: str
+) -> Any:
+    """Outputs: answer box, message, then the `render` outputs."""
+    user = require_user(user_id)
+    if view is None or view.ended:
+        raise gr.Error("There is no interview running. Start one in the Setup tab.")
+    text = (text or "").strip()
+    if not text:
+        return gr.skip(), "Type an answer first.", *(gr.skip(),) * RENDERED
+    services.interviews.send_answer(user, view.session_id, text)
+    view.pending.append(text)
+    return "", "", *render(view)
+
+
+def confirm_row(show: bool) -> Any:
+    return gr.Row(visible=show)
+
+
+def skip_stage(services: AppServices, user_id: str | None, view: LiveView | None) -> Any:
+    user = require_user(user_id)
+    if view is not None and not view.ended:
+        services.interviews.skip_stage(user, view.session_id)
+    return gr.Row(visible=False)
+
+
+def end_interview(services: AppServices, user_id: str | None, view: LiveView | None) -> Any:
+    """Outputs: confirm row, room value, then the `render` outputs."""
+    user = require_user(user_id)
+    if view is None:
+        return gr.Row(visible=False), gr.skip(), *render(None)
+    services.interviews.end(user, view.session_id)
+    view.poll()
+    view.room_left = True
+    return gr.Row(visible=False), room_value("disconnect"), *render(view)
+
+
+def room_report(
+    services: AppServices, user_id: str | None, view: LiveView | None, value: str
+) -> Any:
+    """The room component reported a failure: stop the agent and say why."""
+    try:
+        report = json.loads(value or "null")
+    except ValueError:
+        return gr.skip()
+    if not isinstance(report, dict) or report.get("report") != "failed" or view is None:
+        return gr.skip()
+    user = require_user(user_id)
+    message = str(report.get("message") or "The voice connection failed.")[:300]
+    services.interviews.end(
+        user, view.session_id, "error", f"Your browser could not join the voice room: {message}"
+    )
+    return ""  # the room shows the browser's reason, the transcript the interviewer's
+
+
+def reattach(services: AppServices, user_id: str | None) -> Any:
+    """After a page load (a refresh, a second tab): land on the user's running interview,
+    if there is one, instead of an empty Setup form.
+
+    Outputs: view, tab, text row, room (visible, value), then the `render` outputs."""
+    if not user_id:
+        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
+    record = services.interviews.active_session(user_id)
+    if record is None:
+        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
+    view = LiveView(record.id, Path(record.session_dir) / EVENTS_FILE, mode=record.mode)
+    view.poll()
+    if view.ended is not None:  # ended, its agent still exiting: nothing to continue
+        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
+    voice = record.mode == "voice"
+    room = services.interviews.rejoin_room(user_id, record.id) if voice else None
+    room_html = gr.HTML(visible=voice, value=room_value("connect", room) if room else "")
+    return view, gr.Tabs(selected="interview"), gr.Row(visible=True), room_html, *render(view)
+
+
+def wire(page: Page) -> None:
+    """The interview's listeners, Start and the page-load re-attach included."""
+    interview, setup, render_outputs = page.interview, page.setup, page.render_outputs
+    shown = [page.view, page.tabs, interview.text_row, interview.room, *render_outputs]
+    page.load.then(page.bind(reattach), [page.user], shown)
+    errors = [setup.name_error, setup.role_error, setup.start_error]
+    setup.start.click(
+        page.guarded(start_interview),
+        [page.user, *setup.fields],
+        [page.view, *errors, page.tabs, interview.text_row, interview.room, *render_outputs],
+    )
+    interview.timer.tick(
+        tick,
+        [page.view],
+        [*render_outputs, interview.room],
+        show_progress="hidden",
+        concurrency_limit=None,  # never queued behind anything
+    )
+    answer = page.guarded(send_answer)
+    for trigger in (interview.send.click, interview.answer.submit):
+        trigger(
+            answer,
+            [page.user, page.view, interview.answer],
+            [interview.answer, interview.message, *render_outputs],
+        )
+    for ask, no, row in (
+        (interview.skip, interview.skip_no, interview.skip_confirm_row),
+        (interview.end, interview.end_no, interview.end_confirm_row),
+    ):
+        ask.click(lambda: confirm_row(True), None, row)
+        no.click(lambda: confirm_row(False), None, row)
+    interview.skip_yes.click(
+        page.guarded(skip_stage), [page.user, page.view], interview.skip_confirm_row
+    )
+    interview.end_yes.click(
+        page.guarded(end_interview),
+        [page.user, page.view],
+        [interview.end_confirm_row, interview.room, *render_outputs],
+    )
+    interview.room.change(
+        page.guarded(room_report), [page.user, page.view, interview.room], interview.message
+    )

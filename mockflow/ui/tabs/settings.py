@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from mockflow.app.keys import check_all
 from mockflow.net.guard import NetGuard
 from mockflow.store.vault import KeysUndecryptableError, ProviderKeys
-from mockflow.ui.common import require_user
+from mockflow.ui.common import PROVIDER_CALLS, require_user
 from mockflow.ui.services import AppServices
+from mockflow.ui.tabs import history as history_tab
+from mockflow.ui.tabs import setup as setup_tab
+
+if TYPE_CHECKING:
+    from mockflow.ui.page import Page
 
 SECRET_FIELDS = ("livekit_api_key", "livekit_api_secret", "openai_api_key", "deepgram_api_key")
 PLAIN_FIELDS = ("livekit_url", "openai_base_url", "openai_model", "stt_provider", "tts_voice")
@@ -186,3 +192,20 @@ def delete_my_data(services: AppServices, user_id: str | None, confirmed: bool) 
         services.interviews.end(user, active.id)
     services.vault.delete_user_data(user)
     return "✓ All your interviews, reports and keys were deleted from this server."
+
+
+def wire(page: Page) -> None:
+    """Save, check and forget keys; delete everything of this user."""
+    keys, user = page.keys, page.user
+    shown = [*keys.ordered_inputs(), keys.stored]
+    notice = [page.setup.keys_notice, page.setup.open_settings]
+    show = page.bind(show_settings)
+    page.load.then(show, [user], shown)
+    keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], keys.message).then(
+        show, [user], shown
+    ).then(page.bind(setup_tab.keys_notice), [user, page.setup.mode], notice)
+    keys.check.click(page.guarded(check_keys), [user], keys.results, **PROVIDER_CALLS)
+    keys.forget.click(page.guarded(forget_keys), [user], keys.message).then(show, [user], shown)
+    keys.delete.click(page.guarded(delete_my_data), [user, keys.delete_confirm], keys.message).then(
+        page.bind(history_tab.show_history), [user], page.history_outputs
+    )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from mockflow.app.setup import InterviewSetup
+from mockflow.app.setup import SAVED_FIELDS, SETUP_FIELDS, setup_from_dict
 from mockflow.documents import DocumentError, extract_isolated
 from mockflow.interview.fsm import load_track
 from mockflow.ui.common import request_ip
 from mockflow.ui.services import AppServices
+from mockflow.ui.tabs import setup_templates as templates
+
+if TYPE_CHECKING:
+    from mockflow.ui.page import Page
 
 TRACK_CHOICES = [
     ("Intro call: a short recruiter screen", "intro_call"),
@@ -56,103 +60,106 @@ class SetupTab:
     template_status: gr.Markdown
 
     @property
-    def saved_fields(self) -> list:
-        """The fields a saved setup restores (see templates_view.SAVED_FIELDS)."""
-        return [
-            self.role,
-            self.level,
-            self.track,
-            self.length,
-            self.mode,
-            self.job_description,
-            self.patience,
-        ]
+    def fields(self) -> list[Any]:
+        """The components of the set-up's fields, in `SETUP_FIELDS` order."""
+        return [getattr(self, name) for name in SETUP_FIELDS]
 
     @property
-    def fields(self) -> list:
-        return [
-            self.name,
-            self.role,
-            self.level,
-            self.track,
-            self.length,
-            self.mode,
-            self.resume_text,
-            self.job_description,
-            self.patience,
-        ]
+    def saved_fields(self) -> list[Any]:
+        """The components a saved setup restores, in `SAVED_FIELDS` order."""
+        return [getattr(self, name) for name in SAVED_FIELDS]
 
 
 def build_setup_tab() -> SetupTab:
-    keys_notice = gr.Markdown(visible=False, elem_classes="mf-notice")
-    open_settings = gr.Button("Open Settings", visible=False, size="sm")
+    parts: dict[str, Any] = {
+        "keys_notice": gr.Markdown(visible=False, elem_classes="mf-notice"),
+        "open_settings": gr.Button("Open Settings", visible=False, size="sm"),
+    }
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            name = gr.Textbox(label="Your name", placeholder="e.g. Ana", max_length=120)
-            name_error = gr.Markdown(elem_classes="mf-field-error")
-            role = gr.Textbox(
-                label="Target role", placeholder="e.g. Backend Engineer", max_length=160
-            )
-            role_error = gr.Markdown(elem_classes="mf-field-error")
-            level = gr.Radio(LEVEL_CHOICES, value="mid", label="Experience level")
-            track = gr.Radio(TRACK_CHOICES, value="behavioral", label="Interview track")
-            length = gr.Radio(LENGTH_CHOICES, value="standard", label="Length")
-            mode = gr.Radio(MODE_CHOICES, value="text", label="Mode")
-            patience = gr.Radio(
-                PATIENCE_CHOICES, value="patient", label="Turn-taking (voice)", visible=False
-            )
+            parts.update(_who_and_how())
         with gr.Column(scale=2):
-            resume_file = gr.File(
-                label="Resume (optional: PDF, DOCX or TXT, up to 5 MB)",
-                file_types=[".pdf", ".docx", ".txt", ".md"],
-                type="filepath",
-            )
-            resume_status = gr.Markdown(
-                "No resume: the interviewer will ask about your background."
-            )
-            resume_text = gr.State("")
-            job_description = gr.Textbox(
-                label="Job description (optional)",
-                lines=6,
-                placeholder="Paste the posting to get questions about it.",
-            )
-            summary = gr.Markdown(elem_classes="mf-summary")
-    start = gr.Button("Start interview", variant="primary", size="lg")
-    start_error = gr.Markdown(elem_classes="mf-field-error")
-    running_note = gr.Markdown(elem_id="mf-running-note")
+            parts.update(_documents())
+    parts["start"] = gr.Button("Start interview", variant="primary", size="lg")
+    parts["start_error"] = gr.Markdown(elem_classes="mf-field-error")
+    parts["running_note"] = gr.Markdown(elem_id="mf-running-note")
     with gr.Accordion("Saved setups", open=False):
         with gr.Row(equal_height=True):
-            templates = gr.Dropdown(label="Load a saved setup", choices=[], scale=2)
-            template_name = gr.Textbox(
+            parts["templates"] = gr.Dropdown(label="Load a saved setup", choices=[], scale=2)
+            parts["template_name"] = gr.Textbox(
                 label="Save this setup as", scale=2, placeholder="e.g. Acme backend, senior"
             )
-            save_template = gr.Button("Save setup", scale=1)
-        template_status = gr.Markdown()
-    return SetupTab(
-        name,
-        name_error,
-        role,
-        role_error,
-        level,
-        track,
-        length,
-        mode,
-        patience,
-        resume_file,
-        resume_status,
-        resume_text,
-        job_description,
-        summary,
-        keys_notice,
-        open_settings,
-        start,
-        start_error,
-        running_note,
-        template_name,
-        save_template,
-        templates,
-        template_status,
+            parts["save_template"] = gr.Button("Save setup", scale=1)
+        parts["template_status"] = gr.Markdown()
+    return SetupTab(**parts)
+
+
+def _who_and_how() -> dict[str, Any]:
+    return {
+        "name": gr.Textbox(label="Your name", placeholder="e.g. Ana", max_length=120),
+        "name_error": gr.Markdown(elem_classes="mf-field-error"),
+        "role": gr.Textbox(
+            label="Target role", placeholder="e.g. Backend Engineer", max_length=160
+        ),
+        "role_error": gr.Markdown(elem_classes="mf-field-error"),
+        "level": gr.Radio(LEVEL_CHOICES, value="mid", label="Experience level"),
+        "track": gr.Radio(TRACK_CHOICES, value="behavioral", label="Interview track"),
+        "length": gr.Radio(LENGTH_CHOICES, value="standard", label="Length"),
+        "mode": gr.Radio(MODE_CHOICES, value="text", label="Mode"),
+        "patience": gr.Radio(
+            PATIENCE_CHOICES, value="patient", label="Turn-taking (voice)", visible=False
+        ),
+    }
+
+
+def _documents() -> dict[str, Any]:
+    return {
+        "resume_file": gr.File(
+            label="Resume (optional: PDF, DOCX or TXT, up to 5 MB)",
+            file_types=[".pdf", ".docx", ".txt", ".md"],
+            type="filepath",
+        ),
+        "resume_status": gr.Markdown(NO_RESUME),
+        "resume_text": gr.State(""),
+        "job_description": gr.Textbox(
+            label="Job description (optional)",
+            lines=6,
+            placeholder="Paste the posting to get questions about it.",
+        ),
+        "summary": gr.Markdown(elem_classes="mf-summary"),
+    }
+
+
+def wire(page: Page) -> None:
+    """The Setup tab's own listeners (Start is wired by the Interview tab)."""
+    setup, bind = page.setup, page.bind
+    for field in setup.fields:
+        if hasattr(field, "change"):
+            field.change(summarize, setup.fields, setup.summary, show_progress="hidden")
+    page.demo.load(summarize, setup.fields, setup.summary)
+    setup.mode.change(lambda m: gr.Radio(visible=m == "voice"), setup.mode, setup.patience)
+    notice = [setup.keys_notice, setup.open_settings]
+    setup.mode.change(bind(keys_notice), [page.user, setup.mode], notice)
+    page.load.then(bind(keys_notice), [page.user, setup.mode], notice)
+    setup.resume_file.upload(
+        bind(read_resume),
+        setup.resume_file,
+        [setup.resume_text, setup.resume_status],
+        api_name="read_resume",
     )
+    setup.resume_file.clear(lambda: ("", NO_RESUME), None, [setup.resume_text, setup.resume_status])
+    page.load.then(bind(templates.template_choices), [page.user], setup.templates)
+    setup.save_template.click(
+        page.guarded(templates.save_template),
+        [page.user, setup.template_name, *setup.saved_fields],
+        [setup.templates, setup.template_status],
+    )
+    setup.templates.input(
+        page.guarded(templates.load_template),
+        [page.user, setup.templates],
+        [*setup.saved_fields, setup.template_status],
+    )
+    setup.open_settings.click(lambda: gr.Tabs(selected="settings"), None, page.tabs)
 
 
 NO_RESUME = "No resume: the interviewer will ask about your background."
@@ -185,28 +192,11 @@ def read_resume(
     return text, f"✓ Read {words:,} words from **{filename}**. The interviewer will use them."
 
 
-def summarize(
-    name: str | None,
-    role: str | None,
-    level: str,
-    track: str,
-    length: str,
-    mode: str,
-    resume_text: str | None,
-    job_description: str | None,
-    patience: str,
-) -> str:
-    setup = InterviewSetup(
-        name or "",
-        role or "",
-        level,
-        track,
-        length,
-        mode,
-        resume_text or "",
-        job_description or "",
-        patience,
-    )
+def summarize(*values: Any) -> str:
+    """What the set-up will do, from the fields' values in `SETUP_FIELDS` order."""
+    setup = setup_from_dict(dict(zip(SETUP_FIELDS, values, strict=True)))
+    role, level, track, mode = setup.role, setup.level, setup.track, setup.mode
+    resume_text, job_description = setup.resume_text, setup.job_description
     minutes = round(sum(setup.stage_limits().values()) / 60)
     lines = [
         f"**What will be used:** {load_track(track).title} for **{(role or '').strip() or '…'}** "

@@ -10,10 +10,9 @@ from typing import Any
 
 import gradio as gr
 
+from mockflow.app.setup import SAVED_FIELDS
 from mockflow.ui.common import require_user
 from mockflow.ui.services import AppServices
-
-SAVED_FIELDS = ("role", "level", "track", "length", "mode", "job_description", "patience")
 
 
 def template_choices(services: AppServices, user_id: str | None) -> Any:

@@ -1,0 +1,76 @@
+"""The whole page as the tabs' wiring sees it: every tab's components, the shared state
+(who the user is, the live interview view, the tab strip) and the page-load event.
+
+`ui.app` builds it; each tab module's `wire(page)` attaches the listeners of its own
+components, reaching other tabs' components only through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from mockflow.ui.common import user_errors, with_services
+from mockflow.ui.services import AppServices
+
+if TYPE_CHECKING:
+    from mockflow.ui.tabs.feedback import FeedbackTab
+    from mockflow.ui.tabs.history import HistoryTab
+    from mockflow.ui.tabs.interview import InterviewTab
+    from mockflow.ui.tabs.settings import SettingsTab
+    from mockflow.ui.tabs.setup import SetupTab
+
+
+@dataclass
+class Page:
+    services: AppServices
+    demo: gr.Blocks
+    user: gr.State
+    view: gr.State
+    tabs: gr.Tabs
+    setup: SetupTab
+    interview: InterviewTab
+    feedback: FeedbackTab
+    feedback_page: gr.Tab
+    history: HistoryTab
+    history_page: gr.Tab
+    keys: SettingsTab
+    load: Any  # the page-load event: `.then` runs after the user is known
+
+    def bind(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """`fn(services, ...)` as a listener."""
+        return with_services(fn, self.services)
+
+    def guarded(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """`bind`, with a user's mistake shown as a message rather than an error."""
+        return user_errors(with_services(fn, self.services))
+
+    @property
+    def render_outputs(self) -> list[Any]:
+        """What `interview.render` fills, in its order."""
+        interview, setup = self.interview, self.setup
+        return [
+            interview.stage_bar,
+            interview.chat,
+            interview.timer,
+            interview.skip,
+            interview.end,
+            interview.send,
+            setup.start,
+            setup.running_note,
+            interview.see_feedback,
+        ]
+
+    @property
+    def history_outputs(self) -> list[Any]:
+        """What `history.show_history` fills."""
+        h = self.history
+        return [h.table, h.session_ids, h.selected, h.open, h.delete]
+
+    @property
+    def feedback_outputs(self) -> list[Any]:
+        f = self.feedback
+        return [f.facts, f.generate, f.report, f.transcript, f.downloads]
