@@ -18,11 +18,11 @@ from fastapi.routing import APIRoute
 
 from mockflow import __version__
 from mockflow.app.setup import setup_from_dict
-from mockflow.contracts.events import EVENTS_FILE, EventTail
+from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
 from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.errors import MockflowError
 from mockflow.feedback.report.markdown import render_markdown
-from mockflow.ui.common import PROVIDER_CALLS, request_ip, user_errors
+from mockflow.ui.common import PROVIDER_CALLS, request_ip, user_errors, with_services
 from mockflow.ui.services import AppServices
 
 
@@ -39,87 +39,91 @@ def _user(services: AppServices, user_token: str | None, *, mint: bool = False) 
 
 def register_api(services: AppServices) -> None:
     """Create the named endpoints inside the current Blocks context."""
-
-    @user_errors
-    def start_interview(
-        name: str,
-        role: str,
-        level: str = "mid",
-        track: str = "behavioral",
-        length: str = "standard",
-        job_description: str = "",
-        resume_text: str = "",
-        user_token: str = "",
-        request: gr.Request = None,  # type: ignore[assignment]
-    ) -> dict[str, Any]:
-        """Start a text interview; returns session_id and user_token."""
-        ip = request_ip(services, request)
-        if services.settings.public and not user_token:
-            services.interviews.fair.admit_new_user(ip)  # type: ignore[union-attr]
-        user = _user(services, user_token, mint=True)
-        setup = setup_from_dict(
-            dict(
-                name=name,
-                role=role,
-                level=level,
-                track=track,
-                length=length,
-                mode="text",
-                resume_text=resume_text,
-                job_description=job_description,
-            )
-        )
-        started = services.interviews.start(user, setup, ip=ip)
-        return {
-            "session_id": started.session_id,
-            "user_token": services.credentials.issue(user) if services.settings.public else "",
-        }
-
-    @user_errors
-    def send_answer(session_id: str, text: str, user_token: str = "") -> str:
-        """Send one typed answer to the interviewer."""
-        services.interviews.send_answer(_user(services, user_token), session_id, text)
-        return "sent"
-
-    @user_errors
-    def poll(session_id: str, offset: int = 0, user_token: str = "") -> dict[str, Any]:
-        """Events appended since `offset` (bytes); pass back the returned offset next time."""
-        record = services.interviews.session(_user(services, user_token), session_id)
-        tail = EventTail(Path(record.session_dir) / EVENTS_FILE, int(offset))
-        events = tail.read_new()
-        ended = any(e.get("type") == "ended" for e in events)
-        return {"events": events, "offset": tail.offset, "ended": ended}
-
-    @user_errors
-    def end_interview(session_id: str, user_token: str = "") -> str:
-        """End the interview; the transcript is kept."""
-        services.interviews.end(_user(services, user_token), session_id)
-        return "ended"
-
-    @user_errors
-    def get_report(session_id: str, user_token: str = "") -> dict[str, Any]:
-        """The session's facts, transcript and (when generated) report, as Markdown."""
-        user = _user(services, user_token)
-        record = services.interviews.session(user, session_id)
-        if not services.interviews.is_over(user, session_id):
-            raise gr.Error("The interview is still running; end it first.")
-        report = services.reports.report(user, session_id)
-        return {"status": record.status, "report": report, "markdown": render_markdown(report)}
-
-    @user_errors
-    def generate_report(session_id: str, user_token: str = "") -> dict[str, Any]:
-        """Generate scores and coaching with your model (stored; takes a while), then
-        return the report as `get_report` does."""
-        user = _user(services, user_token)
-        record = services.interviews.session(user, session_id)
-        if not services.interviews.is_over(user, session_id):
-            raise gr.Error("The interview is still running; end it first.")
-        report = services.reports.generate(user, session_id)
-        return {"status": record.status, "report": report, "markdown": render_markdown(report)}
-
     for fn in (start_interview, send_answer, poll, end_interview, get_report):
-        gr.api(fn, api_name=fn.__name__, concurrency_limit=None)
-    gr.api(generate_report, api_name="generate_report", **PROVIDER_CALLS)
+        endpoint = user_errors(with_services(fn, services))
+        gr.api(endpoint, api_name=fn.__name__, concurrency_limit=None)
+    endpoint = user_errors(with_services(generate_report, services))
+    gr.api(endpoint, api_name="generate_report", **PROVIDER_CALLS)
+
+
+def start_interview(
+    services: AppServices,
+    name: str,
+    role: str,
+    level: str = "mid",
+    track: str = "behavioral",
+    length: str = "standard",
+    job_description: str = "",
+    resume_text: str = "",
+    user_token: str = "",
+    request: gr.Request = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """Start a text interview; returns session_id and user_token."""
+    ip = request_ip(services, request)
+    if services.settings.public and not user_token:
+        services.interviews.fair.admit_new_user(ip)  # type: ignore[union-attr]
+    user = _user(services, user_token, mint=True)
+    setup = setup_from_dict(
+        dict(
+            name=name,
+            role=role,
+            level=level,
+            track=track,
+            length=length,
+            mode="text",
+            resume_text=resume_text,
+            job_description=job_description,
+        )
+    )
+    started = services.interviews.start(user, setup, ip=ip)
+    return {
+        "session_id": started.session_id,
+        "user_token": services.credentials.issue(user) if services.settings.public else "",
+    }
+
+
+def send_answer(services: AppServices, session_id: str, text: str, user_token: str = "") -> str:
+    """Send one typed answer to the interviewer."""
+    services.interviews.send_answer(_user(services, user_token), session_id, text)
+    return "sent"
+
+
+def poll(
+    services: AppServices, session_id: str, offset: int = 0, user_token: str = ""
+) -> dict[str, Any]:
+    """Events appended since `offset` (bytes); pass back the returned offset next time."""
+    record = services.interviews.session(_user(services, user_token), session_id)
+    tail = EventTail(Path(record.session_dir) / EVENTS_FILE, int(offset))
+    events = tail.read_new()
+    ended = Timeline.of(events).ended is not None
+    return {"events": events, "offset": tail.offset, "ended": ended}
+
+
+def end_interview(services: AppServices, session_id: str, user_token: str = "") -> str:
+    """End the interview; the transcript is kept."""
+    services.interviews.end(_user(services, user_token), session_id)
+    return "ended"
+
+
+def get_report(services: AppServices, session_id: str, user_token: str = "") -> dict[str, Any]:
+    """The session's facts, transcript and (when generated) report, as Markdown."""
+    user = _user(services, user_token)
+    record = services.interviews.session(user, session_id)
+    if not services.interviews.is_over(user, session_id):
+        raise gr.Error("The interview is still running; end it first.")
+    report = services.reports.report(user, session_id)
+    return {"status": record.status, "report": report, "markdown": render_markdown(report)}
+
+
+def generate_report(services: AppServices, session_id: str, user_token: str = "") -> dict[str, Any]:
+    """Generate scores and coaching with your model (stored; takes a while), then
+    return the report as `get_report` does."""
+    user = _user(services, user_token)
+    record = services.interviews.session(user, session_id)
+    if not services.interviews.is_over(user, session_id):
+        raise gr.Error("The interview is still running; end it first.")
+    report = services.reports.generate(user, session_id)
+    return {"status": record.status, "report": report, "markdown": render_markdown(report)}
 
 
 def _resources(supervisor: Any, session_id: str) -> dict[str, Any]:

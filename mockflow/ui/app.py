@@ -53,9 +53,9 @@ def create_ui(services: AppServices) -> gr.Blocks:
     # start and stop; report downloads are streamed and never enter it
     with gr.Blocks(title="MockFlow: AI mock interviews", delete_cache=CACHE_CLEANUP) as demo:
         page = _layout(demo, services)
+        register_api(services)  # first: the documented endpoints keep their plain names
         for tab in (setup_tab, interview_tab, feedback_tab, history_tab, settings_tab):
             tab.wire(page)
-        register_api(services)
     # every listener runs concurrently (Gradio's default is one call at a time per listener,
     # across all users); calls that wait on a provider share a bounded pool of their own
     demo.queue(default_concurrency_limit=None, max_size=QUEUE_SIZE)
