@@ -93,6 +93,8 @@ class Timeline:
     ready: dict[str, Any] | None = None
     ended: dict[str, Any] | None = None
     stage: str | None = None
+    stage_t: float | None = None  # when the current stage began
+    agent_state: str | None = None  # listening, thinking, speaking (voice)
     turns: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     first_t: float | None = None
@@ -120,7 +122,9 @@ class Timeline:
         if kind == "ready" and self.ready is None:
             self.ready = event
         elif kind == "stage" and isinstance(event.get("stage"), str):
-            self.stage = event["stage"]
+            self.stage, self.stage_t = event["stage"], _time(event)
+        elif kind == "state" and isinstance(event.get("agent_state"), str):
+            self.agent_state = event["agent_state"]
         elif kind == "turn":
             self.turns.append(event)
         elif kind == "error":
@@ -135,6 +139,12 @@ class Timeline:
     @property
     def last_error(self) -> str | None:
         return str(self.errors[-1].get("message") or "") if self.errors else None
+
+    @property
+    def fatal_error(self) -> str | None:
+        """The message of the last fatal error: why the interview stopped, if it failed."""
+        fatal = [e for e in self.errors if e.get("fatal")]
+        return str(fatal[-1].get("message") or "") if fatal else None
 
 
 class TimelineFollower:
@@ -152,6 +162,11 @@ class TimelineFollower:
         new = self.tail.read_new()
         self.timeline.extend(new)
         return new
+
+
+def _time(event: dict[str, Any]) -> float | None:
+    t = event.get("t")
+    return float(t) if isinstance(t, int | float) and not isinstance(t, bool) else None
 
 
 def read_timeline(path: Path) -> Timeline:

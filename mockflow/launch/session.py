@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mockflow.contracts.events import EVENTS_FILE, EventTail
+from mockflow.contracts.events import EVENTS_FILE, TimelineFollower
 from mockflow.launch.local.forked import EXIT_UNKNOWN
 from mockflow.launch.local.process import AgentProcess
 
@@ -59,10 +59,10 @@ class Session:
     end_reason: str | None = None
     exit_code: int | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
-    tail: EventTail = field(init=False)
+    follower: TimelineFollower = field(init=False)
 
     def __post_init__(self) -> None:
-        self.tail = EventTail(self.events_path)
+        self.follower = TimelineFollower(self.events_path)
         self.last_event_at = self.started_at
 
     @property
@@ -71,13 +71,12 @@ class Session:
 
     def read_events(self, now: float) -> list[dict[str, Any]]:
         """Events appended since the last call; notes activity and a written `ended`."""
-        events = self.tail.read_new()
+        events = self.follower.poll()
         if events:
             self.last_event_at = now
-        for event in events:
-            if event.get("type") == "ended" and self.ended_seen is None:
-                self.ended_seen = str(event.get("reason"))
-                self.ended_seen_at = now
+        ended = self.follower.timeline.ended_reason
+        if ended is not None and self.ended_seen is None:
+            self.ended_seen, self.ended_seen_at = ended, now
         return events
 
     def status(self, now: float) -> SessionStatus:

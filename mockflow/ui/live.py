@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockflow.contracts.events import EventTail
+from mockflow.contracts.events import EventTail, Timeline
 from mockflow.interview.fsm import STAGE_TITLES, STAGES
 from mockflow.ui.markdown_safety import without_images
 
@@ -32,18 +32,50 @@ class LiveView:
     events_path: Path
     mode: str = "text"
     offset: int = 0
-    started_t: float | None = None
-    stages: list[dict[str, Any]] = field(default_factory=list)
-    stage: str | None = None
-    stage_t: float | None = None
-    turns: list[dict[str, Any]] = field(default_factory=list)
-    agent_state: str | None = None
-    error: str | None = None
-    ended: str | None = None
-    ended_t: float | None = None
+    timeline: Timeline = field(default_factory=Timeline)
     pending: list[str] = field(default_factory=list)  # sent, not yet committed by the agent
     shown: tuple[int, int, str | None] = (-1, -1, None)  # what the chat last displayed
     room_left: bool = False  # the voice room was told to disconnect
+
+    # what the page shows, read from the one fold of the timeline
+    @property
+    def turns(self) -> list[dict[str, Any]]:
+        return self.timeline.turns
+
+    @property
+    def started_t(self) -> float | None:
+        ready = self.timeline.ready
+        return _number(ready.get("t")) if ready else None
+
+    @property
+    def stages(self) -> list[dict[str, Any]]:
+        ready = self.timeline.ready
+        return list((ready or {}).get("stages") or [])
+
+    @property
+    def stage(self) -> str | None:
+        return self.timeline.stage
+
+    @property
+    def stage_t(self) -> float | None:
+        return self.timeline.stage_t
+
+    @property
+    def agent_state(self) -> str | None:
+        return self.timeline.agent_state
+
+    @property
+    def error(self) -> str | None:
+        return self.timeline.fatal_error
+
+    @property
+    def ended(self) -> str | None:
+        return self.timeline.ended_reason
+
+    @property
+    def ended_t(self) -> float | None:
+        ended = self.timeline.ended
+        return _number(ended.get("t")) if ended else None
 
     def chat_changed(self) -> bool:
         """Whether the transcript differs from what the page shows (and note it shown)."""
@@ -61,25 +93,16 @@ class LiveView:
         return len(events)
 
     def apply(self, event: dict[str, Any]) -> None:
-        kind = event.get("type")
-        if kind == "ready":
-            self.started_t = event.get("t")
-            self.stages = list(event.get("stages") or [])
-        elif kind == "stage":
-            self.stage, self.stage_t = event.get("stage"), event.get("t")
-        elif kind == "turn":
-            self.turns.append(event)
-            if event.get("role") == "candidate" and self.pending:
-                # answers queued together are committed as one turn
-                committed = str(event.get("text", ""))
-                while self.pending and self.pending[0] in committed:
-                    self.pending.pop(0)
-        elif kind == "state" and event.get("agent_state"):
-            self.agent_state = event["agent_state"]
-        elif kind == "error" and event.get("fatal"):
-            self.error = str(event.get("message", ""))
-        elif kind == "ended":
-            self.ended, self.ended_t = str(event.get("reason", "error")), event.get("t")
+        self.timeline.apply(event)
+        if event.get("type") == "turn" and event.get("role") == "candidate" and self.pending:
+            # answers queued together are committed as one turn
+            committed = str(event.get("text", ""))
+            while self.pending and self.pending[0] in committed:
+                self.pending.pop(0)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def chat_messages(view: LiveView) -> list[dict[str, str]]:

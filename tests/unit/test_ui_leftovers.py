@@ -39,7 +39,7 @@ def test_ordinary_markdown_is_kept():
 
 def test_the_chat_shows_no_image_from_an_answer():
     view = LiveView(session_id="s", events_path=Path("unused"))
-    view.turns.append({"role": "candidate", "text": "![x](http://127.0.0.1:9/pixel.png)"})
+    view.apply({"type": "turn", "role": "candidate", "text": "![x](http://127.0.0.1:9/pixel.png)"})
     import markdown_it
 
     rendered = markdown_it.MarkdownIt("commonmark").render(chat_messages(view)[0]["content"])

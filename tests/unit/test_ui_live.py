@@ -54,8 +54,14 @@ def test_ended_view_reports_why_and_marks_only_the_stages_reached(tmp_path):
     bar = stage_bar_html(view, now=999.0)
     assert "You ended the interview" in bar
     assert bar.count("✓") == 2 and bar.count("○") == 3 and "elapsed 1:00" in bar
-    view.apply({"t": 170.0, "type": "stage", "stage": "closing"})
-    assert stage_bar_html(view, now=999.0).count("✓") == 5
+    finished = LiveView("iv_2", tmp_path / "f.jsonl")
+    for event in (
+        {"t": 100.0, "type": "ready", "stages": STAGES},
+        {"t": 170.0, "type": "stage", "stage": "closing"},
+        {"t": 180.0, "type": "ended", "reason": "completed"},
+    ):
+        finished.apply(event)
+    assert stage_bar_html(finished, now=999.0).count("✓") == 5
 
 
 def test_an_interview_that_failed_before_it_began_marks_nothing_done(tmp_path):

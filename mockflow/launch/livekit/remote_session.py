@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mockflow.contracts.events import EVENTS_FILE, EventTail
+from mockflow.contracts.events import EVENTS_FILE, TimelineFollower
 from mockflow.launch.errors import SHUTTING_DOWN, SessionStartError
 from mockflow.launch.local.redact import safe_line
 from mockflow.launch.session import SessionHandle, SessionStatus
@@ -55,10 +55,10 @@ class RemoteSession:
     beat_changed_at: float = 0.0
     lock: threading.RLock = field(default_factory=threading.RLock)
     done: threading.Event = field(default_factory=threading.Event)
-    tail: EventTail = field(init=False)
+    follower: TimelineFollower = field(init=False)
 
     def __post_init__(self) -> None:
-        self.tail = EventTail(self.events_path)
+        self.follower = TimelineFollower(self.events_path)
         self.last_event_at = self.started_at
 
     @property
@@ -68,18 +68,17 @@ class RemoteSession:
     def read_events(self, now: float) -> list[dict[str, Any]]:
         """Events the worker appended since the last call; notes ready, errors and ended."""
         with self.lock:
-            events = self.tail.read_new()
-            if events:
-                self.heard = True
-                self.last_event_at = now
-            for event in events:
-                kind = event.get("type")
-                if kind == "ready" and self.ready_at is None:
-                    self.ready_at = now
-                elif kind == "error" and event.get("fatal"):
-                    self.worker_error = safe_line(str(event.get("message", "")), self.secrets)
-                elif kind == "ended" and self.ended_seen is None:
-                    self.ended_seen = str(event.get("reason"))
+            events = self.follower.poll()
+            if not events:
+                return events
+            self.heard, self.last_event_at = True, now
+            timeline = self.follower.timeline
+            if timeline.ready is not None and self.ready_at is None:
+                self.ready_at = now
+            if (error := timeline.fatal_error) is not None:
+                self.worker_error = safe_line(error, self.secrets)
+            if self.ended_seen is None:
+                self.ended_seen = timeline.ended_reason
             return events
 
     def request_stop(self, reason: str, message: str = "") -> None:
