@@ -94,6 +94,7 @@ class Timeline:
     ended: dict[str, Any] | None = None
     stage: str | None = None
     stage_t: float | None = None  # when the current stage began
+    stages: list[str] = field(default_factory=list)  # every stage reached, in order
     agent_state: str | None = None  # listening, thinking, speaking (voice)
     turns: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -123,6 +124,8 @@ class Timeline:
             self.ready = event
         elif kind == "stage" and isinstance(event.get("stage"), str):
             self.stage, self.stage_t = event["stage"], _time(event)
+            if self.stage not in self.stages:
+                self.stages.append(self.stage)
         elif kind == "state" and isinstance(event.get("agent_state"), str):
             self.agent_state = event["agent_state"]
         elif kind == "turn":

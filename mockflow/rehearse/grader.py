@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mockflow.contracts.events import Timeline
 from mockflow.documents.normalize import normalize_text
 from mockflow.documents.terms import key_terms
 from mockflow.interview.fsm import STAGES, load_track
@@ -69,12 +70,12 @@ def grade(
     events: Sequence[Event], spec: Mapping[str, Any], *, injection_canaries: Sequence[str] = ()
 ) -> InterviewMetrics:
     """Measure the interviewer of one interview."""
-    turns = [e for e in events if e.get("type") == "turn"]
+    timeline = Timeline.of(dict(e) for e in events)
+    turns = timeline.turns
     said = [t for t in turns if t.get("role") == "interviewer"]
     texts = [str(t.get("text", "")) for t in said]
     lengths = [conduct.word_count(text) for text in texts]
-    ended = next((e for e in reversed(events) if e.get("type") == "ended"), None)
-    ended_reason = str(ended.get("reason")) if ended else None
+    ended_reason = timeline.ended_reason
     p = conduct.phrases()
     canaries = conduct.canary_pattern(injection_canaries)
     resume_terms, jd_terms = terms_used(turns, spec)
@@ -149,12 +150,7 @@ def questions_per_stage(said: Sequence[Event]) -> dict[str, int]:
 
 
 def stages_reached(events: Sequence[Event]) -> list[str]:
-    reached: list[str] = []
-    for event in events:
-        stage = event.get("stage")
-        if event.get("type") == "stage" and stage and stage not in reached:
-            reached.append(str(stage))
-    return reached
+    return Timeline.of(dict(e) for e in events).stages
 
 
 def closing_ok(said: Sequence[Event], ended_reason: str | None) -> bool:

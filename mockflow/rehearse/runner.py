@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.app.setup import MAX_ANSWER_CHARS
-from mockflow.contracts.events import EventTail, read_events
+from mockflow.contracts.events import EventTail, Timeline, read_events
 from mockflow.errors import MockflowError
 from mockflow.launch import SessionHandle, SessionNotFoundError, SlotsBusyError, Supervisor
 from mockflow.rehearse.candidate import Candidate
@@ -80,7 +80,7 @@ class InterviewResult:
             "seconds": round(self.seconds, 2),
             "timed_out": self.timed_out,
             "error": self.error,
-            "turns": sum(e.get("type") == "turn" for e in self.events),
+            "turns": len(Timeline.of(self.events).turns),
             "metrics": self.metrics.to_dict(),
             "judge": self.judge,
         }

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from mockflow.contracts.events import EventFileError, read_events
+from mockflow.contracts.events import EventFileError, Timeline, read_events
 from mockflow.feedback.demo import sample_report, sample_session_dir
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.interview.fsm import STAGE_TITLES, load_track
@@ -58,9 +58,7 @@ def build_feedback_tab() -> FeedbackTab:
 def transcript_markdown(events: list[dict]) -> str:
     """The transcript with a heading at each stage change."""
     lines, stage = [], None
-    for event in events:
-        if event.get("type") != "turn":
-            continue
+    for event in Timeline.of(events).turns:
         if event.get("stage") != stage:
             stage = event.get("stage")
             lines.append(f"\n#### {STAGE_TITLES.get(str(stage), stage)}\n")
