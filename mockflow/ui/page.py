@@ -7,6 +7,7 @@ components, reaching other tabs' components only through it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -48,21 +49,27 @@ class Page:
         """`bind`, with a user's mistake shown as a message rather than an error."""
         return user_errors(with_services(fn, self.services))
 
-    @property
-    def render_outputs(self) -> list[Any]:
-        """What `interview.render` fills, in its order."""
-        interview, setup = self.interview, self.setup
-        return [
-            interview.stage_bar,
-            interview.chat,
-            interview.timer,
-            interview.skip,
-            interview.end,
-            interview.send,
-            setup.start,
-            setup.running_note,
-            interview.see_feedback,
-        ]
+    def component(self, name: str) -> Any:
+        """The component (or shared state) a handler names: the page's own (`view`,
+        `tabs`), then the Interview tab's, then the Setup tab's."""
+        for owner in (self, self.interview, self.setup):
+            if name in getattr(owner, "__dataclass_fields__", {}):
+                return getattr(owner, name)
+        raise KeyError(name)
+
+    def outputs(self, *names: str) -> list[Any]:
+        return [self.component(name) for name in names]
+
+    def named(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """A handler that returns {name: value} as Gradio wants it, {component: value};
+        names it leaves out keep their value."""
+
+        @functools.wraps(fn)
+        def keyed(*args: Any, **kwargs: Any) -> Any:
+            values = fn(*args, **kwargs)
+            return {self.component(name): value for name, value in values.items()}
+
+        return keyed
 
     @property
     def history_outputs(self) -> list[Any]:

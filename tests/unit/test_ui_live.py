@@ -76,11 +76,11 @@ def test_the_voice_room_is_told_to_leave_once_the_interview_ends(tmp_path):
     path = tmp_path / "events.jsonl"
     _append(path, t=1.0, type="ready", stages=STAGES)
     view = LiveView("iv_1", path, mode="voice")
-    assert tick(view)[-1] is not None and not isinstance(tick(view)[-1], str)
+    assert "room" not in tick(view)
     _append(path, t=2.0, type="ended", reason="completed")
-    assert json.loads(tick(view)[-1]) == {"action": "disconnect"}
+    assert json.loads(tick(view)["room"]) == {"action": "disconnect"}
     _append(path, t=2.0, type="state", agent_state="listening")
-    assert not isinstance(tick(view)[-1], str)  # said once, not on every tick
+    assert "room" not in tick(view)  # said once, not on every tick
 
 
 def test_start_waits_for_the_running_interview_and_an_ended_one_offers_feedback(tmp_path):
@@ -88,16 +88,16 @@ def test_start_waits_for_the_running_interview_and_an_ended_one_offers_feedback(
     _append(path, t=1.0, type="ready", stages=STAGES)
     view = LiveView("iv_1", path)
     view.poll()
-    *_, start, note, see_feedback = render(view)
-    assert start.interactive is False and "running" in note
-    assert see_feedback.visible is False
+    shown = render(view)
+    assert shown["start"].interactive is False and "running" in shown["running_note"]
+    assert shown["see_feedback"].visible is False
     _append(path, t=2.0, type="ended", reason="user_ended")
     view.poll()
-    *_, start, note, see_feedback = render(view)
-    assert start.interactive is True and note == ""
-    assert see_feedback.visible is True
-    *_, start, note, see_feedback = render(None)
-    assert start.interactive is True and see_feedback.visible is False
+    shown = render(view)
+    assert shown["start"].interactive is True and shown["running_note"] == ""
+    assert shown["see_feedback"].visible is True
+    idle = render(None)
+    assert idle["start"].interactive is True and idle["see_feedback"].visible is False
 
 
 def test_pending_answer_shows_until_the_agent_commits_it(tmp_path):
@@ -125,10 +125,10 @@ def test_fatal_error_is_shown_and_polling_stops(tmp_path):
     )
     _append(path, t=2.1, type="ended", reason="error")
     view = LiveView("iv_1", path)
-    bar, chat, timer, *_ = tick(view)
-    assert "stopped because of an error" in bar
-    assert "rejected the API key" in chat[-1]["content"]
-    assert timer.active is False
+    shown = tick(view)
+    assert "stopped because of an error" in shown["stage_bar"]
+    assert "rejected the API key" in shown["chat"][-1]["content"]
+    assert shown["timer"].active is False
 
 
 def test_tick_with_nothing_new_only_refreshes_the_clock(tmp_path):
@@ -136,6 +136,6 @@ def test_tick_with_nothing_new_only_refreshes_the_clock(tmp_path):
     _append(path, t=1.0, type="ready", stages=STAGES)
     view = LiveView("iv_1", path)
     tick(view)
-    bar, chat, *_ = tick(view)
-    assert "mf-progress" in bar
-    assert not isinstance(chat, list)  # the transcript is left alone
+    shown = tick(view)
+    assert "mf-progress" in shown["stage_bar"]
+    assert set(shown) == {"stage_bar"}  # the transcript and the rest are left alone

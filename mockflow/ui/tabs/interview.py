@@ -124,100 +124,96 @@ RUNNING_NOTE = (
     "An interview of yours is running: continue it in the Interview tab, or end it there "
     "to start a new one."
 )
-RENDERED = 9  # how many outputs `render` fills
+RENDERED = (
+    "stage_bar", "chat", "timer", "skip", "end", "send", "start", "running_note", "see_feedback"
+)  # fmt: skip
 
 
-def render(view: LiveView | None) -> tuple:
-    """(stage bar, chat, timer, skip, end, send, Setup's Start, Setup's running note,
-    See your feedback) for a view: one running interview per user, so Start waits for
-    this one to end, and an ended one offers its feedback."""
+def render(view: LiveView | None) -> dict[str, Any]:
+    """The page for a view, by component name: one running interview per user, so Setup's
+    Start waits for this one to end, and an ended one offers its feedback."""
     if view is None:
-        return (
-            IDLE_BAR,
-            [],
-            gr.Timer(active=False),
-            gr.Button(interactive=False),
-            gr.Button(interactive=False),
-            gr.Button(interactive=False),
-            gr.Button(interactive=True),
-            "",
-            gr.Button(visible=False),
-        )
+        return {
+            "stage_bar": IDLE_BAR,
+            "chat": [],
+            "timer": gr.Timer(active=False),
+            "skip": gr.Button(interactive=False),
+            "end": gr.Button(interactive=False),
+            "send": gr.Button(interactive=False),
+            "start": gr.Button(interactive=True),
+            "running_note": "",
+            "see_feedback": gr.Button(visible=False),
+        }
     running = view.ended is None
     view.chat_changed()
     messages = chat_messages(view)
     if view.error:
         messages.append({"role": "assistant", "content": f"⚠️ {view.error}"})
-    return (
-        stage_bar_html(view),
-        messages,
-        gr.Timer(active=running),
-        gr.Button(interactive=running),
-        gr.Button(interactive=running),
-        gr.Button(interactive=running),
-        gr.Button(interactive=not running),
-        RUNNING_NOTE if running else "",
-        gr.Button(visible=not running),
-    )
+    return {
+        "stage_bar": stage_bar_html(view),
+        "chat": messages,
+        "timer": gr.Timer(active=running),
+        "skip": gr.Button(interactive=running),
+        "end": gr.Button(interactive=running),
+        "send": gr.Button(interactive=running),
+        "start": gr.Button(interactive=not running),
+        "running_note": RUNNING_NOTE if running else "",
+        "see_feedback": gr.Button(visible=not running),
+    }
 
 
-def tick(view: LiveView | None) -> Any:
+def tick(view: LiveView | None) -> dict[str, Any]:
     """One poll: read only the new events; resend the transcript only when it changed;
     stop polling once the interview has ended, and then tell the voice room to leave
-    (the microphone must not stay published after the interviewer is gone).
-
-    Outputs: the `render` outputs, then the room component's value."""
+    (the microphone must not stay published after the interviewer is gone)."""
     if view is None:
-        return (gr.skip(),) * (RENDERED + 1)
+        return {}
     changed = view.poll()
     if view.ended is None and not (changed and view.chat_changed()):
-        # only the clock or the agent's state moved: refresh the bar alone
-        return (stage_bar_html(view), *(gr.skip(),) * RENDERED)
-    return (*render(view), _leave_room_once(view))
-
-
-def _leave_room_once(view: LiveView) -> Any:
-    if view.ended is None or view.mode != "voice" or view.room_left:
-        return gr.skip()
-    view.room_left = True
-    return room_value("disconnect")
+        return {"stage_bar": stage_bar_html(view)}  # only the clock or the agent's state moved
+    shown = render(view)
+    if view.ended is not None and view.mode == "voice" and not view.room_left:
+        view.room_left = True
+        shown["room"] = room_value("disconnect")
+    return shown
 
 
 def start_interview(
     services: AppServices, user_id: str | None, *values: Any, request: gr.Request | None = None
-) -> Any:
-    """Outputs: view, name error, role error, start error, tab, text row, room (visible,
-    value), then the `render` outputs."""
+) -> dict[str, Any]:
+    """Start from the Setup tab's fields (in `SETUP_FIELDS` order) and show it."""
     user = require_user(user_id)
     setup = setup_from_dict(dict(zip(SETUP_FIELDS, values, strict=True)))
     try:
         started = services.interviews.start(user, setup, ip=request_ip(services, request))
     except SetupError as exc:
         problems = exc.problems
-        return (
-            gr.skip(),
-            _problem(problems, "name"),
-            _problem(problems, "role"),
-            "⚠️ Please fix the fields marked above." if problems else "",
-            gr.skip(),
-            gr.skip(),
-            gr.skip(),
-            *(gr.skip(),) * RENDERED,
-        )
+        return {
+            "name_error": _problem(problems, "name"),
+            "role_error": _problem(problems, "role"),
+            "start_error": "⚠️ Please fix the fields marked above." if problems else "",
+        }
     view = LiveView(started.session_id, started.events_path, mode=started.mode)
     view.poll()
     voice = started.mode == "voice"
-    room = gr.HTML(visible=voice, value=room_value("connect", started.room) if voice else "")
-    return (
-        view,
-        "",
-        "",
-        "",
-        gr.Tabs(selected="interview"),
-        gr.Row(visible=True),
-        room,
-        *render(view),
-    )
+    return {
+        "view": view,
+        "name_error": "",
+        "role_error": "",
+        "start_error": "",
+        **_shown(view, started.room if voice else None),
+    }
+
+
+def _shown(view: LiveView, room: dict[str, str] | None) -> dict[str, Any]:
+    """The Interview tab opened on `view`, its voice room told to connect."""
+    voice = view.mode == "voice"
+    return {
+        "tabs": gr.Tabs(selected="interview"),
+        "text_row": gr.Row(visible=True),
+        "room": gr.HTML(visible=voice, value=room_value("connect", room) if room else ""),
+        **render(view),
+    }
 
 
 def _problem(problems: dict[str, str], name: str) -> str:
@@ -226,17 +222,16 @@ def _problem(problems: dict[str, str], name: str) -> str:
 
 def send_answer(
     services: AppServices, user_id: str | None, view: LiveView | None, text: str
-) -> Any:
-    """Outputs: answer box, message, then the `render` outputs."""
+) -> dict[str, Any]:
     user = require_user(user_id)
     if view is None or view.ended:
         raise gr.Error("There is no interview running. Start one in the Setup tab.")
     text = (text or "").strip()
     if not text:
-        return gr.skip(), "Type an answer first.", *(gr.skip(),) * RENDERED
+        return {"message": "Type an answer first."}
     services.interviews.send_answer(user, view.session_id, text)
     view.pending.append(text)
-    return "", "", *render(view)
+    return {"answer": "", "message": "", **render(view)}
 
 
 def confirm_row(show: bool) -> Any:
@@ -250,15 +245,20 @@ def skip_stage(services: AppServices, user_id: str | None, view: LiveView | None
     return gr.Row(visible=False)
 
 
-def end_interview(services: AppServices, user_id: str | None, view: LiveView | None) -> Any:
-    """Outputs: confirm row, room value, then the `render` outputs."""
+def end_interview(
+    services: AppServices, user_id: str | None, view: LiveView | None
+) -> dict[str, Any]:
     user = require_user(user_id)
     if view is None:
-        return gr.Row(visible=False), gr.skip(), *render(None)
+        return {"end_confirm_row": gr.Row(visible=False), **render(None)}
     services.interviews.end(user, view.session_id)
     view.poll()
     view.room_left = True
-    return gr.Row(visible=False), room_value("disconnect"), *render(view)
+    return {
+        "end_confirm_row": gr.Row(visible=False),
+        "room": room_value("disconnect"),
+        **render(view),
+    }
 
 
 def room_report(
@@ -279,50 +279,45 @@ def room_report(
     return ""  # the room shows the browser's reason, the transcript the interviewer's
 
 
-def reattach(services: AppServices, user_id: str | None) -> Any:
+def reattach(services: AppServices, user_id: str | None) -> dict[str, Any]:
     """After a page load (a refresh, a second tab): land on the user's running interview,
-    if there is one, instead of an empty Setup form.
-
-    Outputs: view, tab, text row, room (visible, value), then the `render` outputs."""
-    if not user_id:
-        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
-    record = services.interviews.active_session(user_id)
+    if there is one, instead of an empty Setup form."""
+    record = services.interviews.active_session(user_id) if user_id else None
     if record is None:
-        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
+        return {"view": None, **render(None)}
     view = LiveView(record.id, Path(record.session_dir) / EVENTS_FILE, mode=record.mode)
     view.poll()
     if view.ended is not None:  # ended, its agent still exiting: nothing to continue
-        return None, gr.skip(), gr.skip(), gr.skip(), *render(None)
-    voice = record.mode == "voice"
-    room = services.interviews.rejoin_room(user_id, record.id) if voice else None
-    room_html = gr.HTML(visible=voice, value=room_value("connect", room) if room else "")
-    return view, gr.Tabs(selected="interview"), gr.Row(visible=True), room_html, *render(view)
+        return {"view": None, **render(None)}
+    room = (
+        services.interviews.rejoin_room(record.user_id, record.id) if view.mode == "voice" else None
+    )
+    return {"view": view, **_shown(view, room)}
 
 
 def wire(page: Page) -> None:
-    """The interview's listeners, Start and the page-load re-attach included."""
-    interview, setup, render_outputs = page.interview, page.setup, page.render_outputs
-    shown = [page.view, page.tabs, interview.text_row, interview.room, *render_outputs]
-    page.load.then(page.bind(reattach), [page.user], shown)
-    errors = [setup.name_error, setup.role_error, setup.start_error]
+    """The interview's listeners, Start and the page-load re-attach included; handlers
+    return values by component name (`Page.named`)."""
+    interview, setup, named = page.interview, page.setup, page.named
+    shown = page.outputs("view", "tabs", "text_row", "room", *RENDERED)
+    page.load.then(named(page.bind(reattach)), [page.user], shown)
+    errors = page.outputs("name_error", "role_error", "start_error")
     setup.start.click(
-        page.guarded(start_interview),
-        [page.user, *setup.fields],
-        [page.view, *errors, page.tabs, interview.text_row, interview.room, *render_outputs],
+        named(page.guarded(start_interview)), [page.user, *setup.fields], [*shown, *errors]
     )
     interview.timer.tick(
-        tick,
+        named(tick),
         [page.view],
-        [*render_outputs, interview.room],
+        page.outputs("room", *RENDERED),
         show_progress="hidden",
         concurrency_limit=None,  # never queued behind anything
     )
-    answer = page.guarded(send_answer)
+    answer = named(page.guarded(send_answer))
     for trigger in (interview.send.click, interview.answer.submit):
         trigger(
             answer,
             [page.user, page.view, interview.answer],
-            [interview.answer, interview.message, *render_outputs],
+            page.outputs("answer", "message", *RENDERED),
         )
     for ask, no, row in (
         (interview.skip, interview.skip_no, interview.skip_confirm_row),
@@ -334,9 +329,9 @@ def wire(page: Page) -> None:
         page.guarded(skip_stage), [page.user, page.view], interview.skip_confirm_row
     )
     interview.end_yes.click(
-        page.guarded(end_interview),
+        named(page.guarded(end_interview)),
         [page.user, page.view],
-        [interview.end_confirm_row, interview.room, *render_outputs],
+        page.outputs("end_confirm_row", "room", *RENDERED),
     )
     interview.room.change(
         page.guarded(room_report), [page.user, page.view, interview.room], interview.message
