@@ -22,7 +22,7 @@ from mockflow.feedback.report.model import FeedbackReport, build_report, generat
 from mockflow.net.guard import AddressRefusedError, NetGuard
 from mockflow.store.db import Store
 from mockflow.store.vault import Vault
-from tests.unit.test_rubric import EVENTS, META, ScriptedLLM, reply
+from tests.unit.feedback.test_rubric import EVENTS, META, ScriptedLLM, reply
 
 HOSTILE = "<script>alert('x')</script> [click](http://evil.example) **bold** | pipe"
 
