@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,6 +68,8 @@ class InterviewService:
     voice_workers: Launcher | None = None  # dispatch mode: voice goes to LiveKit workers
     fair: FairUse | None = None
     guard: NetGuard | None = None  # vets a visitor's provider URLs on a public link
+    # the app's own local LiveKit server (url, key, secret) while it runs; local mode only
+    local_livekit: Callable[[], tuple[str, str, str] | None] = lambda: None
     _owners: dict[str, str] = field(default_factory=dict)
     _starting: set[str] = field(default_factory=set)  # users whose start is under way
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -90,7 +93,12 @@ class InterviewService:
         return self.supervisor
 
     def missing_for(self, keys: ProviderKeys, mode: str) -> list[str]:
-        return missing_keys(keys, mode, voice_by_workers=self.voice_workers is not None)
+        return missing_keys(
+            keys,
+            mode,
+            voice_by_workers=self.voice_workers is not None,
+            local_livekit=self.local_livekit() is not None,
+        )
 
     def _livekit(self, keys: ProviderKeys) -> tuple[str, str, str]:
         """URL, key and secret of the LiveKit project that hosts voice rooms: the
@@ -98,6 +106,9 @@ class InterviewService:
         if self.voice_workers is not None:
             env = self.settings.env_keys
             return env.livekit_url or "", env.livekit_api_key or "", env.livekit_api_secret or ""
+        has_own = keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret
+        if not has_own and (local := self.local_livekit()) is not None:
+            return local  # the app's own server: its credentials never reach the store
         return keys.livekit_url or "", keys.livekit_api_key or "", keys.livekit_api_secret or ""
 
     def _deepgram_url(self) -> str | None:

@@ -75,20 +75,26 @@ class InterviewSetup:
         return {stage: round(DEFAULT_TIME_LIMITS[stage] * scale, 1) for stage in STAGES}
 
 
-def missing_keys(keys: ProviderKeys, mode: str, *, voice_by_workers: bool = False) -> list[str]:
+def missing_keys(
+    keys: ProviderKeys, mode: str, *, voice_by_workers: bool = False, local_livekit: bool = False
+) -> list[str]:
     """Plain names of what `mode` still needs; none for voice that workers serve with their
-    own keys (dispatch mode)."""
+    own keys (dispatch mode); no LiveKit keys while the app's own local server runs."""
     if mode == "voice" and voice_by_workers:
         return []
     missing = []
     if not keys.openai_api_key and not keys.openai_base_url:
         missing.append("an OpenAI API key (or an OpenAI-compatible server URL)")
     if mode == "voice":
-        if not (keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret):
+        if not (_has_livekit(keys) or local_livekit):
             missing.append("LiveKit URL, API key and secret")
         if (keys.stt_provider or "deepgram") == "deepgram" and not keys.deepgram_api_key:
             missing.append('a Deepgram key (or choose "use OpenAI for speech-to-text")')
     return missing
+
+
+def _has_livekit(keys: ProviderKeys) -> bool:
+    return bool(keys.livekit_url and keys.livekit_api_key and keys.livekit_api_secret)
 
 
 def session_meta(

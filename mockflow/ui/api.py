@@ -140,6 +140,11 @@ def _resources(supervisor: Any, session_id: str) -> dict[str, Any]:
     }
 
 
+def _voice_server(services: AppServices) -> dict[str, Any] | None:
+    status = services.voice_status()
+    return None if status is None else {"state": status.state, "url": status.url}
+
+
 def health_route(services: AppServices) -> APIRoute:
     def health() -> JSONResponse:
         supervisor = services.supervisor
@@ -161,6 +166,8 @@ def health_route(services: AppServices) -> APIRoute:
                 # the latest recovery of a damaged database: when, from what, how many
                 # sessions were re-indexed from their folders (no user data)
                 "recovery": services.store.last_recovery(),
+                # the app's own local LiveKit server (local mode without a LiveKit URL)
+                "voice_server": _voice_server(services),
             }
         )
 

@@ -14,7 +14,9 @@ from mockflow.app.retention import AnonymousRetention
 from mockflow.config import Settings
 from mockflow.errors import ConfigError
 from mockflow.launch import Supervisor
+from mockflow.launch.livekit import embedded
 from mockflow.launch.livekit.dispatcher import Dispatcher, LiveKitCredentials
+from mockflow.launch.livekit.embedded import EmbeddedVoiceServer, VoiceServerStatus
 from mockflow.net.guard import NetGuard
 from mockflow.store.db import Store
 from mockflow.store.vault import Vault
@@ -39,6 +41,7 @@ class AppServices:
     tabs: OpenTabs
     downloads: DownloadLinks
     voice_workers: Dispatcher | None = None  # dispatch mode only
+    voice_server: EmbeddedVoiceServer | None = None  # local mode without a LiveKit URL
     retention: AnonymousRetention | None = None
     uploads: UploadLedger = field(default_factory=UploadLedger)
 
@@ -49,7 +52,22 @@ class AppServices:
         if self.voice_workers is not None:
             self.voice_workers.close()
         self.supervisor.close()
+        if self.voice_server is not None:  # after the agents: they were in its rooms
+            self.voice_server.stop()
         self.store.close()
+
+    def voice_status(self) -> VoiceServerStatus | None:
+        """The local voice server's state, for Settings and /api/health (None: not used)."""
+        if self.voice_server is not None:
+            return self.voice_server.status()
+        if (
+            embedded.wanted(
+                self.settings.public, self.settings.on_space, self.settings.env_keys.livekit_url
+            )
+            and not self.settings.voice_by_workers
+        ):
+            return embedded.not_installed()
+        return None
 
 
 def build_services(settings: Settings, environ: Mapping[str, str]) -> AppServices:
@@ -65,6 +83,9 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         log.info("voice interviews go to LiveKit workers (dispatch mode)")
         workers = Dispatcher(settings, interviews.on_session_end, credentials=credentials)
     interviews.attach(supervisor, workers)
+    voice_server = _local_voice_server(settings, environ)
+    if voice_server is not None:
+        interviews.local_livekit = voice_server.credentials
     if adopted := interviews.adopt_dispatched():
         log.info("following %d voice interview(s) still running on workers", len(adopted))
     reaped = supervisor.reap_orphans()
@@ -86,8 +107,26 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         OpenTabs(interviews.end_active, grace=settings.tab_grace_seconds),
         DownloadLinks(vault.derive_key("report-downloads")),
         workers,
+        voice_server,
         retention,
     )
+
+
+def _local_voice_server(
+    settings: Settings, environ: Mapping[str, str]
+) -> EmbeddedVoiceServer | None:
+    """The app's own LiveKit server, started when it is wanted and installed."""
+    livekit_url = settings.env_keys.livekit_url
+    if settings.voice_by_workers or not embedded.wanted(
+        settings.public, settings.on_space, livekit_url
+    ):
+        return None
+    server = EmbeddedVoiceServer.find(environ, settings.data_dir)
+    if server is None:
+        log.info("no livekit-server binary: voice needs a LiveKit URL in Settings")
+        return None
+    server.start()  # a failure is kept in its status, shown in Settings
+    return server
 
 
 def _worker_project(settings: Settings) -> LiveKitCredentials:

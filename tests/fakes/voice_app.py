@@ -96,7 +96,7 @@ class LiveInterview:
 @dataclass
 class VoiceApp:
     services: AppServices
-    livekit: LocalLiveKitServer
+    livekit: LocalLiveKitServer  # the test's own, or the app's (`livekit=None`)
     openai: FakeOpenAI
     deepgram: FakeDeepgram
     candidates: dict[str, RoomCandidate] = field(default_factory=dict)
@@ -106,23 +106,30 @@ class VoiceApp:
         cls,
         data_dir: Path,
         *,
-        livekit: LocalLiveKitServer,
+        livekit: LocalLiveKitServer | None,
         openai: FakeOpenAI,
         deepgram: FakeDeepgram,
         stt: str = "deepgram",
+        environ: dict[str, str] | None = None,
         **settings: Any,
     ) -> VoiceApp:
+        """With `livekit=None` no LiveKit keys are configured: the app starts its own local
+        server (found through `environ`)."""
         keys = EnvKeys(
             openai_api_key=openai.api_key or "sk-voice-app-fake",
             openai_base_url=openai.base_url,
             deepgram_api_key=deepgram.api_key,
             deepgram_base_url=deepgram.url,
-            livekit_url=livekit.url,
-            livekit_api_key=livekit.api_key,
-            livekit_api_secret=livekit.api_secret,
+            livekit_url=livekit.url if livekit else None,
+            livekit_api_key=livekit.api_key if livekit else None,
+            livekit_api_secret=livekit.api_secret if livekit else None,
         )
         config = Settings(data_dir=data_dir, env_keys=keys, **settings)
-        app = cls(build_services(config, os.environ), livekit, openai, deepgram)
+        services = build_services(config, environ if environ is not None else dict(os.environ))
+        if livekit is None:
+            assert services.voice_server is not None, "the app started no local LiveKit server"
+            livekit = services.voice_server.server
+        app = cls(services, livekit, openai, deepgram)
         if stt != "deepgram":
             app.services.vault.save_keys(LOCAL_USER_ID, ProviderKeys(stt_provider=stt))
         deepgram.transcriber_for = app._transcriber_for

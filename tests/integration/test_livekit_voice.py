@@ -10,12 +10,15 @@ interviewer's audio. Providers are local fakes behind the real plugins: Deepgram
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from functools import partial
 
 import pytest
 
 from mockflow.contracts.ids import LOCAL_USER_ID
+from mockflow.launch.livekit.server import ServerPorts
+from tests.conftest import livekit_binary
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import GOODBYE, ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
@@ -288,3 +291,34 @@ async def test_openai_speech_to_text_through_the_room(
         app.close()
     assert turn["text"] == "Yes, I'm ready."
     assert openai.transcriptions >= 1
+
+
+async def test_without_a_livekit_account_the_app_runs_its_own_server(
+    tmp_path, openai, deepgram, interviewer
+):
+    ports = ServerPorts.free()
+    environ = {
+        **os.environ,
+        "MOCKFLOW_LIVEKIT_SERVER": str(livekit_binary()),
+        "MOCKFLOW_LIVEKIT_PORT": str(ports.http),
+    }
+    app = VoiceApp.build(
+        tmp_path / "data", livekit=None, openai=openai, deepgram=deepgram, environ=environ
+    )
+    try:
+        status = app.services.voice_status()
+        assert status is not None and status.state == "running"
+        assert status.url == f"ws://127.0.0.1:{ports.http}"
+        pid = app.livekit.pid
+        assert pid is not None
+        assert app.services.vault.resolve_keys(LOCAL_USER_ID).keys.livekit_url is None
+        live = await app.start(patience="normal")
+        assert live.started.room is not None and live.started.room["url"] == status.url
+        async with live.candidate as candidate:
+            greeting = await candidate.wait_for_burst(1, timeout=15)
+            await live.wait_turns("interviewer", 1)
+        assert greeting.peak > 200
+    finally:
+        app.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # stopped with the app: no orphan

@@ -1,8 +1,8 @@
 """Local voice without a LiveKit account: the app's own `livekit-server --dev` on loopback.
 
 In local (single-user) mode with no LiveKit URL configured, the app starts a LiveKit
-server binary it finds (`MOCKFLOW_LIVEKIT_SERVER`, else `livekit-server` on PATH, else the
-test set-up's build cache) as a supervised child bound to 127.0.0.1, and voice interviews
+server binary it finds (`MOCKFLOW_LIVEKIT_SERVER`, else `livekit-server` on PATH) as a
+supervised child bound to 127.0.0.1, and voice interviews
 use it with its own dev credentials. Those credentials are made at start-up and live only
 in this process and the child's environment: they are never stored as the user's keys.
 
@@ -16,6 +16,8 @@ caller decides; `wanted` says when).
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +27,6 @@ from mockflow.launch.livekit.server import (
     LiveKitServerError,
     LocalLiveKitServer,
     ServerPorts,
-    find_binary,
 )
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class EmbeddedVoiceServer:
     @classmethod
     def find(cls, env: Mapping[str, str], data_dir: Path) -> EmbeddedVoiceServer | None:
         """A server ready to start, or None when no binary is installed."""
-        binary = find_binary(env.get(BINARY_ENV), env)
+        binary = _binary(env)
         if binary is None:
             return None
         port = _port(env.get(PORT_ENV))
@@ -141,6 +142,13 @@ class EmbeddedVoiceServer:
 
 def not_installed() -> VoiceServerStatus:
     return VoiceServerStatus("not_installed", INSTALL_HINT)
+
+
+def _binary(env: Mapping[str, str]) -> Path | None:
+    for candidate in (env.get(BINARY_ENV), shutil.which("livekit-server", path=env.get("PATH"))):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
 
 
 def _port(value: str | None) -> int:

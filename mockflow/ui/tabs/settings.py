@@ -55,6 +55,7 @@ class SettingsTab:
     delete_confirm: gr.Checkbox
     delete: gr.Button
     message: gr.Markdown
+    voice_server: gr.Markdown
 
     def ordered_inputs(self) -> list:
         return [self.inputs[name] for name in FIELD_ORDER]
@@ -85,6 +86,7 @@ def build_settings_tab() -> SettingsTab:
             inputs["tts_voice"] = gr.Dropdown(VOICES, value="alloy", label="Interviewer voice")
         with gr.Column():
             gr.Markdown("### LiveKit (voice mode)")
+            voice_server = gr.Markdown(elem_id="mf-voice-server")
             inputs["livekit_url"] = gr.Textbox(
                 label="LiveKit URL", placeholder="wss://….livekit.cloud"
             )
@@ -103,7 +105,7 @@ def build_settings_tab() -> SettingsTab:
         )
         delete = gr.Button("Delete my data", variant="stop")
     return SettingsTab(
-        inputs, stored, save, check, results, forget, delete_confirm, delete, message
+        inputs, stored, save, check, results, forget, delete_confirm, delete, message, voice_server
     )
 
 
@@ -194,6 +196,15 @@ def delete_my_data(services: AppServices, user_id: str | None, confirmed: bool) 
     return "✓ All your interviews, reports and keys were deleted from this server."
 
 
+def voice_server_line(services: AppServices) -> str:
+    """Whether voice can use the app's own local LiveKit server (local mode only)."""
+    status = services.voice_status()
+    if status is None:
+        return ""
+    mark = {"running": "✓", "failed": "⚠️"}.get(status.state, "ℹ️")
+    return f"{mark} {status.message}"
+
+
 def wire(page: Page) -> None:
     """Save, check and forget keys; delete everything of this user."""
     keys, user = page.keys, page.user
@@ -201,6 +212,7 @@ def wire(page: Page) -> None:
     notice = [page.setup.keys_notice, page.setup.open_settings]
     show = page.bind(show_settings)
     page.load.then(show, [user], shown)
+    page.load.then(page.bind(voice_server_line), None, keys.voice_server)
     keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], keys.message).then(
         show, [user], shown
     ).then(page.bind(setup_tab.keys_notice), [user, page.setup.mode], notice)
