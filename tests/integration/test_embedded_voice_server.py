@@ -56,7 +56,7 @@ def test_runs_is_restarted_once_then_reported_and_stops_with_no_orphan(tmp_path:
         first = voice.server.pid
         assert first is not None
         os.kill(first, signal.SIGKILL)  # a crash
-        wait_for(lambda: voice.server.pid not in (None, first) and voice.running())
+        wait_for(lambda: voice.running() and voice.server.pid not in (None, first))
         assert "restarted" in voice.status().message
         assert voice.credentials() == (url, key, secret)  # same address and keys
         second = voice.server.pid

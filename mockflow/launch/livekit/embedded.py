@@ -59,7 +59,7 @@ class EmbeddedVoiceServer:
 
     def __init__(self, server: LocalLiveKitServer) -> None:
         self.server = server
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._restarted = False
         self._failed: str | None = None
         self._stopping = threading.Event()
@@ -86,7 +86,8 @@ class EmbeddedVoiceServer:
         return self.server.url, self.server.api_key, self.server.api_secret
 
     def running(self) -> bool:
-        return self._failed is None and self.server.running()
+        with self._lock:  # a restart under way finishes first
+            return self._failed is None and self.server.running()
 
     def start(self, timeout: float = 15.0) -> bool:
         """Start and watch the server; False (with the reason in `status`) if it can't."""
@@ -109,6 +110,10 @@ class EmbeddedVoiceServer:
             self._watcher.join(5)
 
     def status(self) -> VoiceServerStatus:
+        with self._lock:  # a restart under way finishes first
+            return self._status()
+
+    def _status(self) -> VoiceServerStatus:
         if self._failed is not None:
             return VoiceServerStatus("failed", f"{self._failed} {INSTALL_HINT}")
         if not self.server.running():
