@@ -83,8 +83,12 @@ def start_interview(
 
 
 def send_answer(services: AppServices, session_id: str, text: str, user_token: str = "") -> str:
-    """Send one typed answer to the interviewer."""
-    services.interviews.send_answer(_user(services, user_token), session_id, text)
+    """Send one typed answer to the interviewer: "sent", or "ended" when the interview
+    has already ended (an answer to the goodbye: nothing is sent, nothing is wrong)."""
+    user = _user(services, user_token)
+    if services.interviews.is_over(user, session_id):
+        return "ended"
+    services.interviews.send_answer(user, session_id, text)
     return "sent"
 
 
