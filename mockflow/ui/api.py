@@ -37,6 +37,16 @@ def _user(services: AppServices, user_token: str | None, *, mint: bool = False) 
     raise gr.Error("This user_token is not valid: pass the one start_interview returned.")
 
 
+ENDPOINTS = (
+    "start_interview",
+    "send_answer",
+    "poll",
+    "end_interview",
+    "get_report",
+    "generate_report",
+)
+
+
 def register_api(services: AppServices) -> None:
     """Create the named endpoints inside the current Blocks context."""
     for fn in (start_interview, send_answer, poll, end_interview, get_report):

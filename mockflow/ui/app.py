@@ -6,7 +6,7 @@ from importlib import resources
 
 import gradio as gr
 
-from mockflow.ui.api import register_api
+from mockflow.ui.api import ENDPOINTS, register_api
 from mockflow.ui.common import (
     load_identity,
     load_identity_on_space,
@@ -56,10 +56,19 @@ def create_ui(services: AppServices) -> gr.Blocks:
         register_api(services)  # first: the documented endpoints keep their plain names
         for tab in (setup_tab, interview_tab, feedback_tab, history_tab, settings_tab):
             tab.wire(page)
+        _only_documented_endpoints(demo)
     # every listener runs concurrently (Gradio's default is one call at a time per listener,
     # across all users); calls that wait on a provider share a bounded pool of their own
     demo.queue(default_concurrency_limit=None, max_size=QUEUE_SIZE)
     return demo
+
+
+def _only_documented_endpoints(demo: gr.Blocks) -> None:
+    """The page's own listeners are not public API: "Use via API" and gradio_client see
+    only the documented endpoints (`ui.api.ENDPOINTS`)."""
+    for fn in demo.fns.values():
+        if fn.api_name not in ENDPOINTS:
+            fn.api_visibility = "private"
 
 
 def _layout(demo: gr.Blocks, services: AppServices) -> Page:

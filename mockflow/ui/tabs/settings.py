@@ -7,7 +7,7 @@ stored value as a placeholder; an empty field on save keeps what is stored.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import gradio as gr
@@ -37,7 +37,12 @@ FIELD_ORDER = (
     "tts_voice",
 )
 VOICES = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer"]
-CHECK_ICONS = {"valid": "✓ Valid", "not_set": "– Not set"}
+CHECK_ICONS = {
+    "valid": "✓ Works",
+    "model_unlisted": "⚠️ Works, with a warning",
+    "not_set": "– Not set",
+}
+PROVIDER_NAMES = {"openai": "OpenAI", "deepgram": "Deepgram", "livekit": "LiveKit"}
 STORAGE_NOTE = (
     "Your keys are encrypted on this server (in its data folder) and sent only to your own "
     "providers: OpenAI or your OpenAI-compatible server, Deepgram and LiveKit."
@@ -97,7 +102,7 @@ def build_settings_tab() -> SettingsTab:
         save = gr.Button("Save keys", variant="primary")
         check = gr.Button("Check keys")
     results = gr.Markdown(elem_classes="mf-checks")
-    message = gr.Markdown(elem_classes="mf-field-error")
+    message = gr.Markdown(elem_id="mf-settings-message")
     with gr.Accordion("Forget keys or delete my data", open=False):
         forget = gr.Button("Forget my keys", variant="secondary")
         delete_confirm = gr.Checkbox(
@@ -166,18 +171,32 @@ def save_settings(services: AppServices, user_id: str | None, *values: str) -> s
     return "✓ Saved. Use **Check keys** to test them against your providers."
 
 
-def check_keys(services: AppServices, user_id: str | None) -> str:
+def check_keys(services: AppServices, user_id: str | None, *values: str) -> str:
+    """Check the keys as the form shows them: what is typed, else what is saved."""
     user = require_user(user_id)
-    keys, note = _stored_keys(services, user)
-    if note.startswith("⚠️"):
+    stored, note = _stored_keys(services, user)
+    typed = _typed(values)
+    if note.startswith("⚠️") and not typed:
         return note
+    keys = replace(ProviderKeys() if note.startswith("⚠️") else stored, **typed)
     results = asyncio.run(check_all(keys, guard=NetGuard.from_settings(services.settings)))
-    lines = ["| Provider | Result | Details |", "|---|---|---|"]
+    shown = {"stt_provider": "deepgram", "tts_voice": "alloy"}  # what the form shows for unset
+    changed = any(
+        (getattr(stored, name) or shown.get(name)) != value for name, value in typed.items()
+    )
+    what = "what is typed above (not saved yet)" if changed else "your saved keys"
+    lines = [f"Checked {what}:", ""]
     for provider in ("openai", "deepgram", "livekit"):
         check = results[provider]
         status = CHECK_ICONS.get(check.status.value, f"✗ {check.status.value.replace('_', ' ')}")
-        lines.append(f"| {provider.capitalize()} | {status} | {check.message} |")
+        lines.append(f"- **{PROVIDER_NAMES[provider]}**: {status}. {check.message}")
     return "\n".join(lines)
+
+
+def _typed(values: tuple[str, ...]) -> dict[str, str]:
+    """The form's non-empty values by field (an empty secret field means "the saved one")."""
+    typed = {name: (value or "").strip() for name, value in zip(FIELD_ORDER, values, strict=True)}
+    return {name: value for name, value in typed.items() if value}
 
 
 def forget_keys(services: AppServices, user_id: str | None) -> str:
@@ -216,7 +235,9 @@ def wire(page: Page) -> None:
     keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], keys.message).then(
         show, [user], shown
     ).then(page.bind(setup_tab.keys_notice), [user, page.setup.mode], notice)
-    keys.check.click(page.guarded(check_keys), [user], keys.results, **PROVIDER_CALLS)
+    keys.check.click(
+        page.guarded(check_keys), [user, *keys.ordered_inputs()], keys.results, **PROVIDER_CALLS
+    )
     keys.forget.click(page.guarded(forget_keys), [user], keys.message).then(show, [user], shown)
     keys.delete.click(page.guarded(delete_my_data), [user, keys.delete_confirm], keys.message).then(
         page.bind(history_tab.show_history), [user], page.history_outputs

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockflow.app.keys import KeyCheck, KeyStatus
+from mockflow.config import Settings
 from mockflow.launch.livekit.embedded import INSTALL_HINT, VoiceServerStatus, not_installed
-from mockflow.ui.tabs.settings import voice_server_line
+from mockflow.store.vault import ProviderKeys, ResolvedKeys
+from mockflow.ui.tabs import settings as settings_tab
+from mockflow.ui.tabs.settings import FIELD_ORDER, voice_server_line
 
 
 @dataclass
@@ -25,3 +29,42 @@ def test_the_line_says_where_the_local_server_runs_or_what_to_install() -> None:
     failed = VoiceServerStatus("failed", "port 7880 on 127.0.0.1 is in use.")
     assert voice_server_line(_Services(failed)).startswith("⚠️")  # type: ignore[arg-type]
     assert voice_server_line(_Services(None)) == ""  # type: ignore[arg-type]  # public link
+
+
+class _Vault:
+    def __init__(self, keys: ProviderKeys) -> None:
+        self.keys = keys
+
+    def resolve_keys(self, user_id: str) -> ResolvedKeys:
+        return ResolvedKeys(self.keys)
+
+
+@dataclass
+class _KeyServices:
+    vault: _Vault
+    settings: Settings
+
+
+def _form(**typed: str) -> list[str]:
+    return [typed.get(name, "") for name in FIELD_ORDER]
+
+
+def test_check_keys_checks_what_is_typed_and_says_whether_it_was_saved(monkeypatch, tmp_path):
+    checked: list[ProviderKeys] = []
+
+    async def fake_check_all(keys: ProviderKeys, **_: object) -> dict[str, KeyCheck]:
+        checked.append(keys)
+        return {
+            "openai": KeyCheck("openai", KeyStatus.MODEL_UNLISTED, "No model 'gpt-9'."),
+            "deepgram": KeyCheck("deepgram", KeyStatus.NOT_SET, "No Deepgram key set."),
+            "livekit": KeyCheck("livekit", KeyStatus.VALID, "LiveKit accepted the key."),
+        }
+
+    monkeypatch.setattr(settings_tab, "check_all", fake_check_all)
+    services = _KeyServices(_Vault(ProviderKeys(openai_api_key="sk-saved")), Settings(tmp_path))
+    typed = settings_tab.check_keys(services, "local", *_form(openai_api_key="sk-typed"))  # type: ignore[arg-type]
+    assert checked[-1].openai_api_key == "sk-typed" and "not saved yet" in typed
+    assert "- **OpenAI**: ⚠️ Works, with a warning. No model 'gpt-9'." in typed
+    assert "- **LiveKit**: ✓ Works." in typed
+    saved = settings_tab.check_keys(services, "local", *_form())  # type: ignore[arg-type]
+    assert checked[-1].openai_api_key == "sk-saved" and "your saved keys" in saved
