@@ -5,7 +5,7 @@ stage markers, and downloads as Markdown, printable HTML and JSON."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ import gradio as gr
 from mockflow.contracts.events import EventFileError, Timeline, read_events
 from mockflow.feedback.demo import sample_report, sample_session_dir
 from mockflow.feedback.report.markdown import render_markdown
+from mockflow.feedback.session import turns_of
 from mockflow.interview.fsm import STAGE_TITLES, load_track
 from mockflow.store.db import SessionRecord
 from mockflow.ui.common import PROVIDER_CALLS, require_user
@@ -53,6 +54,14 @@ def build_feedback_tab() -> FeedbackTab:
     downloads = gr.HTML(elem_id="mf-downloads")
     sample = gr.Button("Open the sample report", size="sm")
     return FeedbackTab(session_id, facts, generate, report, transcript, downloads, sample)
+
+
+FAILED_PREFIX = "The rubric could not be produced"
+
+
+def with_transcript(report: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The stored report with the transcript, so it shows each answer as a card."""
+    return {**report, "transcript": [asdict(turn) for turn in turns_of(events)]}
 
 
 def transcript_markdown(events: list[dict]) -> str:
@@ -104,13 +113,16 @@ def show_feedback(services: AppServices, user_id: str | None, session_id: str | 
         )
     report = services.reports.report(user, session_id)
     facts = session_facts(record, over=True)
+    note = str(report.get("rubric_note") or "")
+    if not report.get("rubric") and note.startswith(FAILED_PREFIX):
+        facts += f"\n\n⚠️ **Scoring failed.** {note} Press **Generate** to try again."
     label = (
         "Regenerate scores and coaching" if report.get("rubric") else "Generate scores and coaching"
     )
     return (
         facts,
         gr.Button(label, visible=True),
-        without_images(render_markdown(report)),
+        without_images(render_markdown(with_transcript(report, events))),
         transcript_markdown(events),
         links_html(services.downloads, user, session_id),
     )
@@ -135,9 +147,11 @@ def show_sample() -> Any:
     report = sample_report()
     events = read_events(sample_session_dir())
     facts = (
-        "### Sample report\n_A synthetic interview written by the MockFlow team, analysed live._"
+        "### Sample report\n_A synthetic interview written by the MockFlow team, measured "
+        "live, with a rubric we wrote by hand for it (not an AI review) whose quotes are "
+        "checked like a model's._"
     )
-    data = report.to_dict()
+    data = report.to_dict(include_transcript=True)
     return (
         facts,
         gr.Button(visible=False),
