@@ -43,7 +43,13 @@ def progress_series(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         if seen[label] > 1:  # two interviews in the same minute stay two points
             label = f"{label} ({seen[label]})"
         series["sessions"].append(
-            {"session_id": session.get("session_id", ""), "label": label, "started_at": started}
+            {
+                "session_id": session.get("session_id", ""),
+                "label": label,
+                "started_at": started,
+                "role": session.get("role") or "",
+                "track": session.get("track") or "",
+            }
         )
         values, scores = _values(report), _scores(report)
         for metric in METRICS:

@@ -41,6 +41,11 @@ class HistoryTab:
     progress_note: gr.Markdown
     score_plot: gr.LinePlot
     delivery_plot: gr.LinePlot
+    score_points: gr.ScatterPlot
+    delivery_points: gr.ScatterPlot
+    delete_confirm_row: gr.Row
+    delete_yes: gr.Button
+    delete_no: gr.Button
     first: gr.Dropdown
     second: gr.Dropdown
     compare: gr.Button
@@ -62,16 +67,22 @@ def build_history_tab() -> HistoryTab:
         open_button = gr.Button("Open in Feedback", variant="primary", interactive=False)
         delete = gr.Button("Delete", variant="stop", interactive=False)
         refresh = gr.Button("Refresh")
+    with gr.Row(visible=False) as delete_confirm_row:
+        gr.Markdown("Delete this interview, its transcript and its report? This cannot be undone.")
+        delete_yes = gr.Button("Yes, delete it", variant="stop", size="sm")
+        delete_no = gr.Button("Keep it", size="sm")
     message = gr.Markdown()
     gr.Markdown("### Progress over time")
     progress_note = gr.Markdown()
+    axes: dict[str, Any] = {"x": "session", "y": "value", "color": "label", "height": 260}
+    scores: dict[str, Any] = {"title": "Scores", "y_title": "Score (1–5)", "y_lim": [1, 5]}
+    delivery: dict[str, Any] = {"title": "Delivery", "y_title": "Value (unit in the legend)"}
+    titles: dict[str, Any] = {"x_title": "Interview (date and time, UTC)", "color_title": "Figure"}
     with gr.Row():
-        score_plot = gr.LinePlot(
-            x="session", y="value", color="label", title="Scores (1–5)", y_lim=[1, 5], height=260
-        )
-        delivery_plot = gr.LinePlot(
-            x="session", y="value", color="label", title="Delivery", height=260
-        )
+        score_plot = gr.LinePlot(**axes, **scores, **titles)
+        delivery_plot = gr.LinePlot(**axes, **delivery, **titles)
+        score_points = gr.ScatterPlot(**axes, **scores, **titles, visible=False)
+        delivery_points = gr.ScatterPlot(**axes, **delivery, **titles, visible=False)
     gr.Markdown("### Compare two interviews")
     with gr.Row():
         first = gr.Dropdown(label="Earlier pick", choices=[])
@@ -89,6 +100,11 @@ def build_history_tab() -> HistoryTab:
         progress_note,
         score_plot,
         delivery_plot,
+        score_points,
+        delivery_points,
+        delete_confirm_row,
+        delete_yes,
+        delete_no,
         first,
         second,
         compare,
@@ -157,15 +173,19 @@ def wire(page: Page) -> None:
         history.selected,
         [page.feedback.session_id, page.tabs],
     )
-    history.delete.click(
+    history.delete.click(lambda: gr.Row(visible=True), None, history.delete_confirm_row)
+    history.delete_no.click(lambda: gr.Row(visible=False), None, history.delete_confirm_row)
+    history.delete_yes.click(
         page.guarded(delete_session),
         [page.user, history.selected],
         [*shown[:3], history.message, history.open, history.delete],
-    )
+    ).then(lambda: gr.Row(visible=False), None, history.delete_confirm_row)
     charts = [
         history.progress_note,
         history.score_plot,
         history.delivery_plot,
+        history.score_points,
+        history.delivery_points,
         history.first,
         history.second,
     ]

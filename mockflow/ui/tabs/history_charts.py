@@ -11,6 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from mockflow.feedback.analytics.progress import METRICS, progress_series
+from mockflow.feedback.rubric.prompt import TRACK_TITLES
 from mockflow.ui.common import require_user
 from mockflow.ui.markdown_safety import without_images
 from mockflow.ui.services import AppServices
@@ -25,22 +26,40 @@ NO_DATA = (
 def progress_view(services: AppServices, user_id: str | None) -> Any:
     """(note, score plot, delivery plot, first choice, second choice) for the user."""
     if not user_id:
-        return NO_DATA, _plot(EMPTY), _plot(EMPTY), gr.Dropdown(choices=[]), gr.Dropdown(choices=[])
+        hidden = [gr.LinePlot(visible=False)] * 2 + [gr.ScatterPlot(visible=False)] * 2
+        return NO_DATA, *hidden, gr.Dropdown(choices=[]), gr.Dropdown(choices=[])
     reports = services.reports.history_reports(require_user(user_id))
     series = progress_series(reports)
     rows = pd.DataFrame(series["rows"] or [], columns=["session", "value", "label", "kind"])
     scores = rows[rows["kind"] == "score"][["session", "value", "label"]]
     delivery = rows[rows["kind"] == "delivery"][["session", "value", "label"]]
-    choices = [(s["label"], s["session_id"]) for s in series["sessions"]]
+    choices = [(_choice(s), s["session_id"]) for s in series["sessions"]]
     note = NO_DATA if not reports else f"{len(reports)} interview(s) with a report."
+    if len(reports) == 1:
+        note += " One interview so far: each figure is a point; lines join them from the next."
     first = gr.Dropdown(choices=choices, value=choices[-2][1] if len(choices) > 1 else None)
     second = gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
-    return note, _plot(scores), _plot(delivery), first, second
+    lines = len(reports) > 1  # a line needs two points: one interview is drawn as points
+    return (
+        note,
+        _plot(gr.LinePlot, scores, lines),
+        _plot(gr.LinePlot, delivery, lines),
+        _plot(gr.ScatterPlot, scores, not lines),
+        _plot(gr.ScatterPlot, delivery, not lines),
+        first,
+        second,
+    )
 
 
-def _plot(rows: pd.DataFrame) -> gr.LinePlot:
+def _plot(kind: type[gr.LinePlot] | type[gr.ScatterPlot], rows: pd.DataFrame, shown: bool) -> Any:
     """A chart with its rows; hidden while it has none (empty axes read as broken)."""
-    return gr.LinePlot(value=rows, visible=not rows.empty)
+    return kind(value=rows, visible=shown and not rows.empty)
+
+
+def _choice(session: dict[str, Any]) -> str:
+    """How the comparison pickers name an interview: date, role and track."""
+    track = TRACK_TITLES.get(session.get("track") or "", "")
+    return " · ".join(p for p in (session["label"], session.get("role") or "", track) if p)
 
 
 def compare(
@@ -52,10 +71,40 @@ def compare(
         return "Choose two interviews to compare."
     left = services.reports.report(user, first)
     right = services.reports.report(user, second)
-    lines = ["| | Earlier pick | Later pick |", "|---|---|---|"]
+    lines = []
     for label, getter in _figures(left, right):
-        lines.append(f"| {label} | {getter(left)} | {getter(right)} |")
+        before, after = getter(left), getter(right)
+        lines.append(f"- **{label}**: {before} → {after}{_change(label, before, after)}")
     return without_images("\n".join(lines))
+
+
+def _change(label: str, before: str, after: str) -> str:
+    """The change between two shown figures, with ↑ or ↓, or nothing if either is missing."""
+    old, new = _number(before), _number(after)
+    if old is None or new is None:
+        return ""
+    if old == new:
+        return " (no change)"
+    arrow = "↑" if new > old else "↓"
+    better = _better(label, new > old, scored="/ 5" in after)
+    return f" ({arrow} {abs(new - old):g}{better})"
+
+
+def _better(label: str, rose: bool, *, scored: bool) -> str:
+    """Whether the change is for the better (scores up, fillers down); pace and think time
+    have no better direction."""
+    if label in LOWER_IS_BETTER:
+        return ", better" if not rose else ", worse"
+    if label in HIGHER_IS_BETTER or scored:
+        return ", better" if rose else ", worse"
+    return ""
+
+
+def _number(shown: str) -> float | None:
+    try:
+        return float(shown.split()[0])
+    except (ValueError, IndexError):
+        return None
 
 
 def _measure(report: dict[str, Any], key: str, unit: str = "") -> str:
@@ -64,6 +113,8 @@ def _measure(report: dict[str, Any], key: str, unit: str = "") -> str:
 
 
 Figure = tuple[str, Callable[[dict[str, Any]], str]]
+LOWER_IS_BETTER = {METRICS["filler_rate"]}
+HIGHER_IS_BETTER = {"Overall score"}
 
 
 def _figures(left: dict[str, Any], right: dict[str, Any]) -> list[Figure]:

@@ -63,7 +63,8 @@ def services(tmp_path):
 
 def test_charts_leave_gaps_for_what_was_not_measured(services):
     svc, _ = services
-    note, score_plot, delivery_plot, first, second = progress_view(svc, "local")
+    note, score_plot, delivery_plot, score_points, _, first, second = progress_view(svc, "local")
+    assert score_plot.visible and not score_points.visible  # two interviews: lines
     scores, delivery = _frame(score_plot), _frame(delivery_plot)
     assert note.startswith("2 interview(s)")
     assert sorted(scores["label"].unique()) == ["Overall score", "Structure (STAR)"]
@@ -72,15 +73,17 @@ def test_charts_leave_gaps_for_what_was_not_measured(services):
     assert fillers == [6.0, 2.5]
     assert delivery[delivery["label"] == "Pace (words per minute)"]["value"].tolist() == [141.0]
     assert first.value != second.value
+    names = [name for name, _ in first.choices]
+    assert all(" · Engineer" in name for name in names)  # date, role (and track when known)
 
 
 def test_side_by_side_names_each_figure_honestly(services):
     svc, ids = services
     table = compare(svc, "local", ids[0], ids[1])
-    assert "| Overall score | no scores yet | 3.5 / 5 |" in table
-    assert "| Fillers per 100 words | 6 | 2.5 |" in table
-    assert "| Pace (words per minute) | not measured | 141 |" in table
-    assert "| Role fit | — | insufficient evidence |" in table
+    assert "- **Overall score**: no scores yet → 3.5 / 5" in table
+    assert "- **Fillers per 100 words**: 6 → 2.5 (↓ 3.5, better)" in table
+    assert "- **Pace (words per minute)**: not measured → 141\n" in table
+    assert "- **Role fit**: — → insufficient evidence" in table
 
 
 def test_an_ended_interview_charts_its_delivery_without_generating_scores(services):
@@ -127,3 +130,16 @@ def test_charts_are_hidden_until_there_is_something_to_chart(tmp_path):
     assert "Charts appear after your first interview" in note
     assert score_plot.visible is False and delivery_plot.visible is False
     store.close()
+
+
+def test_a_single_interview_is_drawn_as_points(services):
+    svc, ids = services
+    svc.store.set_status("local", ids[0], "completed")
+    svc.store.delete_session("local", ids[0])
+    note, score_plot, delivery_plot, score_points, delivery_points, *_ = progress_view(
+        svc, "local"
+    )
+    assert "One interview so far" in note
+    assert not score_plot.visible and not delivery_plot.visible
+    assert score_points.visible and delivery_points.visible
+    assert _frame(score_points)["value"].tolist() == [3.5, 3.5]
