@@ -136,9 +136,7 @@ def test_a_single_interview_is_drawn_as_points(services):
     svc, ids = services
     svc.store.set_status("local", ids[0], "completed")
     svc.store.delete_session("local", ids[0])
-    note, score_plot, delivery_plot, score_points, delivery_points, *_ = progress_view(
-        svc, "local"
-    )
+    note, score_plot, delivery_plot, score_points, delivery_points, *_ = progress_view(svc, "local")
     assert "One interview so far" in note
     assert not score_plot.visible and not delivery_plot.visible
     assert score_points.visible and delivery_points.visible
