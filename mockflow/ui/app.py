@@ -65,9 +65,12 @@ def create_ui(services: AppServices) -> gr.Blocks:
 
 def _only_documented_endpoints(demo: gr.Blocks) -> None:
     """The page's own listeners are not public API: "Use via API" and gradio_client see
-    only the documented endpoints (`ui.api.ENDPOINTS`)."""
+    only the documented endpoints (`ui.api.ENDPOINTS`). The resume upload listener stays
+    callable, undocumented: it guards itself (it reads only its own page's upload)."""
     for fn in demo.fns.values():
-        if fn.api_name not in ENDPOINTS:
+        if fn.api_name == "read_resume":
+            fn.api_visibility = "undocumented"
+        elif fn.api_name not in ENDPOINTS:
             fn.api_visibility = "private"
 
 

@@ -129,6 +129,9 @@ def test_unreadable_resume_gets_a_clear_message(browser, local_app, tmp_path):
     page.locator("input[type=file]").set_input_files(str(fake_pdf))
     page.get_by_text("Could not read resume.pdf").wait_for(timeout=15000)
     assert "Traceback" not in page.content()
+    paste = page.locator("#mf-resume-paste textarea")  # the way on: paste the text instead
+    paste.fill("I led the billing migration at Cartwheel and cut failed runs to zero.")
+    page.get_by_text("Using the 13 words you pasted").wait_for(timeout=10000)
 
 
 def test_page_refresh_reattaches_to_the_running_interview(browser, local_app):

@@ -47,7 +47,7 @@ def test_the_resume_listener_reads_only_its_own_pages_upload(app, tmp_path):
     client = Client(app.url, verbose=False)
     mine = tmp_path / "cv.txt"
     mine.write_text("I led the billing migration. " * 10)
-    status = client.predict(handle_file(str(mine)), api_name="/read_resume")
+    status, _paste_box = client.predict(handle_file(str(mine)), api_name="/read_resume")
     assert status.startswith("✓ Read 50 words from **cv.txt**")
     assert not list((app.data_dir / "cache").rglob("cv.txt"))  # read once, then gone
 

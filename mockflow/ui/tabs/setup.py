@@ -10,6 +10,7 @@ import gradio as gr
 
 from mockflow.app.setup import SAVED_FIELDS, SETUP_FIELDS, setup_from_dict
 from mockflow.documents import DocumentError, extract_isolated
+from mockflow.documents.normalize import normalize_text
 from mockflow.interview.fsm import load_track
 from mockflow.ui.common import request_ip
 from mockflow.ui.services import AppServices
@@ -46,6 +47,7 @@ class SetupTab:
     patience: gr.Radio
     resume_file: gr.File
     resume_status: gr.Markdown
+    resume_paste: gr.Textbox
     resume_text: gr.State
     job_description: gr.Textbox
     summary: gr.Markdown
@@ -120,6 +122,13 @@ def _documents() -> dict[str, Any]:
             type="filepath",
         ),
         "resume_status": gr.Markdown(NO_RESUME),
+        "resume_paste": gr.Textbox(
+            label="Or paste your resume's text here",
+            lines=5,
+            max_length=50_000,
+            visible=False,
+            elem_id="mf-resume-paste",
+        ),
         "resume_text": gr.State(""),
         "job_description": gr.Textbox(
             label="Job description (optional)",
@@ -141,13 +150,12 @@ def wire(page: Page) -> None:
     notice = [setup.keys_notice, setup.open_settings]
     setup.mode.change(bind(keys_notice), [page.user, setup.mode], notice)
     page.load.then(bind(keys_notice), [page.user, setup.mode], notice)
-    setup.resume_file.upload(
-        bind(read_resume),
-        setup.resume_file,
-        [setup.resume_text, setup.resume_status],
-        api_name="read_resume",
+    resume = [setup.resume_text, setup.resume_status, setup.resume_paste]
+    setup.resume_file.upload(bind(read_resume), setup.resume_file, resume, api_name="read_resume")
+    setup.resume_file.clear(lambda: ("", NO_RESUME, gr.Textbox(visible=False)), None, resume)
+    setup.resume_paste.change(
+        pasted_resume, setup.resume_paste, [setup.resume_text, setup.resume_status]
     )
-    setup.resume_file.clear(lambda: ("", NO_RESUME), None, [setup.resume_text, setup.resume_status])
     page.load.then(bind(templates.template_choices), [page.user], setup.templates)
     setup.save_template.click(
         page.guarded(templates.save_template),
@@ -172,24 +180,36 @@ def read_resume(
     services: AppServices,
     path: str | None,
     request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
-) -> tuple[str, str]:
-    """(resume text, status line) for a file this page just uploaded; the file itself is
-    deleted once read. A path this page did not upload is refused and left alone."""
+) -> tuple[str, str, Any]:
+    """(resume text, status line, paste box) for a file this page just uploaded; the file
+    itself is deleted once read. A path this page did not upload is refused and left
+    alone. A file that cannot be read opens a box to paste the resume's text instead."""
+    hidden = gr.Textbox(visible=False, value="")
     if not path:
-        return "", NO_RESUME
+        return "", NO_RESUME, hidden
     session = getattr(request, "session_hash", None)
     if not services.uploads.claim(path, session, request_ip(services, request)):
-        return "", NOT_FROM_HERE
+        return "", NOT_FROM_HERE, hidden
     filename = Path(path).name
     try:
         # a child process with memory and time caps: PDFium calls cannot be interrupted
         text = extract_isolated(Path(path), filename).text
     except DocumentError as exc:
-        return "", f"⚠️ **Could not read {filename}:** {exc}"
+        status = f"⚠️ **Could not read {filename}:** {exc} You can paste its text below instead."
+        return "", status, gr.Textbox(visible=True)
     finally:
         services.uploads.discard(path)
     words = len(text.split())
-    return text, f"✓ Read {words:,} words from **{filename}**. The interviewer will use them."
+    status = f"✓ Read {words:,} words from **{filename}**. The interviewer will use them."
+    return text, status, hidden
+
+
+def pasted_resume(text: str | None) -> tuple[str, str]:
+    """The resume's text pasted by hand (when its file could not be read)."""
+    text = normalize_text(text or "")
+    if not text.strip():
+        return "", NO_RESUME
+    return text, f"✓ Using the {len(text.split()):,} words you pasted."
 
 
 def summarize(*values: Any) -> str:
