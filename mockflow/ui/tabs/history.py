@@ -79,8 +79,9 @@ def build_history_tab() -> HistoryTab:
     delivery: dict[str, Any] = {"title": "Delivery", "y_title": "Value (unit in the legend)"}
     titles: dict[str, Any] = {"x_title": "Interview (date and time, UTC)", "color_title": "Figure"}
     with gr.Row():
-        score_plot = gr.LinePlot(**axes, **scores, **titles)
-        delivery_plot = gr.LinePlot(**axes, **delivery, **titles)
+        # hidden until they have rows: empty charts read as broken (and are not labelled)
+        score_plot = gr.LinePlot(**axes, **scores, **titles, visible=False)
+        delivery_plot = gr.LinePlot(**axes, **delivery, **titles, visible=False)
         score_points = gr.ScatterPlot(**axes, **scores, **titles, visible=False)
         delivery_points = gr.ScatterPlot(**axes, **delivery, **titles, visible=False)
     gr.Markdown("### Compare two interviews")
