@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mockflow.feedback.analytics.fillers import filler_spans, hedge_spans, tokenize_spans
-from mockflow.feedback.analytics.terms import stems
+from mockflow.feedback.analytics.terms import is_cased_short, stems
 
 FILLER = "filler"
 HEDGE = "hedge"
@@ -25,6 +25,11 @@ def mark_answer(text: str, terms: Sequence[str] = ()) -> list[Segment]:
     kinds: list[str] = [""] * len(tokens.words)
     flat = [_stem(word) for word in tokens.words]
     for term in terms:
+        if is_cased_short(term):  # only as written: "Go", not "go out"
+            for i, (start, end) in enumerate(spans):
+                if text[start:end] == term:
+                    kinds[i] = TERM
+            continue
         needle = stems(term)
         for i in range(len(flat) - len(needle) + 1):
             if needle and flat[i : i + len(needle)] == needle:

@@ -9,6 +9,7 @@ Also here: `STOPWORDS`, the function words left out of the most-used-words stati
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from mockflow.feedback.analytics.fillers import tokenize, word_set
@@ -47,9 +48,20 @@ def term_coverage(terms: list[str], answers: list[str]) -> TermCoverage:
     used: list[str] = []
     missing: list[str] = []
     for term in terms:
-        needle = " ".join(stems(term))
-        (used if needle and f" {needle} " in haystack else missing).append(term)
+        if is_cased_short(term):  # "Go" the language, not "go" the verb
+            found = any(re.search(rf"(?<![\w.]){re.escape(term)}(?![\w])", a) for a in answers)
+        else:
+            needle = " ".join(stems(term))
+            found = bool(needle) and f" {needle} " in haystack
+        (used if found else missing).append(term)
     return TermCoverage(tuple(terms), tuple(used), tuple(missing))
+
+
+def is_cased_short(term: str) -> bool:
+    """A short capitalised word ("Go", "Lua"): found only as written, since in lower case
+    it is usually an ordinary word ("go out"). Acronyms ("AWS") match in any case: speech
+    to text often writes them in lower case."""
+    return len(term) <= 3 and term[:1].isupper() and term[1:].islower()
 
 
 def stems(text: str) -> list[str]:

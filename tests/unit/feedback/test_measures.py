@@ -209,3 +209,9 @@ def test_analytics_dict_is_json_safe() -> None:
         "missing": [],
         "share": 1.0,
     }
+
+
+def test_a_short_capitalised_term_counts_only_as_written() -> None:
+    coverage = term_coverage(["Go", "AWS"], ["We go out on aws every week."])
+    assert coverage.used == ("AWS",) and coverage.missing == ("Go",)  # "go out" is not Go
+    assert term_coverage(["Go"], ["Services in Go."]).used == ("Go",)
