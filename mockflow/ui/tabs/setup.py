@@ -204,11 +204,12 @@ def read_resume(
     return text, status, hidden
 
 
-def pasted_resume(text: str | None) -> tuple[str, str]:
-    """The resume's text pasted by hand (when its file could not be read)."""
+def pasted_resume(text: str | None) -> Any:
+    """The resume's text pasted by hand (when its file could not be read). An empty box
+    changes nothing: it is also emptied by the upload handler, after a file was read."""
     text = normalize_text(text or "")
     if not text.strip():
-        return "", NO_RESUME
+        return gr.skip(), gr.skip()
     return text, f"✓ Using the {len(text.split()):,} words you pasted."
 
 
