@@ -85,7 +85,7 @@ def _layout(demo: gr.Blocks, services: AppServices) -> Page:
     view = gr.State(None)
     gr.Markdown(f"# MockFlow\n{TAGLINE}", elem_id="mf-title")
     recovered = gr.Markdown(visible=False, elem_classes="mf-notice", elem_id="mf-recovered")
-    with gr.Tabs(selected="setup") as tabs:
+    with gr.Tabs(selected="setup", overflow_behavior="wrap") as tabs:
         with gr.Tab("Setup", id="setup"):
             setup = setup_tab.build_setup_tab()
         with gr.Tab("Interview", id="interview"):
