@@ -37,9 +37,10 @@ from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, generate_report
 from mockflow.feedback.rubric.llm import DEFAULT_FEEDBACK_MODEL, OpenAIRubricLLM
 from mockflow.feedback.session import turns_of
+from mockflow.store.session_files import FEEDBACK_FILE
 
 PROG = "python -m mockflow report"
-STORED_REPORT = "feedback.json"  # written by the app next to the timeline
+
 MODEL_ENV = "MOCKFLOW_FEEDBACK_MODEL"
 SKIPPED_NOTE = (
     "Scores and coaching were skipped (--no-llm): this report has measured analytics only."
@@ -99,11 +100,11 @@ def _stored(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.regenerate or args.no_llm or args.jd:
         return None
     try:
-        stored = json.loads((session_dir / STORED_REPORT).read_text("utf-8"))
+        stored = json.loads((session_dir / FEEDBACK_FILE).read_text("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        raise ReportInputError(f"{STORED_REPORT} is not readable; use --regenerate") from None
+        raise ReportInputError(f"{FEEDBACK_FILE} is not readable; use --regenerate") from None
     if not isinstance(stored, dict) or not stored.get("rubric"):
         return None
     print("mockflow report: showing the stored report (--regenerate to ask again)", file=sys.stderr)

@@ -9,6 +9,7 @@ bare id are refused on every endpoint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,22 +122,26 @@ def end_interview(services: AppServices, session_id: str, user_token: str = "") 
 
 def get_report(services: AppServices, session_id: str, user_token: str = "") -> dict[str, Any]:
     """The session's facts, transcript and (when generated) report, as Markdown."""
-    user = _user(services, user_token)
-    record = services.interviews.session(user, session_id)
-    if not services.interviews.is_over(user, session_id):
-        raise gr.Error("The interview is still running; end it first.")
-    report = services.reports.report(user, session_id)
-    return {"status": record.status, "report": report, "markdown": render_markdown(report)}
+    return _finished_report(services, session_id, user_token, services.reports.report)
 
 
 def generate_report(services: AppServices, session_id: str, user_token: str = "") -> dict[str, Any]:
     """Generate scores and coaching with your model (stored; takes a while), then
     return the report as `get_report` does."""
+    return _finished_report(services, session_id, user_token, services.reports.generate)
+
+
+def _finished_report(
+    services: AppServices,
+    session_id: str,
+    user_token: str,
+    build: Callable[[str, str], dict[str, Any]],
+) -> dict[str, Any]:
     user = _user(services, user_token)
     record = services.interviews.session(user, session_id)
     if not services.interviews.is_over(user, session_id):
         raise gr.Error("The interview is still running; end it first.")
-    report = services.reports.generate(user, session_id)
+    report = build(user, session_id)
     return {"status": record.status, "report": report, "markdown": render_markdown(report)}
 
 

@@ -42,6 +42,7 @@ class FeedbackReport:
     analytics: SessionAnalytics
     rubric: Rubric | None
     rubric_note: str | None  # why there is no rubric
+    rubric_failed: bool  # the scoring run failed (a retry may succeed), not just absent
     transcript: list[Turn]
     started_at: float | None
     duration: float | None  # wall-clock seconds of the session
@@ -65,6 +66,7 @@ class FeedbackReport:
             "analytics": self.analytics.to_dict(),
             "rubric": _rubric_dict(self.rubric) if self.rubric else None,
             "rubric_note": self.rubric_note,
+            "rubric_failed": self.rubric_failed,
         }
         if include_transcript:
             data["transcript"] = [asdict(turn) for turn in self.transcript]
@@ -104,6 +106,7 @@ def build_report(
         analytics=analytics,
         rubric=rubric,
         rubric_note=None if rubric else (outcome.failure if outcome else note),
+        rubric_failed=bool(outcome and outcome.failed),
         transcript=turns_of(events),
         started_at=started_at(events),
         duration=session_span(events),

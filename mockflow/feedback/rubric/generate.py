@@ -97,6 +97,7 @@ class Rubric:
 class RubricOutcome:
     rubric: Rubric | None
     failure: str | None = None  # why there is no rubric, written for the candidate
+    failed: bool = False  # the model call or its reply failed: trying again may help
 
 
 def overall_score(competencies: list[CompetencyResult]) -> float | None:
@@ -122,7 +123,7 @@ async def generate_rubric(
         try:
             text = await llm.complete(messages, json_mode=True)
         except ProviderError as exc:
-            return RubricOutcome(None, f"The rubric could not be produced: {exc}.")
+            return RubricOutcome(None, f"The rubric could not be produced: {exc}.", failed=True)
         try:
             reply = parse_reply(text, expected)
         except RubricFormatError as exc:
@@ -136,6 +137,7 @@ async def generate_rubric(
         None,
         "The rubric could not be produced: the model's reply was not valid twice, so no "
         "scores are shown. The measured analytics below are complete.",
+        failed=True,
     )
 
 

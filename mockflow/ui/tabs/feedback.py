@@ -56,9 +56,6 @@ def build_feedback_tab() -> FeedbackTab:
     return FeedbackTab(session_id, facts, generate, report, transcript, downloads, sample)
 
 
-FAILED_PREFIX = "The rubric could not be produced"
-
-
 def with_transcript(report: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
     """The stored report with the transcript, so it shows each answer as a card."""
     return {**report, "transcript": [asdict(turn) for turn in turns_of(events)]}
@@ -113,8 +110,8 @@ def show_feedback(services: AppServices, user_id: str | None, session_id: str | 
         )
     report = services.reports.report(user, session_id)
     facts = session_facts(record, over=True)
-    note = str(report.get("rubric_note") or "")
-    if not report.get("rubric") and note.startswith(FAILED_PREFIX):
+    if report.get("rubric_failed") and not report.get("rubric"):
+        note = report.get("rubric_note") or ""
         facts += f"\n\n⚠️ **Scoring failed.** {note} Press **Generate** to try again."
     label = (
         "Regenerate scores and coaching" if report.get("rubric") else "Generate scores and coaching"

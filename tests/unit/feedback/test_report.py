@@ -189,6 +189,11 @@ async def test_rubric_failure_is_stated_instead_of_scores() -> None:
     assert "The rubric could not be produced" in markdown.split("## In short")[1][:400]
     assert "Overall" not in markdown and "/ 5" not in markdown
     assert "## Delivery (measured)" in markdown
+    assert report.to_dict()["rubric_failed"] is True  # the Feedback tab offers a retry
+
+
+def test_a_report_never_scored_is_not_a_failed_one() -> None:
+    assert build_report(EVENTS, META).to_dict()["rubric_failed"] is False
 
 
 async def test_stored_dict_has_no_transcript_and_renders_the_same_report() -> None:
