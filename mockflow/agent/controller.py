@@ -136,6 +136,10 @@ class InterviewController:
         """The agent's or the candidate's state (listening, thinking, speaking...)."""
         self.events.write("state", **state)
 
+    def record_draft(self, reply: int, delta: str) -> None:
+        """More of the interviewer's reply as it is generated (the live view's text)."""
+        self.events.write("draft", role="interviewer", reply=reply, delta=delta)
+
     def record_metrics(self, figures: dict[str, float]) -> None:
         stage = self.fsm.stage
         self.events.write("metrics", stage=stage.name if stage else "closing", **figures)

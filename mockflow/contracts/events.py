@@ -4,6 +4,8 @@ The agent process is the single writer (`EventWriter`); the app follows the file
 `EventTail` that keeps a byte offset, and offline tools read it whole with `read_events`.
 Whatever a reader wants to know from the events (ready yet? ended, and why? the last
 error, the current stage, the committed turns) comes from the one fold, `Timeline`.
+`draft` events carry the interviewer's reply while it is being generated (pieces of one
+reply share a `reply` number); the committed `turn` that follows replaces them.
 Each line is written whole and flushed; readers skip a trailing partial line.
 """
 
@@ -22,7 +24,7 @@ from mockflow.errors import MockflowError
 from mockflow.private_files import make_private_dir, open_private
 
 EVENTS_FILE = "events.jsonl"
-EVENT_TYPES = frozenset({"ready", "stage", "turn", "state", "metrics", "error", "ended"})
+EVENT_TYPES = frozenset({"ready", "stage", "turn", "draft", "state", "metrics", "error", "ended"})
 END_REASONS = frozenset({"completed", "user_ended", "timeout", "error", "app_gone", "interrupted"})
 # Durable types are fsynced: losing one of them to a power cut would lose the transcript.
 _DURABLE = frozenset({"turn", "stage", "error", "ended"})
@@ -97,6 +99,9 @@ class Timeline:
     stages: list[str] = field(default_factory=list)  # every stage reached, in order
     agent_state: str | None = None  # listening, thinking, speaking (voice)
     turns: list[dict[str, Any]] = field(default_factory=list)
+    draft: str = ""  # the interviewer's reply so far, until its turn is committed
+    draft_reply: object = None  # which reply the draft belongs to
+    draft_done: bool = False  # that reply's turn is committed: late pieces are ignored
     errors: list[dict[str, Any]] = field(default_factory=list)
     first_t: float | None = None
     last_t: float | None = None
@@ -130,6 +135,13 @@ class Timeline:
             self.agent_state = event["agent_state"]
         elif kind == "turn":
             self.turns.append(event)
+            if event.get("role") == "interviewer":
+                self.draft, self.draft_done = "", True
+        elif kind == "draft" and isinstance(event.get("delta"), str):
+            if event.get("reply") != self.draft_reply:
+                self.draft, self.draft_reply, self.draft_done = "", event.get("reply"), False
+            if not self.draft_done:
+                self.draft += event["delta"]
         elif kind == "error":
             self.errors.append(event)
         elif kind == "ended":

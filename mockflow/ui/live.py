@@ -1,12 +1,15 @@
 """The live interview as the page shows it: folded from new events on each poll tick.
 
 `LiveView` keeps the file offset, so a tick reads only what was appended since the last
-one; rendering is plain functions of the view and the current time.
+one; rendering is plain functions of the view and the current time. A view can be polled
+from two listeners at once (the timer, and the one following a reply as it streams): one
+lock makes each poll read and fold its lines alone.
 """
 
 from __future__ import annotations
 
 import html
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,8 @@ from typing import Any
 from mockflow.contracts.events import EventTail, Timeline
 from mockflow.interview.fsm import STAGE_TITLES, STAGES
 from mockflow.ui.markdown_safety import without_images
+
+_POLLING = threading.Lock()
 
 END_MESSAGES = {
     "completed": "The interview is complete. Your feedback is in the Feedback tab.",
@@ -34,7 +39,7 @@ class LiveView:
     offset: int = 0
     timeline: Timeline = field(default_factory=Timeline)
     pending: list[str] = field(default_factory=list)  # sent, not yet committed by the agent
-    shown: tuple[int, int, str | None] = (-1, -1, None)  # what the chat last displayed
+    shown: tuple[int, int, str | None, int] = (-1, -1, None, 0)  # what the chat last showed
     room_left: bool = False  # the voice room was told to disconnect
 
     # what the page shows, read from the one fold of the timeline
@@ -65,6 +70,11 @@ class LiveView:
         return self.timeline.agent_state
 
     @property
+    def draft(self) -> str:
+        """The interviewer's reply as far as it has been generated (until committed)."""
+        return self.timeline.draft if self.ended is None else ""
+
+    @property
     def error(self) -> str | None:
         return self.timeline.fatal_error
 
@@ -79,17 +89,18 @@ class LiveView:
 
     def chat_changed(self) -> bool:
         """Whether the transcript differs from what the page shows (and note it shown)."""
-        current = (len(self.turns), len(self.pending), self.error)
+        current = (len(self.turns), len(self.pending), self.error, len(self.draft))
         changed, self.shown = current != self.shown, current
         return changed
 
     def poll(self) -> int:
         """Fold in the events appended since the last call; return how many there were."""
-        tail = EventTail(self.events_path, self.offset)
-        events = tail.read_new()
-        self.offset = tail.offset
-        for event in events:
-            self.apply(event)
+        with _POLLING:
+            tail = EventTail(self.events_path, self.offset)
+            events = tail.read_new()
+            self.offset = tail.offset
+            for event in events:
+                self.apply(event)
         return len(events)
 
     def apply(self, event: dict[str, Any]) -> None:
@@ -114,6 +125,8 @@ def chat_messages(view: LiveView) -> list[dict[str, str]]:
         }
         for t in view.turns
     ]
+    if view.draft.strip():  # begun before any answer still pending
+        messages.append({"role": "assistant", "content": without_images(view.draft.strip())})
     messages += [{"role": "user", "content": without_images(text)} for text in view.pending]
     return messages
 
@@ -160,6 +173,8 @@ def stage_bar_html(view: LiveView, now: float | None = None) -> str:
     elapsed = _clock((end or now) - view.started_t) if view.started_t else "0:00"
     if view.agent_state and not view.ended:
         state = f" · interviewer {html.escape(view.agent_state)}"
+    elif view.draft.strip():
+        state = " · the interviewer is replying…"
     elif waiting_for_interviewer(view) and view.started_t is not None:
         state = " · the interviewer is thinking…"
     else:

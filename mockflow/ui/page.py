@@ -8,6 +8,7 @@ components, reaching other tabs' components only through it.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -64,12 +65,23 @@ class Page:
         """A handler that returns {name: value} as Gradio wants it, {component: value};
         names it leaves out keep their value."""
 
+        if inspect.isasyncgenfunction(fn):
+
+            @functools.wraps(fn)
+            async def keyed_stream(*args: Any, **kwargs: Any) -> Any:
+                async for values in fn(*args, **kwargs):
+                    yield self._keyed(values)
+
+            return keyed_stream
+
         @functools.wraps(fn)
         def keyed(*args: Any, **kwargs: Any) -> Any:
-            values = fn(*args, **kwargs)
-            return {self.component(name): value for name, value in values.items()}
+            return self._keyed(fn(*args, **kwargs))
 
         return keyed
+
+    def _keyed(self, values: dict[str, Any]) -> dict[Any, Any]:
+        return {self.component(name): value for name, value in values.items()}
 
     @property
     def history_outputs(self) -> list[Any]:

@@ -159,3 +159,45 @@ def test_page_refresh_reattaches_to_the_running_interview(browser, local_app):
     page.get_by_role("tab", name="Setup").click()
     assert page.get_by_role("button", name="Start interview").is_enabled()
     second.close()
+
+
+RECORD_LAST_REPLY = """() => {
+  const chat = document.querySelector('#mf-chat');
+  window.__seen = [];
+  new MutationObserver(() => {
+    const bots = chat.querySelectorAll('[data-testid=bot]');
+    const bar = document.querySelector('#mf-stage-bar').innerText;
+    window.__seen.push([bots.length, bots.length ? bots[bots.length - 1].innerText.trim() : '',
+                        bar.includes('replying')]);
+  }).observe(chat, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_the_reply_appears_as_it_is_written_then_as_the_committed_turn(
+    browser, local_app, fake_llm
+):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _start(page, local_app.url, "Dee", "Site Reliability Engineer")
+    fake_llm.chunk_delay = 0.15  # a slow model: each reply takes a couple of seconds
+    try:
+        page.evaluate(RECORD_LAST_REPLY)
+        page.locator("#mf-answer textarea").fill(ANSWERS[0])
+        page.locator("#mf-send").click()
+        # the committed turn: the chat holds two interviewer messages, and no draft is left
+        page.wait_for_function(
+            "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 2"
+            " && !document.querySelector('#mf-stage-bar').innerText.includes('replying')"
+            " && !document.querySelector('#mf-stage-bar').innerText.includes('thinking')",
+            timeout=30000,
+        )
+        final = page.locator("#mf-chat [data-testid='bot']").nth(1).inner_text().strip()
+        seen = page.evaluate("() => window.__seen")
+    finally:
+        fake_llm.chunk_delay = 0.0
+    growing = [text for count, text, _ in seen if count == 2 and text and text != final]
+    assert growing, "the reply only appeared whole"
+    assert all(final.startswith(text) for text in growing)  # pieces of this same reply
+    assert any(replying for count, _, replying in seen if count == 2)  # said in words too
+    page.get_by_role("button", name="End interview").click()
+    page.get_by_role("button", name="Yes, end it").click()
+    _wait_for_bar(page, "You ended")

@@ -123,8 +123,10 @@ class FakeOpenAI(ThreadedServer):
         transcriber: Callable[[float, float, bool], str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        chunk_delay: float = 0.0,
     ) -> None:
         self.api_key = api_key
+        self.chunk_delay = chunk_delay  # seconds between streamed pieces: a model's pace
         self.responder = responder
         self.transcript = transcript
         self.transcriber = transcriber
@@ -246,7 +248,9 @@ class FakeOpenAI(ThreadedServer):
         await resp.prepare(request)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         try:
-            for chunk in self._chunks(reply, calls, finish):
+            for index, chunk in enumerate(self._chunks(reply, calls, finish)):
+                if index and self.chunk_delay:
+                    await asyncio.sleep(self.chunk_delay)
                 event = {**base, "object": "chat.completion.chunk", **chunk}
                 if include_usage:
                     event["usage"] = None

@@ -127,6 +127,28 @@ def test_timer_alone_carries_the_interview_to_the_end(tmp_path, fake_llm):
     assert reasons == ["start", "timer", "timer", "timer", "timer"]
 
 
+def test_each_reply_is_written_as_it_is_generated_before_its_turn(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer(answers_per_stage=1)
+    fake_llm.chunk_delay = 0.03  # a model's pace: the reply takes a while to come
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    wait_for(lambda: len(turns_of(spec)) >= 1)
+    send(proc, {"type": "user_text", "text": ANSWERS[1]})
+    wait_for(lambda: len(turns_of(spec)) >= 3)
+    send(proc, {"type": "end"})
+    proc.wait(timeout=15)
+    events = events_of(spec)
+    for turn in (t for t in events if t["type"] == "turn" and t["role"] == "interviewer"):
+        at = events.index(turn)
+        start = max((i for i, e in enumerate(events[:at]) if e["type"] == "turn"), default=-1)
+        drafts = [e for e in events[start + 1 : at] if e["type"] == "draft"]
+        assert len(drafts) >= 2  # seen growing, not only whole
+        assert len({d["reply"] for d in drafts}) == 1
+        assert "".join(d["delta"] for d in drafts).strip() == turn["text"]
+        assert drafts[0]["t"] < drafts[-1]["t"] <= turn["t"]
+
+
 def test_bad_launch_spec_is_one_line_and_exit_2(tmp_path):
     proc = spawn_agent('{"session_id": "iv_x", "candidate": {}}')
     _, err = proc.communicate(timeout=30)

@@ -15,6 +15,7 @@ from typing import Literal
 from livekit.agents import AgentSession
 
 from mockflow.agent.controller import InterviewController
+from mockflow.agent.drafts import DraftOutput
 from mockflow.agent.interviewer import InterviewerAgent
 from mockflow.agent.providers import build_llm, connect_options
 from mockflow.agent.session import END_GRACE_SECONDS, tick_until_finished
@@ -36,6 +37,7 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
         turn_handling={"turn_detection": "manual"},
         conn_options=connect_options(llm_config),
     )
+    session.output.transcription = DraftOutput(controller)  # the reply shown as it comes
     agent = InterviewerAgent(controller)
     controller.attach(session, agent)
     tasks: list[asyncio.Task] = []

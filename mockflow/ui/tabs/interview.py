@@ -8,7 +8,10 @@ Handlers are top-level functions taking the services first, so tests call them d
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,7 +22,7 @@ import gradio as gr
 from mockflow.app.setup import SETUP_FIELDS, SetupError, setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.ui.common import request_ip, require_user
-from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
+from mockflow.ui.live import LiveView, chat_messages, stage_bar_html, waiting_for_interviewer
 from mockflow.ui.services import AppServices
 
 if TYPE_CHECKING:
@@ -146,12 +149,9 @@ def render(view: LiveView | None) -> dict[str, Any]:
         }
     running = view.ended is None
     view.chat_changed()
-    messages = chat_messages(view)
-    if view.error:
-        messages.append({"role": "assistant", "content": f"⚠️ {view.error}"})
     return {
         "stage_bar": stage_bar_html(view),
-        "chat": messages,
+        "chat": _chat(view),
         "timer": gr.Timer(active=running),
         "skip": gr.Button(interactive=running),
         "end": gr.Button(interactive=running),
@@ -176,6 +176,35 @@ def tick(view: LiveView | None) -> dict[str, Any]:
         view.room_left = True
         shown["room"] = room_value("disconnect")
     return shown
+
+
+FOLLOW_INTERVAL = 0.05  # seconds between reads of the timeline while a reply streams
+FOLLOW_LIMIT = 120.0  # then the 1 s timer carries on alone
+
+
+async def follow_reply(
+    view: LiveView | None, interval: float = FOLLOW_INTERVAL, limit: float = FOLLOW_LIMIT
+) -> AsyncIterator[dict[str, Any]]:
+    """After an answer (or Start): show the interviewer's reply as it is generated, read
+    every `interval` seconds, until its turn is committed or the interview ends. The
+    timer's 1 s poll stays the fallback; this only makes the wait visible sooner."""
+    if view is None:
+        yield render(None)
+        return
+    deadline = time.monotonic() + limit
+    while view.ended is None and waiting_for_interviewer(view) and time.monotonic() < deadline:
+        await asyncio.sleep(interval)
+        if view.poll() and view.chat_changed():
+            yield {"stage_bar": stage_bar_html(view), "chat": _chat(view)}
+    # always a last full page: a stream that yields nothing leaves its outputs empty
+    yield render(view)
+
+
+def _chat(view: LiveView) -> list[dict[str, str]]:
+    messages = chat_messages(view)
+    if view.error:
+        messages.append({"role": "assistant", "content": f"⚠️ {view.error}"})
+    return messages
 
 
 def start_interview(
@@ -302,9 +331,11 @@ def wire(page: Page) -> None:
     shown = page.outputs("view", "tabs", "text_row", "room", *RENDERED)
     page.load.then(named(page.bind(reattach)), [page.user], shown)
     errors = page.outputs("name_error", "role_error", "start_error")
+    streamed = page.outputs(*RENDERED)
+    follow = {"show_progress": "hidden", "concurrency_limit": None}  # one per visitor
     setup.start.click(
         named(page.guarded(start_interview)), [page.user, *setup.fields], [*shown, *errors]
-    )
+    ).success(named(follow_reply), [page.view], streamed, **follow)
     interview.timer.tick(
         named(tick),
         [page.view],
@@ -318,7 +349,7 @@ def wire(page: Page) -> None:
             answer,
             [page.user, page.view, interview.answer],
             page.outputs("answer", "message", *RENDERED),
-        )
+        ).success(named(follow_reply), [page.view], streamed, **follow)
     for ask, no, row in (
         (interview.skip, interview.skip_no, interview.skip_confirm_row),
         (interview.end, interview.end_no, interview.end_confirm_row),

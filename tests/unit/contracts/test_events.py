@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from mockflow.contracts.events import EventFileError, EventTail, EventWriter, read_events
+from mockflow.contracts.events import (
+    EventFileError,
+    EventTail,
+    EventWriter,
+    Timeline,
+    read_events,
+)
 
 
 def test_writer_appends_whole_lines_and_stops_after_ended(tmp_path):
@@ -69,3 +75,23 @@ def test_errors_name_the_session_never_the_servers_path(tmp_path):
         with pytest.raises(EventFileError) as error:
             read_events(path)
         assert str(tmp_path) not in str(error.value) and "session iv_" in str(error.value)
+
+
+def _draft(reply: int, delta: str) -> dict:
+    return {"t": 1.0, "type": "draft", "role": "interviewer", "reply": reply, "delta": delta}
+
+
+def test_a_reply_grows_as_drafts_and_gives_way_to_its_committed_turn():
+    timeline = Timeline.of([_draft(1, "Tell me "), _draft(1, "about a project")])
+    assert timeline.draft == "Tell me about a project"
+    timeline.apply({"t": 2.0, "type": "turn", "role": "interviewer", "text": "Tell me about it?"})
+    assert timeline.draft == ""
+    timeline.apply(_draft(1, " late piece of the committed reply"))
+    assert timeline.draft == ""  # never shown twice
+    timeline.apply(_draft(2, "Thanks."))
+    assert timeline.draft == "Thanks."
+
+
+def test_a_reply_that_never_committed_does_not_prefix_the_next_one():
+    timeline = Timeline.of([_draft(1, "Half a sent"), _draft(2, "A new question?")])
+    assert timeline.draft == "A new question?"

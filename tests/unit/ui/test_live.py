@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
-from mockflow.ui.tabs.interview import render, tick
+from mockflow.ui.tabs.interview import follow_reply, render, tick
 
 STAGES = [
     {"stage": s, "title": s, "time_limit": 60}
@@ -111,6 +111,47 @@ def test_pending_answer_shows_until_the_agent_commits_it(tmp_path):
     view.apply({"t": 2.0, "type": "turn", "role": "candidate", "text": merged, "stage": "greeting"})
     assert view.pending == []
     assert [m["content"] for m in chat_messages(view)] == ["Q?", merged]
+
+
+def test_a_reply_being_written_shows_in_the_chat_until_its_turn_replaces_it(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    _append(path, t=1.0, type="stage", stage="greeting", reason="start")
+    view = LiveView("iv_1", path)
+    view.poll()
+    for delta in ("Hi Ana, ", "thanks for "):
+        _append(path, t=1.1, type="draft", role="interviewer", reply=1, delta=delta)
+    view.poll()
+    assert view.chat_changed()
+    assert chat_messages(view) == [{"role": "assistant", "content": "Hi Ana, thanks for"}]
+    assert "interviewer is replying" in stage_bar_html(view, now=2.0)
+    text = "Hi Ana, thanks for joining. Ready?"
+    _append(path, t=1.5, type="turn", role="interviewer", text=text, stage="greeting")
+    view.poll()
+    assert view.chat_changed()
+    assert chat_messages(view) == [{"role": "assistant", "content": text}]  # once, whole
+    assert "replying" not in stage_bar_html(view, now=2.0)
+
+
+async def test_following_a_reply_ends_with_the_whole_page_once_it_is_committed(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    _append(path, t=1.0, type="turn", role="interviewer", text="Q?", stage="greeting")
+    view = LiveView("iv_1", path)
+    view.poll()
+    view.pending.append("My answer")
+    _append(path, t=2.0, type="turn", role="candidate", text="My answer", stage="greeting")
+    _append(path, t=2.1, type="draft", role="interviewer", reply=2, delta="Next ")
+    _append(path, t=2.2, type="turn", role="interviewer", text="Next one?", stage="greeting")
+    pages = [page async for page in follow_reply(view, interval=0.0)]
+    assert pages[-1]["chat"][-1] == {"role": "assistant", "content": "Next one?"}
+    assert set(pages[-1]) == set(render(view))  # a full page, buttons included
+
+
+async def test_following_nothing_still_gives_a_page() -> None:
+    pages = [page async for page in follow_reply(None)]
+    assert len(pages) == 1  # a stream that yields nothing would empty the outputs
+    assert pages[0]["chat"] == [] and "No interview running" in pages[0]["stage_bar"]
 
 
 def test_fatal_error_is_shown_and_polling_stops(tmp_path):
