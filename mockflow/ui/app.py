@@ -48,6 +48,11 @@ def app_css() -> str:
     return resources.files("mockflow.ui").joinpath("static", "mockflow.css").read_text("utf-8")
 
 
+def app_js() -> str:
+    """Run once on page load: radio groups that answer the arrow keys."""
+    return resources.files("mockflow.ui").joinpath("static", "radio_groups.js").read_text("utf-8")
+
+
 def create_ui(services: AppServices) -> gr.Blocks:
     # Gradio's cache (uploads) is emptied hourly of files over an hour old, and wholly at
     # start and stop; report downloads are streamed and never enter it

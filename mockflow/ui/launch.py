@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         # before Gradio is imported: it reads the variable then
         use_cache_dir(settings.upload_cache_dir, ours=settings.gradio_temp_dir is None)
         from mockflow.ui.api import health_route
-        from mockflow.ui.app import app_css, app_theme, create_ui
+        from mockflow.ui.app import app_css, app_js, app_theme, create_ui
         from mockflow.ui.downloads import report_route
         from mockflow.ui.security import SecurityHeaders, content_security_policy
         from mockflow.ui.services import build_services
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             server_port=args.port or settings.port,
             share=args.share,
             css=app_css(),
+            js=app_js(),
             theme=app_theme(),
             show_error=False,
             max_file_size=f"{settings.max_upload_mb:g}mb",

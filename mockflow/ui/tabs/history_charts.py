@@ -3,6 +3,7 @@ reports, and two reports side by side. Unmeasured figures are gaps, never zeros.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -43,17 +44,27 @@ def progress_view(services: AppServices, user_id: str | None) -> Any:
     return (
         note,
         _plot(gr.LinePlot, scores, lines),
-        _plot(gr.LinePlot, delivery, lines),
+        _plot(gr.LinePlot, delivery, lines, from_zero=True),
         _plot(gr.ScatterPlot, scores, not lines),
-        _plot(gr.ScatterPlot, delivery, not lines),
+        _plot(gr.ScatterPlot, delivery, not lines, from_zero=True),
         first,
         second,
     )
 
 
-def _plot(kind: type[gr.LinePlot] | type[gr.ScatterPlot], rows: pd.DataFrame, shown: bool) -> Any:
-    """A chart with its rows; hidden while it has none (empty axes read as broken)."""
-    return kind(value=rows, visible=shown and not rows.empty)
+def _plot(
+    kind: type[gr.LinePlot] | type[gr.ScatterPlot],
+    rows: pd.DataFrame,
+    shown: bool,
+    from_zero: bool = False,
+) -> Any:
+    """A chart with its rows; hidden while it has none (empty axes read as broken). A
+    `from_zero` axis runs from 0 to a round number above the highest value: left to
+    itself, the chart collapsed one flat figure to a single tick labelled "3.000000"."""
+    if rows.empty or not from_zero:
+        return kind(value=rows, visible=shown and not rows.empty)
+    top = float(rows["value"].max())
+    return kind(value=rows, visible=shown, y_lim=[0, max(1, math.ceil(top * 1.2))])
 
 
 def _choice(session: dict[str, Any]) -> str:
