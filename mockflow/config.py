@@ -22,6 +22,9 @@ LIVEKIT_CLIENT_CDN = (
     f"https://cdn.jsdelivr.net/npm/livekit-client@{LIVEKIT_CLIENT_VERSION}"
     "/dist/livekit-client.umd.js"
 )
+# Subresource Integrity of that exact file: the browser refuses a CDN copy that differs
+# (tests/browser checks it against the same version installed from npm)
+LIVEKIT_CLIENT_SRI = "sha384-HkA7rQNo8H04l1p4zoXX1Cy+h9YoYp8LvKt4vfMFhv4KFk07UkrNwIUnyBum8Pw6"
 
 
 @dataclass(frozen=True)

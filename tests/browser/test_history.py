@@ -4,6 +4,7 @@ deletion that asks first, and the keyboard on the set-up's radio groups."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from mockflow.config import Settings
 from mockflow.contracts.ids import LOCAL_USER_ID
@@ -96,15 +97,21 @@ def test_two_interviews_compare_with_arrows_and_delete_asks_first(browser, app_w
 def test_radio_groups_answer_the_arrow_keys(browser, app_with_history):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(app_with_history.url)
-    mid = page.get_by_role("radio", name="Mid")
-    mid.wait_for(timeout=15000)
-    assert mid.is_checked()
+    page.wait_for_function(  # the page's script has grouped every radio group
+        "() => [...document.querySelectorAll('input[type=radio]')]"
+        ".every(r => r.name.startsWith('mf-radio-'))",
+        timeout=15000,
+    )
+    mid, senior = page.get_by_role("radio", name="Mid"), page.get_by_role("radio", name="Senior")
+    entry = page.get_by_role("radio", name="Entry")
+    expect(mid).to_be_checked()
     mid.focus()
     page.keyboard.press("ArrowRight")
-    senior = page.get_by_role("radio", name="Senior")
-    assert senior.is_checked()
-    assert senior.get_attribute("aria-checked") == "true"  # Gradio's own state followed
+    expect(senior).to_be_checked()
+    expect(senior).to_have_attribute("aria-checked", "true")  # Gradio's own state followed
     assert page.evaluate("() => document.activeElement.value") == "senior"
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
-    assert page.get_by_role("radio", name="Entry").is_checked()
+    expect(entry).to_be_checked()
+    page.keyboard.press("ArrowLeft")  # round the group, as native radio buttons do
+    expect(senior).to_be_checked()

@@ -8,7 +8,9 @@ gives it what Gradio's js_on_load gives it (`element`, `props`, `trigger`, `watc
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import http.server
 import json
 import shutil
@@ -18,6 +20,8 @@ from importlib import resources
 
 import pytest
 
+from mockflow.config import LIVEKIT_CLIENT_CDN, LIVEKIT_CLIENT_SRI, LIVEKIT_CLIENT_VERSION
+from mockflow.ui.tabs.interview import livekit_script
 from tests.app_process import LIVEKIT_JS
 from tests.fakes.sockets import closed_port, silent_listener
 
@@ -146,3 +150,13 @@ def test_leaving_while_still_connecting_is_not_reported_as_a_failure(browser, ha
         page.wait_for_timeout(1500)
     assert page.evaluate("window.__reports") == []
     assert "has ended" in _status(page)
+
+
+def test_the_pinned_cdn_script_must_match_the_npm_copy_of_its_version():
+    package = json.loads((LIVEKIT_JS.parents[1] / "package.json").read_text("utf-8"))
+    assert package["version"] == LIVEKIT_CLIENT_VERSION  # the CDN pin and the tests agree
+    digest = base64.b64encode(hashlib.sha384(LIVEKIT_JS.read_bytes()).digest()).decode()
+    assert f"sha384-{digest}" == LIVEKIT_CLIENT_SRI  # a changed CDN file is refused
+    tag = livekit_script(LIVEKIT_CLIENT_CDN)
+    assert f'integrity="{LIVEKIT_CLIENT_SRI}"' in tag and 'crossorigin="anonymous"' in tag
+    assert "integrity" not in livekit_script("/gradio_api/file=/srv/livekit-client.umd.js")

@@ -75,13 +75,15 @@ def candidate_token(
 
 
 def agent_token(api_key: str, api_secret: str, room: str, *, ttl: timedelta = MAX_TTL) -> str:
-    """A token for the interviewer agent process: join `room` as an agent participant."""
+    """A token for the interviewer agent process: join `room` as an agent participant,
+    and publish its state (`lk.agent.state`) as its own participant attribute."""
     grants = api.VideoGrants(
         room_join=True,
         room=room,
         can_publish=True,
         can_subscribe=True,
         can_publish_data=True,
+        can_update_own_metadata=True,
         agent=True,
     )
     token = _base_token(api_key, api_secret, AGENT_IDENTITY, ttl)

@@ -9,6 +9,7 @@ Handlers are top-level functions taking the services first, so tests call them d
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from mockflow.app.setup import SETUP_FIELDS, SetupError, setup_from_dict
+from mockflow.config import LIVEKIT_CLIENT_CDN, LIVEKIT_CLIENT_SRI
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.ui.common import request_ip, require_user
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html, waiting_for_interviewer
@@ -65,7 +67,7 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         value="",
         html_template=_static("room.html"),
         js_on_load=_static("room.js"),
-        head=f'<script src="{livekit_client_url}"></script>',
+        head=livekit_script(livekit_client_url),
         visible=False,
         elem_id="mf-room",
     )
@@ -116,6 +118,14 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         see_feedback,
         timer,
     )
+
+
+def livekit_script(url: str) -> str:
+    """The livekit-client script tag; the pinned CDN copy must match its known hash."""
+    if url == LIVEKIT_CLIENT_CDN:
+        pinned = f'integrity="{LIVEKIT_CLIENT_SRI}" crossorigin="anonymous"'
+        return f'<script src="{url}" {pinned}></script>'
+    return f'<script src="{html.escape(url, quote=True)}"></script>'
 
 
 def room_value(action: str, room: dict[str, str] | None = None) -> str:
@@ -349,6 +359,7 @@ def wire(page: Page) -> None:
             answer,
             [page.user, page.view, interview.answer],
             page.outputs("answer", "message", *RENDERED),
+            show_progress="hidden",  # the answer shows at once; a spinner would only flicker
         ).success(named(follow_reply), [page.view], streamed, **follow)
     for ask, no, row in (
         (interview.skip, interview.skip_no, interview.skip_confirm_row),
@@ -364,6 +375,6 @@ def wire(page: Page) -> None:
         [page.user, page.view],
         page.outputs("end_confirm_row", "room", *RENDERED),
     )
-    interview.room.change(
+    interview.room.input(  # fired only by room.js, with a report: never the token
         page.guarded(room_report), [page.user, page.view, interview.room], interview.message
     )

@@ -1,0 +1,174 @@
+"""A voice interview in headless Chromium through the real app and a real LiveKit server:
+the page's room component (the npm livekit-client) joins, publishes a microphone that
+plays recorded speech (Chromium's fake capture device fed a WAV made with espeak-ng), plays
+the interviewer, shows live captions and the interviewer's state in words, and the token
+it was given never travels back to the server. The model, speech-to-text and
+text-to-speech are the local fakes; the SFU is the real one."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from tests.app_process import LIVEKIT_JS, AppProcess
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FAKE_KEY
+from tests.fakes import speech
+from tests.fakes.deepgram_server import FakeDeepgram
+from tests.fakes.interviewer_script import ScriptedInterviewer
+from tests.fakes.openai_server import FakeOpenAI
+from tests.waiting import eventually
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.livekit,
+    pytest.mark.skipif(not LIVEKIT_JS.is_file(), reason="npm livekit-client not installed"),
+    pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox"),
+]
+ANSWER = "I have built payment systems for five years."
+JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
+
+
+@pytest.fixture
+def voice_app(tmp_path, livekit_server):
+    llm = FakeOpenAI(api_key=FAKE_KEY, responder=ScriptedInterviewer(answers_per_stage=1))
+    llm.start_in_thread()
+    stt = FakeDeepgram(default_transcript=ANSWER)
+    stt.start_in_thread()
+    (tmp_path / "data").mkdir()
+    app = AppProcess(
+        tmp_path / "data",
+        {
+            "OPENAI_API_KEY": FAKE_KEY,
+            "OPENAI_BASE_URL": llm.base_url,
+            "DEEPGRAM_API_KEY": stt.api_key,
+            "DEEPGRAM_BASE_URL": stt.url,
+            "LIVEKIT_URL": livekit_server.url,
+            "LIVEKIT_API_KEY": livekit_server.api_key,
+            "LIVEKIT_API_SECRET": livekit_server.api_secret,
+        },
+    )
+    try:
+        yield app
+    finally:
+        app.stop()
+        stt.stop_thread()
+        llm.stop_thread()
+
+
+@pytest.fixture
+def speaking_browser(browser, tmp_path):
+    """Chromium whose microphone says ANSWER, then is quiet for six seconds, in a loop."""
+    samples = np.concatenate([speech.padded(ANSWER, 48000, lead=0.5), speech.silence(6, 48000)])
+    wav = speech.write_wav(tmp_path / "candidate.wav", samples, 48000)
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={wav}"]
+    instance = browser.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+    yield instance
+    instance.close()
+
+
+def _wait(page, script: str, timeout: float = 30000) -> None:
+    page.wait_for_function(script, timeout=timeout)
+
+
+def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser, voice_app, shots):
+    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["microphone"])
+    page = context.new_page()
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.post_data or "") if r.method == "POST" else None)
+    page.on("console", lambda m: print("CONSOLE", m.type, m.text[:300]))
+    page.goto(voice_app.url)
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("Target role").fill("Backend Engineer")
+    page.get_by_label("Voice (LiveKit)").check()
+    page.get_by_role("button", name="Start interview").click()
+    room = page.locator("#mf-room")
+    _wait(page, "() => document.querySelector('#mf-room .mf-room-status')?.dataset.kind === 'ok'")
+
+    # the interviewer greets: its words as captions while it speaks, its audio in the page
+    _wait(page, "() => document.querySelector('#mf-room .mf-caption-them span').textContent")
+    _wait(page, "() => document.querySelectorAll('#mf-room .mf-audio audio').length >= 1")
+    _wait(page, "() => document.querySelector('#mf-room .mf-level-them').value > 0")
+    state = room.locator(".mf-agent-state").inner_text()
+    assert re.search(r"Interviewer: (listening|thinking|speaking|waiting)", state), state
+    assert "Connection: " in room.locator(".mf-quality").inner_text()
+    assert "under way" in room.locator(".mf-room-status").inner_text()
+    _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1")
+    greeting = page.locator("#mf-chat [data-testid='bot']").first.inner_text().strip()
+    caption = room.locator(".mf-caption-them span").inner_text().strip()
+    assert caption and greeting.startswith(caption[:20])  # the same words, live then kept
+
+    # the candidate speaks: the microphone moves, the answer is transcribed and committed
+    _wait(page, "() => document.querySelector('#mf-room .mf-level-you').value > 0")
+    _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=user]').length >= 1", 45000)
+    assert ANSWER in page.locator("#mf-chat [data-testid='user']").first.inner_text()
+    assert room.locator(".mf-caption-you span").inner_text().strip()
+    page.screenshot(path=str(shots / "voice-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(shots / "voice-375.png"), full_page=True)
+
+    room.get_by_role("button", name="Mute microphone").click()
+    assert room.locator(".mf-mute").get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="End interview").click()
+    page.get_by_role("button", name="Yes, end it").click()
+    _wait(
+        page, "() => document.querySelector('#mf-room .mf-room-status').innerText.includes('ended')"
+    )
+    assert room.locator(".mf-audio audio").count() == 0  # no audio element left behind
+    assert eventually(lambda: voice_app.health()["active_sessions"] == 0, timeout=20)
+    leaked = [body for body in posted if JWT.search(body)]
+    assert not leaked, "the LiveKit token was sent back to the server"
+    context.close()
+
+
+# Headless Chromium here plays audio without a click whatever --autoplay-policy says, so
+# the policy phones apply is emulated where the page meets it: play() is refused (as the
+# browser refuses it, NotAllowedError) until the person has clicked in the page.
+NO_AUTOPLAY_BEFORE_A_CLICK = """(() => {
+  let clicked = false;
+  addEventListener("click", () => { clicked = true; }, true);
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function () {
+    if (clicked) return play.call(this);
+    return Promise.reject(new DOMException("play() needs a user gesture", "NotAllowedError"));
+  };
+})();"""
+
+
+def test_a_reopened_tab_rejoins_the_room_and_blocked_audio_gets_a_button(
+    speaking_browser, voice_app
+):
+    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["microphone"])
+    page = context.new_page()
+    page.goto(voice_app.url)
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("Target role").fill("Backend Engineer")
+    page.get_by_label("Voice (LiveKit)").check()
+    page.get_by_role("button", name="Start interview").click()
+    _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1")
+    context.close()  # the browser is closed and opened again, within the grace period; the
+    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["microphone"])
+    context.add_init_script(NO_AUTOPLAY_BEFORE_A_CLICK)
+    page = context.new_page()  # no click in it yet: the browser holds back the audio
+    page.goto(voice_app.url)
+    room = page.locator("#mf-room")
+    _wait(page, "() => document.querySelector('#mf-room .mf-room-status')?.dataset.kind === 'ok'")
+    button = room.get_by_role("button", name="Click to hear the interviewer")
+    button.wait_for(timeout=15000)
+    button.click()
+    button.wait_for(state="hidden", timeout=10000)
+    # the same interview goes on: the interviewer is heard and the next answer is kept
+    before = page.locator("#mf-chat [data-testid='user']").count()
+    _wait(page, "() => document.querySelector('#mf-room .mf-level-them').value > 0")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#mf-chat [data-testid=user]').length > n",
+        arg=before,
+        timeout=45000,
+    )
+    assert voice_app.health()["active_sessions"] == 1
+    context.close()
