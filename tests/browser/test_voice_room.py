@@ -7,10 +7,12 @@ text-to-speech are the local fakes; the SFU is the real one."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app_process import LIVEKIT_JS, AppProcess
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FAKE_KEY
@@ -68,8 +70,21 @@ def speaking_browser(browser, tmp_path):
     instance.close()
 
 
-def _wait(page, script: str, timeout: float = 30000) -> None:
-    page.wait_for_function(script, timeout=timeout)
+def _wait(page, script: str, timeout: float = 30000, app: AppProcess | None = None) -> None:
+    """Wait for `script` to hold; on a timeout, say what the page and the agent showed."""
+    try:
+        page.wait_for_function(script, timeout=timeout)
+    except PlaywrightTimeout:
+        room = page.locator("#mf-room .mf-room-status")
+        shown = room.inner_text() if room.count() else "(no room box)"
+        bar = page.locator("#mf-stage-bar").inner_text()
+        logs = ""
+        if app is not None:
+            for log in [app.data_dir / "app.log", *app.data_dir.glob("sessions/*/agent.log")]:
+                logs += f"\n--- {log.name}\n" + "\n".join(log.read_text("utf-8").splitlines()[-15:])
+        raise AssertionError(
+            f"timed out on {script!r}; room: {shown!r}; stage bar: {bar!r}{logs}"
+        ) from None
 
 
 def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser, voice_app, shots):
@@ -85,7 +100,11 @@ def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser
     page.get_by_label("Voice (LiveKit)").check()
     page.get_by_role("button", name="Start interview").click()
     room = page.locator("#mf-room")
-    _wait(page, "() => document.querySelector('#mf-room .mf-room-status')?.dataset.kind === 'ok'")
+    _wait(
+        page,
+        "() => document.querySelector('#mf-room .mf-room-status')?.dataset.kind === 'ok'",
+        app=voice_app,
+    )
 
     # the interviewer greets: its words as captions while it speaks, its audio in the page
     _wait(page, "() => document.querySelector('#mf-room .mf-caption-them span').textContent")
@@ -149,7 +168,8 @@ def test_a_reopened_tab_rejoins_the_room_and_blocked_audio_gets_a_button(
     page.get_by_label("Target role").fill("Backend Engineer")
     page.get_by_label("Voice (LiveKit)").check()
     page.get_by_role("button", name="Start interview").click()
-    _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1")
+    first_words = "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1"
+    _wait(page, first_words, 45000, app=voice_app)
     context.close()  # the browser is closed and opened again, within the grace period; the
     context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["microphone"])
@@ -172,3 +192,24 @@ def test_a_reopened_tab_rejoins_the_room_and_blocked_audio_gets_a_button(
     )
     assert voice_app.health()["active_sessions"] == 1
     context.close()
+
+
+def test_closing_the_browser_ends_the_voice_interview_after_the_grace_transcript_kept(
+    speaking_browser, voice_app
+):
+    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["microphone"])
+    page = context.new_page()
+    page.goto(voice_app.url)
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("Target role").fill("Backend Engineer")
+    page.get_by_label("Voice (LiveKit)").check()
+    page.get_by_role("button", name="Start interview").click()
+    _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=user]').length >= 1", 45000)
+    context.close()  # the candidate leaves the room without ending the interview
+    assert eventually(lambda: voice_app.health()["active_sessions"] == 0, timeout=30)
+    (timeline,) = voice_app.data_dir.glob("sessions/*/events.jsonl")
+    events = [json.loads(line) for line in timeline.read_text("utf-8").splitlines()]
+    assert events[-1]["type"] == "ended" and events[-1]["reason"] == "user_ended"
+    turns = [e for e in events if e["type"] == "turn"]
+    assert any(t["role"] == "candidate" and ANSWER in t["text"] for t in turns)
