@@ -46,6 +46,7 @@ from mockflow.store.atomic_json import (
     OnCorrupt,
     StoreError,
 )
+from mockflow.store.practice_links import PracticeLinkMethods
 from mockflow.store.records import (
     ACTIVE_STATUSES,
     ENDED_STATUSES,
@@ -91,7 +92,7 @@ TOUCH_EVERY_SECONDS = 3600.0  # last activity is stamped at most this often per 
 Q = Query()
 
 
-class Store(TemplateMethods):
+class Store(TemplateMethods, PracticeLinkMethods):
     """The database. Thread-safe: one lock serialises every operation (Gradio runs
     handlers in threads and TinyDB's read-modify-write is not atomic on its own)."""
 
@@ -120,6 +121,9 @@ class Store(TemplateMethods):
         self._sessions = self._db.table("sessions", cache_size=0)
         self._feedback = self._db.table("feedback", cache_size=0)
         self._templates = self._db.table("templates", cache_size=0)
+        self._links = self._db.table("practice_links", cache_size=0)
+        self._link_uses = self._db.table("practice_link_uses", cache_size=0)
+        self._shares = self._db.table("shared_reports", cache_size=0)
         self._recoveries = self._db.table("recoveries", cache_size=0)
         if (recovery := self._storage.recovery) is not None:
             rebuilt = complete_index(
@@ -297,6 +301,8 @@ class Store(TemplateMethods):
             self._remove_sessions(user_id, self._sessions.search(_owned(user_id)))
             self._feedback.remove(_owned(user_id))
             self._templates.remove(_owned(user_id))
+            self.forget_practice_candidate(user_id)
+            self.forget_practice_coach(user_id)
             self._users.remove(_owned(user_id))
             self._touched.pop(user_id, None)
             self._storage.forget_copies()  # the kept copies hold the user's data too

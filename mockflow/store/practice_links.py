@@ -1,0 +1,306 @@
+"""Coaches' practice links (issue 16), the `Store`'s methods for them: the link a coach
+creates, the interviews started through it (its quotas count these), and the reports
+candidates choose to share with the coach.
+
+Every rule is enforced here, whoever calls:
+- a link is found by its unguessable id (128 random bits) only; an unknown, malformed or
+  expired id gets the same `PracticeLinkNotFoundError`, so outsiders learn nothing;
+- a coach reads, changes and counts only their own links, and reads only the reports
+  shared on them (anything else is "not found", as for a missing record);
+- an interview starts through a link only while the link is live and every quota has
+  room, checked and recorded in one step under the store's lock;
+- a candidate shares only their own interview, started through that link, and can
+  withdraw it; deleting the candidate's data removes their shares and the candidate's
+  id from the link's usage.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.table import Table
+
+from mockflow.store.atomic_json import StoreError
+from mockflow.store.records import NotFoundError, check_user, encode_json, from_doc, to_doc
+from mockflow.store.session_files import read_feedback
+
+LINK_PREFIX = "pl_"
+_LINK_ID = re.compile(r"pl_[A-Za-z0-9_-]{22}")
+MAX_QUESTIONS = 10
+MAX_QUESTION_CHARS = 300
+MAX_LINK_BYTES = 48_000
+MAX_LIFETIME_SECONDS = 366 * 86400
+DAY = 86400
+NOT_FOUND = "This practice link does not exist."
+Q = Query()
+
+
+class PracticeLinkNotFoundError(NotFoundError):
+    """Unknown, malformed or expired: a visitor is told the same in each case."""
+
+
+class PracticeQuotaError(StoreError):
+    """The link is live but one of its quotas has no room left."""
+
+
+@dataclass(frozen=True)
+class PracticeLink:
+    """What a coach set: the interview (locked for the candidate) and its limits."""
+
+    id: str
+    coach_id: str
+    title: str
+    setup: dict[str, Any]  # role, level, track, length, job_description
+    questions: list[str]
+    focus_notes: str
+    modes: list[str]  # "text", "voice" or both
+    sponsored: bool  # the coach's keys pay for the interviews
+    expires_at: float
+    created_at: float
+    max_interviews: int | None = None
+    max_minutes_per_interview: int | None = None
+    max_total_minutes: int | None = None
+    max_per_candidate_per_day: int | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+def is_link_id(value: object) -> bool:
+    return isinstance(value, str) and _LINK_ID.fullmatch(value) is not None
+
+
+def _positive(name: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StoreError(f"{name} must be a whole number of at least 1.")
+    return value
+
+
+def _questions(questions: list[str]) -> list[str]:
+    kept = [q.strip() for q in questions if q and q.strip()]
+    if len(kept) > MAX_QUESTIONS:
+        raise StoreError(f"A practice link can carry at most {MAX_QUESTIONS} questions.")
+    if any(len(q) > MAX_QUESTION_CHARS for q in kept):
+        raise StoreError(f"Each question must be at most {MAX_QUESTION_CHARS} characters.")
+    return kept
+
+
+class PracticeLinkMethods:
+    """Mixed into `Store`, which provides the tables, the lock and the clock."""
+
+    _links: Table
+    _link_uses: Table
+    _shares: Table
+    _lock: threading.RLock
+    _clock: Callable[[], float]
+    sessions_dir: Path
+
+    def _session_doc(self, user_id: str, session_id: str) -> Any: ...  # the Store's
+
+    # the coach's side
+
+    def create_practice_link(
+        self,
+        user_id: str,
+        *,
+        title: str,
+        setup: dict[str, Any],
+        expires_at: float,
+        questions: list[str] | None = None,
+        focus_notes: str = "",
+        modes: list[str] | None = None,
+        sponsored: bool = False,
+        max_interviews: int | None = None,
+        max_minutes_per_interview: int | None = None,
+        max_total_minutes: int | None = None,
+        max_per_candidate_per_day: int | None = None,
+    ) -> PracticeLink:
+        check_user(user_id)
+        title = title.strip()
+        if not title or len(title) > 80:
+            raise StoreError("A practice link needs a title of 1 to 80 characters.")
+        now = self._clock()
+        if not now < expires_at <= now + MAX_LIFETIME_SECONDS:
+            raise StoreError("The expiry must be in the future and within a year.")
+        modes = sorted(set(modes or ["text"]))
+        if not modes or not set(modes) <= {"text", "voice"}:
+            raise StoreError('Modes are "text", "voice" or both.')
+        link = PracticeLink(
+            id=LINK_PREFIX + secrets.token_urlsafe(16),
+            coach_id=user_id,
+            title=title,
+            setup=copy.deepcopy(setup),
+            questions=_questions(questions or []),
+            focus_notes=focus_notes.strip()[:2000],
+            modes=modes,
+            sponsored=bool(sponsored),
+            expires_at=float(expires_at),
+            created_at=now,
+            max_interviews=_positive("Interviews per link", max_interviews),
+            max_minutes_per_interview=_positive("Minutes per interview", max_minutes_per_interview),
+            max_total_minutes=_positive("Total minutes", max_total_minutes),
+            max_per_candidate_per_day=_positive(
+                "Interviews per candidate per day", max_per_candidate_per_day
+            ),
+        )
+        doc = to_doc(link)
+        if len(encode_json(doc, "practice link")) > MAX_LINK_BYTES:
+            raise StoreError("This practice link is too large (shorten the job description).")
+        with self._lock:
+            self._links.insert(doc)
+        return link
+
+    def coach_links(self, user_id: str) -> list[PracticeLink]:
+        """The coach's own links, newest first, each with its usage."""
+        check_user(user_id)
+        with self._lock:
+            docs = sorted(self._links.search(Q.coach_id == user_id), key=lambda d: -d["created_at"])
+            return [self._with_usage(from_doc(PracticeLink, d)) for d in docs]
+
+    def coach_link(self, user_id: str, link_id: str) -> PracticeLink:
+        check_user(user_id)
+        with self._lock:
+            doc = self._links.get((Q.id == link_id) & (Q.coach_id == user_id))
+            if doc is None:
+                raise NotFoundError("Practice link not found.")
+            return self._with_usage(from_doc(PracticeLink, doc))
+
+    def delete_practice_link(self, user_id: str, link_id: str) -> None:
+        """The link, its usage and every report shared on it (the candidates keep theirs)."""
+        self.coach_link(user_id, link_id)
+        with self._lock:
+            self._links.remove(Q.id == link_id)
+            self._link_uses.remove(Q.link_id == link_id)
+            self._shares.remove(Q.link_id == link_id)
+
+    def shared_on_link(self, user_id: str, link_id: str) -> list[dict[str, Any]]:
+        """The shares on one of the coach's links: session id, given name, when shared."""
+        self.coach_link(user_id, link_id)
+        with self._lock:
+            docs = self._shares.search(Q.link_id == link_id)
+            return sorted((dict(d) for d in docs), key=lambda d: -d["shared_at"])
+
+    def shared_report(self, user_id: str, link_id: str, session_id: str) -> dict[str, Any]:
+        """One report shared on one of the coach's links (not found once withdrawn)."""
+        self.coach_link(user_id, link_id)
+        with self._lock:
+            if not self._shares.contains((Q.link_id == link_id) & (Q.session_id == session_id)):
+                raise NotFoundError("This report is not shared with you.")
+            report = read_feedback(self.sessions_dir, session_id)
+        if report is None:
+            raise NotFoundError("This interview has no report yet.")
+        return report
+
+    def forget_practice_coach(self, user_id: str) -> None:
+        """For "Delete my data" of a coach: their links, with usage and shares, go."""
+        with self._lock:
+            for doc in self._links.search(Q.coach_id == user_id):
+                self._link_uses.remove(Q.link_id == doc["id"])
+                self._shares.remove(Q.link_id == doc["id"])
+            self._links.remove(Q.coach_id == user_id)
+
+    # a visitor's side
+
+    def practice_link(self, link_id: str) -> PracticeLink:
+        """A live link for a visitor; unknown, malformed and expired look the same."""
+        if not is_link_id(link_id):
+            raise PracticeLinkNotFoundError(NOT_FOUND)
+        with self._lock:
+            doc = self._links.get(Q.id == link_id)
+        if doc is None or doc["expires_at"] <= self._clock():
+            raise PracticeLinkNotFoundError(NOT_FOUND)
+        return from_doc(PracticeLink, doc)
+
+    def reserve_practice_interview(self, user_id: str, link_id: str, session_id: str) -> None:
+        """Count the candidate's new interview against the link's quotas, or refuse with
+        the reason."""
+        with self._lock:
+            self._session_doc(user_id, session_id)  # theirs, or "not found"
+            link = self.practice_link(link_id)
+            uses = self._link_uses.search(Q.link_id == link_id)
+            now = self._clock()
+            if link.max_interviews is not None and len(uses) >= link.max_interviews:
+                raise PracticeQuotaError("This practice link has no interviews left.")
+            minutes = sum(u.get("minutes") or 0 for u in uses)
+            if link.max_total_minutes is not None and minutes >= link.max_total_minutes:
+                raise PracticeQuotaError("This practice link has used all its minutes.")
+            today = [
+                u for u in uses if u["candidate_id"] == user_id and now - u["started_at"] < DAY
+            ]
+            daily = link.max_per_candidate_per_day
+            if daily is not None and len(today) >= daily:
+                raise PracticeQuotaError(
+                    f"You have had {len(today)} interview(s) through this link today, its "
+                    "daily limit. Please try again tomorrow."
+                )
+            self._link_uses.insert(
+                {
+                    "link_id": link_id,
+                    "candidate_id": user_id,
+                    "session_id": session_id,
+                    "started_at": now,
+                    "minutes": None,
+                }
+            )
+
+    def record_practice_minutes(self, user_id: str, session_id: str, minutes: float) -> None:
+        """The measured length of the candidate's interview started through a link."""
+        with self._lock:
+            self._session_doc(user_id, session_id)
+            self._link_uses.update(
+                {"minutes": round(float(minutes), 2)}, Q.session_id == session_id
+            )
+
+    def share_with_coach(self, user_id: str, session_id: str, given_name: str) -> None:
+        """Share one's own interview, started through a link, with that link's coach."""
+        check_user(user_id)
+        with self._lock:
+            use = self._link_uses.get((Q.session_id == session_id) & (Q.candidate_id == user_id))
+            if use is None:
+                raise NotFoundError("This interview was not started through a practice link.")
+            self._shares.upsert(
+                {
+                    "link_id": use["link_id"],
+                    "candidate_id": user_id,
+                    "session_id": session_id,
+                    "given_name": given_name.strip()[:80],
+                    "shared_at": self._clock(),
+                },
+                Q.session_id == session_id,
+            )
+
+    def withdraw_share(self, user_id: str, session_id: str) -> None:
+        check_user(user_id)
+        with self._lock:
+            self._shares.remove((Q.session_id == session_id) & (Q.candidate_id == user_id))
+
+    def is_shared(self, user_id: str, session_id: str) -> bool:
+        check_user(user_id)
+        with self._lock:
+            return self._shares.contains((Q.session_id == session_id) & (Q.candidate_id == user_id))
+
+    def forget_practice_candidate(self, user_id: str) -> None:
+        """For "Delete my data": the candidate's shares go; the link's usage keeps its
+        counts (the quotas were spent) without the candidate's id."""
+        with self._lock:
+            self._shares.remove(Q.candidate_id == user_id)
+            self._link_uses.update(
+                {"candidate_id": "deleted", "session_id": None}, Q.candidate_id == user_id
+            )
+
+    def _with_usage(self, link: PracticeLink) -> PracticeLink:
+        uses = self._link_uses.search(Q.link_id == link.id)
+        usage = {
+            "interviews": len(uses),
+            "minutes": round(sum(u.get("minutes") or 0 for u in uses), 1),
+            "shared_reports": self._shares.count(Q.link_id == link.id),
+        }
+        return PracticeLink(**{**to_doc(link), "usage": usage})

@@ -1,0 +1,195 @@
+"""Practice links in the store: every isolation rule and quota of issue 16 holds in the
+store's own functions, whatever the UI or API does."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockflow.contracts.ids import new_browser_id
+from mockflow.store.atomic_json import StoreError
+from mockflow.store.db import Store
+from mockflow.store.practice_links import (
+    NOT_FOUND,
+    PracticeLinkNotFoundError,
+    PracticeQuotaError,
+    is_link_id,
+)
+from mockflow.store.records import NotFoundError
+
+DAY = 86400.0
+SETUP = {"role": "Data Engineer", "level": "mid", "track": "behavioral"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1.8e9
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    store = Store(tmp_path / "db.json", tmp_path / "sessions", clock=clock)
+    yield store
+    store.close()
+
+
+def _link(store: Store, coach: str, clock: Clock, **limits):
+    return store.create_practice_link(
+        coach,
+        title="Data engineering screen",
+        setup=SETUP,
+        expires_at=clock.now + 7 * DAY,
+        questions=["Tell me about a pipeline you owned.", "How do you test SQL?"],
+        **limits,
+    )
+
+
+def _interview(store: Store, candidate: str) -> str:
+    record = store.create_session(
+        candidate, role="Data Engineer", track="behavioral", level="mid", mode="text"
+    )
+    return record.id
+
+
+def test_a_link_id_is_unguessable_and_a_visitor_finds_only_live_links(store, clock):
+    coach = new_browser_id()
+    link = _link(store, coach, clock)
+    assert is_link_id(link.id) and len(link.id) == 3 + 22  # 128 random bits
+    assert store.practice_link(link.id).questions == link.questions
+    tampered = link.id[:-1] + ("A" if link.id[-1] != "A" else "B")
+    messages = []
+    for wrong in (tampered, "pl_short", "../../etc", ""):
+        with pytest.raises(PracticeLinkNotFoundError) as caught:
+            store.practice_link(wrong)
+        messages.append(str(caught.value))
+    clock.now += 8 * DAY  # expired: the same answer as unknown
+    with pytest.raises(PracticeLinkNotFoundError) as caught:
+        store.practice_link(link.id)
+    assert set(messages) | {str(caught.value)} == {NOT_FOUND}
+
+
+def test_a_coach_sees_only_their_own_links(store, clock):
+    coach, other = new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    assert [x.id for x in store.coach_links(coach)] == [link.id]
+    assert store.coach_links(other) == []
+    for call in (store.coach_link, store.shared_on_link, store.delete_practice_link):
+        with pytest.raises(NotFoundError):
+            call(other, link.id)
+
+
+def test_quotas_refuse_with_a_reason_and_count_in_one_step(store, clock):
+    coach, ana, ben = new_browser_id(), new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock, max_interviews=2, max_per_candidate_per_day=1)
+    store.reserve_practice_interview(ana, link.id, _interview(store, ana))
+    with pytest.raises(PracticeQuotaError, match="today"):
+        store.reserve_practice_interview(ana, link.id, _interview(store, ana))
+    store.reserve_practice_interview(ben, link.id, _interview(store, ben))
+    clock.now += DAY  # a new day, but the link's interviews are spent
+    with pytest.raises(PracticeQuotaError, match="no interviews left"):
+        store.reserve_practice_interview(ana, link.id, _interview(store, ana))
+    assert store.coach_link(coach, link.id).usage["interviews"] == 2
+
+
+def test_total_minutes_are_a_quota_too(store, clock):
+    coach, ana = new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock, max_total_minutes=10)
+    first = _interview(store, ana)
+    store.reserve_practice_interview(ana, link.id, first)
+    store.record_practice_minutes(ana, first, 10.4)
+    with pytest.raises(PracticeQuotaError, match="minutes"):
+        store.reserve_practice_interview(ana, link.id, _interview(store, ana))
+    assert store.coach_link(coach, link.id).usage["minutes"] == 10.4
+
+
+def test_only_ones_own_interview_is_counted_on_a_link(store, clock):
+    coach, ana, eve = new_browser_id(), new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    with pytest.raises(NotFoundError):
+        store.reserve_practice_interview(eve, link.id, _interview(store, ana))
+
+
+def test_an_expired_link_starts_nothing(store, clock):
+    coach, ana = new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    clock.now += 8 * DAY
+    with pytest.raises(PracticeLinkNotFoundError):
+        store.reserve_practice_interview(ana, link.id, _interview(store, ana))
+
+
+def test_sharing_is_the_candidates_choice_for_their_own_interview_only(store, clock):
+    coach, ana, eve = new_browser_id(), new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    session = _interview(store, ana)
+    store.reserve_practice_interview(ana, link.id, session)
+    store.save_feedback(ana, session, {"analytics": {"filler_rate": {"value": 2.0}}})
+    assert store.shared_on_link(coach, link.id) == []  # nothing until the candidate says so
+    with pytest.raises(NotFoundError):
+        store.shared_report(coach, link.id, session)
+    with pytest.raises(NotFoundError):
+        store.share_with_coach(eve, session, "Eve")  # not her interview
+    own = _interview(store, eve)  # hers, but not started through a link
+    with pytest.raises(NotFoundError):
+        store.share_with_coach(eve, own, "Eve")
+    store.share_with_coach(ana, session, "Ana")
+    assert [s["given_name"] for s in store.shared_on_link(coach, link.id)] == ["Ana"]
+    assert store.shared_report(coach, link.id, session)["analytics"]["filler_rate"]["value"] == 2
+    other_coach = new_browser_id()
+    with pytest.raises(NotFoundError):
+        store.shared_report(other_coach, link.id, session)
+    store.withdraw_share(ana, session)
+    assert store.shared_on_link(coach, link.id) == []
+    with pytest.raises(NotFoundError):
+        store.shared_report(coach, link.id, session)
+
+
+def test_deleting_a_candidates_data_removes_their_shares_but_keeps_the_counts(store, clock):
+    coach, ana = new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock, max_interviews=1)
+    session = _interview(store, ana)
+    store.reserve_practice_interview(ana, link.id, session)
+    store.share_with_coach(ana, session, "Ana")
+    store.delete_user_data(ana)
+    assert store.shared_on_link(coach, link.id) == []
+    assert store.coach_link(coach, link.id).usage["interviews"] == 1  # the quota was spent
+    bob = new_browser_id()
+    with pytest.raises(PracticeQuotaError):
+        store.reserve_practice_interview(bob, link.id, _interview(store, bob))
+
+
+def test_a_coach_deleting_their_data_takes_their_links_with_it(store, clock):
+    coach = new_browser_id()
+    link = _link(store, coach, clock)
+    store.delete_user_data(coach)
+    with pytest.raises(PracticeLinkNotFoundError):
+        store.practice_link(link.id)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"title": "  "}, "title"),
+        ({"questions": [f"Question {n}?" for n in range(11)]}, "at most 10"),
+        ({"questions": ["x" * 301]}, "300 characters"),
+        ({"expires_in": -1.0}, "future"),
+        ({"expires_in": 400 * DAY}, "within a year"),
+        ({"max_interviews": 0}, "at least 1"),
+        ({"modes": ["video"]}, "Modes"),
+    ],
+)
+def test_a_link_that_breaks_a_rule_is_refused_with_the_rule(store, clock, change, problem):
+    fields = {
+        "title": "Screen",
+        "setup": SETUP,
+        "expires_at": clock.now + change.pop("expires_in", DAY),
+        **change,
+    }
+    with pytest.raises(StoreError, match=problem):
+        store.create_practice_link(new_browser_id(), **fields)
