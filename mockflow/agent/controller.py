@@ -20,10 +20,15 @@ from livekit.agents.voice.events import (
     ErrorEvent,
 )
 
-from mockflow.agent.instructions import goodbye_instructions, stage_instructions
+from mockflow.agent.instructions import (
+    coach_instructions,
+    goodbye_instructions,
+    stage_instructions,
+)
 from mockflow.agent.providers import describe_failure
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.launch_spec import LaunchSpec
+from mockflow.interview.coach_questions import plan_questions
 from mockflow.interview.context import build_context
 from mockflow.interview.fsm import InterviewFSM, Transition
 
@@ -54,11 +59,15 @@ class InterviewController:
         self.fsm = fsm
         self.events = events
         self.context = build_context(spec.resume_text, spec.job_description)
+        coach = spec.coach
+        stage_names = [stage.name for stage in fsm.track.stages]
+        self.must_ask = plan_questions(coach.questions if coach else [], stage_names)
         self._clock = clock
         self._session: AgentSession | None = None
         self._agent: Any = None
         self.finished = asyncio.Event()
         self.end_reason: str | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -66,7 +75,16 @@ class InterviewController:
         if self.fsm.finished:
             return goodbye_instructions(self.fsm.track, self.spec.candidate)
         stage = self.fsm.stage or self.fsm.track.stages[0]
-        return stage_instructions(self.fsm.track, stage, self.spec.candidate, self.context)
+        text = stage_instructions(self.fsm.track, stage, self.spec.candidate, self.context)
+        coach = coach_instructions(
+            self._next_must_ask(), self.spec.coach.focus_notes if self.spec.coach else ""
+        )
+        return f"{text}\n\n{coach}" if coach else text
+
+    def _next_must_ask(self) -> str | None:
+        stage = self.fsm.stage
+        queue = self.must_ask.get(stage.name) if stage else None
+        return queue[0] if queue else None
 
     def attach(self, session: AgentSession, agent: object) -> None:
         self._session = session
@@ -180,6 +198,8 @@ class InterviewController:
         return transition
 
     async def complete_stage_requested(self) -> str:
+        if self._next_must_ask() is not None:
+            raise ToolError("Not yet: first ask the coach's question for this topic.")
         verdict = self.fsm.request_complete()
         if not verdict.accepted:
             log.info("complete_stage refused in %s", self.fsm.stage.name if self.fsm.stage else "-")
@@ -234,6 +254,11 @@ class InterviewController:
             interrupted=bool(getattr(item, "interrupted", False)),
         )
         self.fsm.note_question()
+        if self._next_must_ask() is not None:  # it was asked in this turn: on to the next
+            self.must_ask[stage.name].popleft()  # type: ignore[union-attr]
+            refresh = asyncio.get_running_loop().create_task(self._refresh_instructions())
+            self._background.add(refresh)
+            refresh.add_done_callback(self._background.discard)
 
     def _on_error(self, event: ErrorEvent) -> None:
         error = event.error

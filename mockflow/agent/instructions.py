@@ -46,3 +46,21 @@ def _data_section(candidate: Candidate, documents: list[str]) -> str:
         prompts.data_block("target role", candidate.role),
     ]
     return prompts.render("interviewer_data", blocks="\n\n".join([*identity, *documents]))
+
+
+def coach_instructions(question: str | None, focus_notes: str) -> str:
+    """What a coach's practice link adds: their next question for this topic, one at a
+    time, and their notes on what to probe (both fenced as data)."""
+    parts = []
+    if question:
+        parts.append(
+            "The coach who set up this practice interview wants the question below asked "
+            "during this topic. Ask it next, in your own words and on its own (never as part "
+            "of a list), then continue as usual.\n" + prompts.data_block("coach question", question)
+        )
+    if focus_notes:
+        parts.append(
+            "The coach's notes on what to probe (for you; do not read them out):\n"
+            + prompts.data_block("coach notes", focus_notes)
+        )
+    return "\n\n".join(parts)

@@ -90,6 +90,20 @@ class TurnTaking(_Model):
     check_in_after: float | None = Field(default=None, gt=0)  # overrides the profile's
 
 
+class CoachBrief(_Model):
+    """What a coach's practice link asks of the interviewer (issue 16)."""
+
+    questions: list[str] = Field(default_factory=list, max_length=10)
+    focus_notes: str = Field(default="", max_length=2000)
+
+    @field_validator("questions")
+    @classmethod
+    def _short(cls, value: list[str]) -> list[str]:
+        if any(len(q) > 300 for q in value):
+            raise ValueError("each coach question must be at most 300 characters")
+        return [q.strip() for q in value if q.strip()]
+
+
 class LaunchSpec(_Model):
     session_id: str = Field(pattern=f"^{SESSION_ID_PATTERN}$")
     session_dir: str = Field(min_length=1)
@@ -102,6 +116,7 @@ class LaunchSpec(_Model):
     providers: Providers
     livekit: LiveKitRoom | None = None
     turn_taking: TurnTaking = Field(default_factory=TurnTaking)
+    coach: CoachBrief | None = None
 
     @field_validator("stage_overrides")
     @classmethod

@@ -149,6 +149,29 @@ def test_each_reply_is_written_as_it_is_generated_before_its_turn(tmp_path, fake
         assert drafts[0]["t"] < drafts[-1]["t"] <= turn["t"]
 
 
+def test_a_coachs_questions_are_asked_one_at_a_time_in_their_stages(tmp_path, fake_llm):
+    fake_llm.responder = ScriptedInterviewer(answers_per_stage=1)
+    first, second = "What broke in your last migration?", "Why do you want to join a startup?"
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    spec["coach"] = {"questions": [first, second], "focus_notes": "Probe for numbers."}
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    events = drive(proc, spec, delay=0.2)
+    assert_well_formed(events, "completed")
+    systems = [
+        "\n".join(str(m.get("content")) for m in body["messages"] if m["role"] == "system")
+        for body in fake_llm.requests
+    ]
+    asks_first = [i for i, text in enumerate(systems) if first in text]
+    asks_second = [i for i, text in enumerate(systems) if second in text]
+    assert asks_first and asks_second and max(asks_first) < min(asks_second)  # in order
+    assert not any(first in text and second in text for text in systems)  # one at a time
+    assert "COACH" in systems[asks_first[0]] and "Probe for numbers." in systems[asks_first[0]]
+    stages = [e["stage"] for e in events if e["type"] == "stage"]
+    assert stages == ["greeting", "self_intro", "past_experience", "company_fit", "closing"]
+    assert first not in systems[-1] and second not in systems[-1]  # asked, then dropped
+
+
 def test_bad_launch_spec_is_one_line_and_exit_2(tmp_path):
     proc = spawn_agent('{"session_id": "iv_x", "candidate": {}}')
     _, err = proc.communicate(timeout=30)
