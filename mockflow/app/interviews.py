@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.app.launch_specs import launch_spec, pin_providers
+from mockflow.app.practice import PRACTICE_UNAVAILABLE, within_minutes
 from mockflow.app.setup import (
     MAX_ANSWER_CHARS,
     InterviewSetup,
@@ -32,6 +33,7 @@ from mockflow.launch.livekit.tokens import candidate_token
 from mockflow.net.guard import LIVEKIT_SCHEMES, NetGuard
 from mockflow.net.pinning import Pin
 from mockflow.store.db import NotFoundError, SessionRecord, Store
+from mockflow.store.practice_links import PracticeLink
 from mockflow.store.recovery import STATUS_OF_REASON
 from mockflow.store.vault import ProviderKeys, Vault
 
@@ -116,14 +118,24 @@ class InterviewService:
         return None if self.settings.public else self.settings.env_keys.deepgram_base_url
 
     def start(
-        self, user_id: str, setup: InterviewSetup, *, ip: str | None = None
+        self,
+        user_id: str,
+        setup: InterviewSetup,
+        *,
+        ip: str | None = None,
+        practice: PracticeLink | None = None,
     ) -> StartedInterview:
-        """Start one interview for `user_id` (from client address `ip`); one at a time."""
+        """Start one interview for `user_id` (from client address `ip`); one at a time.
+        Through a coach's `practice` link, a sponsored link's interviews run on the coach's
+        keys and count against its quotas."""
         if problems := setup.problems():
             raise SetupError(problems)
         self.store.touch(user_id)
-        keys = self.vault.resolve_keys(user_id).keys
+        payer = practice.coach_id if practice is not None and practice.sponsored else user_id
+        keys = self.vault.resolve_keys(payer).keys
         if missing := self.missing_for(keys, setup.mode):
+            if payer != user_id:
+                raise MissingKeysError(PRACTICE_UNAVAILABLE)  # never which of the coach's
             raise MissingKeysError(
                 f"{setup.mode.capitalize()} interviews need {' and '.join(missing)}. "
                 "Add them in the Settings tab."
@@ -143,7 +155,7 @@ class InterviewService:
                 raise FairUseError(ALREADY_RUNNING)
             assert self.fair is not None
             self.fair.admit_start(user_id, ip)
-            started = self._launch(user_id, setup, keys, pin)
+            started = self._launch(user_id, setup, keys, pin, practice)
             self.fair.started(started.session_id, ip)
             return started
         finally:
@@ -163,11 +175,23 @@ class InterviewService:
         return self.guard.vet(keys.openai_base_url) if keys.openai_base_url else None
 
     def _launch(
-        self, user_id: str, setup: InterviewSetup, keys: ProviderKeys, pin: Pin | None = None
+        self,
+        user_id: str,
+        setup: InterviewSetup,
+        keys: ProviderKeys,
+        pin: Pin | None = None,
+        practice: PracticeLink | None = None,
     ) -> StartedInterview:
         record = self.store.create_session(
             user_id, role=setup.role.strip(), track=setup.track, level=setup.level, mode=setup.mode
         )
+        if practice is not None:
+            try:  # the quotas are checked and spent in one step
+                self.store.reserve_practice_interview(user_id, practice.id, record.id)
+            except MockflowError:  # nothing started: nothing left in the candidate's history
+                self.store.set_status(user_id, record.id, "failed", end_reason="error")
+                self.store.delete_session(user_id, record.id)
+                raise
         with self._lock:
             self._owners[record.id] = user_id
         by_workers = setup.mode == "voice" and self.voice_workers is not None
@@ -180,6 +204,11 @@ class InterviewService:
         room_name = spec.get("livekit", {}).get("room")
         write_meta(Path(record.session_dir), session_meta(setup, room_name, record=record))
         spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
+        if practice is not None:
+            spec["coach"] = {"questions": practice.questions, "focus_notes": practice.focus_notes}
+            spec["stage_overrides"] = within_minutes(
+                spec["stage_overrides"], practice.max_minutes_per_interview
+            )
         try:
             # voice: the browser joins the room while the agent does; the handshake's
             # outcome arrives through on_session_end and the timeline
@@ -272,9 +301,11 @@ class InterviewService:
         if user_id is None:
             return
         try:
-            self.store.set_status(
+            record = self.store.set_status(
                 user_id, session_id, STATUS_OF_REASON.get(reason, "failed"), end_reason=reason
             )
+            if record.duration is not None:  # a practice link's minutes, if it was one
+                self.store.record_practice_minutes(user_id, session_id, record.duration / 60)
         except NotFoundError:
             log.info("session %s ended after it was deleted", session_id)
 

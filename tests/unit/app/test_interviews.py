@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from mockflow.app.fair_use import FairUseError
 from mockflow.app.interviews import InterviewService
+from mockflow.app.practice import practice_setup
 from mockflow.app.setup import InterviewSetup, MissingKeysError, SetupError, missing_keys
 from mockflow.config import Settings
 from mockflow.contracts.ids import new_browser_id
@@ -337,3 +339,60 @@ def test_an_allow_listed_server_starts_on_a_public_link_and_local_mode_pins_noth
     service.vault.update_keys("local", {"openai_base_url": "http://localhost:11434/v1"})
     service.start("local", SETUP)
     assert "pinned_address" not in service.supervisor.specs[0]["providers"]["llm"]
+
+
+# practice links (issue 16)
+
+
+def _practice_link(service, coach: str, **limits):
+    return service.store.create_practice_link(
+        coach,
+        title="Backend screen",
+        setup={"role": "Backend Engineer", "level": "senior", "track": "technical"},
+        expires_at=service.store._clock() + 86400,
+        questions=["What broke in your last migration?"],
+        focus_notes="Probe for numbers.",
+        **limits,
+    )
+
+
+def test_a_sponsored_link_runs_on_the_coachs_keys_within_its_limits(service):
+    candidate = new_browser_id()  # no keys of their own
+    link = _practice_link(service, "local", sponsored=True, max_minutes_per_interview=5)
+    setup = practice_setup(link, name="Ana")
+    started = service.start(candidate, setup, practice=link)
+    spec = service.supervisor.specs[0]
+    assert spec["providers"]["llm"]["api_key"] == "sk-user-key-123456"  # the coach's
+    assert spec["candidate"] == {"name": "Ana", "role": "Backend Engineer", "level": "senior"}
+    assert spec["coach"]["questions"] == link.questions
+    assert sum(spec["stage_overrides"].values()) <= 5 * 60
+    meta = (Path(spec["session_dir"]) / "meta.json").read_text()
+    assert "sk-user-key" not in meta
+    service.on_session_end(started.session_id, "completed")
+    usage = service.store.coach_link("local", link.id).usage
+    assert usage["interviews"] == 1 and usage["minutes"] is not None
+
+
+def test_a_spent_link_refuses_and_leaves_nothing_behind(service):
+    link = _practice_link(service, "local", sponsored=True, max_interviews=1)
+    first, second = new_browser_id(), new_browser_id()
+    service.start(first, practice_setup(link, name="Ana"), practice=link)
+    with pytest.raises(MockflowError, match="no interviews left"):
+        service.start(second, practice_setup(link, name="Ben"), practice=link)
+    assert service.store.list_sessions(second) == []
+    assert len(service.supervisor.specs) == 1  # nothing ran on the coach's keys
+
+
+def test_a_sponsoring_coach_without_keys_is_not_named_to_the_candidate(service, tmp_path):
+    coach = new_browser_id()  # has no keys
+    link = _practice_link(service, coach, sponsored=True)
+    with pytest.raises(MissingKeysError) as caught:
+        service.start(new_browser_id(), practice_setup(link, name="Ana"), practice=link)
+    assert "Settings" not in str(caught.value) and "OpenAI" not in str(caught.value)
+
+
+def test_a_link_offers_only_its_modes():
+    link = SimpleNamespace(modes=["text"], setup={})
+    with pytest.raises(SetupError) as caught:
+        practice_setup(link, name="Ana", mode="voice")
+    assert "text interviews only" in caught.value.problems["mode"]
