@@ -124,6 +124,7 @@ class Store(TemplateMethods, PracticeLinkMethods):
         self._links = self._db.table("practice_links", cache_size=0)
         self._link_uses = self._db.table("practice_link_uses", cache_size=0)
         self._shares = self._db.table("shared_reports", cache_size=0)
+        self._invites = self._db.table("coach_invites", cache_size=0)
         self._recoveries = self._db.table("recoveries", cache_size=0)
         if (recovery := self._storage.recovery) is not None:
             rebuilt = complete_index(
@@ -354,6 +355,8 @@ class Store(TemplateMethods, PracticeLinkMethods):
                 user = doc.get("user_id")
                 if not is_browser_id(user):
                     continue
+                if doc.get("coach"):  # a coach's links outlive their visits
+                    busy.add(user)
                 seen = max((doc.get(k) or 0.0 for k in stamps), default=0.0)
                 last[user] = max(last.get(user, 0.0), seen)
                 if doc.get("status") in ACTIVE_STATUSES:

@@ -17,6 +17,8 @@ Every rule is enforced here, whoever calls:
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import re
 import secrets
 import threading
@@ -72,6 +74,10 @@ class PracticeLink:
     usage: dict[str, Any] = field(default_factory=dict)
 
 
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def is_link_id(value: object) -> bool:
     return isinstance(value, str) and _LINK_ID.fullmatch(value) is not None
 
@@ -99,11 +105,44 @@ class PracticeLinkMethods:
     _links: Table
     _link_uses: Table
     _shares: Table
+    _users: Table
+    _invites: Table
     _lock: threading.RLock
     _clock: Callable[[], float]
     sessions_dir: Path
 
     def _session_doc(self, user_id: str, session_id: str) -> Any: ...  # the Store's
+
+    def ensure_user(self, user_id: str) -> None: ...  # the Store's
+
+    # who is a coach (public mode: whoever redeems the one-time invite printed at start)
+
+    def invite_coach(self) -> str:
+        """A new one-time coach invite; only its hash is kept (replacing any earlier one)."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._invites.truncate()
+            self._invites.insert({"hash": _hash(token), "created_at": self._clock()})
+        return token
+
+    def redeem_coach_invite(self, user_id: str, token: str) -> bool:
+        """Make `user_id` a coach if `token` is the live invite; it then stops working."""
+        check_user(user_id)
+        if not token:
+            return False
+        with self._lock:
+            invites = self._invites.all()
+            if not invites or not hmac.compare_digest(invites[0]["hash"], _hash(token)):
+                return False
+            self._invites.truncate()
+            self.ensure_user(user_id)
+            self._users.update({"coach": True}, Q.user_id == user_id)
+            return True
+
+    def is_coach(self, user_id: str) -> bool:
+        check_user(user_id)
+        with self._lock:
+            return self._users.contains((Q.user_id == user_id) & (Q.coach == True))  # noqa: E712
 
     # the coach's side
 
@@ -188,16 +227,14 @@ class PracticeLinkMethods:
             docs = self._shares.search(Q.link_id == link_id)
             return sorted((dict(d) for d in docs), key=lambda d: -d["shared_at"])
 
-    def shared_report(self, user_id: str, link_id: str, session_id: str) -> dict[str, Any]:
-        """One report shared on one of the coach's links (not found once withdrawn)."""
+    def shared_report(self, user_id: str, link_id: str, session_id: str) -> dict[str, Any] | None:
+        """The stored report of one interview shared on one of the coach's links (None
+        while it has none); "not found" if it is not shared with them, or no longer."""
         self.coach_link(user_id, link_id)
         with self._lock:
             if not self._shares.contains((Q.link_id == link_id) & (Q.session_id == session_id)):
                 raise NotFoundError("This report is not shared with you.")
-            report = read_feedback(self.sessions_dir, session_id)
-        if report is None:
-            raise NotFoundError("This interview has no report yet.")
-        return report
+            return read_feedback(self.sessions_dir, session_id)
 
     def forget_practice_coach(self, user_id: str) -> None:
         """For "Delete my data" of a coach: their links, with usage and shares, go."""

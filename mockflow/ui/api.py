@@ -18,24 +18,17 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from mockflow import __version__
+from mockflow.app.practice import practice_setup
 from mockflow.app.setup import setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
-from mockflow.contracts.ids import LOCAL_USER_ID, new_browser_id
 from mockflow.errors import MockflowError
 from mockflow.feedback.report.markdown import render_markdown
+from mockflow.ui.api_users import api_user
+from mockflow.ui.coach_api import COACH_ENDPOINTS
 from mockflow.ui.common import PROVIDER_CALLS, request_ip, user_errors, with_services
 from mockflow.ui.services import AppServices
 
-
-def _user(services: AppServices, user_token: str | None, *, mint: bool = False) -> str:
-    if not services.settings.public:
-        return LOCAL_USER_ID
-    user_id = services.credentials.user_of(user_token)
-    if user_id is not None:
-        return user_id
-    if mint and not user_token:
-        return new_browser_id()
-    raise gr.Error("This user_token is not valid: pass the one start_interview returned.")
+_user = api_user
 
 
 ENDPOINTS = (
@@ -45,12 +38,13 @@ ENDPOINTS = (
     "end_interview",
     "get_report",
     "generate_report",
+    *(fn.__name__ for fn in COACH_ENDPOINTS),
 )
 
 
 def register_api(services: AppServices) -> None:
     """Create the named endpoints inside the current Blocks context."""
-    for fn in (start_interview, send_answer, poll, end_interview, get_report):
+    for fn in (start_interview, send_answer, poll, end_interview, get_report, *COACH_ENDPOINTS):
         endpoint = user_errors(with_services(fn, services))
         gr.api(endpoint, api_name=fn.__name__, concurrency_limit=None)
     endpoint = user_errors(with_services(generate_report, services))
@@ -67,13 +61,24 @@ def start_interview(
     job_description: str = "",
     resume_text: str = "",
     user_token: str = "",
+    practice_link_id: str = "",
     request: gr.Request = None,  # type: ignore[assignment]
 ) -> dict[str, Any]:
-    """Start a text interview; returns session_id and user_token."""
+    """Start a text interview; returns session_id and user_token. With a coach's
+    practice_link_id the link sets the interview (role, level, track, length, job
+    description: those given here are ignored) and a sponsored link pays for it."""
     ip = request_ip(services, request)
     if services.settings.public and not user_token:
         services.interviews.fair.admit_new_user(ip)  # type: ignore[union-attr]
     user = _user(services, user_token, mint=True)
+    if practice_link_id:
+        link = services.store.practice_link(practice_link_id.strip())
+        setup = practice_setup(link, name=name, resume_text=resume_text, mode="text")
+        started = services.interviews.start(user, setup, ip=ip, practice=link)
+        return {
+            "session_id": started.session_id,
+            "user_token": services.credentials.issue(user) if services.settings.public else "",
+        }
     setup = setup_from_dict(
         dict(
             name=name,

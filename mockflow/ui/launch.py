@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     except MockflowError as exc:
         print(f"mockflow: {exc}", file=sys.stderr)
         return 2
+    if settings.public:  # on this console only: whoever redeems it runs the practice links
+        invite = services.store.invite_coach()
+        print(
+            f"mockflow: coach invite (works once): call /become_coach with invite={invite}",
+            flush=True,
+        )
     try:
         create_ui(services).launch(
             server_name=args.host or settings.host,

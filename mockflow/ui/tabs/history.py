@@ -139,6 +139,8 @@ def history_rows(services: AppServices, user_id: str | None) -> tuple[list[list[
 
 
 def show_history(services: AppServices, user_id: str | None) -> Any:
+    if not user_id:  # the page is still finding out who this is: its load fills the list
+        return (gr.skip(),) * 5  # (an empty list here could land after the real one)
     rows, ids = history_rows(services, user_id)
     return rows, ids, None, gr.Button(interactive=False), gr.Button(interactive=False)
 
@@ -191,6 +193,7 @@ def wire(page: Page) -> None:
         history.second,
     ]
     page.history_page.select(page.bind(progress_view), [page.user], charts)
+    page.load.then(page.bind(progress_view), [page.user], charts)  # a select before it knew
     history.refresh.click(page.bind(progress_view), [page.user], charts)
     history.compare.click(
         page.guarded(compare), [page.user, history.first, history.second], history.comparison

@@ -26,9 +26,8 @@ NO_DATA = (
 
 def progress_view(services: AppServices, user_id: str | None) -> Any:
     """(note, score plot, delivery plot, first choice, second choice) for the user."""
-    if not user_id:
-        hidden = [gr.LinePlot(visible=False)] * 2 + [gr.ScatterPlot(visible=False)] * 2
-        return NO_DATA, *hidden, gr.Dropdown(choices=[]), gr.Dropdown(choices=[])
+    if not user_id:  # not known yet: the page's load draws the charts once it is
+        return (gr.skip(),) * 7
     reports = services.reports.history_reports(require_user(user_id))
     series = progress_series(reports)
     rows = pd.DataFrame(series["rows"] or [], columns=["session", "value", "label", "kind"])

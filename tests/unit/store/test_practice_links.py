@@ -193,3 +193,21 @@ def test_a_link_that_breaks_a_rule_is_refused_with_the_rule(store, clock, change
     }
     with pytest.raises(StoreError, match=problem):
         store.create_practice_link(new_browser_id(), **fields)
+
+
+def test_the_coach_invite_works_once_and_only_with_the_exact_token(store):
+    token = store.invite_coach()
+    stranger, coach, late = new_browser_id(), new_browser_id(), new_browser_id()
+    assert not store.redeem_coach_invite(stranger, token[:-1] + "x")
+    assert not store.redeem_coach_invite(stranger, "")
+    assert store.redeem_coach_invite(coach, token)
+    assert not store.redeem_coach_invite(late, token)  # one-time
+    assert store.is_coach(coach) and not store.is_coach(stranger) and not store.is_coach(late)
+    assert token not in (store._db.storage.read() and str(store._db.storage.read()))
+
+
+def test_an_idle_coach_is_not_erased_with_idle_visitors(store, clock):
+    coach, visitor = new_browser_id(), new_browser_id()
+    store.touch(visitor)
+    store.redeem_coach_invite(coach, store.invite_coach())
+    assert store.idle_anonymous_users(clock.now + 10 * DAY) == [visitor]

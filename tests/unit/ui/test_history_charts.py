@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import gradio as gr
 import pandas as pd
 import pytest
 
@@ -141,3 +142,8 @@ def test_a_single_interview_is_drawn_as_points(services):
     assert not score_plot.visible and not delivery_plot.visible
     assert score_points.visible and delivery_points.visible
     assert _frame(score_points)["value"].tolist() == [3.5, 3.5]
+
+
+def test_before_the_page_knows_its_user_nothing_is_emptied(services):
+    svc, _ = services
+    assert all(isinstance(value, type(gr.skip())) for value in progress_view(svc, None))

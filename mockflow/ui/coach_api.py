@@ -1,0 +1,149 @@
+"""The named API for coaches and their practice links (issue 16): a coach's script
+creates links and reads their usage and the reports candidates shared; a candidate
+shares (or withdraws) a report. In local mode the local user is the coach; behind a
+public link, the user who redeemed the one-time invite the app printed on its console.
+Every rule is the store's (`mockflow.store.practice_links`); these only translate."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from mockflow.contracts.meta import read_meta
+from mockflow.ui.api_users import api_user
+from mockflow.ui.services import AppServices
+
+DAY = 86400
+
+
+def become_coach(services: AppServices, invite: str, user_token: str = "") -> dict[str, Any]:
+    """Redeem the one-time coach invite the app printed at start (public mode); returns
+    the user_token to use for the coach's calls."""
+    if not services.settings.public:
+        return {"coach": True, "user_token": ""}
+    user = api_user(services, user_token, mint=True)
+    if not services.store.redeem_coach_invite(user, invite.strip()):
+        raise gr.Error(
+            "This coach invite is not valid. It works once; restart the app for a new one."
+        )
+    return {"coach": True, "user_token": services.credentials.issue(user)}
+
+
+def _coach(services: AppServices, user_token: str) -> str:
+    user = api_user(services, user_token)
+    if services.settings.public and not services.store.is_coach(user):
+        raise gr.Error("Only this app's coach can manage practice links.")
+    return user
+
+
+def create_practice_link(
+    services: AppServices,
+    title: str,
+    role: str,
+    level: str = "mid",
+    track: str = "behavioral",
+    length: str = "standard",
+    job_description: str = "",
+    questions: str = "",
+    focus_notes: str = "",
+    modes: str = "text",
+    sponsored: bool = False,
+    days: float = 14,
+    max_interviews: int | None = None,
+    max_minutes_per_interview: int | None = None,
+    max_total_minutes: int | None = None,
+    max_per_candidate_per_day: int | None = None,
+    user_token: str = "",
+) -> dict[str, Any]:
+    """Create a practice link (questions: one per line, at most 10; modes: "text",
+    "voice" or "text,voice"); returns its id, the query to add to the app's URL and its
+    expiry. A sponsored link's interviews run on your keys, within its quotas."""
+    coach = _coach(services, user_token)
+    link = services.store.create_practice_link(
+        coach,
+        title=title,
+        setup={
+            "role": role.strip(),
+            "level": level,
+            "track": track,
+            "length": length,
+            "job_description": job_description,
+        },
+        expires_at=time.time() + float(days) * DAY,
+        questions=questions.splitlines(),
+        focus_notes=focus_notes,
+        modes=[m.strip() for m in modes.split(",") if m.strip()],
+        sponsored=bool(sponsored),
+        max_interviews=max_interviews,
+        max_minutes_per_interview=max_minutes_per_interview,
+        max_total_minutes=max_total_minutes,
+        max_per_candidate_per_day=max_per_candidate_per_day,
+    )
+    return {"link_id": link.id, "url_query": f"?practice={link.id}", "expires_at": link.expires_at}
+
+
+def practice_link_usage(
+    services: AppServices, link_id: str, user_token: str = ""
+) -> dict[str, Any]:
+    """One of your links: its limits and what has been used (interviews, minutes, shares)."""
+    link = services.store.coach_link(_coach(services, user_token), link_id)
+    return {
+        "title": link.title,
+        "expires_at": link.expires_at,
+        "sponsored": link.sponsored,
+        "limits": {
+            "interviews": link.max_interviews,
+            "minutes_per_interview": link.max_minutes_per_interview,
+            "total_minutes": link.max_total_minutes,
+            "per_candidate_per_day": link.max_per_candidate_per_day,
+        },
+        "usage": link.usage,
+    }
+
+
+def shared_reports(
+    services: AppServices, link_id: str, user_token: str = ""
+) -> list[dict[str, Any]]:
+    """The reports candidates chose to share on one of your links, newest first."""
+    coach = _coach(services, user_token)
+    out = []
+    for share in services.store.shared_on_link(coach, link_id):
+        report = services.store.shared_report(coach, link_id, share["session_id"])
+        if report is None:  # never scored: the measured report, computed for the coach
+            report = services.reports.report(share["candidate_id"], share["session_id"])
+        out.append(
+            {
+                "session_id": share["session_id"],
+                "given_name": share["given_name"],
+                "shared_at": share["shared_at"],
+                "report": report,
+            }
+        )
+    return out
+
+
+def share_with_coach(
+    services: AppServices, session_id: str, share: bool = True, user_token: str = ""
+) -> str:
+    """Share your report of an interview started through a practice link with that link's
+    coach ("shared"), or withdraw it (share=False: "withdrawn")."""
+    user = api_user(services, user_token)
+    if not share:
+        services.store.withdraw_share(user, session_id)
+        return "withdrawn"
+    record = services.interviews.session(user, session_id)
+    name = str(read_meta(Path(record.session_dir)).get("candidate_name") or "")
+    services.store.share_with_coach(user, session_id, name)
+    return "shared"
+
+
+COACH_ENDPOINTS = (
+    become_coach,
+    create_practice_link,
+    practice_link_usage,
+    shared_reports,
+    share_with_coach,
+)
