@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.app_process import AppProcess
 from tests.fakes.interviewer_script import ScriptedInterviewer
-from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.openai_server import FakeOpenAI
 
 API_KEY = "sk-bench-0000000000"
 ANSWER = (
@@ -49,19 +49,6 @@ OBSERVER = """() => {
   document.querySelector('#mf-send').addEventListener(
     'click', () => window.__mf.clicks.push([performance.now(), bots().length]), true);
 }"""
-
-
-class PacedInterviewer(ScriptedInterviewer):
-    """The scripted interviewer, each reply held back `ttft` seconds like a real model."""
-
-    def __init__(self, ttft: float) -> None:
-        super().__init__(answers_per_stage=2)
-        self.ttft = ttft
-
-    def __call__(self, body: dict) -> Reply:
-        reply = super().__call__(body)
-        reply.delay = self.ttft
-        return reply
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -146,7 +133,9 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     llm = FakeOpenAI(
-        api_key=API_KEY, responder=PacedInterviewer(args.ttft), chunk_delay=args.chunk_delay
+        api_key=API_KEY,
+        responder=ScriptedInterviewer(answers_per_stage=2, delay=args.ttft),
+        chunk_delay=args.chunk_delay,
     )
     llm.start_in_thread()
     data = Path(tempfile.mkdtemp(prefix="mf-bench-"))

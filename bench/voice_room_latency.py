@@ -35,7 +35,7 @@ from tests.app_process import AppProcess
 from tests.fakes import speech
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
-from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.openai_server import FakeOpenAI
 
 API_KEY = "sk-bench-0000000000"
 ANSWER = "At my last job I moved our billing service to a queue and halved the errors."
@@ -48,17 +48,6 @@ SAMPLER = """() => {
   }, 20);
 }"""
 LOUD = 3  # meter value (0-100) above which a side counts as sounding
-
-
-class SlowInterviewer(ScriptedInterviewer):
-    def __init__(self, delay: float) -> None:
-        super().__init__(answers_per_stage=2)
-        self.delay = delay
-
-    def __call__(self, body: dict) -> Reply:
-        reply = super().__call__(body)
-        reply.delay = self.delay
-        return reply
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -97,7 +86,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mf-bench-voice-"))
     server = LocalLiveKitServer(binary, work / "livekit.log")
     server.start()
-    llm = FakeOpenAI(api_key=API_KEY, responder=SlowInterviewer(args.llm_delay))
+    llm = FakeOpenAI(
+        api_key=API_KEY, responder=ScriptedInterviewer(answers_per_stage=2, delay=args.llm_delay)
+    )
     llm.start_in_thread()
     stt = FakeDeepgram(default_transcript=ANSWER)
     stt.start_in_thread()

@@ -28,9 +28,6 @@ from mockflow.ui.coach_api import COACH_ENDPOINTS
 from mockflow.ui.common import PROVIDER_CALLS, request_ip, user_errors, with_services
 from mockflow.ui.services import AppServices
 
-_user = api_user
-
-
 ENDPOINTS = (
     "start_interview",
     "send_answer",
@@ -70,7 +67,7 @@ def start_interview(
     ip = request_ip(services, request)
     if services.settings.public and not user_token:
         services.interviews.fair.admit_new_user(ip)  # type: ignore[union-attr]
-    user = _user(services, user_token, mint=True)
+    user = api_user(services, user_token, mint=True)
     if practice_link_id:
         link = services.store.practice_link(practice_link_id.strip())
         setup = practice_setup(link, name=name, resume_text=resume_text, mode="text")
@@ -101,7 +98,7 @@ def start_interview(
 def send_answer(services: AppServices, session_id: str, text: str, user_token: str = "") -> str:
     """Send one typed answer to the interviewer: "sent", or "ended" when the interview
     has already ended (an answer to the goodbye: nothing is sent, nothing is wrong)."""
-    user = _user(services, user_token)
+    user = api_user(services, user_token)
     if services.interviews.is_over(user, session_id):
         return "ended"
     services.interviews.send_answer(user, session_id, text)
@@ -112,7 +109,7 @@ def poll(
     services: AppServices, session_id: str, offset: int = 0, user_token: str = ""
 ) -> dict[str, Any]:
     """Events appended since `offset` (bytes); pass back the returned offset next time."""
-    record = services.interviews.session(_user(services, user_token), session_id)
+    record = services.interviews.session(api_user(services, user_token), session_id)
     tail = EventTail(Path(record.session_dir) / EVENTS_FILE, int(offset))
     events = tail.read_new()
     ended = Timeline.of(events).ended is not None
@@ -121,7 +118,7 @@ def poll(
 
 def end_interview(services: AppServices, session_id: str, user_token: str = "") -> str:
     """End the interview; the transcript is kept."""
-    services.interviews.end(_user(services, user_token), session_id)
+    services.interviews.end(api_user(services, user_token), session_id)
     return "ended"
 
 
@@ -142,7 +139,7 @@ def _finished_report(
     user_token: str,
     build: Callable[[str, str], dict[str, Any]],
 ) -> dict[str, Any]:
-    user = _user(services, user_token)
+    user = api_user(services, user_token)
     record = services.interviews.session(user, session_id)
     if not services.interviews.is_over(user, session_id):
         raise gr.Error("The interview is still running; end it first.")

@@ -87,18 +87,29 @@ def _wait(page, script: str, timeout: float = 30000, app: AppProcess | None = No
         ) from None
 
 
-def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser, voice_app, shots):
-    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
+def _open(browser, init_script: str | None = None):
+    """A fresh browser window with the microphone allowed; returns (context, page)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["microphone"])
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
-    posted: list[str] = []
-    page.on("request", lambda r: posted.append(r.post_data or "") if r.method == "POST" else None)
-    page.on("console", lambda m: print("CONSOLE", m.type, m.text[:300]))
-    page.goto(voice_app.url)
+    return context, page
+
+
+def _start_voice(page, url: str) -> None:
+    page.goto(url)
     page.get_by_label("Your name").fill("Ana")
     page.get_by_label("Target role").fill("Backend Engineer")
     page.get_by_label("Voice (LiveKit)").check()
     page.get_by_role("button", name="Start interview").click()
+
+
+def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser, voice_app, shots):
+    context, page = _open(speaking_browser)
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.post_data or "") if r.method == "POST" else None)
+    _start_voice(page, voice_app.url)
     room = page.locator("#mf-room")
     _wait(
         page,
@@ -160,21 +171,13 @@ NO_AUTOPLAY_BEFORE_A_CLICK = """(() => {
 def test_a_reopened_tab_rejoins_the_room_and_blocked_audio_gets_a_button(
     speaking_browser, voice_app
 ):
-    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["microphone"])
-    page = context.new_page()
-    page.goto(voice_app.url)
-    page.get_by_label("Your name").fill("Ana")
-    page.get_by_label("Target role").fill("Backend Engineer")
-    page.get_by_label("Voice (LiveKit)").check()
-    page.get_by_role("button", name="Start interview").click()
+    context, page = _open(speaking_browser)
+    _start_voice(page, voice_app.url)
     first_words = "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1"
     _wait(page, first_words, 45000, app=voice_app)
     context.close()  # the browser is closed and opened again, within the grace period; the
-    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["microphone"])
-    context.add_init_script(NO_AUTOPLAY_BEFORE_A_CLICK)
-    page = context.new_page()  # no click in it yet: the browser holds back the audio
+    # no click in it yet: the browser holds back the audio
+    context, page = _open(speaking_browser, NO_AUTOPLAY_BEFORE_A_CLICK)
     page.goto(voice_app.url)
     room = page.locator("#mf-room")
     _wait(page, "() => document.querySelector('#mf-room .mf-room-status')?.dataset.kind === 'ok'")
@@ -197,14 +200,8 @@ def test_a_reopened_tab_rejoins_the_room_and_blocked_audio_gets_a_button(
 def test_closing_the_browser_ends_the_voice_interview_after_the_grace_transcript_kept(
     speaking_browser, voice_app
 ):
-    context = speaking_browser.new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["microphone"])
-    page = context.new_page()
-    page.goto(voice_app.url)
-    page.get_by_label("Your name").fill("Ana")
-    page.get_by_label("Target role").fill("Backend Engineer")
-    page.get_by_label("Voice (LiveKit)").check()
-    page.get_by_role("button", name="Start interview").click()
+    context, page = _open(speaking_browser)
+    _start_voice(page, voice_app.url)
     _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=user]').length >= 1", 45000)
     context.close()  # the candidate leaves the room without ending the interview
     assert eventually(lambda: voice_app.health()["active_sessions"] == 0, timeout=30)

@@ -63,10 +63,16 @@ class ScriptedInterviewer:
     answers_per_stage: int = 2
     use_tools: bool = True
     per_conversation: bool = False
+    delay: float = 0.0  # seconds before each reply's first token, as a real model takes
     asked: list[str] = field(default_factory=list)
     tool_calls: int = 0
 
     def __call__(self, body: dict) -> Reply:
+        reply = self._reply(body)
+        reply.delay = self.delay
+        return reply
+
+    def _reply(self, body: dict) -> Reply:
         messages = body.get("messages", [])
         system = "\n".join(
             _content(m) for m in messages if m.get("role") in {"system", "developer"}
