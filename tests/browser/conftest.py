@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app_process import AppProcess
 from tests.fakes.interviewer_script import ScriptedInterviewer
@@ -74,3 +75,23 @@ def shots(tmp_path):
     directory = tmp_path / "screenshots"
     directory.mkdir()
     return directory
+
+
+def explained_wait(
+    page, script: str, timeout: float = 30000, app: AppProcess | None = None
+) -> None:
+    """Wait for `script` to hold; on a timeout, say what the page, the app and the agent showed
+    (the room box, the stage bar, each log's last lines), so a failure in CI explains itself."""
+    try:
+        page.wait_for_function(script, timeout=timeout)
+    except PlaywrightTimeout:
+        room = page.locator("#mf-room .mf-room-status")
+        shown = room.inner_text() if room.count() else "(no room box)"
+        bar = page.locator("#mf-stage-bar").inner_text()
+        logs = ""
+        if app is not None:
+            for log in [app.data_dir / "app.log", *app.data_dir.glob("sessions/*/agent.log")]:
+                logs += f"\n--- {log.name}\n" + "\n".join(log.read_text("utf-8").splitlines()[-15:])
+        raise AssertionError(
+            f"timed out on {script!r}; room: {shown!r}; stage bar: {bar!r}{logs}"
+        ) from None

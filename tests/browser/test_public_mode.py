@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.app_process import AppProcess
-from tests.browser.conftest import FAKE_KEY
+from tests.browser.conftest import FAKE_KEY, explained_wait
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +127,7 @@ def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_f
         page.get_by_label("Your name").fill("Alice")
         page.get_by_label("Target role").fill("Platform Engineer")
         page.get_by_role("button", name="Start interview").click()
-        page.locator("#mf-chat [data-testid='bot']").first.wait_for(timeout=20000)
+        explained_wait(page, "() => document.querySelector('#mf-chat [data-testid=bot]')", app=app)
         page.get_by_role("button", name="End interview").click()
         page.get_by_role("button", name="Yes, end it").click()
         page.wait_for_function(

@@ -12,10 +12,10 @@ import re
 
 import numpy as np
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app_process import LIVEKIT_JS, AppProcess
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FAKE_KEY
+from tests.browser.conftest import explained_wait as _wait
 from tests.fakes import speech
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
@@ -68,23 +68,6 @@ def speaking_browser(browser, tmp_path):
     instance = browser.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
     yield instance
     instance.close()
-
-
-def _wait(page, script: str, timeout: float = 30000, app: AppProcess | None = None) -> None:
-    """Wait for `script` to hold; on a timeout, say what the page and the agent showed."""
-    try:
-        page.wait_for_function(script, timeout=timeout)
-    except PlaywrightTimeout:
-        room = page.locator("#mf-room .mf-room-status")
-        shown = room.inner_text() if room.count() else "(no room box)"
-        bar = page.locator("#mf-stage-bar").inner_text()
-        logs = ""
-        if app is not None:
-            for log in [app.data_dir / "app.log", *app.data_dir.glob("sessions/*/agent.log")]:
-                logs += f"\n--- {log.name}\n" + "\n".join(log.read_text("utf-8").splitlines()[-15:])
-        raise AssertionError(
-            f"timed out on {script!r}; room: {shown!r}; stage bar: {bar!r}{logs}"
-        ) from None
 
 
 def _open(browser, init_script: str | None = None):

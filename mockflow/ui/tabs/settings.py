@@ -126,24 +126,40 @@ def _stored_keys(services: AppServices, user_id: str) -> tuple[ProviderKeys, str
 
 
 def show_settings(services: AppServices, user_id: str | None) -> list:
-    """Values for the form: plain fields filled, secret fields empty with masked placeholders."""
+    """Values for the form after a change: plain fields as stored, secret fields emptied
+    (what was typed is saved) with masked placeholders."""
+    return _settings_form(services, user_id, after_change=True)
+
+
+def settings_on_load(services: AppServices, user_id: str | None) -> list:
+    """The form at page load: what is stored is filled in, but nothing a visitor already
+    typed while the page was loading is cleared."""
+    return _settings_form(services, user_id, after_change=False)
+
+
+def _settings_form(services: AppServices, user_id: str | None, *, after_change: bool) -> list:
     if not user_id:
         return [gr.update() for _ in FIELD_ORDER] + [""]
     keys, note = _stored_keys(services, user_id)
     masked = keys.masked()
     updates = []
     for name in FIELD_ORDER:
+        stored = getattr(keys, name) or ""
         if name in SECRET_FIELDS:
-            updates.append(gr.update(value="", placeholder=masked[name] or "not set"))
-        elif name == "stt_provider":
-            updates.append(gr.update(value=keys.stt_provider or "deepgram"))
-        elif name == "tts_voice":
-            updates.append(gr.update(value=keys.tts_voice or "alloy"))
+            placeholder = masked[name] or "not set"
+            if after_change:  # what was typed is saved now
+                updates.append(gr.update(value="", placeholder=placeholder))
+            else:
+                updates.append(gr.update(placeholder=placeholder))
+        elif stored or after_change:
+            updates.append(gr.update(value=stored or _DEFAULTS.get(name, "")))
         else:
-            updates.append(gr.update(value=getattr(keys, name) or ""))
+            updates.append(gr.update())
     rows = [f"- {label}: `{masked[name] or 'not set'}`" for name, label in _LABELS.items()]
     return [*updates, "**Stored now**\n\n" + "\n".join(rows) + note]
 
+
+_DEFAULTS = {"stt_provider": "deepgram", "tts_voice": "alloy"}
 
 _LABELS = {
     "openai_api_key": "OpenAI key",
@@ -230,7 +246,7 @@ def wire(page: Page) -> None:
     shown = [*keys.ordered_inputs(), keys.stored]
     notice = [page.setup.keys_notice, page.setup.open_settings]
     show = page.bind(show_settings)
-    page.load.then(show, [user], shown)
+    page.load.then(page.bind(settings_on_load), [user], shown)
     page.load.then(page.bind(voice_server_line), None, keys.voice_server)
     keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], keys.message).then(
         show, [user], shown

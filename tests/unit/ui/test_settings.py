@@ -68,3 +68,20 @@ def test_check_keys_checks_what_is_typed_and_says_whether_it_was_saved(monkeypat
     assert "- **LiveKit**: ✓ Works." in typed
     saved = settings_tab.check_keys(services, "local", *_form())  # type: ignore[arg-type]
     assert checked[-1].openai_api_key == "sk-saved" and "your saved keys" in saved
+
+
+def test_the_page_load_fills_what_is_stored_without_clearing_what_was_typed(tmp_path):
+    """A visitor who types a key while the page is still loading keeps it; after Save the
+    secret fields empty (the key is stored) and show its masked end."""
+    stored = ProviderKeys(openai_base_url="http://llm.example/v1", openai_api_key="sk-123456789")
+    services = _KeyServices(_Vault(stored), Settings(tmp_path))
+    on_load = dict(zip(FIELD_ORDER, settings_tab.settings_on_load(services, "u1"), strict=False))  # type: ignore[arg-type]
+    assert "value" not in on_load["openai_api_key"]  # typed text stays
+    assert "value" not in on_load["livekit_url"]  # nothing stored: left as typed
+    assert on_load["openai_base_url"]["value"] == "http://llm.example/v1"
+    masked = stored.masked()["openai_api_key"]
+    assert on_load["openai_api_key"]["placeholder"] == masked != "not set"
+
+    after_save = dict(zip(FIELD_ORDER, settings_tab.show_settings(services, "u1"), strict=False))  # type: ignore[arg-type]
+    assert after_save["openai_api_key"]["value"] == ""
+    assert after_save["livekit_url"]["value"] == ""
