@@ -26,6 +26,7 @@ from mockflow.agent.instructions import (
     stage_instructions,
 )
 from mockflow.agent.providers import describe_failure
+from mockflow.agent.usage import usage_figures
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.launch_spec import LaunchSpec
 from mockflow.interview.coach_questions import plan_questions
@@ -163,7 +164,15 @@ class InterviewController:
         self.events.write("metrics", stage=stage.name if stage else "closing", **figures)
 
     def close(self, reason: str) -> None:
-        """The last line of the timeline: `ended` with `reason`; the log is closed."""
+        """The last lines of the timeline: what the providers were used for (`usage`),
+        then `ended` with `reason`; the log is closed."""
+        if self._session is not None:
+            try:
+                figures = usage_figures(self._session.usage.model_usage)
+            except Exception:  # the framework's figures must never cost the `ended` line
+                log.exception("usage figures unavailable")
+            else:
+                self.events.write("usage", **figures)
         self.events.write("ended", reason=reason)
         self.events.close()
 

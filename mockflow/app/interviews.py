@@ -26,7 +26,7 @@ from mockflow.app.setup import (
     session_meta,
 )
 from mockflow.config import Settings
-from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
+from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline, read_timeline
 from mockflow.contracts.meta import read_meta, write_meta
 from mockflow.errors import MockflowError
 from mockflow.launch.livekit.tokens import candidate_token
@@ -304,8 +304,9 @@ class InterviewService:
             record = self.store.set_status(
                 user_id, session_id, STATUS_OF_REASON.get(reason, "failed"), end_reason=reason
             )
-            if record.duration is not None:  # a practice link's minutes, if it was one
-                self.store.record_practice_minutes(user_id, session_id, record.duration / 60)
+            if record.duration is not None:  # a practice link's use, if it was one
+                usage = read_timeline(Path(record.session_dir)).usage
+                self.store.record_practice_minutes(user_id, session_id, record.duration / 60, usage)
         except NotFoundError:
             log.info("session %s ended after it was deleted", session_id)
 

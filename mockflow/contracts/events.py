@@ -24,7 +24,11 @@ from mockflow.errors import MockflowError
 from mockflow.private_files import make_private_dir, open_private
 
 EVENTS_FILE = "events.jsonl"
-EVENT_TYPES = frozenset({"ready", "stage", "turn", "draft", "state", "metrics", "error", "ended"})
+EVENT_TYPES = frozenset(
+    {"ready", "stage", "turn", "draft", "state", "metrics", "error", "usage", "ended"}
+)
+# the `usage` event's figures (each a number, or None when nothing reported it)
+USAGE_FIELDS = ("llm_input_tokens", "llm_output_tokens", "tts_characters", "stt_audio_seconds")
 END_REASONS = frozenset({"completed", "user_ended", "timeout", "error", "app_gone", "interrupted"})
 # Durable types are fsynced: losing one of them to a power cut would lose the transcript.
 _DURABLE = frozenset({"turn", "stage", "error", "ended"})
@@ -103,6 +107,7 @@ class Timeline:
     draft_reply: object = None  # which reply the draft belongs to
     draft_done: bool = False  # that reply's turn is committed: late pieces are ignored
     errors: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, Any] | None = None  # what the providers were used for (at the end)
     first_t: float | None = None
     last_t: float | None = None
 
@@ -144,6 +149,8 @@ class Timeline:
                 self.draft += event["delta"]
         elif kind == "error":
             self.errors.append(event)
+        elif kind == "usage":
+            self.usage = {k: v for k, v in event.items() if k not in ("t", "type")}
         elif kind == "ended":
             self.ended = event
 

@@ -30,6 +30,7 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Table
 
+from mockflow.contracts.events import USAGE_FIELDS
 from mockflow.store.atomic_json import StoreError
 from mockflow.store.records import NotFoundError, check_user, encode_json, from_doc, to_doc
 from mockflow.store.session_files import read_feedback
@@ -288,12 +289,21 @@ class PracticeLinkMethods:
                 }
             )
 
-    def record_practice_minutes(self, user_id: str, session_id: str, minutes: float) -> None:
-        """The measured length of the candidate's interview started through a link."""
+    def record_practice_minutes(
+        self,
+        user_id: str,
+        session_id: str,
+        minutes: float,
+        provider_usage: dict[str, Any] | None = None,
+    ) -> None:
+        """The measured length of the candidate's interview started through a link, and
+        what its providers were used for (the agent's `usage` figures)."""
+        figures = {k: v for k, v in (provider_usage or {}).items() if k in USAGE_FIELDS}
         with self._lock:
             self._session_doc(user_id, session_id)
             self._link_uses.update(
-                {"minutes": round(float(minutes), 2)}, Q.session_id == session_id
+                {"minutes": round(float(minutes), 2), "provider_usage": figures},
+                Q.session_id == session_id,
             )
 
     def share_with_coach(self, user_id: str, session_id: str, given_name: str) -> None:
@@ -335,9 +345,16 @@ class PracticeLinkMethods:
 
     def _with_usage(self, link: PracticeLink) -> PracticeLink:
         uses = self._link_uses.search(Q.link_id == link.id)
-        usage = {
+        usage: dict[str, Any] = {
             "interviews": len(uses),
             "minutes": round(sum(u.get("minutes") or 0 for u in uses), 1),
             "shared_reports": self._shares.count(Q.link_id == link.id),
         }
+        for name in USAGE_FIELDS:  # None: no interview reported it (text has no speech)
+            reported = [
+                u["provider_usage"][name]
+                for u in uses
+                if isinstance((u.get("provider_usage") or {}).get(name), int | float)
+            ]
+            usage[name] = round(sum(reported), 1) if reported else None
         return PracticeLink(**{**to_doc(link), "usage": usage})

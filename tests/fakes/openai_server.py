@@ -133,6 +133,7 @@ class FakeOpenAI(ThreadedServer):
         self.host = host
         self.port = port
         self.requests: list[dict] = []
+        self.usage_sent: list[dict] = []  # the usage figures of each completed reply
         self.transcriptions = 0
         self.speech_requests: list[dict] = []
         self.fail_all: Reply | None = None
@@ -240,6 +241,7 @@ class FakeOpenAI(ThreadedServer):
                 message["tool_calls"] = calls
             choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
             completion = {**base, "object": "chat.completion", "choices": [choice]}
+            self.usage_sent.append(usage)
             return web.json_response({**completion, "usage": usage})
 
         resp = web.StreamResponse(
@@ -258,6 +260,7 @@ class FakeOpenAI(ThreadedServer):
             if include_usage:
                 event = {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}
                 await resp.write(f"data: {json.dumps(event)}\n\n".encode())
+                self.usage_sent.append(usage)
             await resp.write(b"data: [DONE]\n\n")
             await resp.write_eof()
         except (ConnectionResetError, ConnectionError):
@@ -281,6 +284,13 @@ class FakeOpenAI(ThreadedServer):
             for frag in _fragments(fn["arguments"]):
                 yield choice({"tool_calls": [{"index": index, "function": {"arguments": frag}}]})
         yield choice({}, finish)
+
+    def usage_totals(self) -> tuple[int, int]:
+        """(prompt, completion) tokens over every reply sent with its usage."""
+        return (
+            sum(u["prompt_tokens"] for u in self.usage_sent),
+            sum(u["completion_tokens"] for u in self.usage_sent),
+        )
 
     @staticmethod
     def _usage(body: dict, reply: Reply) -> dict:

@@ -123,7 +123,7 @@ async def voice_rig(
             yield Rig(controller, voice, mic, speaker, session_dir / "events.jsonl", run)
             controller.end("user_ended")
             reason = await asyncio.wait_for(run, 15)
-            events.write("ended", reason=reason)
+            controller.close(reason)  # as run_interview does: `usage`, then `ended`
         finally:
             mic.close()
             await voice.aclose()

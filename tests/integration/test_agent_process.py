@@ -106,6 +106,13 @@ def test_whole_interview_per_track_driven_by_the_tool(tmp_path, fake_llm, track)
     assert turns[0]["role"] == "interviewer" and turns[-1]["role"] == "interviewer"
     assert "Goodbye" in turns[-1]["text"]
     assert 11 <= len(turns) <= 17  # about one question per stage, then the goodbye
+    # what the providers were used for, from the framework's figures: the fake's token
+    # counts summed over every request; no speech in a text interview
+    usage = next(e for e in events if e["type"] == "usage")
+    assert events.index(usage) == len(events) - 2  # just before `ended`
+    sent = fake_llm.usage_totals()
+    assert (usage["llm_input_tokens"], usage["llm_output_tokens"]) == sent
+    assert usage["tts_characters"] is None and usage["stt_audio_seconds"] is None
 
 
 def test_timer_alone_carries_the_interview_to_the_end(tmp_path, fake_llm):

@@ -92,6 +92,14 @@ async def test_whole_interview_by_voice(tmp_path):
     for figures in replies:
         assert {"end_of_turn_delay", "llm_ttft", "tts_ttfb"} <= set(figures)
         assert 0 < figures["e2e_latency"] < 5
+    # what the providers were used for: what the interviewer said was synthesised (the
+    # framework counts after its own text clean-up: a few characters fewer), and the
+    # candidate's audio was transcribed for no longer than the interview lasted
+    usage = next(e for e in events if e["type"] == "usage")
+    spoken = sum(len(t["text"]) for t in turns if t["role"] == "interviewer")
+    assert 0.9 * spoken <= usage["tts_characters"] <= spoken
+    assert 0 < usage["stt_audio_seconds"] <= events[-1]["t"] - events[0]["t"] + 1
+    assert usage["llm_input_tokens"] > 0 and usage["llm_output_tokens"] > 0
 
 
 async def test_typed_text_lands_in_the_same_transcript(tmp_path):

@@ -109,6 +109,33 @@ def test_total_minutes_are_a_quota_too(store, clock):
     assert store.coach_link(coach, link.id).usage["minutes"] == 10.4
 
 
+def test_a_links_usage_adds_up_what_its_interviews_reported_and_no_more(store, clock):
+    coach, ana, ben = new_browser_id(), new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    text, voice = _interview(store, ana), _interview(store, ben)
+    store.reserve_practice_interview(ana, link.id, text)
+    store.reserve_practice_interview(ben, link.id, voice)
+    assert store.coach_link(coach, link.id).usage["llm_input_tokens"] is None  # none yet
+    text_usage = {"llm_input_tokens": 900, "llm_output_tokens": 120, "tts_characters": None}
+    store.record_practice_minutes(ana, text, 6, text_usage | {"stt_audio_seconds": None})
+    store.record_practice_minutes(
+        ben,
+        voice,
+        9,
+        {
+            "llm_input_tokens": 1100,
+            "llm_output_tokens": 200,
+            "tts_characters": 1500,
+            "stt_audio_seconds": 240.5,
+            "secret": "ignored",  # only the contract's figures are kept
+        },
+    )
+    usage = store.coach_link(coach, link.id).usage
+    assert usage["llm_input_tokens"] == 2000 and usage["llm_output_tokens"] == 320
+    assert usage["tts_characters"] == 1500 and usage["stt_audio_seconds"] == 240.5
+    assert "secret" not in str(store._link_uses.all())
+
+
 def test_only_ones_own_interview_is_counted_on_a_link(store, clock):
     coach, ana, eve = new_browser_id(), new_browser_id(), new_browser_id()
     link = _link(store, coach, clock)
