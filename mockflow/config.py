@@ -70,6 +70,7 @@ class Settings:
     worker_max_interviews: int = 0  # a worker takes at most this many jobs (0: by CPU load)
     worker_name: str = DEFAULT_WORKER_NAME  # the agent name dispatches and workers share
     allowed_provider_hosts: tuple[str, ...] = ()  # public links may reach these (host[:port])
+    coaches: frozenset[str] = frozenset()  # a Space: Hugging Face accounts that are coaches
     anon_retention_days: float = 30.0  # idle anonymous users are erased after this (0: never)
     max_upload_mb: float = 10.0  # Gradio refuses larger uploads before reading them
     gradio_temp_dir: Path | None = None  # default: <data_dir>/cache
@@ -131,6 +132,11 @@ class Settings:
             new_users_per_hour=_int(merged, "MOCKFLOW_NEW_USERS_PER_HOUR", 30),
             tab_grace_seconds=_float(merged, "MOCKFLOW_TAB_GRACE_SECONDS", 20.0),
             allowed_provider_hosts=_hosts(merged, "MOCKFLOW_ALLOWED_PROVIDER_HOSTS"),
+            coaches=frozenset(
+                name.strip().lower()
+                for name in (merged.get("MOCKFLOW_COACHES") or "").split(",")
+                if name.strip()
+            ),
             anon_retention_days=_days(merged, "MOCKFLOW_ANON_RETENTION_DAYS", 30.0),
             max_upload_mb=_float(merged, "MOCKFLOW_MAX_UPLOAD_MB", 10.0),
             gradio_temp_dir=_path(merged.get("GRADIO_TEMP_DIR")),

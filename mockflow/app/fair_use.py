@@ -32,6 +32,8 @@ class FairUseLimits:
     running_per_ip: int = 3
     starts_per_hour: int = 10  # per user; an address gets three times as many
     new_users_per_hour: int = 30  # per address
+    # through one coach's practice link (their keys pay): per visitor, and per address
+    practice_starts_per_hour: int = 2
 
 
 class SlidingWindow:
@@ -67,6 +69,8 @@ class FairUse:
         self._user_starts = SlidingWindow(limits.starts_per_hour, HOUR, clock)
         self._ip_starts = SlidingWindow(3 * limits.starts_per_hour, HOUR, clock)
         self._new_users = SlidingWindow(limits.new_users_per_hour, HOUR, clock)
+        self._practice_user = SlidingWindow(limits.practice_starts_per_hour, HOUR, clock)
+        self._practice_ip = SlidingWindow(3 * limits.practice_starts_per_hour, HOUR, clock)
         self._running: dict[str, str] = {}  # session id -> client address
 
     def admit_start(self, user_id: str, ip: str | None) -> None:
@@ -84,6 +88,21 @@ class FairUse:
             if not self._user_starts.allow(user_id) or not self._ip_starts.allow(address):
                 raise FairUseError(
                     "You have started many interviews in the last hour. Please try again later."
+                )
+
+    def admit_practice_start(self, link_id: str, user_id: str, ip: str | None) -> None:
+        """Raise `FairUseError` if this visitor (or address) has started too many
+        interviews through this practice link in the last hour: a coach's keys pay for
+        them, so a visitor minting new identities cannot drain the link."""
+        if not self.public:
+            return
+        address = ip or "unknown"
+        with self._lock:
+            by_user = self._practice_user.allow(f"{link_id} {user_id}")
+            if not by_user or not self._practice_ip.allow(f"{link_id} {address}"):
+                raise FairUseError(
+                    "You have started several interviews through this practice link in the "
+                    "last hour. Please try again later."
                 )
 
     def started(self, session_id: str, ip: str | None) -> None:

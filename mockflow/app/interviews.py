@@ -154,6 +154,8 @@ class InterviewService:
             if len(running) >= self.settings.running_per_user:
                 raise FairUseError(ALREADY_RUNNING)
             assert self.fair is not None
+            if practice is not None:
+                self.fair.admit_practice_start(practice.id, user_id, ip)
             self.fair.admit_start(user_id, ip)
             started = self._launch(user_id, setup, keys, pin, practice)
             self.fair.started(started.session_id, ip)

@@ -23,6 +23,7 @@ from mockflow.store.db import Store
 from mockflow.store.vault import ProviderKeys, Vault
 
 NO_KEY_NOTE = "Scores and coaching need an OpenAI key (or compatible server); add one in Settings."
+SPONSORED_SCORINGS = 3  # scoring runs per interview a coach's sponsored link pays for
 NOT_YET_NOTE = (
     "Scores and coaching are not generated yet: use “Generate scores and coaching” above. "
     "Everything below is measured from your transcript."
@@ -51,7 +52,7 @@ class ReportService:
     ) -> dict[str, Any]:
         """Analytics plus the LLM rubric; stored with the session and its summary figures."""
         record = self.store.get_session(user_id, session_id)
-        keys = self.vault.resolve_keys(user_id).keys
+        keys = self._scoring_keys(user_id, session_id)
         session_dir = Path(record.session_dir)
         events, meta = read_events(session_dir), load_meta(session_dir)
         if missing_keys(keys, "text"):
@@ -65,6 +66,21 @@ class ReportService:
         self.store.save_feedback(user_id, session_id, data)
         self.store.set_status(user_id, session_id, record.status, summary=summary_of(data))
         return data
+
+    def _scoring_keys(self, user_id: str, session_id: str) -> ProviderKeys:
+        """The candidate's own keys; for an interview of a live sponsored practice link,
+        the coach's (server-side only), for a few scoring runs per interview."""
+        link = self.store.practice_use(user_id, session_id)
+        own = self.vault.resolve_keys(user_id).keys
+        if link is None or not link.sponsored or not missing_keys(own, "text"):
+            return own
+        try:
+            self.store.practice_link(link.id)  # expired links pay for nothing more
+        except MockflowError:
+            return own
+        if not self.store.spend_practice_scoring(user_id, session_id, SPONSORED_SCORINGS):
+            return own
+        return self.vault.resolve_keys(link.coach_id).keys
 
     def history_reports(self, user_id: str) -> list[dict[str, Any]]:
         """Reports of the user's ended interviews that have answers, for the progress

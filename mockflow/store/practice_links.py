@@ -33,7 +33,7 @@ from tinydb.table import Table
 from mockflow.contracts.events import USAGE_FIELDS
 from mockflow.store.atomic_json import StoreError
 from mockflow.store.records import NotFoundError, check_user, encode_json, from_doc, to_doc
-from mockflow.store.session_files import read_feedback
+from mockflow.store.session_files import feedback_path, read_feedback
 
 LINK_PREFIX = "pl_"
 _LINK_ID = re.compile(r"pl_[A-Za-z0-9_-]{22}")
@@ -235,7 +235,31 @@ class PracticeLinkMethods:
         with self._lock:
             if not self._shares.contains((Q.link_id == link_id) & (Q.session_id == session_id)):
                 raise NotFoundError("This report is not shared with you.")
+            if not feedback_path(self.sessions_dir, session_id).is_file():
+                return None  # never scored
             return read_feedback(self.sessions_dir, session_id)
+
+    def shared_session_dir(self, user_id: str, link_id: str, session_id: str) -> Path:
+        """The folder of an interview shared on one of the coach's links (its transcript),
+        or "not found" if it is not shared with them, or no longer."""
+        self.coach_link(user_id, link_id)
+        with self._lock:
+            if not self._shares.contains((Q.link_id == link_id) & (Q.session_id == session_id)):
+                raise NotFoundError("This report is not shared with you.")
+            return self.sessions_dir / session_id
+
+    def remove_share(self, user_id: str, link_id: str, session_id: str) -> None:
+        """The coach deletes a shared report from their console (the candidate keeps it)."""
+        self.coach_link(user_id, link_id)
+        with self._lock:
+            self._shares.remove((Q.link_id == link_id) & (Q.session_id == session_id))
+
+    def set_coach(self, user_id: str, coach: bool) -> None:
+        """A signed-in account's coach status, as the operator's list says (a Space)."""
+        check_user(user_id)
+        with self._lock:
+            self.ensure_user(user_id)
+            self._users.update({"coach": bool(coach)}, Q.user_id == user_id)
 
     def forget_practice_coach(self, user_id: str) -> None:
         """For "Delete my data" of a coach: their links, with usage and shares, go."""
@@ -323,6 +347,28 @@ class PracticeLinkMethods:
                 },
                 Q.session_id == session_id,
             )
+
+    def practice_use(self, user_id: str, session_id: str) -> PracticeLink | None:
+        """The link the candidate's interview was started through (None: not through one,
+        or the coach has deleted the link)."""
+        check_user(user_id)
+        with self._lock:
+            use = self._link_uses.get((Q.session_id == session_id) & (Q.candidate_id == user_id))
+            doc = self._links.get(Q.id == use["link_id"]) if use else None
+        return from_doc(PracticeLink, doc) if doc else None
+
+    def spend_practice_scoring(self, user_id: str, session_id: str, limit: int) -> bool:
+        """Count one scoring run of the candidate's link interview on the coach's keys;
+        False once `limit` runs were spent (the candidate's own keys may still be used)."""
+        check_user(user_id)
+        with self._lock:
+            use = self._link_uses.get((Q.session_id == session_id) & (Q.candidate_id == user_id))
+            if use is None or (use.get("scorings") or 0) >= limit:
+                return False
+            self._link_uses.update(
+                {"scorings": (use.get("scorings") or 0) + 1}, doc_ids=[use.doc_id]
+            )
+            return True
 
     def withdraw_share(self, user_id: str, session_id: str) -> None:
         check_user(user_id)

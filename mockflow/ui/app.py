@@ -16,9 +16,11 @@ from mockflow.ui.common import (
 )
 from mockflow.ui.page import Page
 from mockflow.ui.services import AppServices
+from mockflow.ui.tabs import coach as coach_tab
 from mockflow.ui.tabs import feedback as feedback_tab
 from mockflow.ui.tabs import history as history_tab
 from mockflow.ui.tabs import interview as interview_tab
+from mockflow.ui.tabs import practice as practice_tab
 from mockflow.ui.tabs import settings as settings_tab
 from mockflow.ui.tabs import setup as setup_tab
 
@@ -59,7 +61,8 @@ def create_ui(services: AppServices) -> gr.Blocks:
     with gr.Blocks(title="MockFlow: AI mock interviews", delete_cache=CACHE_CLEANUP) as demo:
         page = _layout(demo, services)
         register_api(services)  # first: the documented endpoints keep their plain names
-        for tab in (setup_tab, interview_tab, feedback_tab, history_tab, settings_tab):
+        tabs = (setup_tab, practice_tab, interview_tab, feedback_tab, history_tab, settings_tab)
+        for tab in (*tabs, coach_tab):
             tab.wire(page)
         _only_documented_endpoints(demo)
     # every listener runs concurrently (Gradio's default is one call at a time per listener,
@@ -88,6 +91,7 @@ def _layout(demo: gr.Blocks, services: AppServices) -> Page:
         None, storage_key="mockflow_user", secret=services.browser_state_secret
     )
     view = gr.State(None)
+    practice = gr.State(None)  # the coach's practice link of this page, if any
     gr.Markdown(f"# MockFlow\n{TAGLINE}", elem_id="mf-title")
     recovered = gr.Markdown(visible=False, elem_classes="mf-notice", elem_id="mf-recovered")
     with gr.Tabs(selected="setup", overflow_behavior="wrap") as tabs:
@@ -101,6 +105,8 @@ def _layout(demo: gr.Blocks, services: AppServices) -> Page:
             history = history_tab.build_history_tab()
         with gr.Tab("Settings", id="settings"):
             keys = settings_tab.build_settings_tab()
+        with gr.Tab("Coach", id="coach", visible=False) as coach_page:
+            coach = coach_tab.build_coach_tab()
     # page load: who is this (and, in the tabs' wiring, what of theirs to show)
     if services.settings.hf_oauth:
         gr.LoginButton(value="Sign in with Hugging Face to keep your history across devices")
@@ -112,5 +118,5 @@ def _layout(demo: gr.Blocks, services: AppServices) -> Page:
     load.then(with_services(recovery_banner, services), [user], [recovered])
     return Page(
         services, demo, user, view, tabs, setup, interview, feedback, feedback_page,
-        history, history_page, keys, load,
+        history, history_page, keys, coach, coach_page, practice, load,
     )  # fmt: skip

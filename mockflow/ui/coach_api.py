@@ -12,11 +12,13 @@ from typing import Any
 
 import gradio as gr
 
+from mockflow.app.coaching import is_coach, shared_entries
 from mockflow.contracts.meta import read_meta
 from mockflow.ui.api_users import api_user
 from mockflow.ui.services import AppServices
 
 DAY = 86400
+NOT_A_COACH = "Only this app's coach can manage practice links."
 
 
 def become_coach(services: AppServices, invite: str, user_token: str = "") -> dict[str, Any]:
@@ -34,8 +36,8 @@ def become_coach(services: AppServices, invite: str, user_token: str = "") -> di
 
 def _coach(services: AppServices, user_token: str) -> str:
     user = api_user(services, user_token)
-    if services.settings.public and not services.store.is_coach(user):
-        raise gr.Error("Only this app's coach can manage practice links.")
+    if not is_coach(services.settings, services.store, user):
+        raise gr.Error(NOT_A_COACH)
     return user
 
 
@@ -109,20 +111,7 @@ def shared_reports(
 ) -> list[dict[str, Any]]:
     """The reports candidates chose to share on one of your links, newest first."""
     coach = _coach(services, user_token)
-    out = []
-    for share in services.store.shared_on_link(coach, link_id):
-        report = services.store.shared_report(coach, link_id, share["session_id"])
-        if report is None:  # never scored: the measured report, computed for the coach
-            report = services.reports.report(share["candidate_id"], share["session_id"])
-        out.append(
-            {
-                "session_id": share["session_id"],
-                "given_name": share["given_name"],
-                "shared_at": share["shared_at"],
-                "report": report,
-            }
-        )
-    return out
+    return shared_entries(services.store, services.reports, coach, link_id)
 
 
 def share_with_coach(

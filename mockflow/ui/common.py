@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 
+from mockflow.app.coaching import sync_space_coach
 from mockflow.app.fair_use import FairUseError, client_ip
 from mockflow.app.identity import AnonymousCredentials, resolve_identity
 from mockflow.contracts.ids import is_valid_user_id
@@ -67,6 +68,7 @@ def load_identity(
         except FairUseError as exc:
             raise gr.Error(str(exc)) from None
     user_id, keep = identify(public, services.credentials, kept, username)
+    sync_space_coach(settings, services.store, user_id, username)
     session_hash = getattr(request, "session_hash", None)
     if session_hash:
         services.tabs.opened(session_hash, user_id)

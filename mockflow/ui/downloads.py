@@ -22,6 +22,7 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
+from mockflow.app.coaching import link_csv, shared_report_files
 from mockflow.contracts.events import EventFileError, read_events
 from mockflow.errors import MockflowError
 from mockflow.feedback.demo import sample_report, sample_session_dir
@@ -112,3 +113,64 @@ def report_route(services: AppServices, links: DownloadLinks) -> APIRoute:
         )
 
     return APIRoute("/api/report/{name}", download, methods=["GET"])
+
+
+def shared_links_html(
+    links: DownloadLinks, coach_id: str, link_id: str, session_id: str | None
+) -> str:
+    """A coach's exports of one link: the CSV of every shared report's figures, and the
+    files of the report opened (signed for the coach and the link)."""
+    query = "?" + links.query(coach_id, link_id)
+    items = [
+        f'<a href="{html.escape(f"api/shared/{link_id}/figures.csv{query}")}" download '
+        'class="mf-download">Figures of all shared reports (CSV)</a>'
+    ]
+    if session_id:
+        items += [
+            f'<a href="{html.escape(f"api/shared/{link_id}/{session_id}.{fmt}{query}")}" '
+            f'download class="mf-download">This report: {label}</a>'
+            for fmt, label in LABELS.items()
+            if fmt != "json"
+        ]
+    return '<p class="mf-downloads">Download: ' + " · ".join(items) + "</p>"
+
+
+def shared_route(services: AppServices, links: DownloadLinks) -> APIRoute:
+    """A coach's downloads: checked against the link's signature, and against the store
+    at each request (a withdrawn share can no longer be downloaded)."""
+
+    def download(link_id: str, name: str, request: Request) -> Response:
+        params = request.query_params
+        coach = links.user_of(
+            link_id, params.get("u", ""), params.get("e", ""), params.get("s", "")
+        )
+        if coach is None:
+            return PlainTextResponse(
+                "This download link has expired. Open the Coach tab again.", status_code=403
+            )
+        stem, _, fmt = name.rpartition(".")
+        try:
+            if name == "figures.csv":
+                filename = "practice-link-figures.csv"
+                text = link_csv(services.store, services.reports, coach, link_id)
+                media = "text/csv; charset=utf-8"
+            elif fmt in ("md", "html") and stem:
+                report, events = shared_report_files(
+                    services.store, services.reports, coach, link_id, stem
+                )
+                filename, text = export_text(report, fmt, events)
+                media = EXPORT_FORMATS[fmt]
+            else:
+                return PlainTextResponse("No such file.", status_code=404)
+        except (MockflowError, EventFileError):
+            return PlainTextResponse("This report is no longer shared with you.", status_code=404)
+        return Response(
+            text.encode("utf-8"),
+            media_type=media,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return APIRoute("/api/shared/{link_id}/{name}", download, methods=["GET"])

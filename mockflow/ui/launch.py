@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         use_cache_dir(settings.upload_cache_dir, ours=settings.gradio_temp_dir is None)
         from mockflow.ui.api import health_route
         from mockflow.ui.app import app_css, app_js, app_theme, create_ui
-        from mockflow.ui.downloads import report_route
+        from mockflow.ui.downloads import report_route, shared_route
         from mockflow.ui.security import SecurityHeaders, content_security_policy
         from mockflow.ui.services import build_services
         from mockflow.ui.uploads import UploadRecorder
@@ -61,10 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     except MockflowError as exc:
         print(f"mockflow: {exc}", file=sys.stderr)
         return 2
-    if settings.public:  # on this console only: whoever redeems it runs the practice links
+    if settings.public and not settings.on_space:
+        # on this console only: whoever opens it runs the practice links (a Space names
+        # its coaches in MOCKFLOW_COACHES instead: its logs are not this private)
         invite = services.store.invite_coach()
         print(
-            f"mockflow: coach invite (works once): call /become_coach with invite={invite}",
+            "mockflow: coach admin link (works once): open this app's address with "
+            f"/?coach_invite={invite} added, or call /become_coach with invite={invite}",
             flush=True,
         )
     try:
@@ -78,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
             show_error=False,
             max_file_size=f"{settings.max_upload_mb:g}mb",
             app_kwargs={
-                "routes": [health_route(services), report_route(services, services.downloads)],
+                "routes": [
+                    health_route(services),
+                    report_route(services, services.downloads),
+                    shared_route(services, services.downloads),
+                ],
                 "middleware": [
                     Middleware(
                         SecurityHeaders, policy=content_security_policy(settings.livekit_client_url)

@@ -19,6 +19,7 @@ from mockflow.ui.common import user_errors, with_services
 from mockflow.ui.services import AppServices
 
 if TYPE_CHECKING:
+    from mockflow.ui.tabs.coach import CoachTab
     from mockflow.ui.tabs.feedback import FeedbackTab
     from mockflow.ui.tabs.history import HistoryTab
     from mockflow.ui.tabs.interview import InterviewTab
@@ -40,6 +41,9 @@ class Page:
     history: HistoryTab
     history_page: gr.Tab
     keys: SettingsTab
+    coach: CoachTab
+    coach_page: gr.Tab  # shown to a coach only
+    practice: gr.State  # the coach's practice link this page was opened through, if any
     load: Any  # the page-load event: `.then` runs after the user is known
 
     def bind(self, fn: Callable[..., Any]) -> Callable[..., Any]:

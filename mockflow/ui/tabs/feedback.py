@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from mockflow.contracts.events import EventFileError, Timeline, read_events
+from mockflow.contracts.meta import read_meta
 from mockflow.feedback.demo import sample_report, sample_session_dir
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.session import turns_of
@@ -40,11 +41,19 @@ class FeedbackTab:
     transcript: gr.Markdown
     downloads: gr.HTML
     sample: gr.Button
+    share_note: gr.Markdown  # an interview through a coach's practice link: share or not
+    share: gr.Button
+    withdraw: gr.Button
 
 
 def build_feedback_tab() -> FeedbackTab:
     session_id = gr.State(None)
     facts = gr.Markdown(NOTHING, elem_id="mf-feedback-facts")
+    with gr.Group(elem_id="mf-share"):
+        share_note = gr.Markdown(visible=False, elem_id="mf-share-note")
+        with gr.Row():
+            share = gr.Button("Share with my coach", visible=False, variant="primary", size="sm")
+            withdraw = gr.Button("Stop sharing", visible=False, size="sm")
     generate = gr.Button(
         "Generate scores and coaching", variant="primary", visible=False, elem_id="mf-generate"
     )
@@ -53,7 +62,10 @@ def build_feedback_tab() -> FeedbackTab:
         transcript = gr.Markdown(elem_id="mf-transcript")
     downloads = gr.HTML(elem_id="mf-downloads")
     sample = gr.Button("Open the sample report", size="sm")
-    return FeedbackTab(session_id, facts, generate, report, transcript, downloads, sample)
+    return FeedbackTab(
+        session_id, facts, generate, report, transcript, downloads, sample, share_note, share,
+        withdraw,
+    )  # fmt: skip
 
 
 def with_transcript(report: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -158,18 +170,70 @@ def show_sample() -> Any:
     )
 
 
+def share_box(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
+    """(note, share, withdraw) for an ended interview started through a coach's practice
+    link; hidden otherwise. Sharing stays off until the candidate chooses it."""
+    hidden = gr.update(visible=False)
+    if not session_id or not user_id or session_id == "sample":
+        return hidden, hidden, hidden
+    user = require_user(user_id)
+    link = services.store.practice_use(user, session_id)
+    if link is None or not services.interviews.is_over(user, session_id):
+        return hidden, hidden, hidden
+    title = _escape(link.title)
+    if services.store.is_shared(user, session_id):
+        note = (
+            f"✓ **Shared with your coach** (practice link “{title}”): they can see this "
+            "report, its scores and the transcript. Stop sharing to remove their access."
+        )
+        return gr.update(value=note, visible=True), hidden, gr.update(visible=True)
+    note = (
+        f"This interview was set by your coach (practice link “{title}”). **Your coach "
+        "cannot see it** unless you share it: they would see your name, this report with "
+        "its scores and the transcript. You can stop sharing at any time."
+    )
+    return gr.update(value=note, visible=True), gr.update(visible=True), hidden
+
+
+def share_report(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
+    return _set_shared(services, user_id, session_id, True)
+
+
+def stop_sharing(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
+    return _set_shared(services, user_id, session_id, False)
+
+
+def _set_shared(
+    services: AppServices, user_id: str | None, session_id: str | None, shared: bool
+) -> Any:
+    user = require_user(user_id)
+    if not session_id:
+        raise gr.Error("Open an interview first (History tab).")
+    if shared:
+        record = services.interviews.session(user, session_id)
+        name = str(read_meta(Path(record.session_dir)).get("candidate_name") or "")
+        services.store.share_with_coach(user, session_id, name)
+    else:
+        services.store.withdraw_share(user, session_id)
+    return share_box(services, user, session_id)
+
+
 def wire(page: Page) -> None:
-    """Show a report when the tab opens, an interview ends or History opens one; generate
-    scores; open the sample."""
+    """Show a report when the tab opens, an interview ends or History opens one (with the
+    share box of a practice-link interview); generate scores; open the sample; share."""
     feedback, outputs = page.feedback, page.feedback_outputs
-    show = page.guarded(show_feedback)
-    page.feedback_page.select(show, [page.user, feedback.session_id], outputs)
+    show, box = page.guarded(show_feedback), page.guarded(share_box)
+    shown = [page.user, feedback.session_id]
+    share = [feedback.share_note, feedback.share, feedback.withdraw]
+    page.feedback_page.select(show, shown, outputs).then(box, shown, share)
     page.interview.see_feedback.click(lambda: gr.Tabs(selected="feedback"), None, page.tabs).then(
-        show, [page.user, feedback.session_id], outputs
+        show, shown, outputs
+    ).then(box, shown, share)
+    feedback.generate.click(page.guarded(generate_feedback), shown, outputs, **PROVIDER_CALLS)
+    feedback.sample.click(show_sample, None, outputs).then(
+        lambda: [gr.update(visible=False)] * 3, None, share
     )
-    feedback.generate.click(
-        page.guarded(generate_feedback), [page.user, feedback.session_id], outputs, **PROVIDER_CALLS
-    )
-    feedback.sample.click(show_sample, None, outputs)
     page.view.change(lambda v: v.session_id if v else None, page.view, feedback.session_id)
-    feedback.session_id.change(show, [page.user, feedback.session_id], outputs)
+    feedback.session_id.change(show, shown, outputs).then(box, shown, share)
+    feedback.share.click(page.guarded(share_report), shown, share)
+    feedback.withdraw.click(page.guarded(stop_sharing), shown, share)

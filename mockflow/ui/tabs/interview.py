@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from mockflow.app.practice import practice_setup
 from mockflow.app.setup import SETUP_FIELDS, SetupError, setup_from_dict
 from mockflow.config import LIVEKIT_CLIENT_CDN, LIVEKIT_CLIENT_SRI
 from mockflow.contracts.events import EVENTS_FILE
+from mockflow.store.practice_links import PracticeLinkNotFoundError, PracticeQuotaError
 from mockflow.ui.common import request_ip, require_user
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html, waiting_for_interviewer
 from mockflow.ui.services import AppServices
@@ -218,13 +220,28 @@ def _chat(view: LiveView) -> list[dict[str, str]]:
 
 
 def start_interview(
-    services: AppServices, user_id: str | None, *values: Any, request: gr.Request | None = None
+    services: AppServices,
+    user_id: str | None,
+    practice_id: str | None,
+    *values: Any,
+    request: gr.Request | None = None,
 ) -> dict[str, Any]:
-    """Start from the Setup tab's fields (in `SETUP_FIELDS` order) and show it."""
+    """Start from the Setup tab's fields (in `SETUP_FIELDS` order) and show it; through a
+    coach's practice link, only the name, resume and mode come from the fields."""
     user = require_user(user_id)
     setup = setup_from_dict(dict(zip(SETUP_FIELDS, values, strict=True)))
+    ip = request_ip(services, request)
     try:
-        started = services.interviews.start(user, setup, ip=request_ip(services, request))
+        if practice_id:
+            link = services.store.practice_link(practice_id)
+            setup = practice_setup(
+                link, name=setup.name, resume_text=setup.resume_text, mode=setup.mode
+            )
+            started = services.interviews.start(user, setup, ip=ip, practice=link)
+        else:
+            started = services.interviews.start(user, setup, ip=ip)
+    except (PracticeLinkNotFoundError, PracticeQuotaError) as exc:
+        return {"name_error": "", "role_error": "", "start_error": f"⚠️ {exc}"}
     except SetupError as exc:
         problems = exc.problems
         return {
@@ -344,7 +361,9 @@ def wire(page: Page) -> None:
     streamed = page.outputs(*RENDERED)
     follow = {"show_progress": "hidden", "concurrency_limit": None}  # one per visitor
     setup.start.click(
-        named(page.guarded(start_interview)), [page.user, *setup.fields], [*shown, *errors]
+        named(page.guarded(start_interview)),
+        [page.user, page.practice, *setup.fields],
+        [*shown, *errors],
     ).success(named(follow_reply), [page.view], streamed, **follow)
     interview.timer.tick(
         named(tick),

@@ -250,7 +250,7 @@ def wire(page: Page) -> None:
     page.load.then(page.bind(voice_server_line), None, keys.voice_server)
     keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], keys.message).then(
         show, [user], shown
-    ).then(page.bind(setup_tab.keys_notice), [user, page.setup.mode], notice)
+    ).then(page.bind(setup_tab.keys_notice), [user, page.setup.mode, page.practice], notice)
     keys.check.click(
         page.guarded(check_keys), [user, *keys.ordered_inputs()], keys.results, **PROVIDER_CALLS
     )

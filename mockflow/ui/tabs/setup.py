@@ -11,6 +11,7 @@ import gradio as gr
 from mockflow.app.setup import SAVED_FIELDS, SETUP_FIELDS, setup_from_dict
 from mockflow.documents import DocumentError, extract_isolated
 from mockflow.documents.normalize import normalize_text
+from mockflow.errors import MockflowError
 from mockflow.interview.fsm import load_track
 from mockflow.ui.common import request_ip
 from mockflow.ui.services import AppServices
@@ -36,6 +37,7 @@ PATIENCE_CHOICES = [
 
 @dataclass
 class SetupTab:
+    practice_banner: gr.Markdown  # a coach's practice link: what it sets, what they see
     name: gr.Textbox
     name_error: gr.Markdown
     role: gr.Textbox
@@ -60,6 +62,7 @@ class SetupTab:
     save_template: gr.Button
     templates: gr.Dropdown
     template_status: gr.Markdown
+    saved_setups: gr.Accordion
 
     @property
     def fields(self) -> list[Any]:
@@ -74,6 +77,9 @@ class SetupTab:
 
 def build_setup_tab() -> SetupTab:
     parts: dict[str, Any] = {
+        "practice_banner": gr.Markdown(
+            visible=False, elem_classes="mf-practice", elem_id="mf-practice-banner"
+        ),
         "keys_notice": gr.Markdown(visible=False, elem_classes="mf-notice"),
         "open_settings": gr.Button("Open Settings", visible=False, size="sm"),
     }
@@ -85,7 +91,7 @@ def build_setup_tab() -> SetupTab:
     parts["start"] = gr.Button("Start interview", variant="primary", size="lg")
     parts["start_error"] = gr.Markdown(elem_classes="mf-field-error")
     parts["running_note"] = gr.Markdown(elem_id="mf-running-note")
-    with gr.Accordion("Saved setups", open=False):
+    with gr.Accordion("Saved setups", open=False) as parts["saved_setups"]:
         with gr.Row(equal_height=True):
             parts["templates"] = gr.Dropdown(label="Load a saved setup", choices=[], scale=2)
             parts["template_name"] = gr.Textbox(
@@ -148,8 +154,7 @@ def wire(page: Page) -> None:
     page.demo.load(summarize, setup.fields, setup.summary)
     setup.mode.change(lambda m: gr.Radio(visible=m == "voice"), setup.mode, setup.patience)
     notice = [setup.keys_notice, setup.open_settings]
-    setup.mode.change(bind(keys_notice), [page.user, setup.mode], notice)
-    page.load.then(bind(keys_notice), [page.user, setup.mode], notice)
+    setup.mode.change(bind(keys_notice), [page.user, setup.mode, page.practice], notice)
     resume = [setup.resume_text, setup.resume_status, setup.resume_paste]
     setup.resume_file.upload(bind(read_resume), setup.resume_file, resume, api_name="read_resume")
     setup.resume_file.clear(lambda: ("", NO_RESUME, gr.Textbox(visible=False)), None, resume)
@@ -234,9 +239,12 @@ def _words(text: str | None) -> str:
     return f"yes, {count:,} words" if count else "none"
 
 
-def keys_notice(services: AppServices, user_id: str | None, mode: str) -> Any:
-    """Plain words about which keys are missing for the chosen mode, if any."""
-    if not user_id:
+def keys_notice(
+    services: AppServices, user_id: str | None, mode: str, practice_id: str | None = None
+) -> Any:
+    """Plain words about which keys are missing for the chosen mode, if any (none through
+    a coach's sponsored practice link: the coach's keys are never the candidate's concern)."""
+    if not user_id or sponsored(services, practice_id):
         return gr.update(visible=False), gr.update(visible=False)
     try:
         keys = services.vault.resolve_keys(user_id).keys
@@ -260,3 +268,12 @@ def keys_notice(services: AppServices, user_id: str | None, mode: str) -> Any:
         "the Feedback tab."
     )
     return gr.update(value=text, visible=True), gr.update(visible=True)
+
+
+def sponsored(services: AppServices, practice_id: str | None) -> bool:
+    if not practice_id:
+        return False
+    try:
+        return services.store.practice_link(practice_id).sponsored
+    except MockflowError:
+        return False

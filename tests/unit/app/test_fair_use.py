@@ -58,10 +58,29 @@ def test_new_anonymous_users_are_limited_per_address():
     fair.admit_new_user("198.51.100.7")
 
 
+def test_starts_through_a_practice_link_are_limited_per_visitor_and_per_address():
+    """A visitor who mints new identities from one address still cannot drain a coach's
+    link; another link, or another address, is not affected."""
+    clock = Clock()
+    fair = FairUse(FairUseLimits(practice_starts_per_hour=2), public=True, clock=clock)
+    fair.admit_practice_start("pl_a", "ana", "198.51.100.7")
+    fair.admit_practice_start("pl_a", "ana", "198.51.100.7")
+    with pytest.raises(FairUseError, match="through this practice link"):
+        fair.admit_practice_start("pl_a", "ana", "203.0.113.5")
+    fair.admit_practice_start("pl_b", "ana", "198.51.100.7")  # another coach's link
+    for n in range(4):  # new identities: the address allows three times the visitor's
+        fair.admit_practice_start("pl_a", f"new{n}", "198.51.100.7")
+    with pytest.raises(FairUseError):
+        fair.admit_practice_start("pl_a", "new9", "198.51.100.7")
+    clock.now += 3600
+    fair.admit_practice_start("pl_a", "ana", "198.51.100.7")
+
+
 def test_local_mode_has_no_address_limits():
     fair = FairUse(FairUseLimits(running_per_ip=0, starts_per_hour=0), public=False)
     fair.admit_start("local", None)
     fair.admit_new_user(None)
+    fair.admit_practice_start("pl_a", "local", None)
 
 
 def test_a_closed_tab_ends_its_users_interview_after_the_grace_unless_one_comes_back():

@@ -238,3 +238,46 @@ def test_an_idle_coach_is_not_erased_with_idle_visitors(store, clock):
     store.touch(visitor)
     store.redeem_coach_invite(coach, store.invite_coach())
     assert store.idle_anonymous_users(clock.now + 10 * DAY) == [visitor]
+
+
+def test_a_coach_opens_and_deletes_only_what_was_shared_on_their_own_link(store, clock):
+    coach, other, ana = new_browser_id(), new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    session = _interview(store, ana)
+    store.reserve_practice_interview(ana, link.id, session)
+    with pytest.raises(NotFoundError):  # not shared yet
+        store.shared_session_dir(coach, link.id, session)
+    store.share_with_coach(ana, session, "Ana")
+    assert store.shared_session_dir(coach, link.id, session).name == session
+    with pytest.raises(NotFoundError):  # another coach, even knowing both ids
+        store.shared_session_dir(other, link.id, session)
+    with pytest.raises(NotFoundError):
+        store.remove_share(other, link.id, session)
+    store.remove_share(coach, link.id, session)
+    assert store.shared_on_link(coach, link.id) == []
+    assert store.get_session(ana, session).id == session  # the candidate keeps theirs
+
+
+def test_a_candidate_knows_their_link_and_a_sponsored_scoring_is_counted(store, clock):
+    coach, ana, eve = new_browser_id(), new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    session = _interview(store, ana)
+    assert store.practice_use(ana, session) is None
+    store.reserve_practice_interview(ana, link.id, session)
+    found = store.practice_use(ana, session)
+    assert found is not None and found.id == link.id
+    assert store.practice_use(eve, session) is None  # not her interview
+    assert [store.spend_practice_scoring(ana, session, 2) for _ in range(3)] == [
+        True,
+        True,
+        False,
+    ]
+    assert store.spend_practice_scoring(eve, session, 2) is False
+
+
+def test_a_signed_in_coach_follows_the_operators_list(store):
+    user = new_browser_id()
+    store.set_coach(user, True)
+    assert store.is_coach(user)
+    store.set_coach(user, False)
+    assert not store.is_coach(user)
