@@ -129,7 +129,7 @@ def build_coach_tab() -> CoachTab:
 def _link_form() -> dict[str, Any]:
     form: dict[str, Any] = {
         "title": gr.Textbox(label="Title your client sees", max_length=80),
-        "role": gr.Textbox(label="Target role", max_length=160),
+        "role": gr.Textbox(label="Target role", max_length=160, elem_id="mf-coach-role"),
         "level": gr.Radio(setup_tab.LEVEL_CHOICES, value="mid", label="Experience level"),
         "track": gr.Radio(setup_tab.TRACK_CHOICES, value="behavioral", label="Interview track"),
         "length": gr.Radio(setup_tab.LENGTH_CHOICES, value="standard", label="Length"),

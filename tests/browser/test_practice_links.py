@@ -1,0 +1,249 @@
+"""A coach and their clients in real browsers, behind a public link (issue 16).
+
+The coach opens the one-time admin link the app printed on its console, saves their keys
+and creates a sponsored practice link with two must-ask questions and a quota of one
+interview. A candidate with no keys opens the link in another browser, sees the set-up
+locked and what the coach will see, runs a text interview on the coach's key (the fake
+model accepts no other), and shares the report; the coach sees it, compares and exports
+it. A second candidate is refused by the quota; a withdrawn share leaves the coach's
+console; a tampered and an expired link read "does not exist". Every response and
+download the candidates received, and every file the app wrote, is scanned for the
+coach's key.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from mockflow.config import Settings
+from mockflow.contracts.ids import new_browser_id
+from mockflow.store.db import Store
+from tests.app_process import AppProcess
+from tests.browser.conftest import explained_wait
+from tests.fakes.interviewer_script import ScriptedInterviewer
+from tests.fakes.openai_server import FakeOpenAI
+
+pytestmark = pytest.mark.browser
+COACH_KEY = "sk-coach-practice-key-5309"
+QUESTIONS = [
+    "Tell me about a data pipeline you owned end to end.",
+    "How do you make sure a SQL change is safe before it ships?",
+]
+NOT_FOUND = "This practice link does not exist."
+
+
+@pytest.fixture
+def coach_llm():
+    server = FakeOpenAI(api_key=COACH_KEY, responder=ScriptedInterviewer(answers_per_stage=1))
+    server.start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+@pytest.fixture
+def public_app(tmp_path, coach_llm):
+    # a link that was live when made and expired a second later (the store's own clock)
+    store = Store.open(Settings(data_dir=tmp_path))
+    expired = store.create_practice_link(
+        new_browser_id(),
+        title="Last month's screen",
+        setup={"role": "Data Engineer", "track": "behavioral"},
+        expires_at=time.time() + 1.0,
+    )
+    store.close()
+    app = AppProcess(
+        tmp_path,
+        {
+            "MOCKFLOW_PUBLIC": "1",
+            "MOCKFLOW_STAGE_SCALE": "0.05",
+            "MOCKFLOW_ALLOWED_PROVIDER_HOSTS": urlsplit(coach_llm.base_url).netloc,
+        },
+    )
+    app.expired_link = app.url + "?practice=" + expired.id  # type: ignore[attr-defined]
+    yield app
+    app.stop()
+
+
+class Visitor:
+    """One browser context; keeps the body of every response it received."""
+
+    def __init__(self, browser, url: str, width: int = 1280) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page = self.context.new_page()
+        self.responses: list = []
+        self.page.on("response", lambda response: self.responses.append(response))
+        self.page.goto(url)
+        self.page.get_by_label("Your name").wait_for()
+
+    def seen(self) -> str:
+        """Every response body it received (but the event streams: what they carried is
+        in the page), and every tab's page as rendered."""
+        bodies = []
+        for response in self.responses:
+            if "event-stream" in (response.headers.get("content-type") or ""):
+                continue
+            try:
+                bodies.append(response.text())
+            except Exception:  # redirects have no body
+                continue
+        for name in ("Setup", "Interview", "Feedback", "History", "Settings"):
+            self.page.get_by_role("tab", name=name).click()
+            self.page.wait_for_timeout(300)
+            bodies.append(self.page.content())
+        return "\n".join(bodies)
+
+
+def _admin_link(app: AppProcess) -> str:
+    printed = (app.data_dir / "app.log").read_text("utf-8")
+    found = re.search(r"/\?coach_invite=(\S+)", printed)
+    assert found, "the app printed no coach admin link"
+    return app.url + "?coach_invite=" + found.group(1)
+
+
+def _create_link(page, *, title: str, quota: int) -> str:
+    page.get_by_role("tab", name="Coach").click()
+    page.get_by_label("Title your client sees").fill(title)
+    page.locator("#mf-coach-role textarea, #mf-coach-role input").first.fill("Data Engineer")
+    page.get_by_label("Questions the interviewer must ask", exact=False).fill("\n".join(QUESTIONS))
+    page.get_by_label("Pay with my keys (Settings): clients need no keys of their own").check()
+    page.get_by_label("Interviews through this link (0: no limit)").fill(str(quota))
+    page.get_by_role("button", name="Create practice link").click()
+    explained_wait(
+        page,
+        "() => (document.querySelector('#mf-coach-link textarea, #mf-coach-link input') "
+        "|| {}).value?.startsWith('http')",
+    )
+    return page.locator("#mf-coach-link textarea, #mf-coach-link input").first.input_value()
+
+
+def _run_text_interview(page) -> None:
+    page.get_by_role("button", name="Start interview").click()
+    explained_wait(page, "() => document.querySelector('#mf-chat [data-testid=bot]')")
+    answered, deadline = 0, time.monotonic() + 120
+    while "interview is complete" not in page.locator("#mf-stage-bar").inner_text():
+        assert time.monotonic() < deadline, "the interview did not complete"
+        bots = page.locator("#mf-chat [data-testid=bot]").count()
+        if bots > answered and page.locator("#mf-send").is_enabled():
+            page.wait_for_timeout(1200)  # a person takes a moment; the stage guards need it
+            page.locator("#mf-answer textarea").fill(
+                f"I owned an Airflow pipeline and tested every SQL change in dbt ({answered})."
+            )
+            page.locator("#mf-send").click()
+            answered += 1
+        page.wait_for_timeout(200)
+
+
+def test_a_coachs_practice_link_from_creation_to_a_shared_report(
+    browser, public_app, coach_llm, shots
+):
+    app = public_app
+    coach = Visitor(browser, _admin_link(app))
+    # the admin link made this visitor the coach, and left the address bar
+    coach.page.get_by_role("tab", name="Coach").wait_for(timeout=10000)
+    assert "coach_invite" not in coach.page.url
+    coach.page.get_by_role("tab", name="Settings").click()
+    coach.page.get_by_label("OpenAI API key").fill(COACH_KEY)
+    coach.page.get_by_label("OpenAI-compatible base URL (optional)").fill(coach_llm.base_url)
+    coach.page.get_by_role("button", name="Save keys").click()
+    coach.page.get_by_text("Saved.").wait_for(timeout=10000)
+    link = _create_link(coach.page, title="Acme data screen", quota=1)
+    assert re.fullmatch(re.escape(app.url) + r"\?practice=pl_[A-Za-z0-9_-]{22}", link)
+
+    # a candidate with no keys: the set-up is the coach's, locked; no keys are asked for
+    ana = Visitor(browser, link)
+    banner = ana.page.locator("#mf-practice-banner")
+    banner.get_by_text("Practice link: Acme data screen").wait_for(timeout=10000)
+    assert "What your coach will see" in banner.inner_text()
+    assert "you need no keys" in banner.inner_text()
+    role = ana.page.get_by_label("Target role")
+    assert role.input_value() == "Data Engineer" and role.is_disabled()
+    assert not ana.page.locator(".mf-notice", has_text="add your keys").is_visible()
+    assert ana.page.get_by_role("tab", name="Coach").count() == 0 or not (
+        ana.page.get_by_role("tab", name="Coach").is_visible()
+    )
+    ana.page.screenshot(path=str(shots / "practice-link-candidate-1280.png"), full_page=True)
+    ana.page.get_by_label("Your name").fill("Ana")
+    _run_text_interview(ana.page)
+    # the coach's questions were asked, and only the coach's key was accepted
+    asked = " ".join(str(r.get("messages")) for r in coach_llm.requests)
+    assert all(q in asked for q in QUESTIONS)
+
+    # Ana's report is hers until she shares it
+    ana.page.get_by_role("button", name="See your feedback").click()
+    note = ana.page.locator("#mf-share-note")
+    note.get_by_text("Your coach cannot see it").wait_for(timeout=10000)
+    coach.page.get_by_role("tab", name="Setup").click()
+    coach.page.get_by_role("tab", name="Coach").click()
+    coach.page.locator("#mf-coach-compare").get_by_text("No candidate has shared").wait_for()
+    ana.page.get_by_role("button", name="Share with my coach").click()
+    note.get_by_text("Shared with your coach").wait_for(timeout=10000)
+    ana.page.screenshot(path=str(shots / "practice-link-shared-1280.png"))
+
+    # the coach sees it: in the comparison, opened, and as files
+    coach.page.get_by_role("tab", name="Setup").click()
+    coach.page.get_by_role("tab", name="Coach").click()
+    table = coach.page.locator("#mf-coach-compare table")
+    table.get_by_text("Ana").wait_for(timeout=10000)
+    usage = coach.page.locator("#mf-coach-usage").inner_text()
+    assert "Interviews: 1 of 1" in usage and "Shared reports: 1" in usage
+    assert re.search(r"Model tokens: [\d,]+ in, [\d,]+ out", usage), usage
+    coach.page.get_by_role("button", name="Open", exact=True).click()
+    report = coach.page.locator("#mf-coach-report")
+    report.get_by_text("Interview feedback").wait_for(timeout=10000)
+    assert "Airflow pipeline" in report.inner_text()
+    coach.page.set_viewport_size({"width": 375, "height": 800})
+    coach.page.screenshot(path=str(shots / "coach-console-375.png"), full_page=True)
+    assert coach.page.evaluate("document.documentElement.scrollWidth") <= 375
+    coach.page.set_viewport_size({"width": 1280, "height": 900})
+    with coach.page.expect_download() as csv_download:
+        coach.page.get_by_text("Figures of all shared reports (CSV)").click()
+    figures = Path(csv_download.value.path()).read_text("utf-8")
+    assert figures.splitlines()[0].startswith("candidate,shared_at,interview_minutes")
+    assert figures.splitlines()[1].startswith("Ana,")
+
+    # the quota of one: a second candidate is refused, and nothing runs
+    requests_before = len(coach_llm.requests)
+    ben = Visitor(browser, link, width=375)
+    ben.page.locator("#mf-practice-banner").wait_for(timeout=10000)
+    ben.page.get_by_label("Your name").fill("Ben")
+    ben.page.get_by_role("button", name="Start interview").click()
+    ben.page.get_by_text("This practice link has no interviews left.").wait_for(timeout=10000)
+    assert len(coach_llm.requests) == requests_before
+
+    # withdrawal removes the coach's access
+    ana.page.get_by_role("button", name="Stop sharing").click()
+    note.get_by_text("Your coach cannot see it").wait_for(timeout=10000)
+    coach.page.get_by_role("tab", name="Setup").click()
+    coach.page.get_by_role("tab", name="Coach").click()
+    coach.page.locator("#mf-coach-compare").get_by_text("No candidate has shared").wait_for()
+
+    # a tampered id, and an expired link (made through the coach's API with a short life),
+    # read the same; neither page says more
+    tampered = link[:-3] + ("abc" if not link.endswith("abc") else "xyz")
+    eve = Visitor(browser, tampered)
+    eve.page.locator("#mf-practice-banner").get_by_text(NOT_FOUND).wait_for(timeout=10000)
+    late = Visitor(browser, app.expired_link)
+    late.page.locator("#mf-practice-banner").get_by_text(NOT_FOUND).wait_for(timeout=10000)
+    assert "Last month" not in late.page.content()
+
+    # the key-leak scan: nothing a candidate received, downloaded or could open holds
+    # the coach's key, and no file the app wrote holds it in plain text
+    for visitor in (ana, ben, eve):
+        assert COACH_KEY not in visitor.seen()
+    for fmt in ("md", "html", "json"):
+        href = ana.page.locator(f"#mf-downloads a[href*='.{fmt}']").first.get_attribute("href")
+        body = urllib.request.urlopen(app.url + href, timeout=10).read().decode("utf-8")
+        assert "Ana" in body or fmt == "json"
+        assert COACH_KEY not in body
+    written = [p for p in app.data_dir.rglob("*") if p.is_file()]
+    assert len(written) > 5
+    for path in written:
+        assert COACH_KEY.encode() not in path.read_bytes(), path
+    for visitor in (coach, ana, ben, eve, late):
+        visitor.context.close()
