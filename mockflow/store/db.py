@@ -47,6 +47,7 @@ from mockflow.store.atomic_json import (
     StoreError,
 )
 from mockflow.store.practice_links import PracticeLinkMethods
+from mockflow.store.practice_shares import PracticeShareMethods
 from mockflow.store.records import (
     ACTIVE_STATUSES,
     ENDED_STATUSES,
@@ -92,7 +93,7 @@ TOUCH_EVERY_SECONDS = 3600.0  # last activity is stamped at most this often per 
 Q = Query()
 
 
-class Store(TemplateMethods, PracticeLinkMethods):
+class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
     """The database. Thread-safe: one lock serialises every operation (Gradio runs
     handlers in threads and TinyDB's read-modify-write is not atomic on its own)."""
 

@@ -1,6 +1,6 @@
-"""Coaches' practice links (issue 16), the `Store`'s methods for them: the link a coach
-creates, the interviews started through it (its quotas count these), and the reports
-candidates choose to share with the coach.
+"""Coaches' practice links (issue 16), the `Store`'s methods for them: who is a coach,
+the link a coach creates, and the interviews started through it (its quotas count
+these). The reports candidates share are `practice_shares`.
 
 Every rule is enforced here, whoever calls:
 - a link is found by its unguessable id (128 random bits) only; an unknown, malformed or
@@ -9,9 +9,7 @@ Every rule is enforced here, whoever calls:
   shared on them (anything else is "not found", as for a missing record);
 - an interview starts through a link only while the link is live and every quota has
   room, checked and recorded in one step under the store's lock;
-- a candidate shares only their own interview, started through that link, and can
-  withdraw it; deleting the candidate's data removes their shares and the candidate's
-  id from the link's usage.
+- deleting a candidate's data removes their shares and their id from the link's usage.
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from tinydb.table import Table
 from mockflow.contracts.events import USAGE_FIELDS
 from mockflow.store.atomic_json import StoreError
 from mockflow.store.records import NotFoundError, check_user, encode_json, from_doc, to_doc
-from mockflow.store.session_files import feedback_path, read_feedback
 
 LINK_PREFIX = "pl_"
 _LINK_ID = re.compile(r"pl_[A-Za-z0-9_-]{22}")
@@ -221,39 +218,6 @@ class PracticeLinkMethods:
             self._link_uses.remove(Q.link_id == link_id)
             self._shares.remove(Q.link_id == link_id)
 
-    def shared_on_link(self, user_id: str, link_id: str) -> list[dict[str, Any]]:
-        """The shares on one of the coach's links: session id, given name, when shared."""
-        self.coach_link(user_id, link_id)
-        with self._lock:
-            docs = self._shares.search(Q.link_id == link_id)
-            return sorted((dict(d) for d in docs), key=lambda d: -d["shared_at"])
-
-    def shared_report(self, user_id: str, link_id: str, session_id: str) -> dict[str, Any] | None:
-        """The stored report of one interview shared on one of the coach's links (None
-        while it has none); "not found" if it is not shared with them, or no longer."""
-        self.coach_link(user_id, link_id)
-        with self._lock:
-            if not self._shares.contains((Q.link_id == link_id) & (Q.session_id == session_id)):
-                raise NotFoundError("This report is not shared with you.")
-            if not feedback_path(self.sessions_dir, session_id).is_file():
-                return None  # never scored
-            return read_feedback(self.sessions_dir, session_id)
-
-    def shared_session_dir(self, user_id: str, link_id: str, session_id: str) -> Path:
-        """The folder of an interview shared on one of the coach's links (its transcript),
-        or "not found" if it is not shared with them, or no longer."""
-        self.coach_link(user_id, link_id)
-        with self._lock:
-            if not self._shares.contains((Q.link_id == link_id) & (Q.session_id == session_id)):
-                raise NotFoundError("This report is not shared with you.")
-            return self.sessions_dir / session_id
-
-    def remove_share(self, user_id: str, link_id: str, session_id: str) -> None:
-        """The coach deletes a shared report from their console (the candidate keeps it)."""
-        self.coach_link(user_id, link_id)
-        with self._lock:
-            self._shares.remove((Q.link_id == link_id) & (Q.session_id == session_id))
-
     def set_coach(self, user_id: str, coach: bool) -> None:
         """A signed-in account's coach status, as the operator's list says (a Space)."""
         check_user(user_id)
@@ -330,24 +294,6 @@ class PracticeLinkMethods:
                 Q.session_id == session_id,
             )
 
-    def share_with_coach(self, user_id: str, session_id: str, given_name: str) -> None:
-        """Share one's own interview, started through a link, with that link's coach."""
-        check_user(user_id)
-        with self._lock:
-            use = self._link_uses.get((Q.session_id == session_id) & (Q.candidate_id == user_id))
-            if use is None:
-                raise NotFoundError("This interview was not started through a practice link.")
-            self._shares.upsert(
-                {
-                    "link_id": use["link_id"],
-                    "candidate_id": user_id,
-                    "session_id": session_id,
-                    "given_name": given_name.strip()[:80],
-                    "shared_at": self._clock(),
-                },
-                Q.session_id == session_id,
-            )
-
     def practice_use(self, user_id: str, session_id: str) -> PracticeLink | None:
         """The link the candidate's interview was started through (None: not through one,
         or the coach has deleted the link)."""
@@ -369,16 +315,6 @@ class PracticeLinkMethods:
                 {"scorings": (use.get("scorings") or 0) + 1}, doc_ids=[use.doc_id]
             )
             return True
-
-    def withdraw_share(self, user_id: str, session_id: str) -> None:
-        check_user(user_id)
-        with self._lock:
-            self._shares.remove((Q.session_id == session_id) & (Q.candidate_id == user_id))
-
-    def is_shared(self, user_id: str, session_id: str) -> bool:
-        check_user(user_id)
-        with self._lock:
-            return self._shares.contains((Q.session_id == session_id) & (Q.candidate_id == user_id))
 
     def forget_practice_candidate(self, user_id: str) -> None:
         """For "Delete my data": the candidate's shares go; the link's usage keeps its

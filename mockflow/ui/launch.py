@@ -10,11 +10,15 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.middleware import Middleware
 
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
+
+if TYPE_CHECKING:
+    from mockflow.store.db import Store
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -61,15 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except MockflowError as exc:
         print(f"mockflow: {exc}", file=sys.stderr)
         return 2
-    if settings.public and not settings.on_space:
-        # on this console only: whoever opens it runs the practice links (a Space names
-        # its coaches in MOCKFLOW_COACHES instead: its logs are not this private)
-        invite = services.store.invite_coach()
-        print(
-            "mockflow: coach admin link (works once): open this app's address with "
-            f"/?coach_invite={invite} added, or call /become_coach with invite={invite}",
-            flush=True,
-        )
+    _print_coach_invite(settings, services.store)
     try:
         create_ui(services).launch(
             server_name=args.host or settings.host,
@@ -104,3 +100,16 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _print_coach_invite(settings: Settings, store: Store) -> None:
+    """Behind a public link, a one-time coach admin link on this console only: whoever
+    opens it runs the practice links. A Space names its coaches in MOCKFLOW_COACHES
+    instead: its logs are not this private."""
+    if settings.public and not settings.on_space:
+        invite = store.invite_coach()
+        print(
+            "mockflow: coach admin link (works once): open this app's address with "
+            f"/?coach_invite={invite} added, or call /become_coach with invite={invite}",
+            flush=True,
+        )

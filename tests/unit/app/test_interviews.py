@@ -396,3 +396,26 @@ def test_a_link_offers_only_its_modes():
     with pytest.raises(SetupError) as caught:
         practice_setup(link, name="Ana", mode="voice")
     assert "text interviews only" in caught.value.problems["mode"]
+
+
+def test_a_voice_interview_through_a_sponsored_link_uses_the_coachs_livekit(service):
+    """The candidate's browser gets a room and a token for it, minted server-side from the
+    coach's LiveKit project: never the project's key or secret."""
+    coach = new_browser_id()
+    service.vault.update_keys(coach, VOICE_KEYS)
+    link = service.store.create_practice_link(
+        coach,
+        title="Voice screen",
+        setup={"role": "Backend Engineer", "track": "behavioral"},
+        expires_at=service.store._clock() + 86400,
+        modes=["text", "voice"],
+        sponsored=True,
+    )
+    started = service.start(
+        new_browser_id(), practice_setup(link, name="Ana", mode="voice"), practice=link
+    )
+    spec = service.supervisor.specs[0]
+    assert spec["livekit"]["url"] == "wss://lk.example"
+    assert started.room is not None and started.room["url"] == "wss://lk.example"
+    handed = str(started.room)
+    assert "APIkey123" not in handed and VOICE_KEYS["livekit_api_secret"] not in handed
