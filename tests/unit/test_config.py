@@ -23,6 +23,12 @@ def test_a_space_binds_everywhere_and_is_public():
     assert settings.host == "0.0.0.0" and settings.public and settings.on_space
 
 
+def test_a_spaces_coaches_are_named_case_blind():
+    settings = Settings.from_env({"SPACE_ID": "x/y", "MOCKFLOW_COACHES": " Ada, grace ,,"})
+    assert settings.coaches == frozenset({"ada", "grace"})
+    assert Settings.from_env({}).coaches == frozenset()
+
+
 def test_dispatch_mode_is_chosen_by_name():
     settings = Settings.from_env({"MOCKFLOW_VOICE_AGENTS": "Dispatch"})
     assert settings.voice_by_workers
