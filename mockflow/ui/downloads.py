@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 LINK_SECONDS = 6 * 3600
 SAMPLE = "sample"
+SHARED_SCOPE = "shared:"  # a coach's link signature is never a report link's, nor back
 LABELS = {"md": "Markdown", "html": "Printable HTML", "json": "JSON"}
 
 
@@ -120,7 +121,7 @@ def shared_links_html(
 ) -> str:
     """A coach's exports of one link: the CSV of every shared report's figures, and the
     files of the report opened (signed for the coach and the link)."""
-    query = "?" + links.query(coach_id, link_id)
+    query = "?" + links.query(coach_id, SHARED_SCOPE + link_id)
     items = [
         f'<a href="{html.escape(f"api/shared/{link_id}/figures.csv{query}")}" download '
         'class="mf-download">Figures of all shared reports (CSV)</a>'
@@ -142,7 +143,7 @@ def shared_route(services: AppServices, links: DownloadLinks) -> APIRoute:
     def download(link_id: str, name: str, request: Request) -> Response:
         params = request.query_params
         coach = links.user_of(
-            link_id, params.get("u", ""), params.get("e", ""), params.get("s", "")
+            SHARED_SCOPE + link_id, params.get("u", ""), params.get("e", ""), params.get("s", "")
         )
         if coach is None:
             return PlainTextResponse(

@@ -12,6 +12,7 @@ import gradio as gr
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import load_track
 from mockflow.store.practice_links import PracticeLink, is_link_id
+from mockflow.ui.markdown_safety import without_images
 from mockflow.ui.services import AppServices
 from mockflow.ui.tabs import setup as setup_tab
 
@@ -60,7 +61,7 @@ def _locked(link: PracticeLink) -> dict[str, Any]:
         **updates,
         "mode": gr.update(choices=modes, value=modes[0][1]),
         "saved_setups": gr.update(visible=False),
-        "practice_banner": gr.update(value=banner(link), visible=True),
+        "practice_banner": gr.update(value=without_images(banner(link)), visible=True),
     }
 
 
