@@ -73,6 +73,8 @@ def banner(link: PracticeLink) -> str:
         if link.questions
         else ""
     )
+    if link.max_minutes_per_interview:
+        asked += f" Each interview lasts at most {link.max_minutes_per_interview} minutes."
     paid = (
         " Your coach's account pays for these interviews: you need no keys."
         if link.sponsored
