@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,6 +71,20 @@ class AppProcess:
 
     def health(self) -> dict:
         return json.loads(urllib.request.urlopen(self.url + "api/health", timeout=5).read())
+
+    def dump_stacks(self, timeout: float = 5.0) -> None:
+        """Ask the app for every thread's stack (SIGUSR1, into its log) and wait for it."""
+        log = self.data_dir / "app.log"
+        before = log.stat().st_size
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while (
+            time.monotonic() < deadline
+            and "most recent call first" not in log.read_text("utf-8", errors="replace")[before:]
+        ):
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -6,8 +6,10 @@ once installed."""
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         from mockflow.redaction import install_on_root_handlers
 
         install_on_root_handlers()  # no URL credential in the app log, whoever logs it
+        if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>`: every thread's stack to the log
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
         # before Gradio is imported: it reads the variable then
         use_cache_dir(settings.upload_cache_dir, ours=settings.gradio_temp_dir is None)
         from mockflow.ui.api import health_route

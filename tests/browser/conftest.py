@@ -80,18 +80,35 @@ def shots(tmp_path):
 def explained_wait(
     page, script: str, timeout: float = 30000, app: AppProcess | None = None
 ) -> None:
-    """Wait for `script` to hold; on a timeout, say what the page, the app and the agent showed
-    (the room box, the stage bar, each log's last lines), so a failure in CI explains itself."""
+    """Wait for `script` to hold; on a timeout, say what the page, the app and the agent
+    showed (the tab, the room box, the stage bar, messages, each log's last lines, and
+    the app's thread stacks), so a failure in CI explains itself."""
     try:
         page.wait_for_function(script, timeout=timeout)
     except PlaywrightTimeout:
-        room = page.locator("#mf-room .mf-room-status")
-        shown = room.inner_text() if room.count() else "(no room box)"
-        bar = page.locator("#mf-stage-bar").inner_text()
-        logs = ""
-        if app is not None:
-            for log in [app.data_dir / "app.log", *app.data_dir.glob("sessions/*/agent.log")]:
-                logs += f"\n--- {log.name}\n" + "\n".join(log.read_text("utf-8").splitlines()[-15:])
-        raise AssertionError(
-            f"timed out on {script!r}; room: {shown!r}; stage bar: {bar!r}{logs}"
-        ) from None
+        raise AssertionError(f"timed out on {script!r}\n{page_state(page, app)}") from None
+
+
+def page_state(page, app: AppProcess | None = None) -> str:
+    """What the page shows and what the app logged, for a failure message."""
+    shown = {}
+    for name, selector in {
+        "tab": "[role=tab][aria-selected=true]",
+        "room": "#mf-room .mf-room-status",
+        "stage bar": "#mf-stage-bar",
+        "start": "#mf-start",
+        "start error": ".mf-field-error",
+        "toasts": ".toast-body",
+    }.items():
+        found = page.locator(selector)
+        texts = [found.nth(i).inner_text(timeout=2000) for i in range(min(found.count(), 5))]
+        shown[name] = texts or "(none)"
+    if page.locator("#mf-start").count():
+        shown["start enabled"] = page.locator("#mf-start").is_enabled()
+    report = "\n".join(f"{name}: {value!r}" for name, value in shown.items())
+    if app is not None:
+        app.dump_stacks()
+        for log in [app.data_dir / "app.log", *app.data_dir.glob("sessions/*/agent.log")]:
+            lines = log.read_text("utf-8", errors="replace").splitlines()[-200:]
+            report += f"\n--- {log.name}\n" + "\n".join(lines)
+    return report

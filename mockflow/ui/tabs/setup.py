@@ -88,7 +88,11 @@ def build_setup_tab() -> SetupTab:
             parts.update(_who_and_how())
         with gr.Column(scale=2):
             parts.update(_documents())
-    parts["start"] = gr.Button("Start interview", variant="primary", size="lg")
+    # enabled by the page load once it knows who this is (and that no interview runs):
+    # a click before then would only be told to reload
+    parts["start"] = gr.Button(
+        "Start interview", variant="primary", size="lg", interactive=False, elem_id="mf-start"
+    )
     parts["start_error"] = gr.Markdown(elem_classes="mf-field-error")
     parts["running_note"] = gr.Markdown(elem_id="mf-running-note")
     with gr.Accordion("Saved setups", open=False) as parts["saved_setups"]:
