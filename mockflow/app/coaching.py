@@ -18,6 +18,7 @@ from typing import Any
 from mockflow.app.reports import ReportService
 from mockflow.config import Settings
 from mockflow.contracts.events import read_events
+from mockflow.errors import MockflowError
 from mockflow.store.db import Store
 from mockflow.store.records import NotFoundError
 
@@ -132,9 +133,12 @@ def shared_entries(
     entries = []
     for share in store.shared_on_link(coach_id, link_id):
         session_id = share["session_id"]
-        report = store.shared_report(coach_id, link_id, session_id)
-        if report is None:
-            report = reports.report(share["candidate_id"], session_id)
+        try:
+            report = store.shared_report(coach_id, link_id, session_id)
+            if report is None:
+                report = reports.report(share["candidate_id"], session_id)
+        except MockflowError:  # gone or unreadable since it was shared: not listed
+            continue
         entries.append(
             {
                 "session_id": session_id,

@@ -381,6 +381,11 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
         if not ids:
             return
         self._feedback.remove(_owned(user_id) & Q.session_id.one_of(ids))
+        # a deleted interview is no longer shared; its link's usage keeps the count
+        self._shares.remove((Q.candidate_id == user_id) & Q.session_id.one_of(ids))
+        self._link_uses.update(
+            {"session_id": None}, (Q.candidate_id == user_id) & Q.session_id.one_of(ids)
+        )
         self._sessions.remove(doc_ids=[d.doc_id for d in docs])
         for session_id in ids:
             remove_session_dir(self.sessions_dir, session_id)

@@ -281,3 +281,16 @@ def test_a_signed_in_coach_follows_the_operators_list(store):
     assert store.is_coach(user)
     store.set_coach(user, False)
     assert not store.is_coach(user)
+
+
+def test_deleting_a_shared_interview_takes_the_share_with_it(store, clock):
+    coach, ana = new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock)
+    session = _interview(store, ana)
+    store.reserve_practice_interview(ana, link.id, session)
+    store.set_status(ana, session, "completed", end_reason="completed")
+    store.share_with_coach(ana, session, "Ana")
+    store.delete_session(ana, session)
+    assert store.shared_on_link(coach, link.id) == []
+    assert store.coach_link(coach, link.id).usage["interviews"] == 1  # the quota was spent
+    assert session not in str(store._link_uses.all())
