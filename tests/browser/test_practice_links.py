@@ -13,6 +13,7 @@ coach's key.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 import urllib.request
@@ -78,12 +79,32 @@ class Visitor:
         self.page = self.context.new_page()
         self.responses: list = []
         self.page.on("response", lambda response: self.responses.append(response))
+        self.streamed: list[bytes] = []  # what the server's event streams carried
+        self._follow_event_streams()
         self.page.goto(url)
         self.page.get_by_label("Your name").wait_for()
 
+    def _follow_event_streams(self) -> None:
+        """Gradio sends every event's output on a fetch event stream, whose body the page
+        API cannot read; Chromium's DevTools protocol streams it to us as it arrives."""
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.send("Network.enable")
+
+        def on_response(event: dict) -> None:
+            if "event-stream" in event["response"].get("mimeType", ""):
+                sent = cdp.send("Network.streamResourceContent", {"requestId": event["requestId"]})
+                self.streamed.append(base64.b64decode(sent.get("bufferedData", "")))
+
+        def on_data(event: dict) -> None:
+            if event.get("data"):
+                self.streamed.append(base64.b64decode(event["data"]))
+
+        cdp.on("Network.responseReceived", on_response)
+        cdp.on("Network.dataReceived", on_data)
+
     def seen(self) -> str:
-        """Every response body it received (but the event streams: what they carried is
-        in the page), and every tab's page as rendered."""
+        """Every response body it received, what its event streams carried, and every
+        tab's page as rendered."""
         bodies = []
         for response in self.responses:
             if "event-stream" in (response.headers.get("content-type") or ""):
@@ -92,6 +113,7 @@ class Visitor:
                 bodies.append(response.text())
             except Exception:  # redirects have no body
                 continue
+        bodies.append(b"".join(self.streamed).decode("utf-8", errors="replace"))
         for name in ("Setup", "Interview", "Feedback", "History", "Settings"):
             self.page.get_by_role("tab", name=name).click()
             self.page.wait_for_timeout(300)
@@ -242,6 +264,8 @@ def test_a_coachs_practice_link_from_creation_to_a_shared_report(
 
     # the key-leak scan: nothing a candidate received, downloaded or could open holds
     # the coach's key, and no file the app wrote holds it in plain text
+    streamed = b"".join(ana.streamed).decode("utf-8", errors="replace")
+    assert "Airflow pipeline" in streamed  # the event streams were read: the scan sees them
     for visitor in (ana, ben, eve):
         assert COACH_KEY not in visitor.seen()
     for fmt in ("md", "html", "json"):
