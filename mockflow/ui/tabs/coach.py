@@ -125,7 +125,7 @@ def _link_form() -> dict[str, Any]:
         "questions": gr.Textbox(
             label=f"Questions the interviewer must ask (one per line, up to {MAX_QUESTIONS})",
             lines=4,
-            info="Asked one at a time, in the experience and company-fit stages.",
+            placeholder="Asked one at a time, in the experience and company-fit stages.",
         ),
         "focus_notes": gr.Textbox(
             label="Focus notes for the interviewer (optional)", lines=2, max_length=2000

@@ -49,11 +49,10 @@ class FeedbackTab:
 def build_feedback_tab() -> FeedbackTab:
     session_id = gr.State(None)
     facts = gr.Markdown(NOTHING, elem_id="mf-feedback-facts")
-    with gr.Group(elem_id="mf-share"):
-        share_note = gr.Markdown(visible=False, elem_id="mf-share-note")
-        with gr.Row():
-            share = gr.Button("Share with my coach", visible=False, variant="primary", size="sm")
-            withdraw = gr.Button("Stop sharing", visible=False, size="sm")
+    share_note = gr.Markdown(visible=False, elem_id="mf-share-note", elem_classes="mf-practice")
+    with gr.Row():
+        share = gr.Button("Share with my coach", visible=False, variant="primary", size="sm")
+        withdraw = gr.Button("Stop sharing", visible=False, size="sm")
     generate = gr.Button(
         "Generate scores and coaching", variant="primary", visible=False, elem_id="mf-generate"
     )
@@ -225,15 +224,15 @@ def wire(page: Page) -> None:
     show, box = page.guarded(show_feedback), page.guarded(share_box)
     shown = [page.user, feedback.session_id]
     share = [feedback.share_note, feedback.share, feedback.withdraw]
-    page.feedback_page.select(show, shown, outputs).then(box, shown, share)
+    page.feedback_page.select(show, shown, outputs).then(box, shown, share, show_progress="hidden")
     page.interview.see_feedback.click(lambda: gr.Tabs(selected="feedback"), None, page.tabs).then(
         show, shown, outputs
-    ).then(box, shown, share)
+    ).then(box, shown, share, show_progress="hidden")
     feedback.generate.click(page.guarded(generate_feedback), shown, outputs, **PROVIDER_CALLS)
     feedback.sample.click(show_sample, None, outputs).then(
         lambda: [gr.update(visible=False)] * 3, None, share
     )
     page.view.change(lambda v: v.session_id if v else None, page.view, feedback.session_id)
-    feedback.session_id.change(show, shown, outputs).then(box, shown, share)
-    feedback.share.click(page.guarded(share_report), shown, share)
-    feedback.withdraw.click(page.guarded(stop_sharing), shown, share)
+    feedback.session_id.change(show, shown, outputs).then(box, shown, share, show_progress="hidden")
+    feedback.share.click(page.guarded(share_report), shown, share, show_progress="hidden")
+    feedback.withdraw.click(page.guarded(stop_sharing), shown, share, show_progress="hidden")
