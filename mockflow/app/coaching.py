@@ -13,14 +13,24 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 from typing import Any
 
 from mockflow.app.reports import ReportService
 from mockflow.config import Settings
 from mockflow.contracts.events import read_events
+from mockflow.contracts.meta import read_meta
 from mockflow.errors import MockflowError
 from mockflow.store.db import Store
+from mockflow.store.practice_shares import NOT_SHARED
 from mockflow.store.records import NotFoundError
+
+NOT_A_COACH = "Only this app's coach can manage practice links."
+
+
+class NotACoachError(MockflowError):
+    """A coach's action asked by someone who is not a coach."""
+
 
 CSV_COLUMNS = (
     "candidate",
@@ -128,20 +138,17 @@ def usage_lines(link_usage: dict[str, Any], limits: dict[str, int | None]) -> li
 def shared_entries(
     store: Store, reports: ReportService, coach_id: str, link_id: str
 ) -> list[dict[str, Any]]:
-    """The reports shared on one of the coach's links, newest first: the stored report,
-    or (never scored) the measured one, computed for the coach and not stored."""
+    """The reports shared on one of the coach's links, newest first; a shared interview
+    gone or unreadable since it was shared is not listed."""
     entries = []
     for share in store.shared_on_link(coach_id, link_id):
-        session_id = share["session_id"]
         try:
-            report = store.shared_report(coach_id, link_id, session_id)
-            if report is None:
-                report = reports.report(share["candidate_id"], session_id)
-        except MockflowError:  # gone or unreadable since it was shared: not listed
+            report = _shared_report(store, reports, coach_id, link_id, share)
+        except MockflowError:
             continue
         entries.append(
             {
-                "session_id": session_id,
+                "session_id": share["session_id"],
                 "given_name": share["given_name"],
                 "shared_at": share["shared_at"],
                 "report": report,
@@ -150,22 +157,43 @@ def shared_entries(
     return entries
 
 
+def _shared_report(
+    store: Store, reports: ReportService, coach_id: str, link_id: str, share: dict[str, Any]
+) -> dict[str, Any]:
+    """The stored report, or (never scored) the measured one, computed and not stored."""
+    stored = store.shared_report(coach_id, link_id, share["session_id"])
+    return stored or reports.report(share["candidate_id"], share["session_id"])
+
+
 def shared_report_files(
     store: Store, reports: ReportService, coach_id: str, link_id: str, session_id: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One shared report and its transcript's events (for the console and its files)."""
     folder = store.shared_session_dir(coach_id, link_id, session_id)
-    entry = next(
-        (
-            e
-            for e in shared_entries(store, reports, coach_id, link_id)
-            if e["session_id"] == session_id
-        ),
+    share = next(
+        (s for s in store.shared_on_link(coach_id, link_id) if s["session_id"] == session_id),
         None,
     )
-    if entry is None:
-        raise NotFoundError("This report is not shared with you.")
-    return entry["report"], read_events(folder)
+    if share is None:
+        raise NotFoundError(NOT_SHARED)
+    return _shared_report(store, reports, coach_id, link_id, share), read_events(folder)
+
+
+def share_interview(store: Store, user_id: str, session_id: str, share: bool) -> None:
+    """The candidate shares their link interview with its coach (under the name they gave
+    at Setup), or withdraws it."""
+    if not share:
+        store.withdraw_share(user_id, session_id)
+        return
+    record = store.get_session(user_id, session_id)
+    name = str(read_meta(Path(record.session_dir)).get("candidate_name") or "")
+    store.share_with_coach(user_id, session_id, name)
+
+
+def require_coach(settings: Settings, store: Store, user_id: str) -> str:
+    if not is_coach(settings, store, user_id):
+        raise NotACoachError(NOT_A_COACH)
+    return user_id
 
 
 def link_csv(store: Store, reports: ReportService, coach_id: str, link_id: str) -> str:

@@ -7,18 +7,16 @@ Every rule is the store's (`mockflow.store.practice_links`); these only translat
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from mockflow.app.coaching import is_coach, shared_entries
-from mockflow.contracts.meta import read_meta
+from mockflow.app.coaching import require_coach, share_interview, shared_entries
+from mockflow.errors import MockflowError
 from mockflow.ui.api_users import api_user
 from mockflow.ui.services import AppServices
 
 DAY = 86400
-NOT_A_COACH = "Only this app's coach can manage practice links."
 
 
 def become_coach(services: AppServices, invite: str, user_token: str = "") -> dict[str, Any]:
@@ -36,9 +34,10 @@ def become_coach(services: AppServices, invite: str, user_token: str = "") -> di
 
 def _coach(services: AppServices, user_token: str) -> str:
     user = api_user(services, user_token)
-    if not is_coach(services.settings, services.store, user):
-        raise gr.Error(NOT_A_COACH)
-    return user
+    try:
+        return require_coach(services.settings, services.store, user)
+    except MockflowError as exc:
+        raise gr.Error(str(exc)) from None
 
 
 def create_practice_link(
@@ -119,14 +118,8 @@ def share_with_coach(
 ) -> str:
     """Share your report of an interview started through a practice link with that link's
     coach ("shared"), or withdraw it (share=False: "withdrawn")."""
-    user = api_user(services, user_token)
-    if not share:
-        services.store.withdraw_share(user, session_id)
-        return "withdrawn"
-    record = services.interviews.session(user, session_id)
-    name = str(read_meta(Path(record.session_dir)).get("candidate_name") or "")
-    services.store.share_with_coach(user, session_id, name)
-    return "shared"
+    share_interview(services.store, api_user(services, user_token), session_id, bool(share))
+    return "shared" if share else "withdrawn"
 
 
 COACH_ENDPOINTS = (

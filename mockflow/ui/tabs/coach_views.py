@@ -13,6 +13,7 @@ import gradio as gr
 from mockflow.app.coaching import (
     is_coach,
     report_row,
+    require_coach,
     shared_entries,
     shared_report_files,
     usage_lines,
@@ -42,10 +43,7 @@ FORM_NAMES = [
 
 
 def _coach(services: AppServices, user_id: str | None) -> str:
-    user = require_user(user_id)
-    if not is_coach(services.settings, services.store, user):
-        raise gr.Error("Only this app's coach can manage practice links.")
-    return user
+    return require_coach(services.settings, services.store, require_user(user_id))
 
 
 def create_link(services: AppServices, user_id: str | None, *values: Any) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from mockflow.app.coaching import share_interview
 from mockflow.contracts.events import EventFileError, Timeline, read_events
-from mockflow.contracts.meta import read_meta
 from mockflow.feedback.demo import sample_report, sample_session_dir
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.session import turns_of
@@ -208,12 +208,7 @@ def _set_shared(
     user = require_user(user_id)
     if not session_id:
         raise gr.Error("Open an interview first (History tab).")
-    if shared:
-        record = services.interviews.session(user, session_id)
-        name = str(read_meta(Path(record.session_dir)).get("candidate_name") or "")
-        services.store.share_with_coach(user, session_id, name)
-    else:
-        services.store.withdraw_share(user, session_id)
+    share_interview(services.store, user, session_id, shared)
     return share_box(services, user, session_id)
 
 
