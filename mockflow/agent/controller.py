@@ -46,8 +46,19 @@ SKIPPED = (
 )
 
 
+def record_refusal(events: EventWriter, message: str) -> None:
+    """The whole timeline of an interview that cannot begin (no launch spec could be
+    read, so no controller exists): the reason as a fatal error, then `ended`."""
+    try:
+        events.write("error", message=message, fatal=True)
+        events.write("ended", reason="error")
+    finally:
+        events.close()
+
+
 class InterviewController:
-    """Owns the interview's progress for one session."""
+    """Owns the interview's progress for one session, and is the only writer of its
+    timeline (`record_refusal` aside, for an interview that never had one)."""
 
     def __init__(
         self,

@@ -45,7 +45,7 @@ from mockflow.agent.turn_taking import (
 )
 from mockflow.contracts.commands import Command, read_commands
 from mockflow.contracts.launch_spec import LaunchSpec, STTProvider, TTSProvider
-from mockflow.documents.terms import key_terms
+from mockflow.interview.terms import key_terms
 
 log = logging.getLogger("mockflow.agent")
 CHECK_IN = (

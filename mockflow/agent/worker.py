@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 from livekit.agents import AgentServer, JobContext, JobProcess
 
-from mockflow.agent.controller import InterviewController
+from mockflow.agent.controller import InterviewController, record_refusal
 from mockflow.agent.session import run_interview
 from mockflow.agent.transports.room import interview_in_room
 from mockflow.agent.transports.room_commands import RoomCommands
@@ -93,12 +93,7 @@ def refuse_job(metadata: str, sessions_dir: Path, exc: MockflowError) -> None:
     if session_id is None:
         return
     events = EventWriter(sessions_dir / session_id / EVENTS_FILE)
-    try:
-        message = f"The MockFlow worker cannot run this interview: {exc}"
-        events.write("error", message=message, fatal=True)
-        events.write("ended", reason="error")
-    finally:
-        events.close()
+    record_refusal(events, f"The MockFlow worker cannot run this interview: {exc}")
 
 
 def build_server(settings: Settings) -> AgentServer:

@@ -67,7 +67,7 @@ class InterviewSetup:
         )
         for name, allowed in checks:
             if getattr(self, name) not in allowed:
-                found[name] = f"Choose one of: {', '.join(allowed)}."
+                found[name] = f"Choose a {name}: {', '.join(allowed)}."
         return found
 
     def stage_limits(self, scale: float = 1.0) -> dict[str, float]:

@@ -18,11 +18,11 @@ from mockflow.documents.errors import (
     UnsupportedDocumentType,
 )
 from mockflow.documents.limits import Deadline, ExtractLimits
-from mockflow.documents.normalize import drop_repeated_lines, normalize_text, truncate
 from mockflow.documents.pdf import read_pdf
 from mockflow.documents.plaintext import decode_text
 from mockflow.documents.sniff import Kind, sniff
 from mockflow.documents.word import read_docx
+from mockflow.interview.normalize import drop_repeated_lines, normalize_text, truncate
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview
 # Once whitespace runs are squeezed, normalising shrinks text by less than this factor.

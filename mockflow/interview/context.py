@@ -5,7 +5,7 @@ description feeds company_fit (and past_experience on the technical track), as e
 track's `uses_resume` / `uses_jd` flags say. Text is fenced with `prompts.data_block`.
 
 A document that fits the context budget is given whole. A longer one is given as the
-facts extracted deterministically from all of it (`documents.facts`: summary, roles,
+facts extracted deterministically from all of it (`interview.facts`: summary, roles,
 notable work and skills; title, responsibilities, requirements and key terms), then the
 start of the text.
 """
@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from mockflow.documents.facts import JobFacts, ResumeFacts, job_facts, resume_facts
-from mockflow.documents.normalize import normalize_text
-from mockflow.documents.terms import key_terms
+from mockflow.interview.facts import JobFacts, ResumeFacts, job_facts, resume_facts
 from mockflow.interview.fsm import StagePlan
+from mockflow.interview.normalize import normalize_text
 from mockflow.interview.prompts import data_block
+from mockflow.interview.terms import key_terms
 
 MAX_CONTEXT_CHARS = 6000
 log = logging.getLogger(__name__)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
+from mockflow.contracts.commands import RELAYED_COMMANDS
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.launch.errors import (
     SHUTTING_DOWN,
@@ -25,6 +26,7 @@ from mockflow.launch.errors import (
     SessionStartError,
     SlotsBusyError,
 )
+from mockflow.launch.session import TrackedSession
 from mockflow.private_files import make_private_dir
 
 log = logging.getLogger("mockflow.launch")
@@ -34,12 +36,7 @@ FINISHED_KEPT = 200
 SessionEndCallback = Callable[[str, str], None]
 
 
-class Tracked(Protocol):
-    @property
-    def session_id(self) -> str: ...
-
-
-S = TypeVar("S", bound=Tracked)
+S = TypeVar("S", bound=TrackedSession)
 
 
 class Registry(Generic[S]):
@@ -104,6 +101,19 @@ class Registry(Generic[S]):
         with self.lock:
             session = self._sessions.get(session_id)
         if session is None:
+            raise SessionNotFoundError(session_id)
+        return session
+
+    def command_target(self, session_id: str, command: Mapping[str, Any]) -> S | None:
+        """The running session a contract-2 command is relayed to; None for `end`, which
+        is the runner's own `end()`. An unknown command type is a `ValueError`."""
+        kind = command.get("type")
+        if kind == "end":
+            return None
+        if kind not in RELAYED_COMMANDS:
+            raise ValueError(f"unknown command type {kind!r}")
+        session = self.live(session_id)
+        if session.state != "running":
             raise SessionNotFoundError(session_id)
         return session
 

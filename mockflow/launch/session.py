@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mockflow.contracts.events import EVENTS_FILE, TimelineFollower
+from mockflow.contracts.events import EVENTS_FILE, Timeline, TimelineFollower
 from mockflow.launch.local.forked import EXIT_UNKNOWN
 from mockflow.launch.local.process import AgentProcess
 
@@ -41,23 +41,20 @@ class SessionStatus:
 
 
 @dataclass
-class Session:
-    """Mutable record of one interview; `lock` guards the end of its life."""
+class TrackedSession:
+    """What every runner knows of one interview; `lock` guards the end of its life.
+    A runner's own record extends it (`Session` here, `RemoteSession` for dispatch)."""
 
     session_id: str
     session_dir: Path
     started_at: float
     state: State = "starting"
-    proc: AgentProcess | None = None
-    warm: bool = False
-    forked: bool = False
     last_event_at: float = 0.0
-    ended_seen: str | None = None
-    ended_seen_at: float | None = None
+    ended_seen: str | None = None  # the `ended` reason its timeline holds
     stop_reason: str | None = None
     stop_message: str = ""  # why the app ended it in error, for the timeline
     end_reason: str | None = None
-    exit_code: int | None = None
+    exit_code: int | None = None  # None: still running, or not known (a remote worker)
     lock: threading.RLock = field(default_factory=threading.RLock)
     follower: TimelineFollower = field(init=False)
 
@@ -69,26 +66,57 @@ class Session:
     def events_path(self) -> Path:
         return self.session_dir / EVENTS_FILE
 
+    @property
+    def pid(self) -> int | None:
+        return None
+
     def read_events(self, now: float) -> list[dict[str, Any]]:
         """Events appended since the last call; notes activity and a written `ended`."""
         events = self.follower.poll()
         if events:
             self.last_event_at = now
-        ended = self.follower.timeline.ended_reason
-        if ended is not None and self.ended_seen is None:
-            self.ended_seen, self.ended_seen_at = ended, now
+            self._noted(self.follower.timeline, now)
         return events
+
+    def _noted(self, timeline: Timeline, now: float) -> None:
+        if self.ended_seen is None:
+            self.ended_seen = timeline.ended_reason
+
+    def request_stop(self, reason: str, message: str = "") -> None:
+        """Record why the app ends it (the first reason wins); a message only for "error"."""
+        with self.lock:
+            if self.stop_reason is None:
+                self.stop_reason = reason
+                self.stop_message = message if reason == "error" else ""
 
     def status(self, now: float) -> SessionStatus:
         return SessionStatus(
             session_id=self.session_id,
             state=self.state,
-            pid=self.proc.pid if self.proc else None,
+            pid=self.pid,
             end_reason=self.end_reason,
             exit_code=self.exit_code,
             seconds_running=now - self.started_at,
             seconds_since_event=now - self.last_event_at,
         )
+
+
+@dataclass
+class Session(TrackedSession):
+    """A local agent process's interview."""
+
+    proc: AgentProcess | None = None
+    warm: bool = False
+    forked: bool = False
+    ended_seen_at: float | None = None  # when `ended` was read: the exit's grace starts
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def _noted(self, timeline: Timeline, now: float) -> None:
+        if self.ended_seen is None and timeline.ended_reason is not None:
+            self.ended_seen, self.ended_seen_at = timeline.ended_reason, now
 
 
 def limit_reason(

@@ -21,7 +21,7 @@ them:
 - `questions_per_stage`: questions asked in each stage (a turn belongs to the stage in its
   event); `stages_reached`: stages entered, in order; `ended_reason`: the `ended` event's.
 - `resume_terms_used`, `jd_terms_used`: distinct key terms of the resume / job description
-  (`documents.terms.key_terms`) that the interviewer named in the stages where the track
+  (`interview.terms.key_terms`) that the interviewer named in the stages where the track
   uses that document, not counting terms the candidate had already said, nor terms that
   are part of the candidate's name or role.
 - `closing_ok`: in the closing stage the interviewer thanked the candidate and invited
@@ -36,9 +36,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mockflow.contracts.events import Timeline
-from mockflow.documents.normalize import normalize_text
-from mockflow.documents.terms import key_terms
 from mockflow.interview.fsm import STAGES, load_track
+from mockflow.interview.normalize import normalize_text
+from mockflow.interview.terms import key_terms
 from mockflow.rehearse import conduct
 
 Event = Mapping[str, Any]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.app.setup import MAX_ANSWER_CHARS
-from mockflow.contracts.events import EventTail, Timeline, read_events
+from mockflow.contracts.events import Timeline, TimelineFollower, read_events
 from mockflow.errors import MockflowError
 from mockflow.launch import SessionHandle, SessionNotFoundError, SlotsBusyError, Supervisor
 from mockflow.rehearse.candidate import Candidate
@@ -187,16 +187,16 @@ class Conversation:
         self._ending = False
 
     def follow(self, events_path: Path) -> None:
-        tail = EventTail(events_path)
+        follower = TimelineFollower(events_path)
+        self.turns = follower.timeline.turns
         waiting_since = time.monotonic()
         deadline = waiting_since + self.options.timeout
         while True:
-            new = tail.read_new()
-            for event in new:
-                if event.get("type") == "turn":
-                    self.turns.append(event)
-                    waiting_since = time.monotonic()
-            if any(e.get("type") == "ended" for e in new) or self._gone():
+            seen = len(self.turns)
+            follower.poll()
+            if len(self.turns) > seen:
+                waiting_since = time.monotonic()
+            if follower.timeline.ended is not None or self._gone():
                 return
             now = time.monotonic()
             if self._stop is not None and self._stop.is_set() and not self._ending:

@@ -12,11 +12,10 @@ from typing import Any
 import gradio as gr
 
 from mockflow.app.coaching import require_coach, share_interview, shared_entries
+from mockflow.app.practice import LinkDraft, create_link
 from mockflow.errors import MockflowError
 from mockflow.ui.api_users import api_user
 from mockflow.ui.services import AppServices
-
-DAY = 86400
 
 
 def become_coach(services: AppServices, invite: str, user_token: str = "") -> dict[str, Any]:
@@ -48,9 +47,9 @@ def create_practice_link(
     track: str = "behavioral",
     length: str = "standard",
     job_description: str = "",
-    questions: str = "",
+    questions: list[str] | None = None,
     focus_notes: str = "",
-    modes: str = "text",
+    modes: list[str] | None = None,
     sponsored: bool = False,
     days: float = 14,
     max_interviews: int | None = None,
@@ -59,30 +58,25 @@ def create_practice_link(
     max_per_candidate_per_day: int | None = None,
     user_token: str = "",
 ) -> dict[str, Any]:
-    """Create a practice link (questions: one per line, at most 10; modes: "text",
-    "voice" or "text,voice"); returns its id, the query to add to the app's URL and its
-    expiry. A sponsored link's interviews run on your keys, within its quotas."""
+    """Create a practice link (questions: at most 10; modes: ["text"], ["voice"] or
+    both); returns its id, the query to add to the app's URL and its expiry. A sponsored
+    link's interviews run on your keys, within its quotas (None: no limit)."""
     coach = _coach(services, user_token)
-    link = services.store.create_practice_link(
-        coach,
+    draft = LinkDraft(
         title=title,
-        setup={
-            "role": role.strip(),
-            "level": level,
-            "track": track,
-            "length": length,
-            "job_description": job_description,
-        },
-        expires_at=time.time() + float(days) * DAY,
-        questions=questions.splitlines(),
+        interview=dict(role=role, level=level, track=track, length=length,
+                       job_description=job_description),
+        questions=tuple(questions or ()),
         focus_notes=focus_notes,
-        modes=[m.strip() for m in modes.split(",") if m.strip()],
+        modes=tuple(modes or ("text",)),
         sponsored=bool(sponsored),
-        max_interviews=max_interviews,
-        max_minutes_per_interview=max_minutes_per_interview,
-        max_total_minutes=max_total_minutes,
-        max_per_candidate_per_day=max_per_candidate_per_day,
-    )
+        days=float(days),
+        quotas=dict(max_interviews=max_interviews,
+                    max_minutes_per_interview=max_minutes_per_interview,
+                    max_total_minutes=max_total_minutes,
+                    max_per_candidate_per_day=max_per_candidate_per_day),
+    )  # fmt: skip
+    link = create_link(services.store, coach, draft, now=time.time())
     return {"link_id": link.id, "url_query": f"?practice={link.id}", "expires_at": link.expires_at}
 
 

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mockflow.config import Settings
-from mockflow.contracts.commands import RELAYED_COMMANDS
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.launch.errors import DispatcherClosedError, SessionNotFoundError, SessionStartError
 from mockflow.launch.livekit.dispatch import LiveKitCredentials, LiveKitError, LiveKitRooms
@@ -125,7 +124,7 @@ class Dispatcher(Closing):
         Returns False when its timeline already ended or a slot is not free; the monitor
         then follows it like any other: its worker's `ended`, a stopped heartbeat or the
         limits end it, and `end()` works."""
-        session = RemoteSession(session_id, session_dir, room, started_at=self._clock())
+        session = RemoteSession(session_id, session_dir, self._clock(), room=room)
         session.read_events(self._clock())
         if session.ended_seen is not None or session.ready_at is None:
             return False
@@ -137,19 +136,14 @@ class Dispatcher(Closing):
 
     def send(self, session_id: str, command: Mapping[str, Any]) -> None:
         """Relay a contract-2 command into the room; `{"type": "end"}` is `end()`."""
-        kind = command.get("type")
-        if kind == "end":
+        session = self._registry.command_target(session_id, command)
+        if session is None:
             self.end(session_id)
             return
-        if kind not in RELAYED_COMMANDS:
-            raise ValueError(f"unknown command type {kind!r}")
-        session = self._registry.live(session_id)
-        if session.state != "running":
-            raise SessionNotFoundError(session_id)
         if self._registry.closing:
             raise DispatcherClosedError()
-        payload = {"type": kind}
-        if kind == "user_text":
+        payload = {"type": command["type"]}
+        if payload["type"] == "user_text":
             payload["text"] = str(command.get("text", ""))
         try:
             self._call(self._rooms.send_command(session.room, payload))
@@ -240,8 +234,8 @@ class Dispatcher(Closing):
             lambda: RemoteSession(
                 session_id,
                 session_dir,
-                spec["livekit"]["room"],
-                started_at=self._clock(),
+                self._clock(),
+                room=spec["livekit"]["room"],
                 secrets=spec_secrets(spec),
             ),
         )

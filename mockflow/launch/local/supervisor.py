@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mockflow.config import Settings
-from mockflow.contracts.commands import RELAYED_COMMANDS
 from mockflow.launch.errors import SessionNotFoundError, SessionStartError
 from mockflow.launch.local.process import AgentCommand
 from mockflow.launch.local.provisioner import AgentProvisioner
@@ -120,14 +119,10 @@ class Supervisor(Closing):
 
     def send(self, session_id: str, command: Mapping[str, Any]) -> None:
         """Relay a contract-2 command; `{"type": "end"}` is the same as `end()`."""
-        kind = command.get("type")
-        if kind == "end":
+        session = self._registry.command_target(session_id, command)
+        if session is None:
             self.end(session_id)
-            return
-        if kind not in RELAYED_COMMANDS:
-            raise ValueError(f"unknown command type {kind!r}")
-        session = self._registry.live(session_id)
-        if session.state != "running" or session.proc is None or not session.proc.send(command):
+        elif session.proc is None or not session.proc.send(command):
             raise SessionNotFoundError(session_id)
 
     def end(self, session_id: str, reason: str = "user_ended", message: str = "") -> str:
@@ -286,9 +281,7 @@ class Supervisor(Closing):
         with session.lock:
             if session.state == "ended":
                 return False
-            if session.stop_reason is None:
-                session.stop_reason = reason
-                session.stop_message = message if reason == "error" else ""
+            session.request_stop(reason, message)
             if session.state == "running":
                 session.state = "stopping"
             return True

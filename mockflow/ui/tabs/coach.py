@@ -11,13 +11,10 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from mockflow.app.coaching import is_coach
-from mockflow.store.practice_links import MAX_QUESTIONS
 from mockflow.ui.services import AppServices
-from mockflow.ui.tabs import setup as setup_tab
+from mockflow.ui.tabs.coach_form import LinkForm, build_link_form, form_inputs
 from mockflow.ui.tabs.coach_views import (
-    FORM_NAMES,
     NO_LINKS,
-    QUOTAS,
     create_link,
     delete_link,
     open_report,
@@ -42,21 +39,7 @@ FORGET_INVITE_JS = """() => {
 
 @dataclass
 class CoachTab:
-    title: gr.Textbox
-    role: gr.Textbox
-    level: gr.Radio
-    track: gr.Radio
-    length: gr.Radio
-    job_description: gr.Textbox
-    questions: gr.Textbox
-    focus_notes: gr.Textbox
-    modes: gr.CheckboxGroup
-    days: gr.Number
-    sponsored: gr.Checkbox
-    max_interviews: gr.Number
-    max_minutes_per_interview: gr.Number
-    max_total_minutes: gr.Number
-    max_per_candidate_per_day: gr.Number
+    form: LinkForm
     create: gr.Button
     created: gr.Markdown
     link_url: gr.Textbox
@@ -73,10 +56,6 @@ class CoachTab:
     exports: gr.HTML
     report: gr.Markdown
 
-    @property
-    def form(self) -> list[Any]:
-        return [getattr(self, name) for name in FORM_NAMES]
-
 
 def build_coach_tab() -> CoachTab:
     parts: dict[str, Any] = {}
@@ -87,7 +66,7 @@ def build_coach_tab() -> CoachTab:
         elem_id="mf-coach-intro",
     )
     with gr.Accordion("New practice link", open=True):
-        parts.update(_link_form())
+        parts["form"] = build_link_form()
         parts["create"] = gr.Button("Create practice link", variant="primary")
         parts["created"] = gr.Markdown(elem_id="mf-coach-created")
         parts["link_url"] = gr.Textbox(
@@ -112,36 +91,6 @@ def build_coach_tab() -> CoachTab:
     parts["exports"] = gr.HTML(elem_id="mf-coach-exports")
     parts["report"] = gr.Markdown(elem_id="mf-coach-report")
     return CoachTab(**parts)
-
-
-def _link_form() -> dict[str, Any]:
-    form: dict[str, Any] = {
-        "title": gr.Textbox(label="Title your client sees", max_length=80),
-        "role": gr.Textbox(label="Target role", max_length=160, elem_id="mf-coach-role"),
-        "level": gr.Radio(setup_tab.LEVEL_CHOICES, value="mid", label="Experience level"),
-        "track": gr.Radio(setup_tab.TRACK_CHOICES, value="behavioral", label="Interview track"),
-        "length": gr.Radio(setup_tab.LENGTH_CHOICES, value="standard", label="Length"),
-        "job_description": gr.Textbox(label="Job description (optional)", lines=4),
-        "questions": gr.Textbox(
-            label=f"Questions the interviewer must ask (one per line, up to {MAX_QUESTIONS})",
-            lines=4,
-            placeholder="Asked one at a time, in the experience and company-fit stages.",
-        ),
-        "focus_notes": gr.Textbox(
-            label="Focus notes for the interviewer (optional)", lines=2, max_length=2000
-        ),
-        "modes": gr.CheckboxGroup(
-            [("Text", "text"), ("Voice", "voice")], value=["text"], label="Modes offered"
-        ),
-        "days": gr.Number(value=14, minimum=1, maximum=366, precision=0, label="Expires in (days)"),
-        "sponsored": gr.Checkbox(
-            label="Pay with my keys (Settings): clients need no keys of their own",
-        ),
-    }
-    with gr.Row():
-        for name, label in QUOTAS:
-            form[name] = gr.Number(label=f"{label} (0: no limit)", value=0, precision=0)
-    return form
 
 
 def redeem_invite(services: AppServices, user_id: str | None, request: gr.Request) -> Any:
@@ -173,7 +122,7 @@ def wire(page: Page) -> None:
     page.coach_page.select(_keyed(page, guarded(show_links)), [page.user, coach.links], shown)
     coach.create.click(
         _keyed(page, guarded(create_link)),
-        [page.user, *coach.form],
+        [page.user, *form_inputs(coach.form)],
         _outputs(page, "created", "link_url"),
     ).then(None, coach.link_url, coach.link_url, js=FULL_URL_JS)
     coach.links.input(_keyed(page, guarded(show_link)), [page.user, coach.links], shown)

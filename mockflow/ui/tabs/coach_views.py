@@ -18,28 +18,19 @@ from mockflow.app.coaching import (
     shared_report_files,
     usage_lines,
 )
+from mockflow.app.practice import LINK_SETUP, QUOTA_NAMES, LinkDraft
+from mockflow.app.practice import create_link as create_practice_link
 from mockflow.errors import MockflowError
 from mockflow.feedback.report.markdown import render_markdown
-from mockflow.store.practice_links import MAX_QUESTIONS
 from mockflow.ui.common import require_user
 from mockflow.ui.downloads import shared_links_html
 from mockflow.ui.markdown_safety import without_images
 from mockflow.ui.services import AppServices
+from mockflow.ui.tabs.coach_form import FORM_NAMES
 from mockflow.ui.tabs.feedback import with_transcript
 
-DAY = 86400
 NO_LINKS = "You have no practice links yet. Create one above and send it to a client."
 NO_SHARES = "No candidate has shared a report on this link yet."
-QUOTAS = (
-    ("max_interviews", "Interviews through this link"),
-    ("max_minutes_per_interview", "Minutes per interview"),
-    ("max_total_minutes", "Total minutes"),
-    ("max_per_candidate_per_day", "Interviews per candidate per day"),
-)
-FORM_NAMES = [
-    "title", "role", "level", "track", "length", "job_description", "questions",
-    "focus_notes", "modes", "days", "sponsored", *(name for name, _ in QUOTAS),
-]  # fmt: skip
 
 
 def _coach(services: AppServices, user_id: str | None) -> str:
@@ -49,25 +40,17 @@ def _coach(services: AppServices, user_id: str | None) -> str:
 def create_link(services: AppServices, user_id: str | None, *values: Any) -> dict[str, Any]:
     coach = _coach(services, user_id)
     form = dict(zip(FORM_NAMES, values, strict=True))
-    questions = [q for q in str(form["questions"] or "").splitlines() if q.strip()]
-    if len(questions) > MAX_QUESTIONS:
-        raise gr.Error(f"At most {MAX_QUESTIONS} questions, one per line.")
-    if not str(form["role"] or "").strip():
-        raise gr.Error("Enter the target role.")
-    link = services.store.create_practice_link(
-        coach,
+    draft = LinkDraft(
         title=str(form["title"] or ""),
-        setup={
-            name: str(form[name] or "").strip()
-            for name in ("role", "level", "track", "length", "job_description")
-        },
-        expires_at=time.time() + float(form["days"] or 14) * DAY,
-        questions=questions,
+        interview={name: str(form[name] or "") for name in LINK_SETUP},
+        questions=tuple(str(form["questions"] or "").splitlines()),
         focus_notes=str(form["focus_notes"] or ""),
-        modes=list(form["modes"] or []),
+        modes=tuple(form["modes"] or ()),
         sponsored=bool(form["sponsored"]),
-        **{name: _limit(form[name]) for name, _ in QUOTAS},
+        days=float(form["days"] or 14),
+        quotas={name: _limit(form[name]) for name in QUOTA_NAMES},
     )
+    link = create_practice_link(services.store, coach, draft, now=time.time())
     note = ""
     if link.sponsored and services.interviews.missing_for(
         services.vault.resolve_keys(coach).keys, "text"

@@ -10,9 +10,9 @@ import gradio as gr
 
 from mockflow.app.setup import SAVED_FIELDS, SETUP_FIELDS, setup_from_dict
 from mockflow.documents import DocumentError, extract_isolated
-from mockflow.documents.normalize import normalize_text
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import load_track
+from mockflow.interview.normalize import normalize_text
 from mockflow.ui.common import request_ip
 from mockflow.ui.services import AppServices
 from mockflow.ui.tabs import setup_templates as templates

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mockflow.documents.terms import key_terms
+from mockflow.interview.terms import key_terms
 
 _HEADINGS = {
     "summary": "summary|profile|about|about me|objective|overview|professional summary|"

@@ -1,0 +1,100 @@
+"""A coach's practice link as the Coach tab and the API make it (`create_link`): its
+interview meets the rules a candidate's own set-up meets, so no link hands candidates a
+set-up that cannot start; and the set-up a candidate then gets from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockflow.app.practice import LinkDraft, create_link, practice_setup, within_minutes
+from mockflow.app.setup import SetupError
+from mockflow.store.atomic_json import StoreError
+from mockflow.store.db import Store
+
+NOW = 1.8e9
+DAY = 86400.0
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "db.json", tmp_path / "sessions", clock=lambda: NOW)
+    yield store
+    store.close()
+
+
+def _draft(**changes) -> LinkDraft:
+    fields = dict(
+        title="Backend screen",
+        interview={"role": " Backend Engineer ", "level": "senior", "track": "technical"},
+        questions=("What broke in your last migration?", "  ", "How do you review code?"),
+        modes=("voice", "text"),
+        days=7,
+        quotas={"max_interviews": 3},
+    )
+    return LinkDraft(**{**fields, **changes})
+
+
+def test_a_link_keeps_the_interview_the_coach_set_and_the_candidate_gets_it(store) -> None:
+    link = create_link(store, "local", _draft(), now=NOW)
+    assert link.setup == {
+        "role": "Backend Engineer",
+        "level": "senior",
+        "track": "technical",
+        "length": "standard",  # not given: the default, stored as such
+        "job_description": "",
+    }
+    assert link.questions == ["What broke in your last migration?", "How do you review code?"]
+    assert link.modes == ["text", "voice"] and link.max_interviews == 3
+    assert link.expires_at == NOW + 7 * DAY
+    setup = practice_setup(link, name="Ana", mode="voice")
+    assert (setup.role, setup.level, setup.track, setup.mode) == (
+        "Backend Engineer",
+        "senior",
+        "technical",
+        "voice",
+    )
+    assert setup.problems() == {}
+
+
+@pytest.mark.parametrize(
+    ("interview", "field", "words"),
+    [
+        ({"role": "  "}, "role", "Enter the target role."),
+        ({"role": "Dev", "level": "expert"}, "level", "Choose a level: entry, mid, senior."),
+        ({"role": "Dev", "track": "trivia"}, "track", "Choose a track"),
+        ({"role": "Dev", "length": "marathon"}, "length", "Choose a length"),
+        ({"role": "Dev", "job_description": "x" * 20_001}, "job_description", "too long"),
+    ],
+)
+def test_a_link_whose_interview_could_not_start_is_refused_by_field(
+    store, interview, field, words
+) -> None:
+    with pytest.raises(SetupError) as refused:
+        create_link(store, "local", _draft(interview=interview), now=NOW)
+    assert words in refused.value.problems[field]
+    assert store.coach_links("local") == []
+
+
+def test_the_stores_own_limits_still_hold_for_questions_quotas_and_modes(store) -> None:
+    with pytest.raises(StoreError, match="at most 10 questions"):
+        create_link(store, "local", _draft(questions=tuple(f"Q{i}?" for i in range(11))), now=NOW)
+    with pytest.raises(StoreError, match="at least 1"):
+        create_link(store, "local", _draft(quotas={"max_total_minutes": 0}), now=NOW)
+    with pytest.raises(StoreError, match="Modes are"):
+        create_link(store, "local", _draft(modes=("video",)), now=NOW)
+    with pytest.raises(SetupError, match="Unknown limits: max_coffee"):
+        create_link(store, "local", _draft(quotas={"max_coffee": 1}), now=NOW)
+    assert store.coach_links("local") == []
+
+
+def test_a_mode_the_link_does_not_offer_is_refused(store) -> None:
+    link = create_link(store, "local", _draft(modes=("text",)), now=NOW)
+    with pytest.raises(SetupError, match="offers text interviews only"):
+        practice_setup(link, name="Ana", mode="voice")
+
+
+def test_a_minutes_limit_shrinks_every_stage_in_proportion() -> None:
+    limits = {"greeting": 60.0, "past_experience": 540.0}
+    assert within_minutes(limits, None) == limits
+    assert within_minutes(limits, 20) == limits  # already fits
+    assert within_minutes(limits, 5) == {"greeting": 30.0, "past_experience": 270.0}
