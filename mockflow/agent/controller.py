@@ -13,11 +13,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from livekit.agents import AgentSession, ChatMessage, ToolError
-from livekit.agents.voice.events import (
+from livekit.agents import (
+    AgentSession,
+    ChatMessage,
     CloseEvent,
     ConversationItemAddedEvent,
     ErrorEvent,
+    ToolError,
 )
 
 from mockflow.agent.instructions import (

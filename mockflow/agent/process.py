@@ -60,10 +60,10 @@ def _warm_up() -> None:
     import httpcore2  # noqa: F401  (imported lazily by the OpenAI client's transport)
     import openai.resources.chat.completions.completions  # noqa: F401
 
-    from mockflow.agent.providers import build_llm
+    from mockflow.agent.providers import PinnedClients, build_llm
     from mockflow.contracts.launch_spec import LLMProvider
 
-    build_llm(LLMProvider(api_key="placeholder", base_url="http://127.0.0.1:9/v1"))
+    build_llm(LLMProvider(api_key="placeholder", base_url="http://127.0.0.1:9/v1"), PinnedClients())
 
 
 def main() -> int:

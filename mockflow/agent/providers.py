@@ -43,13 +43,32 @@ OPENAI_STT_MODEL = "gpt-4o-mini-transcribe"
 MAX_KEYTERMS = 20
 
 
-def build_llm(config: LLMProvider) -> lk_openai.LLM:
+class PinnedClients:
+    """The pinned clients of one interview's plugins. A plugin closes only a client it
+    made itself, so these are closed here, after the plugins."""
+
+    def __init__(self) -> None:
+        self._clients: list[openai.AsyncClient] = []
+
+    def get(
+        self, base_url: str | None, address: str | None, api_key: str, timeout: httpx.Timeout
+    ) -> openai.AsyncClient | None:
+        client = pinned_client(base_url, address, api_key, timeout)
+        if client is not None:
+            self._clients.append(client)
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, []
+        for client in clients:
+            await client.close()
+
+
+def build_llm(config: LLMProvider, clients: PinnedClients) -> lk_openai.LLM:
     timeout = httpx.Timeout(connect=5.0, read=config.timeout, write=5.0, pool=5.0)
-    client = pinned_client(config.base_url, config.pinned_address, config.api_key, timeout)
+    client = clients.get(config.base_url, config.pinned_address, config.api_key, timeout)
     if client is not None:
-        llm = lk_openai.LLM(model=config.model, temperature=config.temperature, client=client)
-        llm._owns_client = True  # its aclose() closes the client, as for the plugin's own
-        return llm
+        return lk_openai.LLM(model=config.model, temperature=config.temperature, client=client)
     return lk_openai.LLM(
         model=config.model,
         api_key=config.api_key,
@@ -110,6 +129,7 @@ def build_stt(
     llm: LLMProvider,
     *,
     http_session: aiohttp.ClientSession,
+    clients: PinnedClients,
     keyterms: Sequence[str] = (),
 ) -> lk_stt.STT:
     """The speech-to-text plugin; `keyterms` bias recognition towards the interview's words."""
@@ -132,7 +152,7 @@ def build_stt(
         )
     prompt = f"A job interview. Terms that may come up: {', '.join(terms)}." if terms else None
     api_key = config.api_key or llm.api_key
-    client = pinned_client(config.base_url, config.pinned_address, api_key, SPEECH_TIMEOUT)
+    client = clients.get(config.base_url, config.pinned_address, api_key, SPEECH_TIMEOUT)
     return lk_openai.STT(
         model=config.model or OPENAI_STT_MODEL,
         language=config.language,
@@ -145,10 +165,10 @@ def build_stt(
     )
 
 
-def build_tts(config: TTSProvider, llm: LLMProvider) -> lk_tts.TTS:
+def build_tts(config: TTSProvider, llm: LLMProvider, clients: PinnedClients) -> lk_tts.TTS:
     api_key = config.api_key or llm.api_key
-    client = pinned_client(config.base_url, config.pinned_address, api_key, SPEECH_TIMEOUT)
-    tts = lk_openai.TTS(
+    client = clients.get(config.base_url, config.pinned_address, api_key, SPEECH_TIMEOUT)
+    return lk_openai.TTS(
         model=config.model,
         voice=config.voice,
         speed=config.speed,
@@ -157,9 +177,6 @@ def build_tts(config: TTSProvider, llm: LLMProvider) -> lk_tts.TTS:
         response_format="pcm",  # raw 24 kHz: no decoding before the first frame
         client=client,
     )
-    if client is not None:
-        tts._owns_client = True  # its aclose() closes the client, as for the plugin's own
-    return tts
 
 
 def build_vad(min_silence: float) -> lk_vad.VAD:

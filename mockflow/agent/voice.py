@@ -20,20 +20,24 @@ from typing import cast
 import aiohttp
 from livekit.agents import (
     AgentSession,
+    AgentStateChangedEvent,
     ChatContext,
     ChatMessage,
+    ConversationItemAddedEvent,
     StopResponse,
     TurnHandlingOptions,
-)
-from livekit.agents.voice.events import (
-    AgentStateChangedEvent,
-    ConversationItemAddedEvent,
     UserStateChangedEvent,
 )
 
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.interviewer import InterviewerAgent
-from mockflow.agent.providers import build_llm, build_stt, build_tts, build_vad
+from mockflow.agent.providers import (
+    PinnedClients,
+    build_llm,
+    build_stt,
+    build_tts,
+    build_vad,
+)
 from mockflow.agent.providers import speech_connect_options as connect_options
 from mockflow.agent.session import END_GRACE_SECONDS, tick_until_finished
 from mockflow.agent.turn_taking import (
@@ -106,6 +110,7 @@ class VoiceInterview:
         self._held: _Held | None = None
         self._user_metrics: dict = {}
         self._plugins: list = []
+        self._clients = PinnedClients()
         self._closing_task: asyncio.Task[None] | None = None
         self._live = False  # state events start with the interview, not with the session
         self._work: asyncio.Queue[Command] = asyncio.Queue()
@@ -115,16 +120,17 @@ class VoiceInterview:
     def build(self) -> tuple[AgentSession, InterviewerAgent]:
         """The session and agent, wired to the controller; start them on any audio I/O."""
         spec = self.controller.spec
-        llm = build_llm(spec.providers.llm)
+        llm = build_llm(spec.providers.llm, self._clients)
         self._plugins.append(llm)
         stt = build_stt(
             spec.providers.stt or STTProvider(),
             spec.providers.llm,
             http_session=self._http,
+            clients=self._clients,
             keyterms=interview_keyterms(spec),
         )
         self._plugins.append(stt)
-        tts = build_tts(spec.providers.tts or TTSProvider(), spec.providers.llm)
+        tts = build_tts(spec.providers.tts or TTSProvider(), spec.providers.llm, self._clients)
         self._plugins.append(tts)
         session: AgentSession[None] = AgentSession(
             stt=stt,
@@ -304,3 +310,5 @@ class VoiceInterview:
         for plugin in self._plugins:
             with contextlib.suppress(Exception):
                 await plugin.aclose()
+        with contextlib.suppress(Exception):
+            await self._clients.aclose()

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from livekit import rtc
 
-from mockflow.agent.providers import build_stt, build_tts, pinned_client
+from mockflow.agent.providers import PinnedClients, build_stt, build_tts, pinned_client
 from mockflow.contracts.launch_spec import LLMProvider, STTProvider, TTSProvider
 from mockflow.net.pinning import Pin, pinned_httpx_client, pinned_session
 from tests.fakes.openai_server import FakeOpenAI
@@ -109,17 +109,20 @@ async def test_the_agent_s_speech_plugins_go_through_the_pin():
         port = server.base_url.rsplit(":", 1)[1].split("/", 1)[0]
         url = f"http://localhost:{port}/v1"  # localhost is 127.0.0.1: only the pin leads here
         llm = LLMProvider(api_key="sk-test", base_url=url, pinned_address="127.0.0.2")
+        clients = PinnedClients()
         stt = build_stt(
             STTProvider(provider="openai", base_url=url, pinned_address="127.0.0.2"),
             llm,
             http_session=None,  # type: ignore[arg-type]  # only Deepgram uses it
+            clients=clients,
         )
-        tts = build_tts(TTSProvider(base_url=url, pinned_address="127.0.0.2"), llm)
+        tts = build_tts(TTSProvider(base_url=url, pinned_address="127.0.0.2"), llm, clients)
         frame = rtc.AudioFrame(b"\x00\x10" * 16000, 16000, 1, 16000)
         heard = await stt.recognize(frame)
         spoken = [audio.frame async for audio in tts.synthesize("Hello Ana.")]
         await tts.aclose()
         await stt.aclose()
+        await clients.aclose()
     finally:
         server.stop_thread()
     assert heard.alternatives[0].text == "I led the payments migration"

@@ -17,7 +17,7 @@ from livekit.agents import AgentSession
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.drafts import DraftOutput
 from mockflow.agent.interviewer import InterviewerAgent
-from mockflow.agent.providers import build_llm, connect_options
+from mockflow.agent.providers import PinnedClients, build_llm, connect_options
 from mockflow.agent.session import END_GRACE_SECONDS, tick_until_finished
 from mockflow.contracts.commands import Command, read_commands
 
@@ -27,7 +27,8 @@ log = logging.getLogger("mockflow.agent")
 async def run_text_interview(controller: InterviewController, reader: asyncio.StreamReader) -> str:
     """Run the whole interview; return the `ended` reason."""
     llm_config = controller.spec.providers.llm
-    llm = build_llm(llm_config)
+    clients = PinnedClients()
+    llm = build_llm(llm_config, clients)
     queue: asyncio.Queue[Command | None] = asyncio.Queue()
     # no VAD and manual turns: otherwise the framework loads its turn-detector model and
     # Silero for a session that never hears audio (+270 MB per process)
@@ -60,6 +61,8 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
             await asyncio.wait_for(session.aclose(), timeout=5)
         with contextlib.suppress(Exception):
             await llm.aclose()
+        with contextlib.suppress(Exception):
+            await clients.aclose()  # after the plugin that used them
     return controller.end_reason or "completed"
 
 

@@ -1,0 +1,37 @@
+"""The provider seam: a pinned endpoint's clients belong to the interview and are all
+closed with it; a failure reads in plain words, names the provider and carries no key."""
+
+from __future__ import annotations
+
+from livekit.agents import APIStatusError
+
+from mockflow.agent.providers import PinnedClients, build_llm, build_tts, describe_failure
+from mockflow.contracts.launch_spec import LLMProvider, TTSProvider
+
+URL = "https://models.example.test/v1"
+
+
+async def test_every_pinned_client_of_an_interview_is_closed_with_it() -> None:
+    clients = PinnedClients()
+    llm_config = LLMProvider(api_key="sk-secret-1", base_url=URL, pinned_address="192.0.2.7")
+    llm = build_llm(llm_config, clients)
+    tts = build_tts(TTSProvider(base_url=URL, pinned_address="192.0.2.7"), llm_config, clients)
+    made = list(clients._clients)
+    assert len(made) == 2 and not any(client.is_closed() for client in made)
+    await llm.aclose()
+    await tts.aclose()
+    await clients.aclose()
+    assert all(client.is_closed() for client in made)
+
+
+async def test_an_unpinned_endpoint_gets_the_plugins_own_client() -> None:
+    clients = PinnedClients()
+    llm = build_llm(LLMProvider(api_key="sk-secret-1", base_url=URL), clients)
+    assert clients._clients == []
+    await llm.aclose()
+
+
+def test_a_refused_key_is_told_without_the_key() -> None:
+    error = APIStatusError("invalid key sk-secret-1", status_code=401)
+    words = describe_failure("OpenAI", error, URL)
+    assert words == "OpenAI rejected the API key (401). Check the key in Settings."
