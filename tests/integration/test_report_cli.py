@@ -13,7 +13,7 @@ import pytest
 
 from mockflow.feedback.demo import SAMPLE_DIR
 from tests.fakes.openai_server import FakeOpenAI, text
-from tests.unit.feedback.test_rubric import reply as behavioral_reply
+from tests.fakes.rubric_llm import reply as behavioral_reply
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
 from mockflow.ui.tabs.interview import follow_reply, render, tick
@@ -180,3 +181,12 @@ def test_tick_with_nothing_new_only_refreshes_the_clock(tmp_path):
     shown = tick(view)
     assert "mf-progress" in shown["stage_bar"]
     assert set(shown) == {"stage_bar"}  # the transcript and the rest are left alone
+
+
+def test_the_chat_shows_no_image_from_an_answer():
+    view = LiveView(session_id="s", events_path=Path("unused"))
+    view.apply({"type": "turn", "role": "candidate", "text": "![x](http://127.0.0.1:9/pixel.png)"})
+    import markdown_it
+
+    rendered = markdown_it.MarkdownIt("commonmark").render(chat_messages(view)[0]["content"])
+    assert "<img" not in rendered and 'href="http://127.0.0.1:9/pixel.png"' in rendered

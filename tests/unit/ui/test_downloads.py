@@ -1,6 +1,8 @@
-"""A coach's downloads (`/api/shared/<link>/<file>`), served in-process: the coach's own
-signed link gives the CSV and the report files of what was shared; a candidate's report
-link, another coach, an expired signature or a withdrawn share get nothing."""
+"""Download links: a candidate's report links are signed for their user and session
+until they expire; a coach's downloads (`/api/shared/<link>/<file>`), served in-process:
+the coach's own signed link gives the CSV and the report files of what was shared; a
+candidate's report link, another coach, an expired signature or a withdrawn share get
+nothing."""
 
 from __future__ import annotations
 
@@ -19,7 +21,13 @@ from mockflow.config import Settings
 from mockflow.contracts.ids import new_browser_id
 from mockflow.store.db import Store
 from mockflow.store.vault import Vault
-from mockflow.ui.downloads import DownloadLinks, links_html, shared_links_html, shared_route
+from mockflow.ui.downloads import (
+    LINK_SECONDS,
+    DownloadLinks,
+    links_html,
+    shared_links_html,
+    shared_route,
+)
 
 
 @pytest.fixture
@@ -83,3 +91,29 @@ def test_nothing_for_other_signatures_or_a_withdrawn_share(shared):
     md = _hrefs(shared_links_html(shared.links, shared.coach, shared.link, shared.session))[1]
     assert shared.client.get("/" + md).status_code == 404
     assert "Ana" not in shared.client.get("/" + csv_href).text
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_download_link_names_its_user_and_session_until_it_expires():
+    clock = Clock()
+    links = DownloadLinks(b"k" * 32, clock)
+    query = dict(part.split("=") for part in links.query("anon_abc", "iv_1").split("&"))
+    assert links.user_of("iv_1", query["u"], query["e"], query["s"]) == "anon_abc"
+    assert links.user_of("iv_2", query["u"], query["e"], query["s"]) is None
+    forged = DownloadLinks(b"x" * 32, clock).query("anon_abc", "iv_1")
+    other = dict(part.split("=") for part in forged.split("&"))
+    assert links.user_of("iv_1", other["u"], other["e"], other["s"]) is None
+    clock.now += LINK_SECONDS + 1
+    assert links.user_of("iv_1", query["u"], query["e"], query["s"]) is None
+
+
+def test_links_point_at_the_streaming_route():
+    html = links_html(DownloadLinks(b"k" * 32), "local", "iv_1")
+    assert html.count('href="api/report/iv_1.') == 3 and "/tmp" not in html

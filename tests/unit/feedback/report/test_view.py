@@ -1,30 +1,18 @@
-"""The report: built from events, rendered as Markdown, JSON and printable HTML, charted."""
+"""What the report says, read as the candidate reads it (its Markdown): the picture first,
+the changes and what went well, a card per answer, what text mode cannot measure,
+stages skipped, scores with their evidence or why there are none."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from mockflow.app.reports import ReportService
-from mockflow.config import Settings
-from mockflow.contracts.events import EventWriter
-from mockflow.contracts.ids import new_browser_id
 from mockflow.contracts.meta import SessionMeta
-from mockflow.feedback.analytics.progress import progress_series
 from mockflow.feedback.demo import sample_report
-from mockflow.feedback.report.export import export_report
 from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
-from mockflow.net.guard import AddressRefusedError, NetGuard
-from mockflow.store.db import Store
-from mockflow.store.vault import Vault
-from tests.unit.feedback.test_rubric import EVENTS, META, ScriptedLLM, reply
-
-HOSTILE = "<script>alert('x')</script> [click](http://evil.example) **bold** | pipe"
+from tests.fakes.rubric_llm import EVENTS, META, ScriptedLLM, reply
 
 
 def text_mode_events(candidate_text: str = "I build billing systems, um, in Python.") -> list:
@@ -132,25 +120,6 @@ def test_track_and_session_id_fall_back_to_the_ready_event() -> None:
     assert render_markdown(shown(report)).startswith("# Interview feedback: Technical interview")
 
 
-def test_transcript_text_is_escaped_in_html_and_markdown() -> None:
-    report = build_report(text_mode_events(HOSTILE), SessionMeta(candidate_name="<b>Eve</b>"))
-    html = render_html(shown(report))
-    assert "<script" not in html and "<b>Eve" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
-    assert "&lt;b&gt;Eve&lt;/b&gt;" in html
-    markdown = render_markdown(shown(report))
-    assert "\\<script\\>" in markdown and "\\[click\\](http://evil.example)" in markdown
-    assert "\\*\\*bold\\*\\*" in markdown and "\\| pipe" in markdown
-
-
-def test_html_is_self_contained_printable_and_has_no_tables_to_scroll() -> None:
-    html = render_html(shown(sample_report()))
-    assert html.startswith("<!DOCTYPE html>") and "@media print" in html
-    assert "<script" not in html and "<link" not in html and "src=" not in html
-    assert html.count("<section") == html.count("</section>")
-    assert "<table" not in html and "overflow-wrap: anywhere" in html
-
-
 async def test_rubric_report_renders_scores_evidence_and_coaching() -> None:
     report = await rubric_report()
     markdown = render_markdown(shown(report))
@@ -192,10 +161,6 @@ async def test_rubric_failure_is_stated_instead_of_scores() -> None:
     assert report.to_dict()["rubric_failed"] is True  # the Feedback tab offers a retry
 
 
-def test_a_report_never_scored_is_not_a_failed_one() -> None:
-    assert build_report(EVENTS, META).to_dict()["rubric_failed"] is False
-
-
 async def test_stored_dict_has_no_transcript_and_renders_the_same_report() -> None:
     report = await rubric_report()
     stored = json.loads(report.to_json())
@@ -205,55 +170,3 @@ async def test_stored_dict_has_no_transcript_and_renders_the_same_report() -> No
     assert "#### Answer 1" not in from_store and "#### Answer 1" in render_markdown(shown(report))
     assert "- Answer 1 (" in from_store  # without a transcript: the answers by their figures
     assert from_store == render_markdown(report.to_dict())
-
-
-def test_export_writes_markdown_json_and_html_named_after_role_and_date(tmp_path: Path) -> None:
-    paths = export_report(shown(sample_report()), tmp_path / "out")
-    assert {p.name for p in paths.values()} == {
-        f"mockflow-backend-engineer-2026-01-05.{ext}" for ext in ("md", "html", "json")
-    }
-    assert json.loads(paths["json"].read_text())["session"]["session_id"] == "sample"
-    assert paths["md"].read_text().startswith("# Interview feedback: Behavioral interview")
-
-
-async def test_progress_series_orders_sessions_and_leaves_gaps_for_unmeasured() -> None:
-    voice = (await rubric_report()).to_dict()
-    voice["session"]["started_at"] = 2_000_000_000.0
-    text_only = build_report(text_mode_events(), SessionMeta(session_id="t1")).to_dict()
-    sample = sample_report().to_dict()
-    series = progress_series([voice, text_only, sample])
-    assert [s["session_id"] for s in series["sessions"]] == ["t1", "sample", "s1"]
-    assert series["overall"] == [None, 3.5, 4.0]
-    assert series["pace_wpm"][0] is None and series["pace_wpm"][1] == 143.2
-    assert series["competencies"]["structure"] == [None, 4, 3]
-    assert series["competencies"]["role_fit"] == [None, 4, None]
-    assert series["competency_titles"]["structure"] == "Structure (STAR)"
-    metrics = {(row["session"], row["metric"]) for row in series["rows"]}
-    assert ("Session 1", "pace_wpm") not in metrics  # text mode: a gap, not a zero
-    assert all(row["value"] is not None for row in series["rows"])
-    structure = [r for r in series["rows"] if r["metric"] == "structure"]
-    assert [(r["label"], r["kind"], r["value"]) for r in structure] == [
-        ("Structure (STAR)", "score", 4),
-        ("Structure (STAR)", "score", 3),
-    ]
-    assert progress_series([])["sessions"] == []
-
-
-def test_a_public_report_refuses_a_base_url_on_the_server_s_network(tmp_path):
-    settings = Settings(data_dir=tmp_path, secret_key="a long enough passphrase for tests")
-    store = Store.open(settings)
-    try:
-        vault = Vault.open(settings, store)
-        visitor = new_browser_id()
-        keys = {"openai_api_key": "sk-x", "openai_base_url": "http://169.254.169.254/v1"}
-        vault.update_keys(visitor, keys)
-        record = store.create_session(
-            visitor, role="Engineer", track="behavioral", level="mid", mode="text"
-        )
-        EventWriter(Path(record.session_dir) / "events.jsonl").close()
-        reports = ReportService(store, vault, guard=NetGuard(True))
-        with pytest.raises(AddressRefusedError):
-            reports.generate(visitor, record.id)
-        assert store.get_feedback(visitor, record.id) is None
-    finally:
-        store.close()
