@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
-from mockflow.app.launch_specs import launch_spec, pin_providers
-from mockflow.app.practice import PRACTICE_UNAVAILABLE, within_minutes
+from mockflow.app.launch_specs import launch_spec
+from mockflow.app.practice import PRACTICE_UNAVAILABLE
 from mockflow.app.setup import (
     MAX_ANSWER_CHARS,
     InterviewSetup,
@@ -199,18 +199,18 @@ class InterviewService:
         by_workers = setup.mode == "voice" and self.voice_workers is not None
         livekit = self._livekit(keys) if setup.mode == "voice" else None
         spec, room = launch_spec(
-            record, setup, keys, livekit, by_workers=by_workers, deepgram_url=self._deepgram_url()
+            record,
+            setup,
+            keys,
+            livekit,
+            stage_limits=setup.stage_limits(self.settings.stage_scale),
+            practice=practice,
+            pinned_address=pin.address if pin is not None else None,
+            by_workers=by_workers,
+            deepgram_url=self._deepgram_url(),
         )
-        if pin is not None:
-            pin_providers(spec, keys.openai_base_url, pin.address)
         room_name = spec.get("livekit", {}).get("room")
         write_meta(Path(record.session_dir), session_meta(setup, room_name, record=record))
-        spec["stage_overrides"] = setup.stage_limits(self.settings.stage_scale)
-        if practice is not None:
-            spec["coach"] = {"questions": practice.questions, "focus_notes": practice.focus_notes}
-            spec["stage_overrides"] = within_minutes(
-                spec["stage_overrides"], practice.max_minutes_per_interview
-            )
         try:
             # voice: the browser joins the room while the agent does; the handshake's
             # outcome arrives through on_session_end and the timeline

@@ -1,14 +1,18 @@
 """The launch spec the app hands a runner (Contract 1, `mockflow.contracts.launch_spec`),
-built from a session record, its set-up and the user's keys; for voice, with the room and
-this browser's token."""
+built in this one place from a session record, its set-up, its stage limits, the user's
+keys and, for a coach's practice link, the link's questions and minutes; for voice, with
+the room and this browser's token. The runner validates it against the contract's model
+before any process sees it (`launch.local.startup.prepare_spec`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockflow.app.practice import within_minutes
 from mockflow.app.setup import InterviewSetup
 from mockflow.launch.livekit.tokens import issue_interview_room
 from mockflow.store.db import SessionRecord
+from mockflow.store.practice_links import PracticeLink
 from mockflow.store.vault import ProviderKeys
 
 
@@ -18,11 +22,32 @@ def launch_spec(
     keys: ProviderKeys,
     livekit: tuple[str, str, str] | None = None,
     *,
+    stage_limits: dict[str, float],
+    practice: PracticeLink | None = None,
+    pinned_address: str | None = None,
     by_workers: bool = False,
     deepgram_url: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, str] | None]:
     """The launch spec and, for voice, this browser's room details. A voice interview that
-    workers serve carries none of the user's provider settings: workers use their own."""
+    workers serve carries none of the user's provider settings: workers use their own.
+    With `pinned_address`, every provider on the user's base URL connects there only."""
+    spec = _base_spec(record, setup, keys, stage_limits, practice)
+    browser = None
+    if setup.mode == "voice":
+        assert livekit is not None
+        browser = _add_voice(spec, setup, keys, livekit, by_workers, deepgram_url)
+    if pinned_address is not None:
+        pin_providers(spec, keys.openai_base_url, pinned_address)
+    return spec, browser
+
+
+def _base_spec(
+    record: SessionRecord,
+    setup: InterviewSetup,
+    keys: ProviderKeys,
+    stage_limits: dict[str, float],
+    practice: PracticeLink | None,
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "session_id": record.id,
         "session_dir": record.session_dir,
@@ -39,10 +64,22 @@ def launch_spec(
             }
         },
         "turn_taking": {"patience": setup.patience},
+        "stage_overrides": stage_limits,
     }
-    if setup.mode != "voice":
-        return spec, None
-    assert livekit is not None
+    if practice is not None:
+        spec["coach"] = {"questions": practice.questions, "focus_notes": practice.focus_notes}
+        spec["stage_overrides"] = within_minutes(stage_limits, practice.max_minutes_per_interview)
+    return spec
+
+
+def _add_voice(
+    spec: dict[str, Any],
+    setup: InterviewSetup,
+    keys: ProviderKeys,
+    livekit: tuple[str, str, str],
+    by_workers: bool,
+    deepgram_url: str | None,
+) -> dict[str, str]:
     url, api_key, api_secret = livekit
     room = issue_interview_room(url, api_key, api_secret, candidate_name=setup.name)
     spec["livekit"] = {"url": room.url, "room": room.room, "token": room.agent_token}
@@ -52,7 +89,7 @@ def launch_spec(
             "llm": {"api_key": "(worker)"},
             "tts": {"voice": keys.tts_voice or "alloy"},
         }
-        return spec, browser
+        return browser
     stt_provider = keys.stt_provider or "deepgram"
     spec["providers"]["stt"] = {
         "provider": stt_provider,
@@ -65,7 +102,7 @@ def launch_spec(
         "base_url": keys.openai_base_url,
         "voice": keys.tts_voice or "alloy",
     }
-    return spec, browser
+    return browser
 
 
 def pin_providers(spec: dict[str, Any], base_url: str | None, address: str) -> None:

@@ -64,8 +64,7 @@ def build_spec(
         openai_base_url=endpoint.base_url,
         openai_model=endpoint.model,
     )
-    spec, _ = launch_spec(record, setup, keys)
-    spec["stage_overrides"] = stage_limits(stage_scale)
+    spec, _ = launch_spec(record, setup, keys, stage_limits=stage_limits(stage_scale))
     return spec
 
 
