@@ -129,7 +129,13 @@ def usage_lines(link_usage: dict[str, Any], limits: dict[str, int | None]) -> li
         f"Interviews: {against(interviews, limits.get('interviews'), '')}",
         f"Minutes: {against(minutes, limits.get('total_minutes'), ' min')}",
         f"Shared reports: {link_usage.get('shared_reports', 0)}",
-        f"Model tokens: {figure('llm_input_tokens', 'in')}, {figure('llm_output_tokens', 'out')}",
+        "Model tokens: "
+        + (
+            f"{figure('llm_input_tokens', 'in')}, {figure('llm_output_tokens', 'out')}"
+            if link_usage.get("llm_input_tokens") is not None
+            or link_usage.get("llm_output_tokens") is not None
+            else "not reported"
+        ),
         f"Speech synthesised: {figure('tts_characters', 'characters')}",
         f"Speech transcribed: {figure('stt_audio_seconds', 's of audio')}",
     ]

@@ -58,6 +58,8 @@ def test_usage_is_said_against_its_limits_and_unreported_figures_say_so() -> Non
     assert "Minutes: 41.5 min (no limit)" in lines
     assert "Model tokens: 12,000 in, 900 out" in lines
     assert "Speech synthesised: not reported" in lines
+    fresh = usage_lines({"interviews": 0, "minutes": 0}, {})
+    assert "Model tokens: not reported" in fresh  # said once, not once per direction
 
 
 def test_who_is_a_coach(tmp_path) -> None:
