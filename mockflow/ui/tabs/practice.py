@@ -68,10 +68,9 @@ def _locked(link: PracticeLink) -> dict[str, Any]:
 def banner(link: PracticeLink) -> str:
     track = load_track(str(link.setup.get("track", "behavioral"))).title
     role = html.escape(str(link.setup.get("role", "")))
-    asked = (
-        f" Your coach added {len(link.questions)} question(s) the interviewer will ask."
-        if link.questions
-        else ""
+    count = len(link.questions)
+    asked = {0: "", 1: " Your coach added a question the interviewer will ask."}.get(
+        count, f" Your coach added {count} questions the interviewer will ask."
     )
     if link.max_minutes_per_interview:
         asked += f" Each interview lasts at most {link.max_minutes_per_interview} minutes."

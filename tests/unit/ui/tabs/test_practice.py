@@ -55,7 +55,7 @@ def test_the_link_fills_in_and_locks_the_set_up(services):
     banner = shown["practice_banner"]["value"]
     assert WHAT_THE_COACH_SEES in banner
     assert "Acme &lt;b&gt;screen&lt;/b&gt;" in banner  # the title is text, not markup
-    assert "1 question(s)" in banner and "at most 12 minutes" in banner
+    assert "added a question the interviewer will ask" in banner and "at most 12 minutes" in banner
     assert "you need no keys" in banner
 
 
