@@ -1,5 +1,6 @@
 """A scripted rubric model (`RubricLLM` in memory: answers from a queue, remembers every
-request) and the short voice interview the rubric and report tests score."""
+request), the short voice interview the rubric and report tests score, a one-answer text
+interview, and the report built from them as the renderers read it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from mockflow.contracts.meta import SessionMeta
 from mockflow.feedback.analytics.measures import analyze_events
+from mockflow.feedback.report.model import FeedbackReport, generate_report
 from mockflow.feedback.session import turns_of
 
 ANSWERS = [
@@ -71,3 +73,25 @@ class ScriptedLLM:
         if isinstance(item, Exception):
             raise item
         return item
+
+
+def text_mode_events(candidate_text: str = "I build billing systems, um, in Python.") -> list:
+    return [
+        {"t": 100.0, "type": "ready", "transport": "text"},
+        {"t": 101.0, "type": "stage", "stage": "self_intro", "reason": "start"},
+        {"t": 102.0, "type": "turn", "role": "interviewer", "text": "Who are you?",
+         "stage": "self_intro", "started_at": 101.0, "ended_at": 102.0},
+        {"t": 140.0, "type": "turn", "role": "candidate", "text": candidate_text,
+         "stage": "self_intro", "started_at": 110.0, "ended_at": 140.0},
+        {"t": 150.0, "type": "ended", "reason": "completed"},
+    ]  # fmt: skip
+
+
+async def rubric_report() -> FeedbackReport:
+    llm = ScriptedLLM(reply())
+    return await generate_report(EVENTS, META, llm, model_name="test-model", clock=lambda: 5.0)
+
+
+def shown(report: FeedbackReport) -> dict[str, Any]:
+    """The dict the renderers read, with the transcript, as the app's downloads show it."""
+    return report.to_dict(include_transcript=True)

@@ -5,25 +5,8 @@ from __future__ import annotations
 from mockflow.contracts.meta import SessionMeta
 from mockflow.feedback.analytics.progress import progress_series
 from mockflow.feedback.demo import sample_report
-from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
-from tests.fakes.rubric_llm import EVENTS, META, ScriptedLLM, reply
-
-
-def text_mode_events(candidate_text: str = "I build billing systems, um, in Python.") -> list:
-    return [
-        {"t": 100.0, "type": "ready", "transport": "text"},
-        {"t": 101.0, "type": "stage", "stage": "self_intro", "reason": "start"},
-        {"t": 102.0, "type": "turn", "role": "interviewer", "text": "Who are you?",
-         "stage": "self_intro", "started_at": 101.0, "ended_at": 102.0},
-        {"t": 140.0, "type": "turn", "role": "candidate", "text": candidate_text,
-         "stage": "self_intro", "started_at": 110.0, "ended_at": 140.0},
-        {"t": 150.0, "type": "ended", "reason": "completed"},
-    ]  # fmt: skip
-
-
-async def rubric_report() -> FeedbackReport:
-    llm = ScriptedLLM(reply())
-    return await generate_report(EVENTS, META, llm, model_name="test-model", clock=lambda: 5.0)
+from mockflow.feedback.report.model import build_report
+from tests.fakes.rubric_llm import rubric_report, text_mode_events
 
 
 async def test_progress_series_orders_sessions_and_leaves_gaps_for_unmeasured() -> None:

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from mockflow.feedback.demo import sample_report
 from mockflow.feedback.report.export import export_report
-from mockflow.feedback.report.model import FeedbackReport
-
-
-def shown(report: FeedbackReport) -> dict[str, Any]:
-    """The dict the renderers read, with the transcript, as the app's downloads show it."""
-    return report.to_dict(include_transcript=True)
+from tests.fakes.rubric_llm import shown
 
 
 def test_export_writes_markdown_json_and_html_named_after_role_and_date(tmp_path: Path) -> None:

@@ -5,36 +5,21 @@ stages skipped, scores with their evidence or why there are none."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from mockflow.contracts.meta import SessionMeta
 from mockflow.feedback.demo import sample_report
 from mockflow.feedback.report.html import render_html
 from mockflow.feedback.report.markdown import render_markdown
-from mockflow.feedback.report.model import FeedbackReport, build_report, generate_report
-from tests.fakes.rubric_llm import EVENTS, META, ScriptedLLM, reply
-
-
-def text_mode_events(candidate_text: str = "I build billing systems, um, in Python.") -> list:
-    return [
-        {"t": 100.0, "type": "ready", "transport": "text"},
-        {"t": 101.0, "type": "stage", "stage": "self_intro", "reason": "start"},
-        {"t": 102.0, "type": "turn", "role": "interviewer", "text": "Who are you?",
-         "stage": "self_intro", "started_at": 101.0, "ended_at": 102.0},
-        {"t": 140.0, "type": "turn", "role": "candidate", "text": candidate_text,
-         "stage": "self_intro", "started_at": 110.0, "ended_at": 140.0},
-        {"t": 150.0, "type": "ended", "reason": "completed"},
-    ]  # fmt: skip
-
-
-async def rubric_report() -> FeedbackReport:
-    llm = ScriptedLLM(reply())
-    return await generate_report(EVENTS, META, llm, model_name="test-model", clock=lambda: 5.0)
-
-
-def shown(report: FeedbackReport) -> dict[str, Any]:
-    """The dict the renderers read, with the transcript, as the app's downloads show it."""
-    return report.to_dict(include_transcript=True)
+from mockflow.feedback.report.model import build_report, generate_report
+from tests.fakes.rubric_llm import (
+    EVENTS,
+    META,
+    ScriptedLLM,
+    reply,
+    rubric_report,
+    shown,
+    text_mode_events,
+)
 
 
 def test_sample_session_is_a_measured_voice_interview_with_a_verified_sample_rubric() -> None:
