@@ -125,17 +125,14 @@ def usage_lines(link_usage: dict[str, Any], limits: dict[str, int | None]) -> li
         return f"{value:,} {unit}" if isinstance(value, int | float) else "not reported"
 
     interviews, minutes = link_usage.get("interviews", 0), link_usage.get("minutes", 0)
+    tokens = f"{figure('llm_input_tokens', 'in')}, {figure('llm_output_tokens', 'out')}"
+    if tokens == "not reported, not reported":
+        tokens = "not reported"
     return [
         f"Interviews: {against(interviews, limits.get('interviews'), '')}",
         f"Minutes: {against(minutes, limits.get('total_minutes'), ' min')}",
         f"Shared reports: {link_usage.get('shared_reports', 0)}",
-        "Model tokens: "
-        + (
-            f"{figure('llm_input_tokens', 'in')}, {figure('llm_output_tokens', 'out')}"
-            if link_usage.get("llm_input_tokens") is not None
-            or link_usage.get("llm_output_tokens") is not None
-            else "not reported"
-        ),
+        f"Model tokens: {tokens}",
         f"Speech synthesised: {figure('tts_characters', 'characters')}",
         f"Speech transcribed: {figure('stt_audio_seconds', 's of audio')}",
     ]

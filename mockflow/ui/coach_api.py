@@ -13,7 +13,6 @@ import gradio as gr
 
 from mockflow.app.coaching import require_coach, share_interview, shared_entries
 from mockflow.app.practice import LinkDraft, create_link
-from mockflow.errors import MockflowError
 from mockflow.ui.api_users import api_user
 from mockflow.ui.services import AppServices
 
@@ -33,10 +32,7 @@ def become_coach(services: AppServices, invite: str, user_token: str = "") -> di
 
 def _coach(services: AppServices, user_token: str) -> str:
     user = api_user(services, user_token)
-    try:
-        return require_coach(services.settings, services.store, user)
-    except MockflowError as exc:
-        raise gr.Error(str(exc)) from None
+    return require_coach(services.settings, services.store, user)  # user_errors words it
 
 
 def create_practice_link(
