@@ -59,7 +59,7 @@ mypy  # files and strictness: [tool.mypy] in pyproject.toml
 
 echo "== tests"
 set +e
-python -m pytest -p no:cacheprovider -q --durations=25 "$@"
+python -m pytest -p no:cacheprovider -q -rs --durations=25 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
