@@ -27,7 +27,7 @@ def test_first_visit_without_keys(browser, keyless_app, shots):
     assert "Voice mode also needs LiveKit" in text
     page.get_by_label("Voice (LiveKit)").check()
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=markdown].mf-notice').innerText"
+        "() => (document.querySelector('[data-testid=markdown].mf-notice')?.innerText ?? '')"
         ".includes('LiveKit URL, API key and secret')",
         timeout=10000,
     )

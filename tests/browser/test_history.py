@@ -59,7 +59,7 @@ def test_two_interviews_compare_with_arrows_and_delete_asks_first(browser, app_w
     page.goto(app_with_history.url)
     page.get_by_role("tab", name="History").click()
     page.wait_for_function(
-        "() => document.querySelector('#mf-history').innerText.includes('Data Engineer')",
+        "() => document.querySelector('#mf-history')?.innerText.includes('Data Engineer')",
         timeout=15000,
     )
     # the pickers name each interview by date, role and track, not by an id

@@ -58,7 +58,7 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
     alice.get_by_role("button", name="Save keys").click()
     alice.get_by_text("Saved.").wait_for(timeout=10000)
     alice.wait_for_function(
-        "() => document.querySelector('[data-testid=markdown].mf-stored').innerText"
+        "() => (document.querySelector('[data-testid=markdown].mf-stored')?.innerText ?? '')"
         ".includes('4242')",
         timeout=10000,
     )
@@ -73,13 +73,13 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
     alice.get_by_role("button", name="End interview").click()
     alice.get_by_role("button", name="Yes, end it").click()
     alice.wait_for_function(
-        "() => document.querySelector('#mf-stage-bar').innerText.includes('You ended')",
+        "() => document.querySelector('#mf-stage-bar')?.innerText.includes('You ended')",
         timeout=20000,
     )
     alice.get_by_role("tab", name="History").click()
     alice.get_by_role("button", name="Refresh").click()
     alice.wait_for_function(
-        "() => document.querySelector('#mf-history').innerText.includes('Site Reliability')",
+        "() => document.querySelector('#mf-history')?.innerText.includes('Site Reliability')",
         timeout=10000,
     )
 
@@ -103,7 +103,7 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
     alice.reload()
     alice.get_by_role("tab", name="History").click()
     alice.wait_for_function(
-        "() => document.querySelector('#mf-history').innerText.includes('Site Reliability')",
+        "() => document.querySelector('#mf-history')?.innerText.includes('Site Reliability')",
         timeout=10000,
     )
     alice_ctx.close()
@@ -131,7 +131,7 @@ def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_f
         page.get_by_role("button", name="End interview").click()
         page.get_by_role("button", name="Yes, end it").click()
         page.wait_for_function(
-            "() => document.querySelector('#mf-stage-bar').innerText.includes('You ended')",
+            "() => document.querySelector('#mf-stage-bar')?.innerText.includes('You ended')",
             timeout=20000,
         )
         app.stop()
@@ -139,7 +139,7 @@ def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_f
         page.reload()
         page.get_by_role("tab", name="History").click()
         page.wait_for_function(
-            "() => document.querySelector('#mf-history').innerText.includes('Platform Engineer')",
+            "() => document.querySelector('#mf-history')?.innerText.includes('Platform Engineer')",
             timeout=15000,
         )
         page.get_by_role("tab", name="Settings").click()

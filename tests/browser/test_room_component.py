@@ -69,7 +69,7 @@ def _connect(page, url: str) -> float:
     value = json.dumps({"action": "connect", "url": url, "token": "header.payload.signature"})
     page.evaluate("(v) => window.__setValue(v)", value)
     page.wait_for_function(
-        "() => document.querySelector('.mf-room-status').dataset.kind === 'error'",
+        "() => document.querySelector('.mf-room-status')?.dataset.kind === 'error'",
         timeout=15000,
     )
     return time.monotonic() - started
@@ -144,7 +144,7 @@ def test_leaving_while_still_connecting_is_not_reported_as_a_failure(browser, ha
         page.wait_for_timeout(500)
         _set(page, {"action": "disconnect"})
         page.wait_for_function(
-            "() => document.querySelector('.mf-room-status').innerText.includes('has ended')",
+            "() => document.querySelector('.mf-room-status')?.innerText.includes('has ended')",
             timeout=5000,
         )
         page.wait_for_timeout(1500)

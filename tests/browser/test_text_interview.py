@@ -39,7 +39,7 @@ def _start(page, url: str, name: str, role: str) -> None:
 
 def _wait_for_bar(page, text: str, timeout: float = 20000) -> None:
     page.wait_for_function(
-        "(text) => document.querySelector('#mf-stage-bar').innerText.includes(text)",
+        "(text) => document.querySelector('#mf-stage-bar')?.innerText.includes(text)",
         arg=text,
         timeout=timeout,
     )
@@ -90,7 +90,7 @@ def test_text_interview_from_setup_to_feedback(browser, local_app, shots):
     page.get_by_role("tab", name="History").click()
     page.get_by_role("button", name="Refresh").click()
     page.wait_for_function(
-        "() => document.querySelector('#mf-history').innerText.includes('Backend Engineer')",
+        "() => document.querySelector('#mf-history')?.innerText.includes('Backend Engineer')",
         timeout=10000,
     )
     assert "completed" in page.locator("#mf-history").inner_text()
@@ -166,7 +166,7 @@ RECORD_LAST_REPLY = """() => {
   window.__seen = [];
   new MutationObserver(() => {
     const bots = chat.querySelectorAll('[data-testid=bot]');
-    const bar = document.querySelector('#mf-stage-bar').innerText;
+    const bar = (document.querySelector('#mf-stage-bar')?.innerText ?? '');
     window.__seen.push([bots.length, bots.length ? bots[bots.length - 1].innerText.trim() : '',
                         bar.includes('replying')]);
   }).observe(chat, {subtree: true, childList: true, characterData: true});
@@ -186,8 +186,8 @@ def test_the_reply_appears_as_it_is_written_then_as_the_committed_turn(
         # the committed turn: the chat holds two interviewer messages, and no draft is left
         page.wait_for_function(
             "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 2"
-            " && !document.querySelector('#mf-stage-bar').innerText.includes('replying')"
-            " && !document.querySelector('#mf-stage-bar').innerText.includes('thinking')",
+            " && !(document.querySelector('#mf-stage-bar')?.innerText ?? '').includes('replying')"
+            " && !(document.querySelector('#mf-stage-bar')?.innerText ?? '').includes('thinking')",
             timeout=30000,
         )
         final = page.locator("#mf-chat [data-testid='bot']").nth(1).inner_text().strip()

@@ -101,9 +101,11 @@ def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser
     )
 
     # the interviewer greets: its words as captions while it speaks, its audio in the page
-    _wait(page, "() => document.querySelector('#mf-room .mf-caption-them span').textContent")
+    _wait(
+        page, "() => (document.querySelector('#mf-room .mf-caption-them span')?.textContent ?? '')"
+    )
     _wait(page, "() => document.querySelectorAll('#mf-room .mf-audio audio').length >= 1")
-    _wait(page, "() => document.querySelector('#mf-room .mf-level-them').value > 0")
+    _wait(page, "() => document.querySelector('#mf-room .mf-level-them')?.value > 0")
     state = room.locator(".mf-agent-state").inner_text()
     assert re.search(r"Interviewer: (listening|thinking|speaking|waiting)", state), state
     assert "Connection: " in room.locator(".mf-quality").inner_text()
@@ -114,7 +116,7 @@ def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser
     assert caption and greeting.startswith(caption[:20])  # the same words, live then kept
 
     # the candidate speaks: the microphone moves, the answer is transcribed and committed
-    _wait(page, "() => document.querySelector('#mf-room .mf-level-you').value > 0")
+    _wait(page, "() => document.querySelector('#mf-room .mf-level-you')?.value > 0")
     _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=user]').length >= 1", 45000)
     assert ANSWER in page.locator("#mf-chat [data-testid='user']").first.inner_text()
     assert room.locator(".mf-caption-you span").inner_text().strip()
@@ -128,7 +130,8 @@ def test_a_voice_interview_in_the_browser_through_a_real_server(speaking_browser
     page.get_by_role("button", name="End interview").click()
     page.get_by_role("button", name="Yes, end it").click()
     _wait(
-        page, "() => document.querySelector('#mf-room .mf-room-status').innerText.includes('ended')"
+        page,
+        "() => document.querySelector('#mf-room .mf-room-status')?.innerText.includes('ended')",
     )
     assert room.locator(".mf-audio audio").count() == 0  # no audio element left behind
     assert eventually(lambda: voice_app.health()["active_sessions"] == 0, timeout=20)
@@ -170,7 +173,7 @@ def test_a_reopened_tab_rejoins_the_room_and_blocked_audio_gets_a_button(
     button.wait_for(state="hidden", timeout=10000)
     # the same interview goes on: the interviewer is heard and the next answer is kept
     before = page.locator("#mf-chat [data-testid='user']").count()
-    _wait(page, "() => document.querySelector('#mf-room .mf-level-them').value > 0")
+    _wait(page, "() => document.querySelector('#mf-room .mf-level-them')?.value > 0")
     page.wait_for_function(
         "(n) => document.querySelectorAll('#mf-chat [data-testid=user]').length > n",
         arg=before,

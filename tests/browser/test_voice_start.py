@@ -66,7 +66,7 @@ def _wait_for_room_error(page) -> str:
 def _assert_stopped_and_failed(page, app: AppProcess) -> None:
     assert eventually(lambda: app.health()["active_sessions"] == 0, timeout=15)
     page.wait_for_function(
-        "() => document.querySelector('#mf-stage-bar').innerText.includes('error')",
+        "() => document.querySelector('#mf-stage-bar')?.innerText.includes('error')",
         timeout=10000,
     )
     assert not page.locator("#mf-end").is_enabled()
