@@ -2,8 +2,9 @@
 
 `LiveView` keeps the file offset, so a tick reads only what was appended since the last
 one; rendering is plain functions of the view and the current time. A view can be polled
-from two listeners at once (the timer, and the one following a reply as it streams): one
-lock makes each poll read and fold its lines alone.
+from two listeners at once (the timer, and the one following a reply as it streams): a lock
+per view makes each poll read and fold its lines alone, so one visitor's poll never waits
+for another's.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,8 @@ from mockflow.contracts.events import EventTail, Timeline
 from mockflow.interview.fsm import STAGE_TITLES, STAGES
 from mockflow.ui.markdown_safety import without_images
 
-_POLLING = threading.Lock()
+_LOCKS: weakref.WeakKeyDictionary[LiveView, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
 
 END_MESSAGES = {
     "completed": "The interview is complete. Your feedback is in the Feedback tab.",
@@ -31,7 +34,7 @@ END_MESSAGES = {
 }
 
 
-@dataclass
+@dataclass(eq=False)  # one view per page: compared and hashed by identity
 class LiveView:
     session_id: str
     events_path: Path
@@ -95,7 +98,7 @@ class LiveView:
 
     def poll(self) -> int:
         """Fold in the events appended since the last call; return how many there were."""
-        with _POLLING:
+        with _lock_of(self):
             tail = EventTail(self.events_path, self.offset)
             events = tail.read_new()
             self.offset = tail.offset
@@ -110,6 +113,11 @@ class LiveView:
             committed = str(event.get("text", ""))
             while self.pending and self.pending[0] in committed:
                 self.pending.pop(0)
+
+
+def _lock_of(view: LiveView) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(view, threading.Lock())
 
 
 def _number(value: object) -> float | None:

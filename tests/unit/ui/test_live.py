@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mockflow.ui.live import LiveView, chat_messages, stage_bar_html
+from mockflow.ui.live import LiveView, _lock_of, chat_messages, stage_bar_html
 from mockflow.ui.tabs.interview import follow_reply, render, tick
 
 STAGES = [
@@ -30,6 +32,27 @@ def test_poll_reads_only_new_events_and_folds_them(tmp_path):
     assert view.poll() == 1
     assert chat_messages(view) == [{"role": "assistant", "content": "Hi, ready?"}]
     assert view.offset == path.stat().st_size
+
+
+def test_one_visitors_poll_never_waits_for_anothers(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _append(tmp_path / "b" / "events.jsonl", t=100.0, type="ready", stages=STAGES)
+    mine = LiveView("iv_a", tmp_path / "a" / "events.jsonl")
+    theirs = LiveView("iv_b", tmp_path / "b" / "events.jsonl")
+    with ThreadPoolExecutor(1) as pool, _lock_of(mine):  # my poll is mid-read
+        assert pool.submit(theirs.poll).result(timeout=10) == 1
+
+
+def test_a_copied_view_polls_on_its_own(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=100.0, type="ready", stages=STAGES)
+    view = LiveView("iv_1", path)
+    assert view.poll() == 1
+    copied = copy.deepcopy(view)  # as the page's state may hold it
+    _append(path, t=101.0, type="turn", role="interviewer", text="Hi", stage="greeting")
+    assert copied.poll() == 1 and view.poll() == 1
+    assert copied.turns == view.turns
 
 
 def test_stage_bar_says_where_we_are_in_words(tmp_path):
