@@ -37,17 +37,26 @@ class FairUseLimits:
 
 
 class SlidingWindow:
-    """At most `limit` hits per key in any `window` seconds."""
+    """At most `limit` hits per key in any `window` seconds. Keys whose hits have all
+    aged out are forgotten once a window, so strangers' addresses do not pile up."""
 
     def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
         self._limit = limit
         self._window = window
         self._clock = clock
         self._hits: dict[str, collections.deque[float]] = {}
+        self._swept = clock()
+
+    def __len__(self) -> int:
+        """How many keys are remembered."""
+        return len(self._hits)
 
     def allow(self, key: str) -> bool:
         """Record a hit for `key` if it is within the limit; False (nothing recorded) if not."""
         now = self._clock()
+        if now - self._swept >= self._window:
+            self._hits = {k: h for k, h in self._hits.items() if h and now - h[-1] < self._window}
+            self._swept = now
         hits = self._hits.setdefault(key, collections.deque())
         while hits and now - hits[0] >= self._window:
             hits.popleft()

@@ -8,7 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits, OpenTabs, client_ip
+from mockflow.app.fair_use import (
+    FairUse,
+    FairUseError,
+    FairUseLimits,
+    OpenTabs,
+    SlidingWindow,
+    client_ip,
+)
 
 
 class Clock:
@@ -44,6 +51,19 @@ def test_starts_are_limited_per_user_and_per_address_in_a_sliding_hour():
         fair.admit_start("u9", "198.51.100.9")
     clock.now += 3600
     fair.admit_start("ana", "198.51.100.7")
+
+
+def test_addresses_seen_an_hour_ago_are_forgotten_so_strangers_do_not_pile_up():
+    clock = Clock()
+    window = SlidingWindow(2, 3600, clock)
+    for n in range(1000):  # a thousand one-off visitors
+        assert window.allow(f"2001:db8::{n:x}")
+    clock.now += 1800
+    assert window.allow("203.0.113.5") and window.allow("203.0.113.5")
+    clock.now += 1800
+    assert window.allow("198.51.100.1")
+    assert len(window) == 2  # the one-off visitors are gone; the recent ones remain
+    assert not window.allow("203.0.113.5")  # still within its hour: still limited
 
 
 def test_new_anonymous_users_are_limited_per_address():
