@@ -10,10 +10,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.app_process import AppProcess
+from tests.fakes import speech
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -68,6 +70,15 @@ def browser():
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield instance
         instance.close()
+
+
+def speaking_chromium(browser, folder: Path, words: str):
+    """Another Chromium whose microphone says `words`, then is quiet for six seconds, in a
+    loop (the fake capture device fed a WAV made with espeak-ng). Close it when done."""
+    samples = np.concatenate([speech.padded(words, 48000, lead=0.5), speech.silence(6, 48000)])
+    wav = speech.write_wav(folder / "candidate.wav", samples, 48000)
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={wav}"]
+    return browser.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ it. A second candidate is refused by the quota; a withdrawn share leaves the coa
 console; a tampered and an expired link read "does not exist". Every response and
 download the candidates received, and every file the app wrote, is scanned for the
 coach's key.
+
+A second client holds a voice interview through a link, in a browser whose microphone
+speaks, over a real LiveKit server, on the coach's LiveKit and OpenAI keys.
 """
 
 from __future__ import annotations
@@ -21,14 +24,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from mockflow.config import Settings
 from mockflow.contracts.ids import new_browser_id
 from mockflow.store.db import Store
-from tests.app_process import AppProcess
-from tests.browser.conftest import explained_wait
+from tests.app_process import LIVEKIT_JS, AppProcess
+from tests.browser.conftest import explained_wait, speaking_chromium
+from tests.fakes import speech
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.browser
 COACH_KEY = "sk-coach-practice-key-5309"
@@ -74,8 +80,10 @@ def public_app(tmp_path, coach_llm):
 class Visitor:
     """One browser context; keeps the body of every response it received."""
 
-    def __init__(self, browser, url: str, width: int = 1280) -> None:
+    def __init__(self, browser, url: str, width: int = 1280, microphone: bool = False) -> None:
         self.context = browser.new_context(viewport={"width": width, "height": 900})
+        if microphone:
+            self.context.grant_permissions(["microphone"])
         self.page = self.context.new_page()
         self.responses: list = []
         self.page.on("response", lambda response: self.responses.append(response))
@@ -91,9 +99,18 @@ class Visitor:
         cdp.send("Network.enable")
 
         def on_response(event: dict) -> None:
-            if "event-stream" in event["response"].get("mimeType", ""):
-                sent = cdp.send("Network.streamResourceContent", {"requestId": event["requestId"]})
+            if "event-stream" not in event["response"].get("mimeType", ""):
+                return
+            request = {"requestId": event["requestId"]}
+            try:
+                sent = cdp.send("Network.streamResourceContent", request)
                 self.streamed.append(base64.b64decode(sent.get("bufferedData", "")))
+            except PlaywrightError:  # a short stream finished before it could be followed
+                body = cdp.send("Network.getResponseBody", request)
+                raw = body.get("body", "")
+                self.streamed.append(
+                    base64.b64decode(raw) if body.get("base64Encoded") else raw.encode()
+                )
 
         def on_data(event: dict) -> None:
             if event.get("data"):
@@ -128,13 +145,15 @@ def _admin_link(app: AppProcess) -> str:
     return app.url + "?coach_invite=" + found.group(1)
 
 
-def _create_link(page, *, title: str, quota: int) -> str:
+def _create_link(page, *, title: str, quota: int, voice: bool = False) -> str:
     page.get_by_role("tab", name="Coach").click()
     page.get_by_label("Title your client sees").fill(title)
     page.locator("#mf-coach-role textarea, #mf-coach-role input").first.fill("Data Engineer")
     page.get_by_label("Questions the interviewer must ask", exact=False).fill("\n".join(QUESTIONS))
     page.get_by_label("Pay with my keys (Settings): clients need no keys of their own").check()
     page.get_by_label("Interviews through this link (0: no limit)").fill(str(quota))
+    if voice:
+        page.get_by_role("checkbox", name="Voice", exact=True).check()
     page.get_by_role("button", name="Create practice link").click()
     explained_wait(
         page,
@@ -279,3 +298,89 @@ def test_a_coachs_practice_link_from_creation_to_a_shared_report(
         assert COACH_KEY.encode() not in path.read_bytes(), path
     for visitor in (coach, ana, ben, eve, late):
         visitor.context.close()
+
+
+VOICE_ANSWER = "I owned the nightly billing pipeline and its tests."
+
+
+@pytest.fixture
+def voice_public_app(tmp_path, coach_llm, livekit_server):
+    """A public app with no keys of its own: the coach will save theirs, for the model,
+    speech-to-text and the voice (the fake OpenAI) and a real LiveKit server. (On a public
+    link a Deepgram key only ever goes to Deepgram itself, which no test can reach.)"""
+    coach_llm.transcript = VOICE_ANSWER
+    hosts = (urlsplit(coach_llm.base_url).netloc, urlsplit(livekit_server.url).netloc)
+    app = AppProcess(
+        tmp_path,
+        {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_ALLOWED_PROVIDER_HOSTS": ",".join(hosts)},
+    )
+    yield app
+    app.stop()
+
+
+@pytest.mark.livekit
+@pytest.mark.skipif(not LIVEKIT_JS.is_file(), reason="npm livekit-client not installed")
+@pytest.mark.skipif(not speech.tools_available(), reason="needs espeak-ng and sox")
+def test_a_client_without_keys_holds_a_voice_interview_on_the_coachs_keys(
+    browser, voice_public_app, coach_llm, livekit_server, tmp_path, shots
+):
+    app = voice_public_app
+    coach = Visitor(browser, _admin_link(app))
+    coach.page.get_by_role("tab", name="Coach").wait_for(timeout=10000)
+    coach.page.get_by_role("tab", name="Settings").click()
+    fields = {
+        "OpenAI API key": COACH_KEY,
+        "OpenAI-compatible base URL (optional)": coach_llm.base_url,
+        "LiveKit URL": livekit_server.url,
+        "LiveKit API key": livekit_server.api_key,
+        "LiveKit API secret": livekit_server.api_secret,
+    }
+    for label, value in fields.items():
+        coach.page.get_by_label(label, exact=True).fill(value)
+    coach.page.get_by_label("Use OpenAI for speech-to-text").check()
+    coach.page.get_by_role("button", name="Save keys").click()
+    coach.page.get_by_text("Saved.").wait_for(timeout=10000)
+    link = _create_link(coach.page, title="Acme voice screen", quota=2, voice=True)
+
+    # the client has no keys and a microphone that answers
+    (tmp_path / "mic").mkdir()
+    speaking = speaking_chromium(browser, tmp_path / "mic", VOICE_ANSWER)
+    try:
+        ana = Visitor(speaking, link, microphone=True)
+        ana.page.locator("#mf-practice-banner").get_by_text("Acme voice screen").wait_for()
+        ana.page.get_by_label("Your name").fill("Ana")
+        ana.page.get_by_label("Voice (LiveKit)").check()
+        ana.page.get_by_role("button", name="Start interview").click()
+        page = ana.page
+        room_ok = "() => document.querySelector('#mf-room .mf-room-status')?.dataset.kind === 'ok'"
+        explained_wait(page, room_ok, 45000, app=app)
+        # the interviewer is heard and kept; the client's spoken answer is transcribed
+        explained_wait(page, "() => document.querySelector('#mf-room .mf-level-them')?.value > 0")
+        explained_wait(
+            page, "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= 1"
+        )
+        user_turn = "() => document.querySelectorAll('#mf-chat [data-testid=user]').length >= 1"
+        explained_wait(page, user_turn, 45000, app=app)
+        assert VOICE_ANSWER in page.locator("#mf-chat [data-testid='user']").first.inner_text()
+        page.screenshot(path=str(shots / "practice-voice-1280.png"), full_page=True)
+        page.get_by_role("button", name="End interview").click()
+        page.get_by_role("button", name="Yes, end it").click()
+        ended = "() => document.querySelector('#mf-room .mf-room-status')?.innerText"
+        explained_wait(page, ended + ".includes('ended')", app=app)
+        assert eventually(lambda: app.health()["active_sessions"] == 0, timeout=20)
+
+        # the coach's model, ears and voice served it, and the link counts the interview
+        assert coach_llm.transcriptions and any(r.get("messages") for r in coach_llm.requests)
+        coach.page.get_by_role("tab", name="Setup").click()
+        coach.page.get_by_role("tab", name="Coach").click()
+        usage = coach.page.locator("#mf-coach-usage")
+        usage.get_by_text("Interviews: 1 of 2").wait_for(timeout=10000)
+
+        # nothing the client received holds a key or secret of the coach's
+        seen = ana.seen()
+        for secret in (COACH_KEY, livekit_server.api_secret):
+            assert secret not in seen
+        ana.context.close()
+    finally:
+        speaking.close()
+    coach.context.close()

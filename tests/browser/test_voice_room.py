@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import re
 
-import numpy as np
 import pytest
 
 from tests.app_process import LIVEKIT_JS, AppProcess
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FAKE_KEY
+from tests.browser.conftest import FAKE_KEY, speaking_chromium
 from tests.browser.conftest import explained_wait as _wait
 from tests.fakes import speech
 from tests.fakes.deepgram_server import FakeDeepgram
@@ -61,11 +60,8 @@ def voice_app(tmp_path, livekit_server):
 
 @pytest.fixture
 def speaking_browser(browser, tmp_path):
-    """Chromium whose microphone says ANSWER, then is quiet for six seconds, in a loop."""
-    samples = np.concatenate([speech.padded(ANSWER, 48000, lead=0.5), speech.silence(6, 48000)])
-    wav = speech.write_wav(tmp_path / "candidate.wav", samples, 48000)
-    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={wav}"]
-    instance = browser.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+    """Chromium whose microphone says ANSWER."""
+    instance = speaking_chromium(browser, tmp_path, ANSWER)
     yield instance
     instance.close()
 
