@@ -5,29 +5,7 @@ from __future__ import annotations
 import json
 
 from mockflow.feedback.analytics.measures import TEXT_MODE, analyze_events
-
-T0 = 1_700_000_000.0
-
-
-def session(*turns: tuple, transport: str | None = "room") -> list[dict]:
-    """Events for (role, text, stage, started_offset, ended_offset) turns."""
-    events: list[dict] = []
-    if transport:
-        events.append({"t": T0, "type": "ready", "transport": transport})
-    for role, text, stage, start, end in turns:
-        events.append(
-            {
-                "t": T0 + end,
-                "type": "turn",
-                "role": role,
-                "text": text,
-                "stage": stage,
-                "started_at": T0 + start,
-                "ended_at": T0 + end,
-            }
-        )
-    events.append({"t": T0 + 1000, "type": "ended", "reason": "completed"})
-    return events
+from tests.fakes.transcripts import T0, session
 
 
 def test_room_session_measures_pace_think_time_and_talk_share() -> None:
