@@ -1,0 +1,165 @@
+"""The interview controller without a model or a room: what it writes to the timeline,
+when the code (not the model) moves a stage on, and how it ends. Only it writes events."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from livekit.agents import APIConnectionError, ChatMessage, ToolError
+
+from mockflow.agent.controller import MOVE_ON, WRAP_UP, InterviewController, record_refusal
+from mockflow.contracts.events import EventWriter, read_events
+from mockflow.contracts.launch_spec import parse_launch_spec
+from mockflow.interview.fsm import build_fsm
+
+KEY = "sk-controller-test-key-0042"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _controller(tmp_path: Path, clock: Clock, **spec: object) -> InterviewController:
+    launch = {
+        "session_id": "iv_1",
+        "session_dir": str(tmp_path),
+        "track": "behavioral",
+        "candidate": {"name": "Ada", "role": "Engineer"},
+        "providers": {"llm": {"api_key": KEY, "base_url": "http://llm.internal:8000/v1"}},
+        **spec,
+    }
+    parsed = parse_launch_spec(json.dumps(launch))
+    fsm = build_fsm(parsed.track, {}, clock=clock)
+    return InterviewController(parsed, fsm, EventWriter(tmp_path / "events.jsonl"), clock)
+
+
+def _events(tmp_path: Path, kind: str | None = None) -> list[dict]:
+    events = read_events(tmp_path / "events.jsonl")
+    return [e for e in events if kind is None or e["type"] == kind]
+
+
+def test_begin_writes_ready_with_every_stage_then_the_first_stage(tmp_path):
+    controller = _controller(tmp_path, Clock())
+    controller.begin()
+    ready, stage = _events(tmp_path)
+    assert ready["type"] == "ready" and ready["session_id"] == "iv_1"
+    assert [s["stage"] for s in ready["stages"]] == [
+        "greeting",
+        "self_intro",
+        "past_experience",
+        "company_fit",
+        "closing",
+    ]
+    assert ready["stages"][0] == {"stage": "greeting", "title": "Greeting", "time_limit": 90.0}
+    assert (stage["type"], stage["stage"], stage["reason"]) == ("stage", "greeting", "start")
+
+
+async def test_an_answer_after_the_time_limit_moves_the_stage_on_by_the_timer(tmp_path):
+    clock = Clock()
+    controller = _controller(tmp_path, clock)
+    controller.begin()
+    controller.record_answer("I'm ready.", started_at=clock.now, ended_at=clock.now + 2)
+    assert await controller.apply_due_transition() is None  # in time: the stage goes on
+    clock.now += 91
+    controller.record_answer("Sure, let's go.", started_at=clock.now, ended_at=clock.now + 1)
+    transition = await controller.apply_due_transition()
+    assert transition is not None and transition.to_stage == "self_intro"
+    turns = _events(tmp_path, "turn")
+    assert [(t["role"], t["stage"]) for t in turns] == [
+        ("candidate", "greeting"),
+        ("candidate", "greeting"),
+    ]
+    stage = _events(tmp_path, "stage")[-1]
+    assert (stage["stage"], stage["reason"]) == ("self_intro", "timer")
+
+
+async def test_the_model_may_end_a_stage_only_once_its_guards_hold(tmp_path):
+    clock = Clock()
+    controller = _controller(tmp_path, clock)
+    controller.begin()
+    with pytest.raises(ToolError, match="ask 1 more"):
+        await controller.complete_stage_requested()  # nothing answered yet
+    controller.record_answer("Ready.", started_at=clock.now, ended_at=clock.now)
+    with pytest.raises(ToolError, match="barely started"):
+        await controller.complete_stage_requested()
+    clock.now += 20
+    assert await controller.complete_stage_requested() == MOVE_ON
+    assert _events(tmp_path, "stage")[-1]["reason"] == "tool"
+    assert len(_events(tmp_path, "stage")) == 2  # each refusal wrote nothing
+
+
+async def test_the_last_stage_ending_asks_for_the_goodbye(tmp_path):
+    clock = Clock()
+    controller = _controller(tmp_path, clock)
+    controller.begin()
+    for _ in range(4):
+        controller.fsm.skip()
+    controller.record_answer("No questions, thanks.", started_at=clock.now, ended_at=clock.now)
+    clock.now += 15
+    assert controller.fsm.stage.name == "closing"
+    assert await controller.complete_stage_requested() == WRAP_UP
+    assert controller.fsm.finished
+    assert "goodbye" in controller.current_instructions().lower()
+
+
+async def test_a_coachs_question_is_asked_before_its_stage_can_end(tmp_path):
+    clock = Clock()
+    question = "Tell me about a time a pipeline broke at night."
+    controller = _controller(tmp_path, clock, coach={"questions": [question]})
+    controller.begin()
+    while controller.fsm.stage.name != "past_experience":
+        controller.fsm.skip()
+    assert question in controller.current_instructions()
+    for _ in range(2):
+        controller.record_answer("An answer.", started_at=clock.now, ended_at=clock.now)
+    clock.now += 61
+    with pytest.raises(ToolError, match="coach's question"):
+        await controller.complete_stage_requested()
+    # the interviewer asks it: the turn is written and the question is done
+    asked = ChatMessage(role="assistant", content=[question])
+    controller._on_item_added(SimpleNamespace(item=asked))
+    turn = _events(tmp_path, "turn")[-1]
+    assert (turn["role"], turn["text"], turn["stage"]) == (
+        "interviewer",
+        question,
+        "past_experience",
+    )
+    assert question not in controller.current_instructions()
+    assert await controller.complete_stage_requested() == MOVE_ON
+
+
+def test_a_fatal_provider_error_names_the_provider_and_never_the_key(tmp_path):
+    controller = _controller(tmp_path, Clock())
+    controller.begin()
+    recoverable = SimpleNamespace(recoverable=True, type="llm_error", error=RuntimeError("x"))
+    controller._on_error(SimpleNamespace(error=recoverable))
+    assert _events(tmp_path, "error") == [] and not controller.finished.is_set()
+    failure = APIConnectionError(f"connection refused for {KEY}")
+    fatal = SimpleNamespace(recoverable=False, type="llm_error", error=failure)
+    controller._on_error(SimpleNamespace(error=fatal))
+    controller._on_error(SimpleNamespace(error=fatal))  # a second failure adds nothing
+    (error,) = _events(tmp_path, "error")
+    assert error["fatal"] is True
+    assert error["message"] == (
+        "The language model provider at llm.internal:8000 could not be reached."
+    )
+    assert controller.end_reason == "error"
+    controller.close(controller.end_reason)
+    last = _events(tmp_path)[-1]
+    assert (last["type"], last["reason"]) == ("ended", "error")
+    assert KEY not in (tmp_path / "events.jsonl").read_text("utf-8")
+
+
+def test_an_interview_that_cannot_begin_still_has_a_whole_timeline(tmp_path):
+    events = EventWriter(tmp_path / "events.jsonl")
+    record_refusal(events, "The launch spec could not be read.")
+    error, ended = _events(tmp_path)
+    assert (error["type"], error["fatal"]) == ("error", True)
+    assert (ended["type"], ended["reason"]) == ("ended", "error")
