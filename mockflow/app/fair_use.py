@@ -6,6 +6,10 @@ client address, starts per user and per address in a sliding hour, and new anony
 users per address in a sliding hour. A closed tab releases its user's interview after a
 short grace, unless another tab of that user is open or comes back (a refresh).
 
+An address is counted by its network where one client usually holds many: an IPv6
+client by its /64 (a home or phone gets a whole /64 and may rotate through it freely),
+an IPv4-mapped one as the IPv4 address it is.
+
 Limits raise `FairUseError`, whose message tells the candidate what to do; state is kept
 in memory (a restart forgets the counters, never an interview).
 """
@@ -13,6 +17,7 @@ in memory (a restart forgets the counters, never an interview).
 from __future__ import annotations
 
 import collections
+import ipaddress
 import threading
 import time
 from collections.abc import Callable
@@ -86,7 +91,7 @@ class FairUse:
         """Raise `FairUseError` if this user or address may not start one more now."""
         if not self.public:
             return
-        address = ip or "unknown"
+        address = network_key(ip)
         with self._lock:
             running = sum(1 for a in self._running.values() if a == address)
             if running >= self.limits.running_per_ip:
@@ -105,7 +110,7 @@ class FairUse:
         them, so a visitor minting new identities cannot drain the link."""
         if not self.public:
             return
-        address = ip or "unknown"
+        address = network_key(ip)
         with self._lock:
             by_user = self._practice_user.allow(f"{link_id} {user_id}")
             if not by_user or not self._practice_ip.allow(f"{link_id} {address}"):
@@ -116,7 +121,7 @@ class FairUse:
 
     def started(self, session_id: str, ip: str | None) -> None:
         with self._lock:
-            self._running[session_id] = ip or "unknown"
+            self._running[session_id] = network_key(ip)
 
     def ended(self, session_id: str) -> None:
         with self._lock:
@@ -127,7 +132,7 @@ class FairUse:
         if not self.public:
             return
         with self._lock:
-            if not self._new_users.allow(ip or "unknown"):
+            if not self._new_users.allow(network_key(ip)):
                 raise FairUseError(
                     "Too many new visitors from your network in the last hour. Please try "
                     "again later."
@@ -173,6 +178,21 @@ class OpenTabs:
             timers, self._timers = list(self._timers.values()), {}
         for timer in timers:
             timer.cancel()
+
+
+def network_key(ip: str | None) -> str:
+    """What an address is counted as: IPv4 as itself, IPv6 by its /64 network."""
+    if not ip:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def client_ip(request: object, *, behind_proxy: bool) -> str | None:

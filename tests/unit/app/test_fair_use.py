@@ -15,6 +15,7 @@ from mockflow.app.fair_use import (
     OpenTabs,
     SlidingWindow,
     client_ip,
+    network_key,
 )
 
 
@@ -64,6 +65,38 @@ def test_addresses_seen_an_hour_ago_are_forgotten_so_strangers_do_not_pile_up():
     assert window.allow("198.51.100.1")
     assert len(window) == 2  # the one-off visitors are gone; the recent ones remain
     assert not window.allow("203.0.113.5")  # still within its hour: still limited
+
+
+def test_an_ipv6_client_counts_by_its_64_network_however_it_rotates():
+    fair = FairUse(FairUseLimits(running_per_ip=2), public=True, clock=Clock())
+    for n in range(2):  # one home network, two of its addresses
+        fair.admit_start(f"user{n}", f"2001:db8:7:1::{n + 1:x}")
+        fair.started(f"s{n}", f"2001:db8:7:1::{n + 1:x}")
+    with pytest.raises(FairUseError, match="already running from your network"):
+        fair.admit_start("user9", "2001:db8:7:1:dead:beef:0:42")
+    fair.admit_start("user9", "2001:db8:7:2::1")  # the next /64 is someone else
+
+
+def test_new_users_from_one_ipv6_network_share_one_allowance():
+    fair = FairUse(FairUseLimits(new_users_per_hour=3), public=True, clock=Clock())
+    for n in range(3):
+        fair.admit_new_user(f"2001:db8:7:1::{n:x}")
+    with pytest.raises(FairUseError, match="Too many new visitors"):
+        fair.admit_new_user("2001:db8:7:1:ffff::9")
+
+
+@pytest.mark.parametrize(
+    ("ip", "key"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:7:1:dead:beef:0:42", "2001:db8:7:1::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),  # an IPv4 client seen through IPv6
+        (None, "unknown"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_what_an_address_counts_as(ip, key):
+    assert network_key(ip) == key
 
 
 def test_new_anonymous_users_are_limited_per_address():
