@@ -77,6 +77,12 @@ class Settings:
     env_keys: EnvKeys = field(default_factory=EnvKeys)
 
     @property
+    def users_deepgram_url(self) -> str | None:
+        """The operator's Deepgram endpoint (self-hosted) for the local user's key, checks
+        included; None on a public link, where a visitor's key only ever goes to Deepgram."""
+        return None if self.public else self.env_keys.deepgram_base_url
+
+    @property
     def voice_by_workers(self) -> bool:
         return self.voice_agents == "dispatch"
 

@@ -113,10 +113,6 @@ class InterviewService:
             return local  # the app's own server: its credentials never reach the store
         return keys.livekit_url or "", keys.livekit_api_key or "", keys.livekit_api_secret or ""
 
-    def _deepgram_url(self) -> str | None:
-        """The operator's Deepgram endpoint (self-hosted), for the local user only."""
-        return None if self.settings.public else self.settings.env_keys.deepgram_base_url
-
     def start(
         self,
         user_id: str,
@@ -207,7 +203,7 @@ class InterviewService:
             practice=practice,
             pinned_address=pin.address if pin is not None else None,
             by_workers=by_workers,
-            deepgram_url=self._deepgram_url(),
+            deepgram_url=self.settings.users_deepgram_url,
         )
         room_name = spec.get("livekit", {}).get("room")
         write_meta(Path(record.session_dir), session_meta(setup, room_name, record=record))

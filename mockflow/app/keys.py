@@ -181,17 +181,18 @@ async def check_livekit(
 async def check_all(
     keys: ProviderKeys,
     *,
-    deepgram_base_url: str = DEEPGRAM_BASE_URL,
+    deepgram_base_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     guard: NetGuard | None = None,
 ) -> dict[str, KeyCheck]:
     """All three checks at once, keyed `openai`, `deepgram`, `livekit`. Deepgram is not
-    called when speech-to-text is set to use OpenAI. `guard` vets the user's own URLs."""
+    called when speech-to-text is set to use OpenAI; `deepgram_base_url` is a self-hosted
+    one (default: Deepgram's). `guard` vets the user's own URLs."""
     if keys.stt_provider == "openai":
         deepgram = _skip("deepgram", "Not needed: speech-to-text uses OpenAI.")
     else:
         deepgram = check_deepgram(
-            keys.deepgram_api_key, base_url=deepgram_base_url, timeout=timeout
+            keys.deepgram_api_key, base_url=deepgram_base_url or DEEPGRAM_BASE_URL, timeout=timeout
         )
     results = await asyncio.gather(
         check_openai(

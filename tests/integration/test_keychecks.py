@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,8 +16,10 @@ from mockflow.app.keys import (
     check_livekit,
     check_openai,
 )
+from mockflow.config import EnvKeys, Settings
 from mockflow.net.guard import REFUSED, NetGuard
-from mockflow.store.vault import ProviderKeys
+from mockflow.store.vault import ProviderKeys, ResolvedKeys
+from mockflow.ui.tabs import settings as settings_tab
 from tests.fakes.provider_apis import (
     FakeDeepgram,
     FakeLiveKit,
@@ -322,3 +325,24 @@ async def test_check_all_passes_the_guard_to_the_user_s_urls():
     )
     results = await check_all(keys, guard=NetGuard(True))
     assert results["openai"].message == results["livekit"].message == REFUSED
+
+
+class _Vault:
+    def resolve_keys(self, user_id: str) -> ResolvedKeys:
+        return ResolvedKeys(ProviderKeys())
+
+
+async def test_check_keys_asks_the_deepgram_that_interviews_will_use(tmp_path):
+    """A local user whose operator runs Deepgram at DEEPGRAM_BASE_URL has their key checked
+    there, where their interviews send it, not at Deepgram's public address."""
+    fake = FakeDeepgram()
+    form = {name: "" for name in settings_tab.FIELD_ORDER}
+    form.update(deepgram_api_key=DEEPGRAM, stt_provider="deepgram")
+    async with serve(fake.app()) as base:
+        settings = Settings(tmp_path, env_keys=EnvKeys(deepgram_base_url=base))
+        services = SimpleNamespace(vault=_Vault(), settings=settings)
+        shown = await asyncio.to_thread(settings_tab.check_keys, services, "local", *form.values())
+    assert fake.hits == 1
+    assert "- **Deepgram**: ✓ Works. Deepgram accepted the key." in shown
+    # on a public link the operator's endpoint is never used for a visitor's key
+    assert Settings(tmp_path, public=True, env_keys=settings.env_keys).users_deepgram_url is None

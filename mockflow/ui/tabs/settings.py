@@ -195,7 +195,13 @@ def check_keys(services: AppServices, user_id: str | None, *values: str) -> str:
     if note.startswith("⚠️") and not typed:
         return note
     keys = replace(ProviderKeys() if note.startswith("⚠️") else stored, **typed)
-    results = asyncio.run(check_all(keys, guard=NetGuard.from_settings(services.settings)))
+    results = asyncio.run(
+        check_all(
+            keys,
+            deepgram_base_url=services.settings.users_deepgram_url,
+            guard=NetGuard.from_settings(services.settings),
+        )
+    )
     shown = {"stt_provider": "deepgram", "tts_voice": "alloy"}  # what the form shows for unset
     changed = any(
         (getattr(stored, name) or shown.get(name)) != value for name, value in typed.items()
