@@ -21,6 +21,8 @@ from mockflow.contracts.events import EventTail, Timeline
 from mockflow.interview.fsm import STAGE_TITLES, STAGES
 from mockflow.ui.markdown_safety import without_images
 
+# A view's lock lives beside it, not in it: a view must stay deep-copyable (Gradio state
+# may copy it) and a lock is not.
 _LOCKS: weakref.WeakKeyDictionary[LiveView, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
 
