@@ -40,6 +40,25 @@ class EnvKeys:
     livekit_api_secret: str | None = None
 
 
+LOCAL_LLM_TIMEOUT = 90.0
+REMOTE_LLM_TIMEOUT = 20.0
+DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
+
+
+@dataclass(frozen=True)
+class LocalModelSettings:
+    """The app's own local models ("Local models — no account")."""
+
+    enabled: bool | None = None  # None: on the user's own machine only; True: public too
+    models_dir: Path | None = None  # default: <data_dir>/models
+    llm_model: Path | None = None  # a GGUF file instead of the default model
+    stt_model: Path | None = None  # a CTranslate2 Whisper folder
+    tts_voice: Path | None = None  # a Piper voice (.onnx, its .onnx.json beside it)
+    ollama_url: str | None = DEFAULT_OLLAMA_URL  # the user's Ollama, used when it answers
+    ollama_model: str | None = None  # default: its first model
+    llm_timeout: float | None = None  # seconds to the first token (default per provider)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -75,6 +94,25 @@ class Settings:
     max_upload_mb: float = 10.0  # Gradio refuses larger uploads before reading them
     gradio_temp_dir: Path | None = None  # default: <data_dir>/cache
     env_keys: EnvKeys = field(default_factory=EnvKeys)
+    local: LocalModelSettings = field(default_factory=lambda: LocalModelSettings())
+
+    @property
+    def local_models_allowed(self) -> bool:
+        """Whether users may choose the app's own local models: always on the user's own
+        machine, on a public link or a Space only when the operator turned them on."""
+        if self.local.enabled is not None:
+            return self.local.enabled
+        return not self.public
+
+    @property
+    def models_dir(self) -> Path:
+        return self.local.models_dir or self.data_dir / "models"
+
+    def llm_timeout(self, local: bool) -> float:
+        """Seconds to a reply's first token: a small model on a busy CPU is slow, not down."""
+        if self.local.llm_timeout is not None:
+            return self.local.llm_timeout
+        return LOCAL_LLM_TIMEOUT if local else REMOTE_LLM_TIMEOUT
 
     @property
     def users_deepgram_url(self) -> str | None:
@@ -147,6 +185,7 @@ class Settings:
             max_upload_mb=_float(merged, "MOCKFLOW_MAX_UPLOAD_MB", 10.0),
             gradio_temp_dir=_path(merged.get("GRADIO_TEMP_DIR")),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
+            local=_local_models(merged),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
                 openai_base_url=merged.get("OPENAI_BASE_URL") or None,
@@ -157,6 +196,22 @@ class Settings:
                 livekit_api_secret=merged.get("LIVEKIT_API_SECRET") or None,
             ),
         )
+
+
+def _local_models(env: Mapping[str, str]) -> LocalModelSettings:
+    raw = (env.get("MOCKFLOW_LOCAL_MODELS") or "").strip()
+    ollama = (env.get("MOCKFLOW_OLLAMA_URL") or DEFAULT_OLLAMA_URL).strip()
+    timeout = env.get("MOCKFLOW_LLM_TIMEOUT")
+    return LocalModelSettings(
+        enabled=_bool(env, "MOCKFLOW_LOCAL_MODELS", False) if raw else None,
+        models_dir=_path(env.get("MOCKFLOW_MODELS_DIR")),
+        llm_model=_path(env.get("MOCKFLOW_LOCAL_LLM_MODEL")),
+        stt_model=_path(env.get("MOCKFLOW_LOCAL_STT_MODEL")),
+        tts_voice=_path(env.get("MOCKFLOW_LOCAL_TTS_VOICE")),
+        ollama_url=None if ollama.lower() in {"", "0", "off", "no"} else ollama.rstrip("/"),
+        ollama_model=env.get("MOCKFLOW_OLLAMA_MODEL") or None,
+        llm_timeout=_float(env, "MOCKFLOW_LLM_TIMEOUT", 0.0) or None if timeout else None,
+    )
 
 
 def _path(value: str | None) -> Path | None:

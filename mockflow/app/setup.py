@@ -76,21 +76,42 @@ class InterviewSetup:
 
 
 def missing_keys(
-    keys: ProviderKeys, mode: str, *, voice_by_workers: bool = False, local_livekit: bool = False
+    keys: ProviderKeys,
+    mode: str,
+    *,
+    voice_by_workers: bool = False,
+    local_livekit: bool = False,
+    local_models: bool = False,
 ) -> list[str]:
     """Plain names of what `mode` still needs; none for voice that workers serve with their
-    own keys (dispatch mode); no LiveKit keys while the app's own local server runs."""
+    own keys (dispatch mode); no LiveKit keys while the app's own local server runs; no key
+    for a role the user gave to the app's local models (`local_models`: they may be used)."""
     if mode == "voice" and voice_by_workers:
         return []
     missing = []
-    if not keys.openai_api_key and not keys.openai_base_url:
+    has_openai = bool(keys.openai_api_key or keys.openai_base_url)
+    if keys.local_llm and not local_models:
+        missing.append(LOCAL_MODELS_OFF)
+    elif not keys.local_llm and not has_openai:
         missing.append("an OpenAI API key (or an OpenAI-compatible server URL)")
     if mode == "voice":
         if not (_has_livekit(keys) or local_livekit):
             missing.append("LiveKit URL, API key and secret")
-        if (keys.stt_provider or "deepgram") == "deepgram" and not keys.deepgram_api_key:
-            missing.append('a Deepgram key (or choose "use OpenAI for speech-to-text")')
+        stt = keys.stt_provider or "deepgram"
+        if stt == "deepgram" and not keys.deepgram_api_key:
+            missing.append("a Deepgram key (or choose another speech-to-text in Settings)")
+        if keys.local_llm and not has_openai:  # the other roles may still use OpenAI
+            if stt == "openai":
+                missing.append("an OpenAI key for speech-to-text (or choose local Whisper)")
+            if not keys.local_tts:
+                missing.append("an OpenAI key for the interviewer's voice (or the local voice)")
+        wants_local = keys.local_stt or keys.local_tts
+        if wants_local and not local_models and LOCAL_MODELS_OFF not in missing:
+            missing.append(LOCAL_MODELS_OFF)
     return missing
+
+
+LOCAL_MODELS_OFF = "local models, which this server does not offer (choose your own keys)"
 
 
 def _has_livekit(keys: ProviderKeys) -> bool:

@@ -8,7 +8,7 @@ or changing the master key makes stored keys unreadable: that is reported as
 `KeysUndecryptableError`, and saving new keys replaces the unreadable ones.
 
 Secrets and URLs are encrypted together as one token per user; the preferences in
-`PREF_FIELDS` (model, STT provider, voice) are stored in the clear.
+`PREF_FIELDS` (model, STT and TTS provider, voice, local models) are stored in the clear.
 
 Keys from the server's environment (`Settings.env_keys`) fill in for the local single user
 only (`Settings.public` False), and only per provider group the user left entirely empty,
@@ -53,7 +53,7 @@ SECRET_FIELDS = (
     "openai_base_url",
     "deepgram_api_key",
 )
-PREF_FIELDS = ("openai_model", "stt_provider", "tts_voice")
+PREF_FIELDS = ("openai_model", "stt_provider", "tts_voice", "models", "tts_provider")
 MASKED_FIELDS = frozenset(
     {"livekit_api_key", "livekit_api_secret", "openai_api_key", "deepgram_api_key"}
 )
@@ -91,8 +91,22 @@ class ProviderKeys:
     openai_base_url: str | None = None
     openai_model: str | None = None
     deepgram_api_key: str | None = None
-    stt_provider: str | None = None
+    stt_provider: str | None = None  # deepgram | openai | local
     tts_voice: str | None = None
+    models: str | None = None  # "local": the app's own language model, no account
+    tts_provider: str | None = None  # openai | local
+
+    @property
+    def local_llm(self) -> bool:
+        return self.models == "local"
+
+    @property
+    def local_stt(self) -> bool:
+        return self.stt_provider == "local"
+
+    @property
+    def local_tts(self) -> bool:
+        return self.tts_provider == "local"
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> ProviderKeys:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mockflow.app.setup import (
+    LOCAL_MODELS_OFF,
     MAX_JD_CHARS,
     SAVED_FIELDS,
     SETUP_FIELDS,
@@ -67,9 +68,22 @@ def test_what_each_mode_still_needs_is_said_in_plain_words() -> None:
     voice = missing_keys(ProviderKeys(openai_api_key="sk-1"), "voice")
     assert voice == [
         "LiveKit URL, API key and secret",
-        'a Deepgram key (or choose "use OpenAI for speech-to-text")',
+        "a Deepgram key (or choose another speech-to-text in Settings)",
     ]
     assert missing_keys(ProviderKeys(openai_api_key="sk-1"), "voice", voice_by_workers=True) == []
+
+
+def test_roles_given_to_local_models_need_no_key_where_the_server_offers_them() -> None:
+    local = ProviderKeys(models="local", stt_provider="local", tts_provider="local")
+    assert missing_keys(local, "text", local_models=True) == []
+    assert missing_keys(local, "voice", local_models=True, local_livekit=True) == []
+    assert missing_keys(local, "text") == [LOCAL_MODELS_OFF]
+    assert missing_keys(local, "voice", local_livekit=True) == [LOCAL_MODELS_OFF]
+    mixed = ProviderKeys(models="local", stt_provider="openai")
+    assert missing_keys(mixed, "voice", local_models=True, local_livekit=True) == [
+        "an OpenAI key for speech-to-text (or choose local Whisper)",
+        "an OpenAI key for the interviewer's voice (or the local voice)",
+    ]
 
 
 def test_meta_records_the_setup_without_the_resume_text() -> None:
