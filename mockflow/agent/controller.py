@@ -15,6 +15,7 @@ from typing import Any
 
 from livekit.agents import (
     AgentSession,
+    ChatContext,
     ChatMessage,
     CloseEvent,
     ConversationItemAddedEvent,
@@ -28,6 +29,7 @@ from mockflow.agent.instructions import (
     stage_instructions,
 )
 from mockflow.agent.providers import describe_failure
+from mockflow.agent.stage_tool import offers_stage_tool
 from mockflow.agent.usage import usage_figures
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.launch_spec import LaunchSpec
@@ -73,6 +75,7 @@ class InterviewController:
         self.fsm = fsm
         self.events = events
         self.context = build_context(spec.resume_text, spec.job_description)
+        self.offers_tool = offers_stage_tool(spec.providers.llm)
         coach = spec.coach
         stage_names = [stage.name for stage in fsm.track.stages]
         self.must_ask = plan_questions(coach.questions if coach else [], stage_names)
@@ -89,11 +92,17 @@ class InterviewController:
         if self.fsm.finished:
             return goodbye_instructions(self.fsm.track, self.spec.candidate)
         stage = self.fsm.stage or self.fsm.track.stages[0]
-        text = stage_instructions(self.fsm.track, stage, self.spec.candidate, self.context)
+        text = stage_instructions(
+            self.fsm.track, stage, self.spec.candidate, self.context, stage_tool=self.offers_tool
+        )
         coach = coach_instructions(
             self._next_must_ask(), self.spec.coach.focus_notes if self.spec.coach else ""
         )
         return f"{text}\n\n{coach}" if coach else text
+
+    def prompt_for_reply(self, chat_ctx: ChatContext) -> ChatContext:
+        """The prompt a reply is generated from (the agent's llm_node calls this first)."""
+        return chat_ctx
 
     def _next_must_ask(self) -> str | None:
         stage = self.fsm.stage

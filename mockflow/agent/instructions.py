@@ -11,9 +11,15 @@ LEVELS = {"entry": "entry-level", "mid": "mid-level", "senior": "senior"}
 
 
 def stage_instructions(
-    track: Track, stage: StagePlan, candidate: Candidate, context: InterviewContext
+    track: Track,
+    stage: StagePlan,
+    candidate: Candidate,
+    context: InterviewContext,
+    *,
+    stage_tool: bool = True,
 ) -> str:
-    """The system prompt for `stage`; candidate documents appear only where the stage uses them."""
+    """The system prompt for `stage`; candidate documents appear only where the stage uses
+    them, and the complete_stage tool only when the model is offered it (`stage_tool`)."""
     blocks = context.blocks_for(stage)
     data_section = _data_section(candidate, blocks)
     if not blocks:
@@ -27,9 +33,16 @@ def stage_instructions(
         style=track.style,
         stage_goal=stage.goal,
         stage_guidance="\n".join(f"- {line}" for line in stage.guidance),
+        stage_progress=_stage_progress(stage) if stage_tool else "",
+        data_section=data_section,
+    )
+
+
+def _stage_progress(stage: StagePlan) -> str:
+    return prompts.render(
+        "interviewer_stage_tool",
         min_questions=str(stage.min_questions),
         max_questions=str(stage.max_questions),
-        data_section=data_section,
     )
 
 

@@ -52,6 +52,9 @@ class LLMProvider(_Endpoint):
     model: str = "gpt-4o-mini"
     temperature: float = 0.7
     timeout: float = 10.0
+    # Offer the interviewer the complete_stage tool? None: only to OpenAI itself (no
+    # base_url); small local models write tool calls as text instead of calling them.
+    tool_calls: bool | None = None
 
 
 class STTProvider(_Endpoint):
