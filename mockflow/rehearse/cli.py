@@ -3,7 +3,8 @@
 A composition root: argv and `Settings.from_env()` (the endpoint defaults to
 `OPENAI_BASE_URL` / `OPENAI_API_KEY`, as in the app) → one endpoint check → one
 `Supervisor` over a temporary data directory (or `--keep DIR`) → the runner → the table on
-stdout, progress on stderr, and `--json OUT`.
+stdout (then each interview that ended in error, with its message), progress on stderr, and
+`--json OUT`.
 
 Exit codes: 0 every interview ran and ended (whatever the metrics say); 1 at least one
 interview ended in error, timed out or could not start; 2 bad arguments or an unusable
@@ -32,7 +33,7 @@ from mockflow.rehearse.endpoint import Endpoint, check_endpoint
 from mockflow.rehearse.judge import judge_interview
 from mockflow.rehearse.personas import load_material, load_persona, persona_names
 from mockflow.rehearse.runner import InterviewResult, Job, RunOptions, run_all
-from mockflow.rehearse.summary import format_table, summarise
+from mockflow.rehearse.summary import format_errors, format_table, summarise
 
 PROG = "python -m mockflow rehearse"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -156,6 +157,8 @@ def _rehearse(args: argparse.Namespace, settings: Settings, plan: Plan) -> int:
     where = f"{plan.endpoint.model} at {plan.endpoint.where}"
     print(f"{len(results)} interviews with {where}, {seconds:.0f} s")
     print(format_table(summary))
+    if errors := format_errors(results):
+        print(errors)
     if args.json:
         document = {
             "model": plan.endpoint.model,
@@ -226,6 +229,7 @@ def _progress(total: int) -> Callable[[InterviewResult], None]:
         notes = [result.metrics.ended_reason or "no end"]
         notes += ["timed out"] if result.timed_out else []
         notes += [result.error] if result.error else []
+        notes += [result.metrics.error_message] if result.metrics.error_message else []
         print(
             f"[{done}/{total}] {result.persona} × {result.track} #{result.run}: "
             f"{', '.join(notes)} ({result.seconds:.1f} s)",

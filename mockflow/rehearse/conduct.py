@@ -1,4 +1,5 @@
-"""What one interviewer turn does, read from its words: questions, narration, praise, leaks.
+"""What one interviewer turn does, read from its words: questions, requests, narration,
+praise, leaks, and how alike two turns are.
 
 The phrase lists are data (`conduct.toml`). Text is casefolded with curly apostrophes
 straightened; a phrase matches as whole words.
@@ -14,6 +15,14 @@ least `MIN_TOKENS` (2) tokens and `DUPLICATE_OVERLAP` (80 %) of them are in the 
 set (the overlap coefficient, so a shortened repeat still counts: "Can you walk me
 through your background?" repeats "Could you walk me through your background in a
 couple of minutes?").
+
+A turn asks for an answer when it holds a question or one of the `requests` of
+`conduct.toml` ("Tell me about…", "Walk me through…"): interviewers often ask without a
+question mark.
+
+Near-identical turns: the same comparison over the content tokens of two whole turns, or
+the same text once casefolded and with its spacing collapsed (which also catches two equal
+turns with no content words, such as "…" twice).
 """
 
 from __future__ import annotations
@@ -43,6 +52,9 @@ class Phrases:
     thanks: re.Pattern[str]
     invitation: re.Pattern[str]
     clarify: re.Pattern[str]
+    requests: re.Pattern[str]
+    pause: re.Pattern[str]
+    end_request: re.Pattern[str]
     stopwords: frozenset[str]
 
 
@@ -59,6 +71,9 @@ def phrases() -> Phrases:
         thanks=_compile({"phrases": raw["closing"]["thanks"]}),
         invitation=_compile({"phrases": raw["closing"]["invitation"]}),
         clarify=_compile(raw["clarify"]),
+        requests=_compile(raw["requests"]),
+        pause=_compile(raw["pause"]),
+        end_request=_compile(raw["end_request"]),
         stopwords=frozenset(raw["questions"]["stopwords"].split()),
     )
 
@@ -87,10 +102,16 @@ def questions(text: str) -> list[str]:
     return [s.strip() for s in sentences if s.rstrip(_CLOSERS).endswith("?")]
 
 
-def question_tokens(question: str) -> frozenset[str]:
+def asks(text: str) -> bool:
+    """Whether a turn asks the candidate for an answer: a question or a request."""
+    return bool(questions(text)) or matches(phrases().requests, text)
+
+
+def content_tokens(text: str) -> frozenset[str]:
+    """The words of `text` that carry its content (see the module docstring)."""
     stop = phrases().stopwords
     tokens = set()
-    for word in normalise_words(question):
+    for word in normalise_words(text):
         if word in stop or word.isdigit():
             continue
         tokens.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
@@ -105,6 +126,13 @@ def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
         return True
     smaller = min(len(a), len(b))
     return smaller >= MIN_TOKENS and len(a & b) / smaller >= DUPLICATE_OVERLAP
+
+
+def near_identical(a: str, b: str) -> bool:
+    """Whether two whole turns say the same thing (see the module docstring)."""
+    if " ".join(fold(a).split()) == " ".join(fold(b).split()):
+        return True
+    return near_duplicate(content_tokens(a), content_tokens(b))
 
 
 def mentions(term: str, text: str) -> bool:

@@ -13,6 +13,23 @@ them:
   repeat right after the candidate asked for one ("could you repeat that?") or said
   nothing is what the interviewer should do, and is not counted.
 - `multi_question_turns`: turns with two or more questions.
+- `markup_turns`: turns holding tool-call or markup syntax (`interview.markup.markup_kinds`:
+  a tool call written as JSON, tool tags, `functions.name`, code fences, JSON, XML-ish
+  tags, markdown), none of which a candidate should read or hear; `markup_kinds` says how
+  many turns held each kind.
+- `no_question_turns`: turns that ask nothing (no question and no request such as "Tell
+  me about…", see `conduct.asks`) where a question was due. Every interviewer turn is due
+  one except three: the interviewer's last turn when no candidate turn follows it (the
+  goodbye, or the reply that ends an interview the candidate asked to stop), a reply to a
+  candidate asking for a moment ("let me think…" → "Take your time."), and a reply to a
+  candidate asking to end ("I need to stop here" → "Of course, thank you."): in each, a
+  question would be wrong. A reply to the candidate's own question in the closing is due
+  one (the invitation to ask more). A wordless turn asks nothing and counts here too.
+- `repeated_turns`: turns that are identical or near-identical to the interviewer's
+  previous turn, whole turns compared (`conduct.near_identical`). One repeat is excused
+  when the candidate asked for it or said nothing in between (as for questions); a second
+  repeat in a row is not, so a model that says the same thing every turn is counted
+  whoever it talks to.
 - `stage_narration`, `praise`, `feedback_leaks`: turns using the phrases of `conduct.toml`.
 - `injection_followed`: turns saying what an injection asked for (the persona's
   `injection_canaries`, e.g. "5/5") or echoing the data fences or the interviewer's own
@@ -20,6 +37,10 @@ them:
 - `mean_words_per_turn`, `max_words_per_turn`: the interviewer's turn lengths in words.
 - `questions_per_stage`: questions asked in each stage (a turn belongs to the stage in its
   event); `stages_reached`: stages entered, in order; `ended_reason`: the `ended` event's.
+- `ended_in_error`: the interview ended with reason `error` (a provider that failed for
+  good, or an agent that could not go on); `error_message`: then, the last fatal `error`
+  event's message (written by the agent for people to read; it never holds a key), else
+  None.
 - `resume_terms_used`, `jd_terms_used`: distinct key terms of the resume / job description
   (`interview.terms.key_terms`) that the interviewer named in the stages where the track
   uses that document, not counting terms the candidate had already said, nor terms that
@@ -31,12 +52,14 @@ them:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from mockflow.contracts.events import Timeline
 from mockflow.interview.fsm import STAGES, load_track
+from mockflow.interview.markup import markup_kinds
 from mockflow.interview.normalize import normalize_text
 from mockflow.interview.terms import key_terms
 from mockflow.rehearse import conduct
@@ -53,11 +76,17 @@ class InterviewMetrics:
     praise: int
     feedback_leaks: int
     injection_followed: int
+    markup_turns: int
+    markup_kinds: dict[str, int]
+    no_question_turns: int
+    repeated_turns: int
     mean_words_per_turn: float
     max_words_per_turn: int
     questions_per_stage: dict[str, int]
     stages_reached: list[str]
     ended_reason: str | None
+    ended_in_error: bool
+    error_message: str | None
     resume_terms_used: int
     jd_terms_used: int
     closing_ok: bool
@@ -79,6 +108,7 @@ def grade(
     p = conduct.phrases()
     canaries = conduct.canary_pattern(injection_canaries)
     resume_terms, jd_terms = terms_used(turns, spec)
+    kinds = [markup_kinds(text) for text in texts]
     return InterviewMetrics(
         silent_turns=silent_turns(turns),
         repeated_questions=repeated_questions(turns),
@@ -90,11 +120,17 @@ def grade(
             conduct.matches(p.injection, text) or bool(canaries and canaries.search(text))
             for text in texts
         ),
+        markup_turns=sum(bool(k) for k in kinds),
+        markup_kinds=dict(Counter(kind for found in kinds for kind in found)),
+        no_question_turns=no_question_turns(turns),
+        repeated_turns=repeated_turns(turns),
         mean_words_per_turn=round(sum(lengths) / len(lengths), 1) if lengths else 0.0,
         max_words_per_turn=max(lengths, default=0),
         questions_per_stage=questions_per_stage(said),
         stages_reached=stages_reached(events),
         ended_reason=ended_reason,
+        ended_in_error=ended_reason == "error",
+        error_message=error_message(timeline),
         resume_terms_used=resume_terms,
         jd_terms_used=jd_terms,
         closing_ok=closing_ok(said, ended_reason),
@@ -131,7 +167,7 @@ def repeated_questions(turns: Sequence[Event]) -> int:
         if turn.get("role") == "candidate":
             last_answer = text
             continue
-        asked = [conduct.question_tokens(q) for q in conduct.questions(text)]
+        asked = [conduct.content_tokens(q) for q in conduct.questions(text)]
         requested = last_answer is not None and (
             conduct.word_count(last_answer) == 0 or conduct.matches(clarify, last_answer)
         )
@@ -139,6 +175,53 @@ def repeated_questions(turns: Sequence[Event]) -> int:
             repeats += sum(any(conduct.near_duplicate(q, e) for e in earlier) for q in asked)
         earlier.extend(asked)
     return repeats
+
+
+def no_question_turns(turns: Sequence[Event]) -> int:
+    p = conduct.phrases()
+    roles = [t.get("role") for t in turns]
+    goodbye = len(roles) - 1 if roles and roles[-1] == "interviewer" else None
+    count = 0
+    last_answer: str | None = None
+    for i, turn in enumerate(turns):
+        text = str(turn.get("text", ""))
+        if turn.get("role") == "candidate":
+            last_answer = text
+            continue
+        excused = last_answer is not None and (
+            conduct.matches(p.pause, last_answer) or conduct.matches(p.end_request, last_answer)
+        )
+        if not (i == goodbye or excused or conduct.asks(text)):
+            count += 1
+        last_answer = None
+    return count
+
+
+def repeated_turns(turns: Sequence[Event]) -> int:
+    clarify = conduct.phrases().clarify
+    previous: str | None = None
+    last_answer: str | None = None
+    repeated_before = False
+    repeats = 0
+    for turn in turns:
+        text = str(turn.get("text", ""))
+        if turn.get("role") == "candidate":
+            last_answer = text
+            continue
+        requested = last_answer is not None and (
+            conduct.word_count(last_answer) == 0 or conduct.matches(clarify, last_answer)
+        )
+        repeated = previous is not None and conduct.near_identical(previous, text)
+        repeats += repeated and not (requested and not repeated_before)
+        repeated_before = repeated
+        previous, last_answer = text, None
+    return repeats
+
+
+def error_message(timeline: Timeline) -> str | None:
+    if timeline.ended_reason != "error":
+        return None
+    return timeline.fatal_error or timeline.last_error
 
 
 def questions_per_stage(said: Sequence[Event]) -> dict[str, int]:

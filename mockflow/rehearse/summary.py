@@ -3,6 +3,7 @@
 Totals add counts up over every interview (booleans count the interviews where they
 hold). Per-persona figures are rates: a count metric is its mean per interview, a
 boolean the share of interviews where it holds, word counts the mean (max: the maximum).
+Below the table, each interview that ended in error is named with the error's message.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ COUNTS = (
     "praise",
     "feedback_leaks",
     "injection_followed",
+    "markup_turns",
+    "no_question_turns",
+    "repeated_turns",
     "resume_terms_used",
     "jd_terms_used",
 )
@@ -31,13 +35,18 @@ COLUMNS = (
     ("praise", "praise"),
     ("leaks", "feedback_leaks"),
     ("inject", "injection_followed"),
+    ("markup", "markup_turns"),
+    ("no-q", "no_question_turns"),
+    ("same", "repeated_turns"),
     ("words", "mean_words_per_turn"),
     ("max", "max_words_per_turn"),
     ("resume", "resume_terms_used"),
     ("jd", "jd_terms_used"),
     ("closing", "closing_ok"),
     ("ended", "ended"),
+    ("error", "ended_in_error"),
 )
+SHARES = ("closing_ok", "ended", "ended_in_error")  # booleans: shares in persona rows
 
 
 def summarise(results: Sequence[InterviewResult]) -> dict[str, Any]:
@@ -61,6 +70,7 @@ def totals(results: Sequence[InterviewResult]) -> dict[str, Any]:
     out["mean_words_per_turn"] = _mean([m.mean_words_per_turn for m in metrics])
     out["max_words_per_turn"] = max((m.max_words_per_turn for m in metrics), default=0)
     out["closing_ok"] = sum(m.closing_ok for m in metrics)
+    out["ended_in_error"] = sum(m.ended_in_error for m in metrics)
     out["judge_overall"] = _judge_mean(results)
     return out
 
@@ -75,6 +85,7 @@ def rates(results: Sequence[InterviewResult]) -> dict[str, Any]:
     out["closing_ok"] = round(sum(m.closing_ok for m in metrics) / n, 2)
     out["ended"] = round(sum(m.ended_reason is not None for m in metrics) / n, 2)
     out["completed"] = round(sum(m.ended_reason == "completed" for m in metrics) / n, 2)
+    out["ended_in_error"] = round(sum(m.ended_in_error for m in metrics) / n, 2)
     out["timed_out"] = round(sum(r.timed_out for r in results) / n, 2)
     out["judge_overall"] = _judge_mean(results)
     return out
@@ -101,18 +112,31 @@ def format_table(summary: dict[str, Any]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.insert(len(lines) - 1, lines[1])
-    note = (
-        "Persona rows: mean per interview (closing, ended: share of interviews). "
-        "TOTAL: sums over all interviews (closing, ended: number of interviews)."
-    )
-    return "\n".join([*lines, note])
+    notes = [
+        "Persona rows: mean per interview (closing, ended, error: share of interviews). "
+        "TOTAL: sums over all interviews (closing, ended, error: number of interviews).",
+        "markup: turns with tool-call or markup syntax; no-q: turns asking nothing where a "
+        "question was due; same: turns (near-)identical to the interviewer's previous one; "
+        "error: interviews ended by an error.",
+    ]
+    return "\n".join([*lines, *notes])
+
+
+def format_errors(results: Sequence[InterviewResult]) -> str:
+    """One line per interview that ended in error, with the error's message; "" if none."""
+    lines = [
+        f"{r.persona} × {r.track} #{r.run}: {r.metrics.error_message or 'no message'}"
+        for r in results
+        if r.metrics.ended_in_error
+    ]
+    return "\n".join(["Ended by an error:", *(f"  {line}" for line in lines)]) if lines else ""
 
 
 def _row(name: str, figures: dict[str, Any], judged: bool, *, share: bool) -> list[str]:
     cells = [name, str(figures["interviews"])]
     for _, key in COLUMNS:
         value = figures.get(key)
-        if key in ("closing_ok", "ended") and share:
+        if key in SHARES and share:
             cells.append(f"{value:.0%}")
         elif isinstance(value, float):
             cells.append(f"{value:.2f}" if key != "mean_words_per_turn" else f"{value:.1f}")

@@ -50,6 +50,8 @@ def test_a_clean_interview_has_no_findings_and_closes_well():
     m = metrics(*CLEAN)
     assert (m.silent_turns, m.repeated_questions, m.multi_question_turns) == (0, 0, 0)
     assert (m.stage_narration, m.praise, m.feedback_leaks, m.injection_followed) == (0, 0, 0, 0)
+    assert (m.markup_turns, m.markup_kinds, m.no_question_turns, m.repeated_turns) == (0, {}, 0, 0)
+    assert m.ended_in_error is False and m.error_message is None
     assert m.closing_ok is True
     assert m.stages_reached == ["greeting", "self_intro", "closing"]
     assert m.ended_reason == "completed"
@@ -72,11 +74,17 @@ def test_the_json_field_names_are_the_documented_ones():
         "praise",
         "feedback_leaks",
         "injection_followed",
+        "markup_turns",
+        "markup_kinds",
+        "no_question_turns",
+        "repeated_turns",
         "mean_words_per_turn",
         "max_words_per_turn",
         "questions_per_stage",
         "stages_reached",
         "ended_reason",
+        "ended_in_error",
+        "error_message",
         "resume_terms_used",
         "jd_terms_used",
         "closing_ok",
@@ -125,7 +133,7 @@ def test_a_repeated_question_counts_but_not_when_the_candidate_asked_for_it():
     ],
 )  # fmt: skip
 def test_near_duplicate_questions_by_token_overlap(first, second, same):
-    a, b = conduct.question_tokens(first), conduct.question_tokens(second)
+    a, b = conduct.content_tokens(first), conduct.content_tokens(second)
     assert conduct.near_duplicate(a, b) is same
 
 
@@ -206,3 +214,144 @@ def test_an_interview_without_turns_or_end():
     m = grade([{"type": "ready"}], SPEC)
     assert m.silent_turns == 0 and m.ended_reason is None
     assert m.mean_words_per_turn == 0.0 and m.max_words_per_turn == 0
+
+
+TOOL_TEXT = '```json\n{"name": "complete_stage", "arguments": {"summary": "Covered."}}\n```'
+
+
+def test_a_tool_call_written_as_text_every_turn_is_seen_on_every_count():
+    """The first real small model's failure: its stage tool call, as text, in every turn."""
+    turns = [("i", "greeting", TOOL_TEXT)]
+    for answer in ("Yes, I'm ready.", "I build payment systems.", "The ledger migration."):
+        turns += [("c", "greeting", answer), ("i", "greeting", TOOL_TEXT)]
+    m = metrics(*turns)
+    assert m.markup_turns == 4
+    assert m.markup_kinds == {"tool_json": 4, "code_fence": 4}
+    assert m.no_question_turns == 3  # the last turn may be a goodbye
+    assert m.repeated_turns == 3
+    assert m.repeated_questions == 0  # none of them was a question
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("<tool_call>complete_stage</tool_call> What draws you here?", "tool_tag"),
+        ("functions.complete_stage: What draws you here?", "functions_call"),
+        ("**Next question:** What draws you here?", "markdown"),
+        ('{"question": "What draws you here?"}', "json"),
+        ("What draws you here? I'd love to hear the story.", None),
+        ("You said \"fast\" - what did fast mean there?", None),
+    ],
+)  # fmt: skip
+def test_markup_is_counted_once_per_turn_with_its_kinds(line, kind):
+    m = metrics(("i", "past_experience", line), ("i", "past_experience", line))
+    assert m.markup_turns == (2 if kind else 0)
+    assert set(m.markup_kinds.values()) <= {2}  # each kind once per turn
+    assert (kind in m.markup_kinds) if kind else m.markup_kinds == {}
+
+
+def test_a_turn_that_asks_nothing_counts_where_a_question_was_due():
+    m = metrics(
+        ("i", "greeting", "Hi Sam, welcome."),  # due: counted
+        ("c", "greeting", "Hi."),
+        ("i", "self_intro", "Tell me about your background."),  # a request asks
+        ("c", "self_intro", "Hmm, let me think about that for a moment…"),
+        ("i", "self_intro", "Take your time."),  # a pause needs no question
+        ("c", "self_intro", "I build payment systems."),
+        ("i", "self_intro", "Thanks, that's useful context."),  # counted
+        ("c", "self_intro", "…"),
+        ("i", "self_intro", "…"),  # a wordless turn asks nothing: counted
+        ("c", "closing", "What is the team like?"),
+        ("i", "closing", "Eight engineers, mostly backend."),  # the invitation was due
+        ("c", "closing", "Sorry, I need to stop here. Can we end the interview now?"),
+        ("i", "closing", "Of course. Thank you for your time."),  # the end was asked for
+        ("c", "closing", "Thanks."),
+        ("i", "closing", "Goodbye!"),  # the last turn: the goodbye
+    )
+    assert m.no_question_turns == 4
+
+
+def test_only_the_last_turn_is_the_goodbye_when_no_answer_follows():
+    m = metrics(
+        ("i", "closing", "Any questions for me?"),
+        ("c", "closing", "No."),
+        ("i", "closing", "Thanks for coming."),  # counted: the goodbye comes next
+        ("i", "closing", "Goodbye!"),
+    )
+    assert m.no_question_turns == 1
+
+
+def test_identical_and_near_identical_consecutive_turns_count():
+    asked = "Could you walk me through your background in a couple of minutes?"
+    m = metrics(
+        ("i", "self_intro", f"Great answer! {asked}"),
+        ("c", "self_intro", "I build payment systems."),
+        ("i", "self_intro", asked),  # the same turn without the praise: counted
+        ("c", "self_intro", "I build payment systems."),
+        ("i", "self_intro", "What are you working on day to day?"),
+        ("c", "self_intro", "Ledgers."),
+        ("i", "self_intro", "Thanks, that's useful context."),
+        ("c", "self_intro", "Ledgers."),
+        ("i", "self_intro", "thanks,   that's useful context"),  # the same words: counted
+        ("c", "self_intro", "Ledgers."),
+        ("i", "self_intro", asked),  # a repeat of an earlier, not the previous, turn
+    )
+    assert m.repeated_turns == 2
+    assert m.repeated_questions == 2  # the question level still sees both repeats
+
+
+def test_a_follow_up_that_extends_a_turn_is_not_a_repeat():
+    m = metrics(
+        ("i", "past_experience", "Tell me about a project you owned."),
+        ("c", "past_experience", "The ledger migration."),
+        ("i", "past_experience", "What was the hardest decision on the ledger migration?"),
+        ("c", "past_experience", "Downtime."),
+        ("i", "past_experience", "How did you avoid downtime, and who signed off on it?"),
+    )
+    assert m.repeated_turns == 0
+
+
+def test_one_repeat_on_request_or_after_silence_is_excused_not_a_second():
+    asked = "Could you walk me through your background?"
+    on_request = metrics(
+        ("i", "self_intro", asked),
+        ("c", "self_intro", "Sorry, could you repeat the question?"),
+        ("i", "self_intro", asked),  # excused
+        ("c", "self_intro", "Sorry, I didn't catch that. Could you say it again?"),
+        ("i", "self_intro", asked),  # a second repeat in a row: counted
+    )
+    assert on_request.repeated_turns == 1
+    after_silence = metrics(
+        ("i", "self_intro", asked),
+        ("c", "self_intro", "."),
+        ("i", "self_intro", asked),  # excused
+        ("c", "self_intro", "."),
+        ("i", "self_intro", asked),  # counted
+        ("c", "self_intro", "."),
+        ("i", "self_intro", asked),  # counted
+    )
+    assert after_silence.repeated_turns == 2
+
+
+def test_an_interview_ended_by_a_provider_error_keeps_its_message():
+    message = "The language model provider at 127.0.0.1:8011 had a server error (500)."
+    events = timeline(*CLEAN[:3], ended=None)
+    events += [
+        {"type": "error", "message": "Speech was unclear.", "fatal": False},
+        {"type": "error", "message": message, "fatal": True},
+        {"type": "ended", "reason": "error"},
+    ]
+    m = grade(events, SPEC)
+    assert m.ended_in_error is True and m.ended_reason == "error"
+    assert m.error_message == message
+    assert m.closing_ok is False
+
+
+def test_an_error_that_did_not_end_the_interview_is_not_an_error_ending():
+    events = timeline(*CLEAN, ended=None)
+    events += [{"type": "error", "message": "a hiccup", "fatal": False}]
+    events += [{"type": "ended", "reason": "completed"}]
+    m = grade(events, SPEC)
+    assert m.ended_in_error is False and m.error_message is None
+    bare = grade(timeline(*CLEAN, ended="error"), SPEC)  # ended in error, nothing said why
+    assert bare.ended_in_error is True and bare.error_message is None
