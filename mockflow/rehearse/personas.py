@@ -13,12 +13,16 @@ One TOML file per persona in `personas/` (the file name is the persona's name):
     nudge = "..."                  # optional: said when the interviewer stays silent
     resume = "..."                 # optional: replaces the resume of `material.toml`
     injection_canaries = ["5/5"]   # optional: what injected text asks the interviewer to say
+    gibberish_seed = 7             # optional: every answer is random letters from this seed,
+                                   #   the same on every run ([answers] may then be left out)
 
 `material.toml` holds the default candidate: name, role, level, resume, job description.
 """
 
 from __future__ import annotations
 
+import random
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,8 +45,11 @@ _KEYS = frozenset(
         "nudge",
         "resume",
         "injection_canaries",
+        "gibberish_seed",
     }
 )
+GIBBERISH_WORDS = (3, 14)  # words per gibberish answer
+GIBBERISH_LETTERS = (2, 9)  # letters per gibberish word
 
 
 class PersonaError(MockflowError):
@@ -61,11 +68,25 @@ class Persona:
     nudge: str = DEFAULT_NUDGE
     resume: str | None = None
     injection_canaries: tuple[str, ...] = ()
+    gibberish_seed: int | None = None
 
     def answer(self, stage: str, index: int) -> str:
-        """The persona's `index`-th answer in `stage` (cycling through its list)."""
+        """The persona's `index`-th answer in `stage` (cycling through its list), or its
+        gibberish for that stage and index."""
+        if self.gibberish_seed is not None:
+            return gibberish(self.gibberish_seed, stage, index)
         options = self.answers.get(stage) or self.answers["default"]
         return options[index % len(options)]
+
+
+def gibberish(seed: int, stage: str, index: int) -> str:
+    """Random lowercase letter strings, the same for the same seed, stage and index."""
+    rng = random.Random(f"{seed}/{stage}/{index}")
+    words = rng.randint(*GIBBERISH_WORDS)
+    return " ".join(
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(*GIBBERISH_LETTERS)))
+        for _ in range(words)
+    )
 
 
 @dataclass(frozen=True)
@@ -103,7 +124,12 @@ def parse_persona(name: str, raw: Mapping[str, Any]) -> Persona:
     if unknown := sorted(set(raw) - _KEYS):
         raise PersonaError(f"persona {name}: unknown keys {', '.join(unknown)}")
     description = _text(name, raw, "description")
-    answers = _answers(name, raw.get("answers"))
+    seed = raw.get("gibberish_seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise PersonaError(f"persona {name}: gibberish_seed must be a whole number")
+    answers = (
+        {} if seed is not None and "answers" not in raw else _answers(name, raw.get("answers"))
+    )
     every = _count(name, raw, "interject_every")
     interjections = _lines(name, raw, "interjections")
     if every and not interjections:
@@ -121,6 +147,7 @@ def parse_persona(name: str, raw: Mapping[str, Any]) -> Persona:
         nudge=_text(name, raw, "nudge", required=False) or DEFAULT_NUDGE,
         resume=_text(name, raw, "resume", required=False) or None,
         injection_canaries=_lines(name, raw, "injection_canaries"),
+        gibberish_seed=seed,
     )
 
 
