@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -205,45 +206,64 @@ def download(
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = _partial(dest)
-    have = partial.stat().st_size if partial.exists() else 0
-    request = urllib.request.Request(url, headers={"User-Agent": "mockflow"})
-    if have:
-        request.add_header("Range", f"bytes={have}-")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            if answer.status != 206:  # the server ignored Range: start again
-                have = 0
-            length = int(answer.headers.get("Content-Length") or 0)
-            total = have + length if length else 0
-            expected = sha256 or _linked_sha256(answer.headers.get("X-Linked-Etag"))
-            digest = _digest_of(partial, have)
-            with open(partial, "ab" if have else "wb") as out:
-                done = have
-                while chunk := answer.read(CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, total)
-                out.flush()
-                os.fsync(out.fileno())
+        actual, linked = _fetch(url, partial, progress, timeout)
     except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:  # our partial file is not a prefix of theirs
-            partial.unlink(missing_ok=True)
+        if exc.code == 416 and partial.exists():  # our partial file is not a prefix of theirs
+            partial.unlink()
             return download(url, dest, sha256, progress, cache=cache, timeout=timeout)
         raise DownloadError(
             f"Downloading {dest.name} failed: the server said {exc.code}."
         ) from None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc.__class__.__name__
         raise DownloadError(
             f"Downloading {dest.name} from {_host(url)} failed ({reason}); try again to resume it."
         ) from None
+    return _finish(partial, dest, actual, sha256 or linked, cache)
+
+
+class _LinkedEtag(urllib.request.HTTPRedirectHandler):
+    """Keeps Hugging Face's `X-Linked-Etag` (the file's sha256) from the redirect to its CDN."""
+
+    etag: str | None = None
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        self.etag = self.etag or headers.get("X-Linked-Etag")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _fetch(
+    url: str, partial: Path, progress: Progress | None, timeout: float
+) -> tuple[str, str | None]:
+    """Append what is missing to `partial`; (its sha256, the server's sha256 if it says)."""
+    have = partial.stat().st_size if partial.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "mockflow"})
+    if have:
+        request.add_header("Range", f"bytes={have}-")
+    linked = _LinkedEtag()
+    with urllib.request.build_opener(linked).open(request, timeout=timeout) as answer:
+        if answer.status != 206:  # the server ignored Range: start again
+            have = 0
+        length = int(answer.headers.get("Content-Length") or 0)
+        total = have + length if length else 0
+        digest, done = _digest_of(partial, have), have
+        with open(partial, "ab" if have else "wb") as out:
+            while chunk := answer.read(CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+            out.flush()
+            os.fsync(out.fileno())
+        etag = answer.headers.get("X-Linked-Etag") or linked.etag
     if total and done != total:
         raise DownloadError(
-            f"Downloading {dest.name} stopped at {done} of {total} bytes; try again to resume it."
+            f"Downloading {partial.name.removesuffix('.part')} stopped at {done} of {total} "
+            "bytes; try again to resume it."
         )
-    return _finish(partial, dest, digest.hexdigest(), expected, cache)
+    return digest.hexdigest(), _linked_sha256(etag)
 
 
 def _digest_of(partial: Path, have: int) -> hashlib._Hash:

@@ -242,6 +242,7 @@ class LocalModels:
             return [
                 sys.executable, "-m", "mockflow.localmodels.speech_server", "--host", "127.0.0.1",
                 "--port", str(port), "--whisper-model", str(whisper), "--piper-url", piper.url,
+                "--threads", str(self.threads),
             ]  # fmt: skip
 
         speech = self._server(
