@@ -16,6 +16,12 @@ from typing import Any, Protocol
 
 from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
 from mockflow.app.launch_specs import launch_spec
+from mockflow.app.local_providers import (
+    LocalProviders,
+    LocalServers,
+    start_local,
+    with_local_defaults,
+)
 from mockflow.app.practice import PRACTICE_UNAVAILABLE
 from mockflow.app.setup import (
     MAX_ANSWER_CHARS,
@@ -72,6 +78,7 @@ class InterviewService:
     guard: NetGuard | None = None  # vets a visitor's provider URLs on a public link
     # the app's own local LiveKit server (url, key, secret) while it runs; local mode only
     local_livekit: Callable[[], tuple[str, str, str] | None] = lambda: None
+    local_models: LocalServers | None = None  # the app's own models, where allowed
     _owners: dict[str, str] = field(default_factory=dict)
     _starting: set[str] = field(default_factory=set)  # users whose start is under way
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -96,11 +103,16 @@ class InterviewService:
 
     def missing_for(self, keys: ProviderKeys, mode: str) -> list[str]:
         return missing_keys(
-            keys,
+            self.with_defaults(keys),
             mode,
             voice_by_workers=self.voice_workers is not None,
             local_livekit=self.local_livekit() is not None,
+            local_models=self.local_models is not None,
         )
+
+    def with_defaults(self, keys: ProviderKeys) -> ProviderKeys:
+        """Where the app offers local models, a role the user left unset is local."""
+        return keys if self.local_models is None else with_local_defaults(keys)
 
     def _livekit(self, keys: ProviderKeys) -> tuple[str, str, str]:
         """URL, key and secret of the LiveKit project that hosts voice rooms: the
@@ -128,7 +140,7 @@ class InterviewService:
             raise SetupError(problems)
         self.store.touch(user_id)
         payer = practice.coach_id if practice is not None and practice.sponsored else user_id
-        keys = self.vault.resolve_keys(payer).keys
+        keys = self.with_defaults(self.vault.resolve_keys(payer).keys)
         if missing := self.missing_for(keys, setup.mode):
             if payer != user_id:
                 raise MissingKeysError(PRACTICE_UNAVAILABLE)  # never which of the coach's
@@ -153,7 +165,10 @@ class InterviewService:
             if practice is not None:
                 self.fair.admit_practice_start(practice.id, user_id, ip)
             self.fair.admit_start(user_id, ip)
-            started = self._launch(user_id, setup, keys, pin, practice)
+            local = LocalProviders()
+            if self.local_models is not None:
+                local = start_local(self.local_models, keys, setup.mode)
+            started = self._launch(user_id, setup, keys, pin, practice, local)
             self.fair.started(started.session_id, ip)
             return started
         finally:
@@ -179,7 +194,9 @@ class InterviewService:
         keys: ProviderKeys,
         pin: Pin | None = None,
         practice: PracticeLink | None = None,
+        local: LocalProviders | None = None,
     ) -> StartedInterview:
+        local = local or LocalProviders()
         record = self.store.create_session(
             user_id, role=setup.role.strip(), track=setup.track, level=setup.level, mode=setup.mode
         )
@@ -204,6 +221,8 @@ class InterviewService:
             pinned_address=pin.address if pin is not None else None,
             by_workers=by_workers,
             deepgram_url=self.settings.users_deepgram_url,
+            local=local,
+            llm_timeout=self.settings.llm_timeout(local.llm is not None),
         )
         room_name = spec.get("livekit", {}).get("room")
         write_meta(Path(record.session_dir), session_meta(setup, room_name, record=record))

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockflow.app.local_providers import (
+    LOCAL_API_KEY,
+    LOCAL_STT_MODEL,
+    LOCAL_TTS_MODEL,
+    LOCAL_VOICE,
+    LocalProviders,
+)
 from mockflow.app.practice import within_minutes
 from mockflow.app.setup import InterviewSetup
 from mockflow.launch.livekit.tokens import issue_interview_room
@@ -27,15 +34,30 @@ def launch_spec(
     pinned_address: str | None = None,
     by_workers: bool = False,
     deepgram_url: str | None = None,
+    local: LocalProviders | None = None,
+    llm_timeout: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, str] | None]:
     """The launch spec and, for voice, this browser's room details. A voice interview that
     workers serve carries none of the user's provider settings: workers use their own.
-    With `pinned_address`, every provider on the user's base URL connects there only."""
+    With `pinned_address`, every provider on the user's base URL connects there only.
+    Roles given to the app's `local` models use their loopback endpoints."""
+    local = local or LocalProviders()
     spec = _base_spec(record, setup, keys, stage_limits, practice)
+    if local.llm is not None:
+        spec["providers"]["llm"] = {
+            "api_key": LOCAL_API_KEY,
+            "base_url": local.llm.base_url,
+            "model": local.llm.model,
+            "tool_calls": False,  # small local models write tool calls as text
+        }
+    if llm_timeout is not None:
+        spec["providers"]["llm"]["timeout"] = llm_timeout
     browser = None
     if setup.mode == "voice":
         assert livekit is not None
         browser = _add_voice(spec, setup, keys, livekit, by_workers, deepgram_url)
+        if local.speech is not None and not by_workers:
+            _local_speech(spec, keys, local.speech.base_url)
     if pinned_address is not None:
         pin_providers(spec, keys.openai_base_url, pinned_address)
     return spec, browser
@@ -103,6 +125,26 @@ def _add_voice(
         "voice": keys.tts_voice or "alloy",
     }
     return browser
+
+
+def _local_speech(spec: dict[str, Any], keys: ProviderKeys, base_url: str) -> None:
+    """The speech roles the user gave to the app's local speech server."""
+    providers = spec["providers"]
+    if keys.local_stt:
+        providers["stt"] = {
+            "provider": "openai",
+            "api_key": LOCAL_API_KEY,
+            "base_url": base_url,
+            "model": LOCAL_STT_MODEL,
+        }
+    if keys.local_tts:
+        providers["tts"] = {
+            "provider": "openai",
+            "api_key": LOCAL_API_KEY,
+            "base_url": base_url,
+            "model": LOCAL_TTS_MODEL,
+            "voice": LOCAL_VOICE,
+        }
 
 
 def pin_providers(spec: dict[str, Any], base_url: str | None, address: str) -> None:

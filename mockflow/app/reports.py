@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from mockflow.app.local_providers import LocalServers, with_local_defaults, with_local_llm
 from mockflow.app.setup import missing_keys
 from mockflow.contracts.events import read_events
 from mockflow.contracts.meta import SessionMeta, load_meta
@@ -23,6 +24,7 @@ from mockflow.store.db import Store
 from mockflow.store.vault import ProviderKeys, Vault
 
 NO_KEY_NOTE = "Scores and coaching need an OpenAI key (or compatible server); add one in Settings."
+LOCAL_RUBRIC_TIMEOUT = 300.0  # a small model on a 2-core CPU writes a rubric slowly
 SPONSORED_SCORINGS = 3  # scoring runs per interview a coach's sponsored link pays for
 NOT_YET_NOTE = (
     "Scores and coaching are not generated yet: use “Generate scores and coaching” above. "
@@ -36,6 +38,7 @@ class ReportService:
     vault: Vault
     feedback_model: str | None = None
     guard: NetGuard | None = None  # vets the user's base URL on a public link
+    local_models: LocalServers | None = None  # the app's own models, where allowed
 
     def report(self, user_id: str, session_id: str) -> dict[str, Any]:
         """The stored report, or an analytics-only one computed now (not stored)."""
@@ -55,8 +58,17 @@ class ReportService:
         keys = self._scoring_keys(user_id, session_id)
         session_dir = Path(record.session_dir)
         events, meta = read_events(session_dir), load_meta(session_dir)
-        if missing_keys(keys, "text"):
+        local = self.local_models is not None
+        if local:
+            keys = with_local_defaults(keys)
+        if missing_keys(keys, "text", local_models=local):
             report = asyncio.run(generate_report(events, meta, None, note=NO_KEY_NOTE))
+        elif keys.local_llm and self.local_models is not None:
+            keys = with_local_llm(keys, self.local_models.ensure_llm())
+            model = keys.openai_model or "local"
+            report = asyncio.run(
+                _with_llm(events, meta, keys, model, progress, timeout=LOCAL_RUBRIC_TIMEOUT)
+            )
         else:
             model = self.feedback_model or keys.openai_model or "gpt-4o-mini"
             url = keys.openai_base_url
@@ -110,13 +122,15 @@ async def _with_llm(
     model: str,
     progress: Callable[[float, str], object] | None,
     pin: Pin | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> FeedbackReport:
-    timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=10.0)
     llm = OpenAIRubricLLM(
         keys.openai_api_key or "no-key",
         base_url=keys.openai_base_url,
         model=model,
-        http_client=pinned_httpx_client(pin, timeout) if pin else None,
+        timeout=timeout,
+        http_client=pinned_httpx_client(pin, httpx.Timeout(timeout, connect=10.0)) if pin else None,
     )
     try:
         return await generate_report(events, meta, llm, model_name=model, progress=progress)

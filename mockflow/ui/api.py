@@ -166,6 +166,13 @@ def _voice_server(services: AppServices) -> dict[str, Any] | None:
     return None if status is None else {"state": status.state, "url": status.url}
 
 
+def _local_models(services: AppServices) -> dict[str, str] | None:
+    models = services.local_models
+    if models is None:
+        return None
+    return {role: status.state for role, status in models.status().items()}
+
+
 def health_route(services: AppServices) -> APIRoute:
     def health() -> JSONResponse:
         supervisor = services.supervisor
@@ -189,6 +196,8 @@ def health_route(services: AppServices) -> APIRoute:
                 "recovery": services.store.last_recovery(),
                 # the app's own local LiveKit server (local mode without a LiveKit URL)
                 "voice_server": _voice_server(services),
+                # the app's own models per role (state only), where it offers them
+                "local_models": _local_models(services),
             }
         )
 

@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mockflow: {exc}", file=sys.stderr)
         return 2
     _print_coach_invite(settings, services.store)
+    # SIGTERM (kill, systemd, docker stop) ends the app as Ctrl+C does, so the finally
+    # below stops its children: interviewers, the local LiveKit server, local models
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         create_ui(services).launch(
             server_name=args.host or settings.host,
@@ -104,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_coach_invite(settings: Settings, store: Store) -> None:

@@ -17,6 +17,7 @@ from mockflow.launch import Supervisor
 from mockflow.launch.livekit import embedded
 from mockflow.launch.livekit.dispatcher import Dispatcher, LiveKitCredentials
 from mockflow.launch.livekit.embedded import EmbeddedVoiceServer, VoiceServerStatus
+from mockflow.localmodels.manager import LocalModels
 from mockflow.net.guard import NetGuard
 from mockflow.store.db import Store
 from mockflow.store.vault import Vault
@@ -44,6 +45,7 @@ class AppServices:
     voice_server: EmbeddedVoiceServer | None = None  # local mode without a LiveKit URL
     retention: AnonymousRetention | None = None
     uploads: UploadLedger = field(default_factory=UploadLedger)
+    local_models: LocalModels | None = None  # where the app offers its own models
 
     def close(self) -> None:
         if self.retention is not None:
@@ -52,6 +54,8 @@ class AppServices:
         if self.voice_workers is not None:
             self.voice_workers.close()
         self.supervisor.close()
+        if self.local_models is not None:  # after the agents that used them
+            self.local_models.close()
         if self.voice_server is not None:  # after the agents: they were in its rooms
             self.voice_server.stop()
         self.store.close()
@@ -86,6 +90,8 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
     voice_server = _local_voice_server(settings, environ)
     if voice_server is not None:
         interviews.local_livekit = voice_server.credentials
+    local_models = _local_models(settings)
+    interviews.local_models = local_models
     if adopted := interviews.adopt_dispatched():
         log.info("following %d voice interview(s) still running on workers", len(adopted))
     reaped = supervisor.reap_orphans()
@@ -95,13 +101,15 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
     # the same erasure as "Delete my data"; idle users have no interview running
     retention = AnonymousRetention(store, vault.delete_user_data, days=settings.anon_retention_days)
     retention.start()
+    reports = ReportService(store, vault, settings.feedback_model, NetGuard.from_settings(settings))
+    reports.local_models = local_models
     return AppServices(
         settings,
         store,
         vault,
         interviews,
         supervisor,
-        ReportService(store, vault, settings.feedback_model, NetGuard.from_settings(settings)),
+        reports,
         AnonymousCredentials(vault.derive_key("anonymous-credentials")),
         vault.derive_key("browser-state").hex()[:32],
         OpenTabs(interviews.end_active, grace=settings.tab_grace_seconds),
@@ -109,6 +117,23 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         workers,
         voice_server,
         retention,
+        local_models=local_models,
+    )
+
+
+def _local_models(settings: Settings) -> LocalModels | None:
+    """The app's own models, where users may choose them (nothing starts before first use)."""
+    if not settings.local_models_allowed:
+        return None
+    local = settings.local
+    return LocalModels(
+        settings.models_dir,
+        settings.data_dir,
+        llm_model_path=local.llm_model,
+        stt_model_path=local.stt_model,
+        tts_voice_path=local.tts_voice,
+        ollama_url=local.ollama_url,
+        ollama_model=local.ollama_model,
     )
 
 

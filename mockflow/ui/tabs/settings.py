@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from mockflow.app.keys import check_all
+from mockflow.app.local_providers import with_local_defaults
+from mockflow.errors import MockflowError
 from mockflow.net.guard import NetGuard
 from mockflow.store.vault import KeysUndecryptableError, ProviderKeys
 from mockflow.ui.common import PROVIDER_CALLS, require_user
@@ -24,8 +26,17 @@ if TYPE_CHECKING:
     from mockflow.ui.page import Page
 
 SECRET_FIELDS = ("livekit_api_key", "livekit_api_secret", "openai_api_key", "deepgram_api_key")
-PLAIN_FIELDS = ("livekit_url", "openai_base_url", "openai_model", "stt_provider", "tts_voice")
+PLAIN_FIELDS = (
+    "livekit_url",
+    "openai_base_url",
+    "openai_model",
+    "stt_provider",
+    "tts_voice",
+    "models",
+    "tts_provider",
+)
 FIELD_ORDER = (
+    "models",
     "livekit_url",
     "livekit_api_key",
     "livekit_api_secret",
@@ -34,8 +45,19 @@ FIELD_ORDER = (
     "openai_model",
     "deepgram_api_key",
     "stt_provider",
+    "tts_provider",
     "tts_voice",
 )
+MODEL_CHOICES = [
+    ("Local models — no account (runs on this computer)", "local"),
+    ("My own keys: OpenAI or an OpenAI-compatible server", "keys"),
+]
+STT_CHOICES = [
+    ("Local Whisper — no account", "local"),
+    ("Deepgram", "deepgram"),
+    ("Use OpenAI for speech-to-text", "openai"),
+]
+TTS_CHOICES = [("Local voice (Piper) — no account", "local"), ("OpenAI voice", "openai")]
 VOICES = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer"]
 CHECK_ICONS = {
     "valid": "✓ Works",
@@ -61,6 +83,9 @@ class SettingsTab:
     delete: gr.Button
     message: gr.Markdown
     voice_server: gr.Markdown
+    local_status: gr.Markdown
+    prepare: gr.Button
+    local_group: gr.Group
 
     def ordered_inputs(self) -> list:
         return [self.inputs[name] for name in FIELD_ORDER]
@@ -69,6 +94,12 @@ class SettingsTab:
 def build_settings_tab() -> SettingsTab:
     gr.Markdown(STORAGE_NOTE)
     inputs: dict[str, gr.components.Component] = {}
+    with gr.Group(visible=False, elem_id="mf-local-models") as local_group:
+        inputs["models"] = gr.Radio(
+            MODEL_CHOICES, value="local", label="Interviewer model", elem_id="mf-models"
+        )
+        local_status = gr.Markdown(elem_id="mf-local-status")
+        prepare = gr.Button("Prepare local models", size="sm", elem_id="mf-prepare-local")
     with gr.Row(equal_height=False):
         with gr.Column():
             gr.Markdown("### Language model (text and voice)")
@@ -79,16 +110,12 @@ def build_settings_tab() -> SettingsTab:
             )
             inputs["openai_model"] = gr.Textbox(label="Model", placeholder="gpt-4o-mini")
             gr.Markdown("### Speech (voice mode)")
-            inputs["stt_provider"] = gr.Radio(
-                [
-                    ("Deepgram (recommended)", "deepgram"),
-                    ("Use OpenAI for speech-to-text", "openai"),
-                ],
-                value="deepgram",
-                label="Speech-to-text",
-            )
+            inputs["stt_provider"] = gr.Radio(STT_CHOICES, value="deepgram", label="Speech-to-text")
             inputs["deepgram_api_key"] = gr.Textbox(label="Deepgram API key", type="password")
-            inputs["tts_voice"] = gr.Dropdown(VOICES, value="alloy", label="Interviewer voice")
+            inputs["tts_provider"] = gr.Radio(
+                TTS_CHOICES, value="openai", label="Interviewer's voice"
+            )
+            inputs["tts_voice"] = gr.Dropdown(VOICES, value="alloy", label="OpenAI voice")
         with gr.Column():
             gr.Markdown("### LiveKit (voice mode)")
             voice_server = gr.Markdown(elem_id="mf-voice-server")
@@ -109,9 +136,22 @@ def build_settings_tab() -> SettingsTab:
             label="Yes, delete all my interviews, reports and keys from this server"
         )
         delete = gr.Button("Delete my data", variant="stop")
-    return SettingsTab(
-        inputs, stored, save, check, results, forget, delete_confirm, delete, message, voice_server
+    tab = SettingsTab(
+        inputs,
+        stored,
+        save,
+        check,
+        results,
+        forget,
+        delete_confirm,
+        delete,
+        message,
+        voice_server,
+        local_status,
+        prepare,
+        local_group,
     )
+    return tab
 
 
 def _stored_keys(services: AppServices, user_id: str) -> tuple[ProviderKeys, str]:
@@ -141,6 +181,8 @@ def _settings_form(services: AppServices, user_id: str | None, *, after_change: 
     if not user_id:
         return [gr.update() for _ in FIELD_ORDER] + [""]
     keys, note = _stored_keys(services, user_id)
+    if services.local_models is not None:  # an unset role is local: show it so
+        keys = with_local_defaults(keys)
     masked = keys.masked()
     updates = []
     for name in FIELD_ORDER:
@@ -159,7 +201,13 @@ def _settings_form(services: AppServices, user_id: str | None, *, after_change: 
     return [*updates, "**Stored now**\n\n" + "\n".join(rows) + note]
 
 
-_DEFAULTS = {"stt_provider": "deepgram", "tts_voice": "alloy"}
+_DEFAULTS = {
+    "stt_provider": "deepgram",
+    "tts_voice": "alloy",
+    "models": "keys",
+    "tts_provider": "openai",
+}
+_LOCAL_CHOICES = {"models": "local", "stt_provider": "local", "tts_provider": "local"}
 
 _LABELS = {
     "openai_api_key": "OpenAI key",
@@ -180,6 +228,10 @@ def save_settings(services: AppServices, user_id: str | None, *values: str) -> s
             changes[name] = value or None  # empty keeps the stored secret
         else:
             changes[name] = value
+    if services.local_models is None:  # not offered here: a forged choice is dropped
+        for name, value in _LOCAL_CHOICES.items():
+            if changes.get(name) == value:
+                changes[name] = ""
     url = changes.get("livekit_url") or ""
     if url and not url.startswith(("wss://", "ws://", "https://", "http://")):
         raise gr.Error("The LiveKit URL should start with wss:// (or ws:// for a local server).")
@@ -237,6 +289,56 @@ def delete_my_data(services: AppServices, user_id: str | None, confirmed: bool) 
     return "✓ All your interviews, reports and keys were deleted from this server."
 
 
+def local_models_panel(services: AppServices) -> tuple[Any, str]:
+    """The local-models choice, shown only where the app offers them, with each role's state."""
+    if services.local_models is None:
+        return gr.update(visible=False), ""
+    return gr.update(visible=True), local_models_line(services)
+
+
+def local_models_line(services: AppServices) -> str:
+    if services.local_models is None:
+        return ""
+    marks = {"running": "✓", "ready": "✓", "failed": "⚠️", "not_installed": "ℹ️"}
+    lines = [
+        f"- {marks.get(status.state, '…')} {status.message}"
+        for status in services.local_models.status().values()
+    ]
+    return (
+        "Nothing leaves this computer: the interviewer's model, speech-to-text and voice run "
+        "here (about 1 GB of model files; a first start takes a few seconds).\n\n"
+        + "\n".join(lines)
+    )
+
+
+def prepare_local_models(
+    services: AppServices, user_id: str | None, progress: gr.Progress = gr.Progress()
+) -> str:
+    """Join, check or download the local models' files, with a progress bar."""
+    require_user(user_id)
+    if services.local_models is None:
+        raise gr.Error("This server does not offer local models.")
+    bar = progress
+
+    def report(what: str, done: int, total: int) -> None:
+        if total:
+            bar(done / total, desc=f"{what}: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB")
+
+    try:
+        services.local_models.prepare(report)
+    except MockflowError as exc:
+        raise gr.Error(str(exc)) from None
+    return local_models_line(services)
+
+
+def speech_choices_for(models: str) -> tuple[Any, Any]:
+    """Choosing local models moves speech-to-text and the voice to local ones too (each
+    can still be changed); choosing your own keys moves them back."""
+    if models == "local":
+        return gr.update(value="local"), gr.update(value="local")
+    return gr.update(value="deepgram"), gr.update(value="openai")
+
+
 def voice_server_line(services: AppServices) -> str:
     """Whether voice can use the app's own local LiveKit server (local mode only)."""
     status = services.voice_status()
@@ -254,6 +356,15 @@ def wire(page: Page) -> None:
     show = page.bind(show_settings)
     page.load.then(page.bind(settings_on_load), [user], shown)
     page.load.then(page.bind(voice_server_line), None, keys.voice_server)
+    page.load.then(page.bind(local_models_panel), None, [keys.local_group, keys.local_status])
+    keys.inputs["models"].input(  # type: ignore[attr-defined]
+        speech_choices_for,
+        keys.inputs["models"],
+        [keys.inputs["stt_provider"], keys.inputs["tts_provider"]],
+    )
+    keys.prepare.click(
+        page.guarded(prepare_local_models), [user], keys.local_status, concurrency_limit=1
+    )
     keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], keys.message).then(
         show, [user], shown
     ).then(page.bind(setup_tab.keys_notice), [user, page.setup.mode, page.practice], notice)

@@ -114,6 +114,7 @@ def test_start_hands_a_complete_spec_and_records_the_session(service):
         "api_key": "sk-user-key-123456",
         "base_url": None,
         "model": "gpt-4o",
+        "timeout": 20.0,  # a remote model's first-token timeout
     }
     assert spec["track"] == "technical" and spec["transport"] == "text"
     assert spec["stage_overrides"]["greeting"] == pytest.approx(49.5)

@@ -5,10 +5,13 @@ practice link's questions and minutes are in it; a pinned base URL is pinned eve
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from types import SimpleNamespace
 
 import jwt
 
 from mockflow.app.launch_specs import launch_spec
+from mockflow.app.local_providers import LocalProviders, with_local_defaults
 from mockflow.app.setup import InterviewSetup
 from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.store.practice_links import PracticeLink
@@ -88,3 +91,39 @@ def test_a_pinned_base_url_is_pinned_for_every_provider_that_uses_it(tmp_path) -
     )  # fmt: skip
     pinned = {name: config.get("pinned_address") for name, config in spec["providers"].items()}
     assert pinned == {"llm": "203.0.113.9", "stt": "203.0.113.9", "tts": "203.0.113.9"}
+
+
+def test_roles_given_to_local_models_use_their_loopback_endpoints_and_no_user_key(
+    tmp_path,
+) -> None:
+    """The user keeps Deepgram for speech-to-text but gives the model and the voice to the
+    app's local servers: those providers point at loopback with a local model's timeout,
+    and the user's OpenAI key is not sent anywhere it is not used."""
+    llm = SimpleNamespace(base_url="http://127.0.0.1:8123/v1", model="qwen2.5-coder-0.5b")
+    speech = SimpleNamespace(base_url="http://127.0.0.1:8125/v1", model="whisper-tiny.en")
+    keys = replace(KEYS, models="local", stt_provider="deepgram", tts_provider="local")
+    spec, _ = launch_spec(
+        _record(tmp_path, "voice"),
+        _setup("voice"),
+        keys,
+        LIVEKIT,
+        stage_limits=LIMITS,
+        local=LocalProviders(llm=llm, speech=speech),
+        llm_timeout=90.0,
+    )
+    parsed = parse_launch_spec(json.dumps(spec))
+    assert parsed.providers.llm.base_url == llm.base_url
+    assert parsed.providers.llm.model == "qwen2.5-coder-0.5b"
+    assert parsed.providers.llm.timeout == 90.0
+    assert parsed.providers.stt.provider == "deepgram"  # still the user's choice
+    assert parsed.providers.tts.base_url == speech.base_url
+    assert "sk-user-1" not in json.dumps(spec)
+
+
+def test_fresh_installs_default_every_unset_role_to_local_models() -> None:
+    fresh = with_local_defaults(ProviderKeys())
+    assert (fresh.models, fresh.stt_provider, fresh.tts_provider) == ("local", "local", "local")
+    own = with_local_defaults(ProviderKeys(openai_api_key="sk-1", deepgram_api_key="dg-1"))
+    assert (own.models, own.stt_provider, own.tts_provider) == ("keys", "deepgram", "openai")
+    chosen = with_local_defaults(ProviderKeys(openai_api_key="sk-1", models="local"))
+    assert chosen.models == "local" and chosen.tts_provider == "openai"

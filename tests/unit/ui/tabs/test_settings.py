@@ -43,6 +43,7 @@ class _Vault:
 class _KeyServices:
     vault: _Vault
     settings: Settings
+    local_models: object = None  # this server offers no local models
 
 
 def _form(**typed: str) -> list[str]:
