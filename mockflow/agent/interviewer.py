@@ -1,18 +1,38 @@
 """The interviewer `Agent`: its instructions come from the controller, and its one tool asks
 the FSM to finish the current topic. In voice mode a spoken answer reaches the transport's
-`on_answer` hook before the reply to it is generated."""
+`on_answer` hook before the reply to it is generated.
+
+Every reply passes through `llm_node`, which owns what code can check: the prompt comes
+from the controller, the tool is offered only to providers that call tools, and the
+model's words reach the turn, the captions and the voice only through a `ReplyFilter`.
+A tool call the model wrote as text is taken as the call; a reply left with nothing to
+say gets a fallback question from the track.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from livekit.agents import Agent, ChatContext, ChatMessage, RunContext, function_tool
+from livekit.agents import Agent, ChatContext, ChatMessage, RunContext, ToolError, function_tool
+from livekit.agents import llm as lk_llm
+from livekit.agents.types import FlushSentinel
+from livekit.agents.voice.agent import ModelSettings
+from livekit.agents.voice.generation import update_instructions
+
+from mockflow.agent.reply_filter import ReplyFilter
+from mockflow.agent.stage_tool import STAGE_TOOL
+from mockflow.interview.fallbacks import Fallbacks
+from mockflow.interview.speakable import TextCall
 
 if TYPE_CHECKING:
     from mockflow.agent.controller import InterviewController
 
+log = logging.getLogger("mockflow.agent")
+
 AnswerHook = Callable[[ChatContext, ChatMessage], Awaitable[None]]
+Output = lk_llm.ChatChunk | str | FlushSentinel
 
 
 class InterviewerAgent(Agent):
@@ -20,6 +40,7 @@ class InterviewerAgent(Agent):
         super().__init__(instructions=controller.current_instructions())
         self._controller = controller
         self._on_answer = on_answer
+        self._fallbacks = Fallbacks(controller.fsm.track, controller.spec.candidate.name)
 
     async def on_user_turn_completed(self, turn_ctx: ChatContext, new_message: ChatMessage) -> None:
         """A spoken turn ended; the hook may edit the reply's context or raise StopResponse."""
@@ -34,3 +55,73 @@ class InterviewerAgent(Agent):
         question on it. The result tells you how to continue.
         """
         return await self._controller.complete_stage_requested()
+
+    async def llm_node(
+        self,
+        chat_ctx: ChatContext,
+        tools: list[lk_llm.Tool],
+        model_settings: ModelSettings,
+    ) -> AsyncIterator[Output]:
+        if not self._controller.offers_tool:
+            tools = [tool for tool in tools if tool.id != STAGE_TOOL]
+        reply = ReplyFilter((STAGE_TOOL,))
+        prompt = self._controller.prompt_for_reply(chat_ctx)
+        moved = False
+        called = False  # a real tool call: the framework replies again after running it
+        async for out in self._filtered(prompt, tools, model_settings, reply):
+            if isinstance(out, TextCall):
+                moved = moved or await self._take(out)
+                continue
+            called = called or isinstance(out, lk_llm.ChatChunk)
+            yield out
+        if moved and not reply.rules.asked:
+            # like a real call's follow-up: the next stage's first question, same turn
+            again = chat_ctx.copy()
+            update_instructions(again, instructions=self.instructions, add_if_missing=True)
+            prompt = self._controller.prompt_for_reply(again)
+            async for out in self._filtered(prompt, tools, model_settings, reply):
+                if not isinstance(out, TextCall):  # one stage move per turn
+                    yield out
+        if not reply.said and not called:
+            log.info("reply left empty after filtering: fallback line")
+            yield self._fallbacks.next(self._controller.fsm.stage)
+
+    async def _filtered(
+        self,
+        prompt: ChatContext,
+        tools: list[lk_llm.Tool],
+        model_settings: ModelSettings,
+        reply: ReplyFilter,
+    ) -> AsyncIterator[Output | TextCall]:
+        """One generation through `reply`; real tool calls and usage pass as chunks
+        without their text."""
+        async for chunk in Agent.default.llm_node(self, prompt, tools, model_settings):
+            text = None
+            if isinstance(chunk, str):
+                text = chunk
+            elif isinstance(chunk, lk_llm.ChatChunk):
+                delta = chunk.delta
+                text = delta.content if delta is not None else None
+                if delta is not None and delta.tool_calls:
+                    yield chunk.model_copy(
+                        update={"delta": delta.model_copy(update={"content": None})}
+                    )
+                elif chunk.usage is not None:
+                    yield chunk.model_copy(update={"delta": None})
+            else:
+                yield chunk
+            if text:
+                for piece in reply.feed(text):
+                    yield piece
+        for piece in reply.finish():
+            yield piece
+
+    async def _take(self, call: TextCall) -> bool:
+        """Act on a complete_stage the model wrote as text; True if the stage moved."""
+        try:
+            await self._controller.complete_stage_requested()
+        except ToolError:
+            log.info("complete_stage written as text: refused")
+            return False
+        log.info("complete_stage written as text: taken")
+        return True

@@ -44,6 +44,8 @@ class StagePlan:
     max_questions: int = 3
     uses_resume: bool = False
     uses_jd: bool = False
+    # said when a reply is left with nothing to say; "{name}" is the candidate's first name
+    fallback_questions: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -62,6 +64,7 @@ class Track:
     persona: str
     style: str
     stages: tuple[StagePlan, ...]
+    fallback_goodbyes: tuple[str, ...] = ()  # the same, once the interview is over
 
     def stage(self, name: str) -> StagePlan:
         return next(s for s in self.stages if s.name == name)
@@ -100,10 +103,19 @@ def load_track(name: str) -> Track:
             max_questions=int(raw["stages"][stage].get("max_questions", 3)),
             uses_resume=bool(raw["stages"][stage].get("uses_resume", False)),
             uses_jd=bool(raw["stages"][stage].get("uses_jd", False)),
+            fallback_questions=tuple(raw["stages"][stage].get("fallback_questions", ())),
         )
         for stage in STAGES
     )
-    return Track(raw["name"], raw["title"], raw["summary"], raw["persona"], raw["style"], stages)
+    return Track(
+        raw["name"],
+        raw["title"],
+        raw["summary"],
+        raw["persona"],
+        raw["style"],
+        stages,
+        fallback_goodbyes=tuple(raw.get("fallback_goodbyes", ())),
+    )
 
 
 TRACK_NAMES = ("intro_call", "behavioral", "technical")

@@ -35,6 +35,7 @@ FUNCTIONS_CALL = re.compile(
     r"|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\s*\("
 )
 _JSON_START = re.compile(r"\{|\[\s*\{")
+_JSON_STRING_PAIR = re.compile(r'"(\w+)"\s*:\s*"([^"\\]*)"')
 _JSON_KEY = re.compile(r"\{\s*[\"']([A-Za-z_]\w*)[\"']\s*:")
 CODE_FENCE = re.compile(r"```|~~~")
 CHAT_TAG = re.compile(r"<\|[^|<>\n]{1,40}\|>|</?s>|\[/?INST\]")
@@ -72,9 +73,16 @@ def markup_kinds(text: str) -> list[str]:
 
 
 def json_values(text: str) -> Iterator[object]:
-    """Each top-level JSON object (or array of objects) in `text`. A brace that opens no
-    parsable JSON still counts when it reads like JSON (`{"key": ...` cut off): it is
-    yielded as a dict holding the key it names, so a broken tool call is still one."""
+    """Each top-level JSON object (or array of objects) in `text`; see `json_spans`."""
+    for _, _, value in json_spans(text):
+        yield value
+
+
+def json_spans(text: str) -> Iterator[tuple[int, int, object]]:
+    """(start, end, value) of each top-level JSON object or array of objects in `text`. A
+    brace that opens no parsable JSON still counts when it reads like JSON (`{"key": ...`
+    cut off): it spans to its closing brace or the end of the text and is given as a dict
+    holding the key it names, so a broken tool call is still one."""
     decoder = json.JSONDecoder()
     position = 0
     while True:
@@ -89,10 +97,9 @@ def json_values(text: str) -> Iterator[object]:
             if key is None:
                 position = start + 1
                 continue
-            yield {key.group(1): None}
-            position = broken_json_end(text, start)
-            continue
-        yield value
+            end = broken_json_end(text, start)
+            value = {key.group(1): None, **dict(_JSON_STRING_PAIR.findall(text, start, end))}
+        yield start, end, value
         position = end
 
 

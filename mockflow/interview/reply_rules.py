@@ -1,0 +1,98 @@
+"""Rules checked in code on each interviewer reply, sentence by sentence, after generation:
+one question per turn, no praise or grading at the start, no talk of stages or tools.
+The phrase lists are data (`reply_rules.toml`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+")
+_CLAUSE_END = re.compile(r"[,:;.!\u2013\u2014]|\s-\s")
+_ACKNOWLEDGEMENT_WORDS = 3  # "Thanks.", "I see.", "Got it, thanks." keep a reply's start open
+
+
+@dataclass(frozen=True)
+class ReplyRules:
+    praise: re.Pattern[str]
+    narration: re.Pattern[str]
+
+
+@cache
+def load_reply_rules() -> ReplyRules:
+    raw = tomllib.loads(
+        resources.files("mockflow.interview").joinpath("reply_rules.toml").read_text("utf-8")
+    )
+    praise, narration = raw["praise"], raw["narration"]
+    lead_in = _alternatives(praise["lead_ins"])
+    not_before = _alternatives(praise["not_before"])
+    return ReplyRules(
+        praise=re.compile(
+            rf"^(?:(?:{lead_in})\b[\s,.!\u2013\u2014-]*)?(?:{_alternatives(praise['phrases'])})"
+            rf"\b(?!\s+(?:{not_before})\b)",
+            re.IGNORECASE,
+        ),
+        narration=re.compile(
+            "|".join([rf"\b(?:{_alternatives(narration['phrases'])})\b", *narration["patterns"]]),
+            re.IGNORECASE,
+        ),
+    )
+
+
+def _alternatives(phrases: list[str]) -> str:
+    longest_first = sorted(phrases, key=len, reverse=True)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in longest_first)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
+
+
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip("\"')] ").endswith("?")
+
+
+class TurnRules:
+    """The rules over one turn's sentences, in order: `accept` gives each sentence as it
+    may be said (possibly trimmed) or None to drop it."""
+
+    def __init__(self, rules: ReplyRules | None = None) -> None:
+        self._rules = rules or load_reply_rules()
+        self.asked = False  # the turn's question has been said: nothing more follows
+        self._opening = True  # nothing but short acknowledgements said so far
+
+    def accept(self, sentence: str) -> str | None:
+        sentence = _straight(sentence).strip()
+        if self.asked or not re.search(r"\w", sentence):
+            return None
+        if self._opening and self._rules.praise.search(sentence):
+            sentence = self._after_clause(sentence, self._rules.praise) or ""
+        if sentence and self._rules.narration.search(sentence):
+            sentence = self._after_clause(sentence, self._rules.narration, keep=True) or ""
+        if not sentence:
+            return None
+        if is_question(sentence):
+            self.asked = True
+        if self.asked or len(sentence.split()) > _ACKNOWLEDGEMENT_WORDS:
+            self._opening = False
+        return sentence
+
+    @staticmethod
+    def _after_clause(sentence: str, rule: re.Pattern[str], keep: bool = False) -> str | None:
+        """What a question says after the clause `rule` matched in; None for a statement,
+        or (with `keep`) the question unchanged when no clause ends after the match."""
+        if not is_question(sentence):
+            return None
+        last = list(rule.finditer(sentence))[-1]
+        clause_end = _CLAUSE_END.search(sentence, last.end())
+        rest = sentence[clause_end.end() :].strip() if clause_end else ""
+        if len(rest.split()) < 2:
+            return sentence if keep else None
+        return rest[0].upper() + rest[1:]
+
+
+def _straight(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'")

@@ -1,0 +1,76 @@
+"""The rules code checks on every interviewer reply: one question per turn, no praise or
+grading at its start, no talk of stages, timers or tools."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockflow.interview.reply_rules import TurnRules, split_sentences
+
+
+def said(reply: str) -> str:
+    rules = TurnRules()
+    return " ".join(s for s in map(rules.accept, split_sentences(reply)) if s)
+
+
+def test_one_question_per_turn_keeps_the_prose_up_to_the_first_question():
+    assert said("I see. What did you learn from it? And how did the team react?") == (
+        "I see. What did you learn from it?"
+    )
+    assert said("What was hard? Why? Who helped? Take your time.") == "What was hard?"
+
+
+def test_one_question_with_two_clauses_is_still_one_question():
+    reply = "What was the hardest part, and what would you do differently?"
+    assert said(reply) == reply
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        ("Great answer! What did you learn from it?", "What did you learn from it?"),
+        ("That's impressive. Excellent! How did you measure it?", "How did you measure it?"),
+        ("Thanks, that's really impressive work. Why then?", "Why then?"),
+        (
+            "Great answer, can you tell me more about the result?",
+            ("Can you tell me more about the result?"),
+        ),
+        ("Wow, what a great story. Who else was involved?", "Who else was involved?"),
+    ],
+)
+def test_praise_at_the_start_of_a_turn_is_not_said(reply, kept):
+    assert said(reply) == kept
+
+
+def test_an_acknowledgement_is_not_praise_and_great_question_is_not_praise_of_an_answer():
+    assert said("Thank you for sharing that. What happened next?") == (
+        "Thank you for sharing that. What happened next?"
+    )
+    assert said("That's a great question. The team has six people.") == (
+        "That's a great question. The team has six people."
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        ("Let's move on to the next stage. Tell me about a failure.", "Tell me about a failure."),
+        ("Stage 2: What is your biggest weakness?", "What is your biggest weakness?"),
+        (
+            "Now for the closing stage, do you have any questions for me?",
+            ("Do you have any questions for me?"),
+        ),
+        (
+            "Thanks. Moving on to the next section of the interview. Why this role?",
+            ("Thanks. Why this role?"),
+        ),
+        ("I'll call complete_stage now. How do you like feedback?", "How do you like feedback?"),
+        ("We are running out of time. What would you change?", "What would you change?"),
+    ],
+)
+def test_narration_of_stages_timers_and_tools_is_not_said(reply, kept):
+    assert said(reply) == kept
+
+
+def test_curly_apostrophes_are_read_as_straight_ones():
+    assert said("That\u2019s impressive. Why?") == "Why?"
