@@ -72,3 +72,14 @@ def pytest_runtest_makereport(item, call):
                 (f"livekit-server log ({server.log_path})", server.log_tail(4000))
             )
     return report
+
+
+@pytest.fixture(scope="session")
+def local_models_dir(tmp_path_factory) -> Path:
+    """One models folder for the whole run, the real packaged models in it: the 491 MB
+    language model is joined from its PyPI packages (and its hash checked) once."""
+    from mockflow.localmodels import LocalModels
+
+    folder = tmp_path_factory.mktemp("local-models")
+    LocalModels(folder, folder / "data", ollama_url=None).prepare()
+    return folder
