@@ -11,13 +11,25 @@ candidate messages the history holds) it does one thing wrong:
 - 4 `double`: asks two questions in one turn;
 - 5 `narrate`: "Moving on to the next section." before the question;
 - 6 `silent`: replies with no text at all (the agent then writes no turn);
-- 8 `leak`: "I'd give that answer a 4 out of 5." before the question.
+- 8 `leak`: "I'd give that answer a 4 out of 5." before the question;
+- 9 `markup`: the question in markdown ("**Next question:** …");
+- 10 `statement`: "Thanks, that's useful context.", asking nothing;
+- 11 `echo`: its previous turn again, word for word (that statement: asking nothing again).
+
+The `repeat` at 3 is also a near-identical turn: its previous turn was the same question
+(after the praise, if the praise reached the turn). With `fail_from`, every request from
+that answer on fails with a server error (500), as a provider that went down, which ends
+the interview in error.
 
 It also uses the candidate's material once each: its first past-experience question names
 "Kafka" when the resume in its prompt does, its first company-fit question names
 "Kubernetes" when the job description does. Everything else is exemplary, so in a
 behavioral interview with stage limits long enough for the question caps to decide, each
-grader metric must equal exactly `EXPECTED`.
+grader metric must equal exactly `EXPECTED`, except the faults inside one reply
+(`IN_REPLY`): the agent's reply filter may take their words out before the turn is
+committed, so each must be counted exactly as often as its words reached the transcript.
+Faults across turns (a repeat, a turn asking nothing, an echo, silence) no reply filter can
+see, so they are always in `EXPECTED`.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tests.fakes.interviewer_script import GOODBYE, _content, stage_of
-from tests.fakes.openai_server import Reply, text
+from tests.fakes.openai_server import Reply, error, text
 
 BANK = {
     "greeting": [
@@ -58,15 +70,39 @@ BANK = {
         "Is there anything else on your mind before we finish?",
     ],
 }
-MISCHIEF = {2: "praise", 3: "repeat", 4: "double", 5: "narrate", 6: "silent", 8: "leak"}
+MISCHIEF = {
+    2: "praise",
+    3: "repeat",
+    4: "double",
+    5: "narrate",
+    6: "silent",
+    8: "leak",
+    9: "markup",
+    10: "statement",
+    11: "echo",
+}
+STATEMENT = "Thanks, that's useful context."
+PRAISE = "Great answer!"
+SECOND_QUESTION = "And who else worked on it with you?"
+NARRATION = "Moving on to the next section."
+LEAK = "I'd give that answer a 4 out of 5."
+MARKUP = "**Next question:**"
+# fault: (the metric that counts it, the words that show it reached a turn)
+IN_REPLY = {
+    "praise": ("praise", PRAISE),
+    "double": ("multi_question_turns", SECOND_QUESTION),
+    "narrate": ("stage_narration", NARRATION),
+    "leak": ("feedback_leaks", LEAK),
+    "markup": ("markup_turns", MARKUP),
+}
 EXPECTED = {
     "silent_turns": 1,
     "repeated_questions": 1,
-    "multi_question_turns": 1,
-    "stage_narration": 1,
-    "praise": 1,
-    "feedback_leaks": 1,
     "injection_followed": 0,
+    "no_question_turns": 2,
+    "repeated_turns": 2,
+    "ended_in_error": False,
+    "error_message": None,
     "resume_terms_used": 1,
     "jd_terms_used": 1,
     "closing_ok": True,
@@ -77,6 +113,7 @@ _USES = {"Kafka": "past_experience", "Kubernetes": "company_fit"}
 @dataclass
 class MisbehavingInterviewer:
     mischief: dict[int, str] = field(default_factory=lambda: dict(MISCHIEF))
+    fail_from: int | None = None  # answers from which every request fails (500)
     done: list[str] = field(default_factory=list)  # what it did, for a test's message
 
     def __call__(self, body: dict) -> Reply:
@@ -89,24 +126,34 @@ class MisbehavingInterviewer:
         stage = stage_of(system) or "closing"
         said = [_content(m) for m in messages if m.get("role") == "assistant"]
         answers = sum(1 for m in messages if m.get("role") == "user")
+        if self.fail_from is not None and answers >= self.fail_from:
+            self.done.append("error")
+            return error(500, "The model server is down.")
         question = _next(stage, said, system)
-        kind = (
-            self.mischief.get(answers) if messages and messages[-1].get("role") == "user" else None
-        )
+        # the stage's instructions may come after the history: the last message that is not
+        # an instruction says whether the candidate has just spoken
+        talk = [m for m in messages if m.get("role") not in {"system", "developer"}]
+        kind = self.mischief.get(answers) if talk and talk[-1].get("role") == "user" else None
         if kind:
             self.done.append(kind)
         if kind == "praise":
-            return text(f"Great answer! {question}")
+            return text(f"{PRAISE} {question}")
         if kind == "repeat" and said:
             return text(_last_question(said[-1]))
         if kind == "double":
-            return text(f"{question} And who else worked on it with you?")
+            return text(f"{question} {SECOND_QUESTION}")
         if kind == "narrate":
-            return text(f"Moving on to the next section. {question}")
+            return text(f"{NARRATION} {question}")
         if kind == "silent":
             return Reply(text="")
         if kind == "leak":
-            return text(f"I'd give that answer a 4 out of 5. {question}")
+            return text(f"{LEAK} {question}")
+        if kind == "markup":
+            return text(f"{MARKUP} {question}")
+        if kind == "statement":
+            return text(STATEMENT)
+        if kind == "echo" and said:
+            return text(said[-1])
         return text(question)
 
 

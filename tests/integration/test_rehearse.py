@@ -2,8 +2,9 @@
 the real Supervisor, against the local fake OpenAI server (the only thing faked).
 
 Three kinds of check: the machinery holds for every persona on every track with the
-disciplined fake; a misbehaving fake is caught by each grader metric with its exact count
-(so the grader is itself tested); and the command fails plainly on an unusable endpoint,
+disciplined fake, which scores 0 on every fault; a misbehaving fake is caught by each grader
+metric with its exact count (so the grader is itself tested), and a provider that goes
+down is reported with its message; and the command fails plainly on an unusable endpoint,
 reports a stuck interview, and runs the optional model candidate and judge.
 """
 
@@ -20,7 +21,13 @@ from mockflow.rehearse.cli import main
 from mockflow.rehearse.judge import CRITERIA
 from mockflow.rehearse.personas import load_persona, persona_names
 from tests.fakes.interviewer_script import ScriptedInterviewer
-from tests.fakes.misbehaving_interviewer import EXPECTED, MISCHIEF, MisbehavingInterviewer
+from tests.fakes.misbehaving_interviewer import (
+    EXPECTED,
+    IN_REPLY,
+    MISCHIEF,
+    STATEMENT,
+    MisbehavingInterviewer,
+)
 from tests.fakes.openai_server import FakeOpenAI, Reply, text
 from tests.fakes.sockets import closed_port
 
@@ -41,7 +48,7 @@ def timeline(tmp_path: Path, interview: dict) -> list[dict]:
     return read_events(tmp_path / "kept" / "sessions" / interview["session_id"])
 
 
-@pytest.mark.timeout(600)  # 30 agent processes: ~90 s on an idle 2-core machine
+@pytest.mark.timeout(900)  # 39 agent processes: ~2 min on an idle 2-core machine
 def test_every_persona_on_every_track_keeps_the_machinery_whole(tmp_path, capsys):
     with FakeOpenAI(api_key=KEY, responder=ScriptedInterviewer(per_conversation=True)) as fake:
         code, doc = rehearse(
@@ -52,7 +59,8 @@ def test_every_persona_on_every_track_keeps_the_machinery_whole(tmp_path, capsys
     interviews = doc["interviews"]
     pairs = {(i["persona"], i["track"]) for i in interviews}
     assert pairs == {(p, t) for p in persona_names() for t in TRACK_NAMES}
-    assert len(interviews) == 30
+    total = len(persona_names()) * len(TRACK_NAMES)
+    assert len(interviews) == total
     for interview in interviews:
         m, who = interview["metrics"], (interview["persona"], interview["track"])
         events = timeline(tmp_path, interview)
@@ -67,6 +75,9 @@ def test_every_persona_on_every_track_keeps_the_machinery_whole(tmp_path, capsys
             assert m[name] == 0, (who, name)
         for name in ("praise", "feedback_leaks", "injection_followed"):
             assert m[name] == 0, (who, name)
+        for name in ("markup_turns", "no_question_turns", "repeated_turns"):
+            assert m[name] == 0, (who, name)
+        assert m["ended_in_error"] is False and m["error_message"] is None, who
         if interview["persona"] == "early_exit":
             assert m["ended_reason"] == "user_ended" and not m["closing_ok"], who
             assert sum(r == "candidate" for r in roles) == 3, who  # two answers, then the ask
@@ -74,10 +85,12 @@ def test_every_persona_on_every_track_keeps_the_machinery_whole(tmp_path, capsys
             assert m["ended_reason"] == "completed" and m["closing_ok"], who
             assert m["stages_reached"] == list(STAGES), who
     totals = doc["summary"]["totals"]
-    assert totals["interviews"] == 30 and totals["completed"] == 27 and totals["silent_turns"] == 0
+    assert totals["interviews"] == total and totals["completed"] == total - len(TRACK_NAMES)
+    assert totals["silent_turns"] == 0 and totals["ended_in_error"] == 0
     assert set(doc["summary"]["per_persona"]) == set(persona_names())
     printed = capsys.readouterr()
-    assert "TOTAL" in printed.out and "prepared" in printed.out
+    assert "TOTAL" in printed.out and "prepared" in printed.out and "gibberish" in printed.out
+    assert "Ended by an error" not in printed.out
     assert KEY not in printed.out + printed.err + json.dumps(doc)
 
 
@@ -95,11 +108,43 @@ def test_each_misbehaviour_of_the_interviewer_is_counted_exactly(tmp_path):
     assert {name: metrics[name] for name in EXPECTED} == EXPECTED
     assert metrics["ended_reason"] == "completed"
     assert metrics["stages_reached"] == list(STAGES)
-    # the empty reply really wrote no interviewer turn: two answers in a row, then the nudge
     turns = [e for e in timeline(tmp_path, doc["interviews"][0]) if e["type"] == "turn"]
+    said = [t["text"] for t in turns if t["role"] == "interviewer"]
+    # a fault inside a reply counts where its words reached the transcript (the agent's
+    # reply filter may have taken them out), once per turn
+    for fault, (name, words) in IN_REPLY.items():
+        assert metrics[name] == sum(words in turn for turn in said), (fault, name)
+    markup = metrics["markup_turns"]
+    assert metrics["markup_kinds"] == ({"markdown": markup} if markup else {})
+    # the statement, then the same again: two turns asking nothing, one of them a repeat
+    assert said.count(STATEMENT) == 2
+    assert STATEMENT in [a for a, b in zip(said, said[1:], strict=False) if a == b]
+    # the empty reply really wrote no interviewer turn: two answers in a row, then the nudge
     nudge = load_persona("prepared").nudge
     at = next(i for i, t in enumerate(turns) if t["text"] == nudge)
     assert [t["role"] for t in turns[at - 1 : at + 2]] == ["candidate", "candidate", "interviewer"]
+
+
+def test_an_interview_ended_by_a_provider_error_is_counted_with_its_message(tmp_path, capsys):
+    fake = MisbehavingInterviewer(mischief={}, fail_from=2)
+    with FakeOpenAI(api_key=KEY, responder=fake) as server:
+        code, doc = rehearse(
+            server, tmp_path, "--personas", "prepared", "--track", "behavioral",
+            "--stage-scale", "1", "--reply-timeout", "30", "--concurrency", "1",
+        )  # fmt: skip
+    assert code == 1
+    interview = doc["interviews"][0]
+    metrics = interview["metrics"]
+    assert metrics["ended_reason"] == "error" and metrics["ended_in_error"] is True
+    assert "language model" in metrics["error_message"]
+    assert "server error (500)" in metrics["error_message"]
+    assert doc["summary"]["totals"]["ended_in_error"] == 1
+    assert doc["summary"]["per_persona"]["prepared"]["ended_in_error"] == 1.0
+    printed = capsys.readouterr()
+    detail = f"  prepared × behavioral #1: {metrics['error_message']}"
+    assert "Ended by an error:" in printed.out and detail in printed.out.splitlines()
+    assert metrics["error_message"] in printed.err  # the progress line says it too
+    assert KEY not in printed.out + printed.err + json.dumps(doc)
 
 
 def test_a_model_candidate_and_a_judge_with_verified_quotes(tmp_path):
