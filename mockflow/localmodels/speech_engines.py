@@ -31,6 +31,10 @@ class VoiceUnavailable(MockflowError):
     """Piper's HTTP server did not answer, or answered with an error or unreadable audio."""
 
 
+class WhisperLoadError(MockflowError):
+    """The Whisper model folder could not be loaded (damaged, wrong format or version)."""
+
+
 @dataclass(frozen=True)
 class TranscriptionOptions:
     language: str = "en"
@@ -82,9 +86,14 @@ class Transcriber:
         from faster_whisper import WhisperModel  # type: ignore[import-untyped]
 
         started = time.monotonic()
-        self._model = WhisperModel(
-            str(self.model_dir), device="cpu", compute_type="int8", cpu_threads=self.threads
-        )
+        try:
+            self._model = WhisperModel(
+                str(self.model_dir), device="cpu", compute_type="int8", cpu_threads=self.threads
+            )
+        except (RuntimeError, ValueError, OSError) as exc:  # what CTranslate2 raises on a bad file
+            raise WhisperLoadError(
+                f"The Whisper model in {self.model_dir} is unusable: {exc}"
+            ) from None
         log.info("whisper: loaded %s in %.2f s", self.model_dir, time.monotonic() - started)
 
     async def transcribe(self, upload: bytes, options: TranscriptionOptions) -> Transcript:

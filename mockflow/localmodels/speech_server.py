@@ -46,6 +46,7 @@ from mockflow.localmodels.speech_engines import (
     Transcriber,
     TranscriptionOptions,
     VoiceUnavailable,
+    WhisperLoadError,
 )
 
 log = logging.getLogger("mockflow.speech")
@@ -145,7 +146,7 @@ class SpeechApi:
 async def _stream(
     response: web.StreamResponse, first: Pcm | None, rest: AsyncIterator[Pcm], fmt: str, sse: bool
 ) -> float | None:
-    """Write every piece's audio; the seconds sent, or None if Piper failed midway."""
+    """Write every piece's audio; the seconds sent, or None if Piper or the client failed."""
     encode: Callable[[bytes], bytes] = _sse_event if sse else bytes
     if fmt != "pcm":
         await response.write(encode(wav_stream_header(OUTPUT_RATE)))
@@ -158,6 +159,12 @@ async def _stream(
     except VoiceUnavailable as exc:
         log.warning("speech: stopped after %.2f s of audio: %s", seconds, exc)
         return None
+    except ConnectionResetError:
+        log.info("speech: the client left after %.2f s of audio", seconds)
+        return None
+    except asyncio.CancelledError:  # the client left while a sentence was being synthesized
+        log.info("speech: the client left after %.2f s of audio", seconds)
+        raise
     if sse:
         await response.write(b'data: {"type": "speech.audio.done"}\n\n')
     return seconds
@@ -320,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         log.error('Speech recognition is not installed: pip install "mockflow[local]"')
         return 2
-    except OSError as exc:
+    except (OSError, WhisperLoadError) as exc:
         log.error("The speech server could not start: %s", exc)
         return 1
     except Exception:
