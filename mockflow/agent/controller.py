@@ -3,6 +3,10 @@
 Code decides when a stage ends (the tool asks, guards answer; timers and question caps
 apply between an answer and the reply to it; `skip_stage` applies at once). Every reply
 after a stage change is the next stage's first question, in the same turn.
+
+Every reply's prompt is laid out for the providers' prompt caches (`prompt_for_reply`),
+and a reply that fails is retried, skipped with an apology or ends the interview as
+`slow_turns` decides.
 """
 
 from __future__ import annotations
@@ -20,15 +24,26 @@ from livekit.agents import (
     CloseEvent,
     ConversationItemAddedEvent,
     ErrorEvent,
+    SpeechCreatedEvent,
     ToolError,
 )
+from livekit.agents.voice import SpeechHandle
 
 from mockflow.agent.instructions import (
     coach_instructions,
-    goodbye_instructions,
-    stage_instructions,
+    goodbye_brief,
+    stable_instructions,
+    stage_brief,
 )
+from mockflow.agent.prompt_layout import PrefixMeter, lay_out, serialize
 from mockflow.agent.providers import describe_failure
+from mockflow.agent.slow_turns import (
+    APOLOGY,
+    CLOSING_APOLOGY,
+    OPENING_APOLOGY,
+    FailedTurns,
+    Verdict,
+)
 from mockflow.agent.stage_tool import offers_stage_tool
 from mockflow.agent.usage import usage_figures
 from mockflow.contracts.events import EventWriter
@@ -85,24 +100,38 @@ class InterviewController:
         self.finished = asyncio.Event()
         self.end_reason: str | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self.stable_prompt = stable_instructions(
+            fsm.track, spec.candidate, self.context, coach.focus_notes if coach else ""
+        )
+        self._prompt_meter = PrefixMeter()
+        self._prompt_reused: float | None = None
+        self.failed_turns = FailedTurns.for_provider(spec.providers.llm.base_url)
+        self._own_reply = False  # a reply the controller generates and awaits itself
+        self._apology: str | None = None
+        self._interviewer_turns = 0
 
     # -- set-up -------------------------------------------------------------------------
 
     def current_instructions(self) -> str:
+        """The whole instructions in one text: the stable part, then the stage's part."""
+        return f"{self.stable_prompt}\n\n{self.stage_prompt()}"
+
+    def stage_prompt(self) -> str:
+        """The current stage's part of the prompt (the goodbye once the interview is over)."""
         if self.fsm.finished:
-            return goodbye_instructions(self.fsm.track, self.spec.candidate)
+            return goodbye_brief()
         stage = self.fsm.stage or self.fsm.track.stages[0]
-        text = stage_instructions(
-            self.fsm.track, stage, self.spec.candidate, self.context, stage_tool=self.offers_tool
-        )
-        coach = coach_instructions(
-            self._next_must_ask(), self.spec.coach.focus_notes if self.spec.coach else ""
-        )
+        text = stage_brief(stage, self.context, stage_tool=self.offers_tool)
+        coach = coach_instructions(self._next_must_ask(), "")
         return f"{text}\n\n{coach}" if coach else text
 
     def prompt_for_reply(self, chat_ctx: ChatContext) -> ChatContext:
-        """The prompt a reply is generated from (the agent's llm_node calls this first)."""
-        return chat_ctx
+        """The prompt a reply is generated from (the agent's llm_node calls this first): an
+        edited copy with the stable instructions first and the stage's part last. Notes
+        the share of it reused from the previous prompt for the turn's `metrics`."""
+        prompt = lay_out(chat_ctx, self.stable_prompt, self.stage_prompt())
+        self._prompt_reused = self._prompt_meter.measure(serialize(prompt))
+        return prompt
 
     def _next_must_ask(self) -> str | None:
         stage = self.fsm.stage
@@ -114,6 +143,7 @@ class InterviewController:
         self._agent = agent
         session.on("conversation_item_added", self._on_item_added)
         session.on("error", self._on_error)
+        session.on("speech_created", self._on_speech_created)
         session.on("close", self._on_close)
 
     def begin(self) -> None:
@@ -182,6 +212,10 @@ class InterviewController:
         self.events.write("draft", role="interviewer", reply=reply, delta=delta)
 
     def record_metrics(self, figures: dict[str, float]) -> None:
+        """The turn's figures, with the share of its prompt reused from the previous one."""
+        if self._prompt_reused is not None:
+            figures = {**figures, "prompt_prefix_reused": self._prompt_reused}
+            self._prompt_reused = None
         stage = self.fsm.stage
         self.events.write("metrics", stage=stage.name if stage else "closing", **figures)
 
@@ -251,10 +285,67 @@ class InterviewController:
             kwargs["user_input"] = user_input
         if instructions is not None:
             kwargs["instructions"] = instructions
-        handle = self._session.generate_reply(**kwargs)
+        handle = self._generate(**kwargs)
         await handle
+        await self._after_reply(handle)
         if self.fsm.finished and not self.finished.is_set():
             self._finish("completed")
+
+    def _generate(self, **kwargs: Any) -> SpeechHandle:
+        assert self._session is not None
+        self._own_reply = True
+        try:
+            return self._session.generate_reply(**kwargs)
+        finally:
+            self._own_reply = False
+
+    def _on_speech_created(self, event: SpeechCreatedEvent) -> None:
+        """A reply the framework generates on its own (a spoken answer's) is watched too."""
+        if event.source == "generate_reply" and not self._own_reply:
+            event.speech_handle.add_done_callback(self._after_unowned_reply)
+
+    def _after_unowned_reply(self, handle: SpeechHandle) -> None:
+        task = asyncio.get_running_loop().create_task(self._after_reply(handle))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _after_reply(self, handle: SpeechHandle) -> None:
+        """A failed reply is retried, skipped with an apology, or ends the interview."""
+        if self.finished.is_set() or handle.interrupted:
+            return
+        error = handle.exception()
+        if error is None:
+            self.failed_turns.succeeded()
+            return
+        log.warning("the reply failed: %s", type(error).__name__)
+        verdict, cause = await self.failed_turns.recover(error, self._retry_reply)
+        if self.finished.is_set() or verdict is Verdict.ANSWERED:
+            return
+        if verdict is Verdict.APOLOGISE:
+            await self._apologise()
+            return
+        base_url = self.spec.providers.llm.base_url
+        message = describe_failure("The language model provider", cause, base_url)
+        log.error("fatal provider failure: %s", message)
+        self.fail(message)
+
+    async def _retry_reply(self) -> BaseException | None:
+        """The same turn again (the candidate's answer is already in the history)."""
+        if self.finished.is_set():
+            return None
+        log.info("retrying the reply")
+        handle = self._generate()
+        await handle
+        return None if handle.interrupted else handle.exception()
+
+    async def _apologise(self) -> None:
+        """The failed turn's place: a short apology that asks the candidate to go on."""
+        assert self._session is not None
+        if self.fsm.finished:
+            self._apology = CLOSING_APOLOGY
+        else:
+            self._apology = APOLOGY if self._interviewer_turns else OPENING_APOLOGY
+        await self._session.say(self._apology, add_to_chat_ctx=True)
 
     async def _refresh_instructions(self) -> None:
         if self._agent is not None:
@@ -285,6 +376,10 @@ class InterviewController:
             interrupted=bool(getattr(item, "interrupted", False)),
         )
         self.fsm.note_question()
+        self._interviewer_turns += 1
+        if text == self._apology:
+            self._apology = None
+            return
         if self._next_must_ask() is not None:  # it was asked in this turn: on to the next
             self.must_ask[stage.name].popleft()  # type: ignore[union-attr]
             refresh = asyncio.get_running_loop().create_task(self._refresh_instructions())
@@ -292,10 +387,15 @@ class InterviewController:
             refresh.add_done_callback(self._background.discard)
 
     def _on_error(self, event: ErrorEvent) -> None:
+        """A speech provider's failure ends the interview; a language model's fails only
+        its reply, which `_after_reply` deals with."""
         error = event.error
         if getattr(error, "recoverable", True):
             return
         kind = getattr(error, "type", "")
+        if kind == "llm_error":
+            log.warning("language model failure: %s", type(error.error).__name__)
+            return
         provider = {
             "llm_error": "The language model provider",
             "stt_error": "The speech-to-text provider",

@@ -1,4 +1,5 @@
-"""Builds the interviewer's instructions for the current stage from the track's data."""
+"""Builds the interviewer's instructions from the track's data, in two parts: the stable
+part that holds for the whole interview, and the current stage's part."""
 
 from __future__ import annotations
 
@@ -10,6 +11,49 @@ from mockflow.interview.fsm import StagePlan, Track
 LEVELS = {"entry": "entry-level", "mid": "mid-level", "senior": "senior"}
 
 
+def stable_instructions(
+    track: Track, candidate: Candidate, context: InterviewContext, focus_notes: str = ""
+) -> str:
+    """The part of the prompt that holds for the whole interview: persona, how to speak,
+    the coach's notes and every candidate document any stage uses (fenced). It comes first
+    in every prompt, so a provider's prompt cache keeps it across turns and stages."""
+    text = prompts.render(
+        "interviewer",
+        persona=track.persona,
+        level=LEVELS[candidate.level],
+        track_title=track.title.lower(),
+        track_summary=track.summary,
+        style=track.style,
+        data_section=_data_section(candidate, _documents(track, context)),
+    )
+    notes = coach_instructions(None, focus_notes)
+    return f"{text}\n\n{notes}" if notes else text
+
+
+def stage_brief(stage: StagePlan, context: InterviewContext, *, stage_tool: bool = True) -> str:
+    """The current stage's part of the prompt (it comes last, just before the reply): its
+    goal and guidance, which documents it uses, and the complete_stage tool only when the
+    model is offered it (`stage_tool`)."""
+    labels = _labels_used_by(stage, context)
+    if labels:
+        blocks = "block" if len(labels) == 1 else "blocks"
+        documents = f"For this topic, use the {' and '.join(labels)} {blocks}."
+    else:
+        documents = "No candidate documents are needed for this topic."
+    return prompts.render(
+        "interviewer_stage",
+        stage_goal=stage.goal,
+        stage_guidance="\n".join(f"- {line}" for line in stage.guidance),
+        stage_progress=_stage_progress(stage) if stage_tool else "",
+        documents=documents,
+    )
+
+
+def goodbye_brief() -> str:
+    """The last stage's part once the interview is over: say goodbye."""
+    return prompts.render("interviewer_goodbye")
+
+
 def stage_instructions(
     track: Track,
     stage: StagePlan,
@@ -18,24 +62,9 @@ def stage_instructions(
     *,
     stage_tool: bool = True,
 ) -> str:
-    """The system prompt for `stage`; candidate documents appear only where the stage uses
-    them, and the complete_stage tool only when the model is offered it (`stage_tool`)."""
-    blocks = context.blocks_for(stage)
-    data_section = _data_section(candidate, blocks)
-    if not blocks:
-        data_section += "\n\nNo candidate documents are needed for this topic."
-    return prompts.render(
-        "interviewer",
-        persona=track.persona,
-        level=LEVELS[candidate.level],
-        track_title=track.title.lower(),
-        track_summary=track.summary,
-        style=track.style,
-        stage_goal=stage.goal,
-        stage_guidance="\n".join(f"- {line}" for line in stage.guidance),
-        stage_progress=_stage_progress(stage) if stage_tool else "",
-        data_section=data_section,
-    )
+    """The whole prompt for `stage` in one text: the stable part, then the stage's."""
+    stable = stable_instructions(track, candidate, context)
+    return f"{stable}\n\n{stage_brief(stage, context, stage_tool=stage_tool)}"
 
 
 def _stage_progress(stage: StagePlan) -> str:
@@ -46,10 +75,30 @@ def _stage_progress(stage: StagePlan) -> str:
     )
 
 
-def goodbye_instructions(track: Track, candidate: Candidate) -> str:
-    return prompts.render(
-        "interviewer_goodbye", persona=track.persona, data_section=_data_section(candidate, [])
-    )
+def goodbye_instructions(
+    track: Track, candidate: Candidate, context: InterviewContext | None = None
+) -> str:
+    """The whole prompt for the goodbye in one text: the stable part, then the goodbye."""
+    stable = stable_instructions(track, candidate, context or InterviewContext())
+    return f"{stable}\n\n{goodbye_brief()}"
+
+
+def _documents(track: Track, context: InterviewContext) -> list[str]:
+    """Every fenced document block a stage of `track` uses, each once, in stage order."""
+    blocks: list[str] = []
+    for stage in track.stages:
+        blocks += [block for block in context.blocks_for(stage) if block not in blocks]
+    return blocks
+
+
+def _labels_used_by(stage: StagePlan, context: InterviewContext) -> list[str]:
+    """The fence labels of the documents `stage` uses (as `InterviewContext.blocks_for`)."""
+    labels = []
+    if stage.uses_resume and context.resume_text.strip():
+        labels.append("RESUME")
+    if stage.uses_jd and context.job_description.strip():
+        labels.append("JOB_DESCRIPTION")
+    return labels
 
 
 def _data_section(candidate: Candidate, documents: list[str]) -> str:

@@ -14,7 +14,11 @@ not followed (`mockflow.net.pinning`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import aiohttp
 import httpx
@@ -64,12 +68,57 @@ class PinnedClients:
             await client.close()
 
 
+class FirstTokenLLM(lk_openai.LLM):
+    """The OpenAI plugin with its timeout honoured as the time to the first token.
+
+    The plugin sends `APIConnectOptions.timeout` as the request's httpx timeout, all four
+    phases alike: the read timeout then bounds each wait for bytes, not for a token. A
+    server that sends its headers at once and keeps the stream alive while the model
+    reads the prompt (llama-cpp-python's server pings every 15 s) would never time out,
+    so each attempt also waits at most that long for its first piece of reply."""
+
+    def chat(self, *args: Any, **kwargs: Any) -> lk_openai.LLMStream:
+        stream = super().chat(*args, **kwargs)
+        run, timeout = stream._run, stream._conn_options.timeout
+
+        def started() -> bool:
+            return stream._event_ch.output_sent
+
+        # set before the stream's task first runs (it starts on the next loop turn)
+        stream._run = lambda: first_token_within(run(), started, timeout)  # type: ignore[method-assign]
+        return stream
+
+
+async def first_token_within(
+    run: Awaitable[None], started: Callable[[], bool], timeout: float, poll: float = 0.1
+) -> None:
+    """Await `run`; raise a retryable `APITimeoutError` if `started()` is not true within
+    `timeout` seconds."""
+    task = asyncio.ensure_future(run)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    try:
+        while not started():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise APITimeoutError(retryable=True)
+            done, _ = await asyncio.wait({task}, timeout=min(poll, remaining))
+            if done:
+                break
+        await task
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 def build_llm(config: LLMProvider, clients: PinnedClients) -> lk_openai.LLM:
     timeout = httpx.Timeout(connect=5.0, read=config.timeout, write=5.0, pool=5.0)
     client = clients.get(config.base_url, config.pinned_address, config.api_key, timeout)
     if client is not None:
-        return lk_openai.LLM(model=config.model, temperature=config.temperature, client=client)
-    return lk_openai.LLM(
+        return FirstTokenLLM(model=config.model, temperature=config.temperature, client=client)
+    return FirstTokenLLM(
         model=config.model,
         api_key=config.api_key,
         base_url=config.base_url or NOT_GIVEN,
@@ -98,9 +147,11 @@ def pinned_client(
 
 
 def connect_options(config: LLMProvider) -> SessionConnectOptions:
-    """One retry for transient failures; worst case stays inside the 15 s failure budget."""
+    """A reply that times out (`config.timeout` to its first token) or meets a transient
+    error is retried once before any of it is sent. The session never closes itself on
+    failures: the controller decides (`slow_turns`)."""
     llm = APIConnectOptions(max_retry=1, retry_interval=0.5, timeout=config.timeout)
-    return SessionConnectOptions(llm_conn_options=llm)
+    return SessionConnectOptions(llm_conn_options=llm, max_unrecoverable_errors=sys.maxsize)
 
 
 def describe_failure(provider: str, error: BaseException, base_url: str | None = None) -> str:
@@ -194,4 +245,5 @@ def speech_connect_options(config: LLMProvider) -> SessionConnectOptions:
         llm_conn_options=connect_options(config).llm_conn_options,
         stt_conn_options=speech,
         tts_conn_options=speech,
+        max_unrecoverable_errors=sys.maxsize,
     )

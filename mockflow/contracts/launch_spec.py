@@ -51,7 +51,7 @@ class LLMProvider(_Endpoint):
     api_key: str = Field(min_length=1)
     model: str = "gpt-4o-mini"
     temperature: float = 0.7
-    timeout: float = 10.0
+    timeout: float = 20.0  # seconds to the first token; the app sends ~90 for a local model
     # Offer the interviewer the complete_stage tool? None: only to OpenAI itself (no
     # base_url); small local models write tool calls as text instead of calling them.
     tool_calls: bool | None = None

@@ -50,6 +50,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     hang: bool = False
+    pings: float = 0.0  # seconds of SSE keep-alive comments after the headers, before a token
 
 
 def text(s: str) -> Reply:
@@ -58,6 +59,13 @@ def text(s: str) -> Reply:
 
 def tool(name: str, **arguments: Any) -> Reply:
     return Reply(tool_calls=[(name, arguments)])
+
+
+def tool_as_text(name: str, before: str = "", after: str = "", **arguments: Any) -> Reply:
+    """A reply that writes its tool call as text, the way a small model on its own chat
+    template does (seen from Qwen2.5-Coder-0.5B on llama.cpp): a JSON object in a fence."""
+    call = json.dumps({"name": name, "arguments": arguments})
+    return Reply(text=f"{before}```json\n{call}\n```{after}")
 
 
 def error(status: int, message: str = "Simulated error from the fake OpenAI server") -> Reply:
@@ -248,6 +256,8 @@ class FakeOpenAI(ThreadedServer):
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await resp.prepare(request)
+        if reply.pings and not await self._ping(resp, reply.pings):
+            return resp
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         try:
             for index, chunk in enumerate(self._chunks(reply, calls, finish)):
@@ -266,6 +276,22 @@ class FakeOpenAI(ThreadedServer):
         except (ConnectionResetError, ConnectionError):
             pass  # the client went away mid-stream
         return resp
+
+    async def _ping(self, resp: web.StreamResponse, seconds: float) -> bool:
+        """Keep the stream alive with comments, as llama-cpp-python's server does while
+        its model reads the prompt; False if the client left or the server closed."""
+        assert self._closed is not None
+        deadline = time.monotonic() + seconds
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                await resp.write(b": ping\n\n")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closed.wait(), min(0.2, left))
+                if self._closed.is_set():
+                    return False
+        except (ConnectionResetError, ConnectionError):
+            return False
+        return True
 
     @staticmethod
     def _chunks(reply: Reply, calls: list[dict], finish: str) -> Iterator[dict]:

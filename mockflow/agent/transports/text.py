@@ -1,7 +1,9 @@
 """The `text` transport: typed answers arrive as `user_text` commands on stdin.
 
 Commands are handled one at a time, so an answer sent while the interviewer is still
-replying waits in the queue; answers queued together are merged into one turn.
+replying waits in the queue; answers queued together are merged into one turn. The
+timeline says when the interviewer is thinking (a reply is being generated, however long
+the model takes) and listening, and each reply's figures (`metrics`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ import logging
 from collections import deque
 from typing import Literal
 
-from livekit.agents import AgentSession
+from livekit.agents import (
+    AgentSession,
+    AgentStateChangedEvent,
+    ChatMessage,
+    ConversationItemAddedEvent,
+)
 
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.drafts import DraftOutput
@@ -41,6 +48,7 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
     session.output.transcription = DraftOutput(controller)  # the reply shown as it comes
     agent = InterviewerAgent(controller)
     controller.attach(session, agent)
+    follow_session(session, controller)
     tasks: list[asyncio.Task] = []
     try:
         await session.start(agent)
@@ -64,6 +72,25 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
         with contextlib.suppress(Exception):
             await clients.aclose()  # after the plugin that used them
     return controller.end_reason or "completed"
+
+
+def follow_session(session: AgentSession, controller: InterviewController) -> None:
+    """Write the interviewer's `thinking` and `listening` states (text has no `speaking`:
+    the reply's drafts show it) and each reply's `metrics`."""
+
+    def on_state(event: AgentStateChangedEvent) -> None:
+        if event.new_state in ("thinking", "listening") and not controller.finished.is_set():
+            controller.record_state(agent_state=event.new_state)
+
+    def on_item(event: ConversationItemAddedEvent) -> None:
+        item = event.item
+        if isinstance(item, ChatMessage) and item.role == "assistant":
+            ttft = (item.metrics or {}).get("llm_node_ttft")
+            if isinstance(ttft, int | float):
+                controller.record_metrics({"llm_ttft": round(float(ttft), 3)})
+
+    session.on("agent_state_changed", on_state)
+    session.on("conversation_item_added", on_item)
 
 
 async def _work(controller: InterviewController, queue: asyncio.Queue[Command | None]) -> None:

@@ -8,12 +8,20 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from livekit.agents import APIConnectionError, ChatMessage, ToolError
+from livekit.agents import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ChatMessage,
+    ToolError,
+)
 
 from mockflow.agent.controller import MOVE_ON, WRAP_UP, InterviewController, record_refusal
+from mockflow.agent.slow_turns import APOLOGY, OPENING_APOLOGY
 from mockflow.contracts.events import EventWriter, read_events
 from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.interview.fsm import build_fsm
+from tests.fakes.reply_session import ReplySession
 
 KEY = "sk-controller-test-key-0042"
 
@@ -135,25 +143,117 @@ async def test_a_coachs_question_is_asked_before_its_stage_can_end(tmp_path):
     assert await controller.complete_stage_requested() == MOVE_ON
 
 
-def test_a_fatal_provider_error_names_the_provider_and_never_the_key(tmp_path):
-    controller = _controller(tmp_path, Clock())
+def _attached(tmp_path: Path, clock: Clock, base_url: str = "http://llm.internal:8000/v1"):
+    controller = _controller(
+        tmp_path, clock, providers={"llm": {"api_key": KEY, "base_url": base_url}}
+    )
+    session = ReplySession()
+    controller.attach(session, None)  # type: ignore[arg-type]
     controller.begin()
-    recoverable = SimpleNamespace(recoverable=True, type="llm_error", error=RuntimeError("x"))
-    controller._on_error(SimpleNamespace(error=recoverable))
+    return controller, session
+
+
+def _timed_out() -> APIConnectionError:
+    """What a reply's handle reports after the framework's retry also timed out."""
+    try:
+        raise APIConnectionError("failed after 2 attempts") from APITimeoutError()
+    except APIConnectionError as error:
+        return error
+
+
+async def test_a_reply_that_times_out_is_skipped_with_an_apology_and_the_interview_goes_on(
+    tmp_path,
+):
+    clock = Clock()
+    controller, session = _attached(tmp_path, clock)
+    session.script("Hi Ada, ready to begin?", _timed_out(), "What do you do now?")
+    await controller.greet()
+    await controller.answer("Yes, ready.")
+    assert session.said == [APOLOGY]
+    await controller.answer("I build payment systems.")
+    turns = [(t["role"], t["text"]) for t in _events(tmp_path, "turn")]
+    assert turns == [
+        ("interviewer", "Hi Ada, ready to begin?"),
+        ("candidate", "Yes, ready."),
+        ("interviewer", APOLOGY),
+        ("candidate", "I build payment systems."),
+        ("interviewer", "What do you do now?"),
+    ]
     assert _events(tmp_path, "error") == [] and not controller.finished.is_set()
-    failure = APIConnectionError(f"connection refused for {KEY}")
-    fatal = SimpleNamespace(recoverable=False, type="llm_error", error=failure)
-    controller._on_error(SimpleNamespace(error=fatal))
-    controller._on_error(SimpleNamespace(error=fatal))  # a second failure adds nothing
+    # the apology counted as a question: the greeting's two were asked and answered
+    stages = [(e["stage"], e["reason"]) for e in _events(tmp_path, "stage")]
+    assert stages == [("greeting", "start"), ("self_intro", "limit")]
+
+
+async def test_a_first_reply_that_fails_opens_with_an_apology(tmp_path):
+    controller, session = _attached(tmp_path, Clock())
+    session.script(_timed_out())
+    await controller.greet()
+    assert session.said == [OPENING_APOLOGY] and not controller.finished.is_set()
+
+
+async def test_a_rejected_key_ends_at_once_naming_the_provider_never_the_key(tmp_path):
+    controller, session = _attached(tmp_path, Clock())
+    session.script(APIStatusError(f"Incorrect API key {KEY}", status_code=401))
+    await controller.greet()
+    assert session.said == [] and len(session.requests) == 1
     (error,) = _events(tmp_path, "error")
     assert error["fatal"] is True
     assert error["message"] == (
-        "The language model provider at llm.internal:8000 could not be reached."
+        "The language model provider rejected the API key (401). Check the key in Settings."
     )
     assert controller.end_reason == "error"
     controller.close(controller.end_reason)
     last = _events(tmp_path)[-1]
     assert (last["type"], last["reason"]) == ("ended", "error")
+    assert KEY not in (tmp_path / "events.jsonl").read_text("utf-8")
+
+
+async def test_three_failed_turns_in_a_row_end_the_interview(tmp_path):
+    controller, session = _attached(tmp_path, Clock())
+    session.script("Hi Ada, ready?", _timed_out(), _timed_out(), _timed_out())
+    await controller.greet()
+    for answer in ("Yes.", "Sure.", "Hello?"):
+        await controller.answer(answer)
+    assert session.said == [APOLOGY, APOLOGY]
+    (error,) = _events(tmp_path, "error")
+    assert error["message"] == "The language model provider at llm.internal:8000 did not " + (
+        "answer in time."
+    )
+    assert controller.end_reason == "error"
+
+
+async def test_a_refused_local_server_gets_the_same_turn_again_until_it_is_back(tmp_path):
+    controller, session = _attached(tmp_path, Clock(), base_url="http://127.0.0.1:8011/v1")
+    controller.failed_turns.retry_interval = 0.0  # the wait between tries is not under test
+    refused = APIConnectionError("Connection error.")
+    refused.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    session.script("Hi Ada, ready?", refused, refused, "Great. What do you do now?")
+    await controller.greet()
+    await controller.answer("Yes, ready.")
+    assert session.said == [] and _events(tmp_path, "error") == []
+    assert session.requests[-1] == {}  # a retry: the answer is already in the history
+    turns = [(t["role"], t["text"]) for t in _events(tmp_path, "turn")]
+    assert turns == [
+        ("interviewer", "Hi Ada, ready?"),
+        ("candidate", "Yes, ready."),
+        ("interviewer", "Great. What do you do now?"),
+    ]
+
+
+def test_a_speech_provider_failure_ends_at_once_without_the_key(tmp_path):
+    controller = _controller(tmp_path, Clock())
+    controller.begin()
+    recoverable = SimpleNamespace(recoverable=True, type="stt_error", error=RuntimeError("x"))
+    controller._on_error(SimpleNamespace(error=recoverable))
+    assert _events(tmp_path, "error") == [] and not controller.finished.is_set()
+    failure = APIConnectionError(f"connection refused for {KEY}")
+    fatal = SimpleNamespace(recoverable=False, type="stt_error", error=failure)
+    controller._on_error(SimpleNamespace(error=fatal))
+    controller._on_error(SimpleNamespace(error=fatal))  # a second failure adds nothing
+    (error,) = _events(tmp_path, "error")
+    assert error["message"] == "The speech-to-text provider could not be reached."
+    assert controller.end_reason == "error"
     assert KEY not in (tmp_path / "events.jsonl").read_text("utf-8")
 
 

@@ -3,9 +3,19 @@ closed with it; a failure reads in plain words, names the provider and carries n
 
 from __future__ import annotations
 
-from livekit.agents import APIStatusError
+import asyncio
 
-from mockflow.agent.providers import PinnedClients, build_llm, build_tts, describe_failure
+import pytest
+from livekit.agents import APIStatusError, APITimeoutError
+
+from mockflow.agent.providers import (
+    PinnedClients,
+    build_llm,
+    build_tts,
+    connect_options,
+    describe_failure,
+    first_token_within,
+)
 from mockflow.contracts.launch_spec import LLMProvider, TTSProvider
 
 URL = "https://models.example.test/v1"
@@ -35,3 +45,25 @@ def test_a_refused_key_is_told_without_the_key() -> None:
     error = APIStatusError("invalid key sk-secret-1", status_code=401)
     words = describe_failure("OpenAI", error, URL)
     assert words == "OpenAI rejected the API key (401). Check the key in Settings."
+
+
+async def test_a_reply_with_no_first_token_within_the_timeout_times_out() -> None:
+    # a server that keeps the stream alive without a token (pings) never trips a read
+    # timeout: the first-token deadline does
+    alive_forever = asyncio.Event()
+    with pytest.raises(APITimeoutError):
+        await first_token_within(alive_forever.wait(), lambda: False, timeout=0.05, poll=0.01)
+    # once the first token is out, the reply may take as long as it needs
+    started = asyncio.Event()
+
+    async def slow_reply() -> None:
+        started.set()
+        await asyncio.sleep(0.1)
+
+    await first_token_within(slow_reply(), started.is_set, timeout=0.05, poll=0.01)
+
+
+def test_the_session_leaves_ending_an_interview_to_the_controller() -> None:
+    options = connect_options(LLMProvider(api_key="k", timeout=90.0))
+    assert options.llm_conn_options.timeout == 90.0 and options.llm_conn_options.max_retry == 1
+    assert options.max_unrecoverable_errors > 1000
