@@ -26,10 +26,11 @@ It also uses the candidate's material once each: its first past-experience quest
 "Kubernetes" when the job description does. Everything else is exemplary, so in a
 behavioral interview with stage limits long enough for the question caps to decide, each
 grader metric must equal exactly `EXPECTED`, except the faults inside one reply
-(`IN_REPLY`): the agent's reply filter may take their words out before the turn is
-committed, so each must be counted exactly as often as its words reached the transcript.
-Faults across turns (a repeat, a turn asking nothing, an echo, silence) no reply filter can
-see, so they are always in `EXPECTED`.
+(`IN_REPLY`, and the empty reply): the agent's reply filter may take their words out
+before the turn is committed (and put a fallback question in place of an empty reply), so
+each must be counted exactly as often as it reached the transcript. Faults across turns
+(a repeat, a turn asking nothing, an echo) no reply filter can see, so they are always in
+`EXPECTED`.
 """
 
 from __future__ import annotations
@@ -96,7 +97,6 @@ IN_REPLY = {
     "markup": ("markup_turns", MARKUP),
 }
 EXPECTED = {
-    "silent_turns": 1,
     "repeated_questions": 1,
     "injection_followed": 0,
     "no_question_turns": 2,
