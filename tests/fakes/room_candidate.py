@@ -61,9 +61,11 @@ class Heard:
 class RoomCandidate:
     """One scripted candidate; see the module docstring."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, *, record: bool = False) -> None:
         self.url = url
         self.token = token
+        # every interviewer frame heard, as (arrival time, samples), when `record`
+        self.recorded: list[tuple[float, np.ndarray]] | None = [] if record else None
         self.room = rtc.Room()
         self.heard = Heard()
         self.history: list[Utterance] = []
@@ -151,8 +153,11 @@ class RoomCandidate:
         )
         try:
             async for event in stream:
-                samples = np.frombuffer(event.frame.data, dtype=np.int16).astype(np.float32)
+                pcm = np.frombuffer(event.frame.data, dtype=np.int16)
+                samples = pcm.astype(np.float32)
                 rms = float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
+                if self.recorded is not None:
+                    self.recorded.append((time.time(), pcm.copy()))
                 await self._heard(time.time(), rms)
         finally:
             await stream.aclose()
@@ -194,6 +199,12 @@ class RoomCandidate:
             if time.monotonic() > deadline:
                 raise TimeoutError("the interviewer did not stop talking")
             await asyncio.sleep(0.02)
+
+    def recording(self, start: float, end: float) -> np.ndarray:
+        """The interviewer audio (48 kHz int16) heard between two wall-clock times."""
+        assert self.recorded is not None, "join with record=True"
+        frames = [pcm for at, pcm in self.recorded if start <= at <= end]
+        return np.concatenate(frames) if frames else np.zeros(0, dtype=np.int16)
 
     def bursts_after(self, t: float) -> list[Burst]:
         return [b for b in self.heard.bursts if b.started_at > t]

@@ -110,6 +110,7 @@ class VoiceApp:
         openai: FakeOpenAI,
         deepgram: FakeDeepgram,
         stt: str = "deepgram",
+        keys: ProviderKeys | None = None,
         environ: dict[str, str] | None = None,
         **settings: Any,
     ) -> VoiceApp:
@@ -130,19 +131,21 @@ class VoiceApp:
             assert services.voice_server is not None, "the app started no local LiveKit server"
             livekit = services.voice_server.server
         app = cls(services, livekit, openai, deepgram)
-        if stt != "deepgram":
+        if keys is not None:  # the user's own choices (e.g. local speech) over the server's
+            app.services.vault.save_keys(LOCAL_USER_ID, keys)
+        elif stt != "deepgram":
             app.services.vault.save_keys(LOCAL_USER_ID, ProviderKeys(stt_provider=stt))
         deepgram.transcriber_for = app._transcriber_for
         openai.transcriber = app._transcribe_any
         return app
 
-    async def start(self, **changes: Any) -> LiveInterview:
+    async def start(self, *, record: bool = False, **changes: Any) -> LiveInterview:
         """Start a voice interview as the app's Start button does (the candidate has not
-        joined yet: `async with live.candidate` joins)."""
+        joined yet: `async with live.candidate` joins; `record` keeps what it hears)."""
         setup = InterviewSetup(**{**SETUP, **changes})
         started = await asyncio.to_thread(self.services.interviews.start, LOCAL_USER_ID, setup)
         assert started.room is not None, "a voice interview gives the browser its room"
-        candidate = RoomCandidate(started.room["url"], started.room["token"])
+        candidate = RoomCandidate(started.room["url"], started.room["token"], record=record)
         self.candidates[setup.role] = candidate
         return LiveInterview(self, started, candidate)
 
