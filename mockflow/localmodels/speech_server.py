@@ -28,9 +28,11 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import numpy as np
 from aiohttp import web
 
 from mockflow.errors import MockflowError
@@ -73,6 +75,41 @@ def _error(status: int, message: str, param: str | None = None) -> web.Response:
     return web.json_response(body, status=status)
 
 
+@dataclass(frozen=True)
+class SpeechRequest:
+    """What an OpenAI `POST /audio/speech` body asks for, checked."""
+
+    text: str
+    speed: float = 1.0
+    response_format: str = "mp3"
+    sse: bool = False  # OpenAI's `speech.audio.delta` events; only for pcm and wav
+
+    @classmethod
+    def parse(cls, body: object) -> SpeechRequest:
+        if not isinstance(body, dict):
+            raise BadRequest("The request body must be a JSON object.")
+        text = body.get("input")
+        if not isinstance(text, str) or not text.strip():
+            raise BadRequest("'input' must be non-empty text.", "input")
+        if len(text) > MAX_INPUT_CHARS:
+            raise BadRequest(f"'input' is longer than {MAX_INPUT_CHARS} characters.", "input")
+        speed = body.get("speed", 1.0)
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0.25 <= speed <= 4:
+            raise BadRequest("'speed' must be a number from 0.25 to 4.0.", "speed")
+        fmt = body.get("response_format", "mp3")
+        if not isinstance(fmt, str):
+            raise BadRequest("'response_format' must be text.", "response_format")
+        # events carry the asked format's bytes, so only formats sent as asked go as events
+        sse = body.get("stream_format") == "sse" and fmt in ("pcm", "wav")
+        return cls(text, float(speed), fmt, sse)
+
+    @property
+    def media_type(self) -> str:
+        if self.sse:
+            return "text/event-stream"
+        return "audio/pcm" if self.response_format == "pcm" else "audio/wav"
+
+
 class SpeechApi:
     """The HTTP handlers, over one transcriber and an optional voice."""
 
@@ -96,7 +133,7 @@ class SpeechApi:
     async def transcriptions(self, request: web.Request) -> web.Response:
         try:
             upload, fields = await _read_upload(request)
-            options = _transcription_options(fields)
+            options = transcription_options(fields)
         except BadRequest as exc:
             return _error(400, str(exc), exc.param)
         if not self.transcriber.loaded:
@@ -114,22 +151,24 @@ class SpeechApi:
 
     async def speech(self, request: web.Request) -> web.StreamResponse:
         try:
-            text, speed, fmt, sse = _speech_request(await _json_body(request))
+            asked = SpeechRequest.parse(await _json_body(request))
         except BadRequest as exc:
             return _error(400, str(exc), exc.param)
         if self.voice is None:
             return _error(503, "This speech server has no voice (start it with --piper-url).")
         started = time.monotonic()
-        audio = self.voice.speak(split_sentences(text), OUTPUT_RATE, speed)
+        audio = self.voice.speak(split_sentences(asked.text), OUTPUT_RATE, asked.speed)
         try:  # the first sentence before the headers, so a Piper that is down gets a 503
             first = await anext(audio, None)
         except VoiceUnavailable as exc:
             log.warning("speech: %s", exc)
             return _error(503, str(exc))
-        response = web.StreamResponse(headers={"Content-Type": _media_type(fmt, sse)})
+        if first is None:  # nothing speakable ("..."): a moment of silence, not an empty reply
+            first = Pcm(np.zeros(OUTPUT_RATE // 10, dtype=np.int16), OUTPUT_RATE)
+        response = web.StreamResponse(headers={"Content-Type": asked.media_type})
         await response.prepare(request)
         first_after = time.monotonic() - started
-        sent = await _stream(response, first, audio, fmt, sse)
+        sent = await _stream(response, first, audio, asked)
         if sent is None:
             if request.transport is not None:
                 request.transport.close()  # the client sees a cut stream, not a short success
@@ -138,17 +177,17 @@ class SpeechApi:
         wall = time.monotonic() - started
         log.info(
             "speech: %d chars, %.2f s audio in %.2f s (first audio after %.2f s, RTF %.3f)",
-            len(text), sent, wall, first_after, wall / sent if sent else 0.0,
+            len(asked.text), sent, wall, first_after, wall / sent if sent else 0.0,
         )  # fmt: skip
         return response
 
 
 async def _stream(
-    response: web.StreamResponse, first: Pcm | None, rest: AsyncIterator[Pcm], fmt: str, sse: bool
+    response: web.StreamResponse, first: Pcm | None, rest: AsyncIterator[Pcm], asked: SpeechRequest
 ) -> float | None:
     """Write every piece's audio; the seconds sent, or None if Piper or the client failed."""
-    encode: Callable[[bytes], bytes] = _sse_event if sse else bytes
-    if fmt != "pcm":
+    encode: Callable[[bytes], bytes] = _sse_event if asked.sse else bytes
+    if asked.response_format != "pcm":
         await response.write(encode(wav_stream_header(OUTPUT_RATE)))
     seconds, pcm = 0.0, first
     try:
@@ -165,15 +204,9 @@ async def _stream(
     except asyncio.CancelledError:  # the client left while a sentence was being synthesized
         log.info("speech: the client left after %.2f s of audio", seconds)
         raise
-    if sse:
+    if asked.sse:
         await response.write(b'data: {"type": "speech.audio.done"}\n\n')
     return seconds
-
-
-def _media_type(fmt: str, sse: bool) -> str:
-    if sse:
-        return "text/event-stream"
-    return "audio/pcm" if fmt == "pcm" else "audio/wav"
 
 
 def _sse_event(audio: bytes) -> bytes:
@@ -186,26 +219,6 @@ async def _json_body(request: web.Request) -> object:
         return json.loads(await request.read())
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadRequest("The request body must be JSON.") from None
-
-
-def _speech_request(body: object) -> tuple[str, float, str, bool]:
-    """(text, speed, response_format, sse) from an OpenAI speech request."""
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    text = body.get("input")
-    if not isinstance(text, str) or not text.strip():
-        raise BadRequest("'input' must be non-empty text.", "input")
-    if len(text) > MAX_INPUT_CHARS:
-        raise BadRequest(f"'input' is longer than {MAX_INPUT_CHARS} characters.", "input")
-    speed = body.get("speed", 1.0)
-    if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0.25 <= speed <= 4:
-        raise BadRequest("'speed' must be a number from 0.25 to 4.0.", "speed")
-    fmt = body.get("response_format", "mp3")
-    if not isinstance(fmt, str):
-        raise BadRequest("'response_format' must be text.", "response_format")
-    # events carry the requested format's bytes; only pcm and wav are sent as asked
-    sse = body.get("stream_format") == "sse" and fmt in ("pcm", "wav")
-    return text, float(speed), fmt, sse
 
 
 async def _read_upload(request: web.Request) -> tuple[bytes, dict[str, str]]:
@@ -243,7 +256,8 @@ async def _read_part(part: aiohttp.BodyPartReader, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _transcription_options(fields: dict[str, str]) -> TranscriptionOptions:
+def transcription_options(fields: dict[str, str]) -> TranscriptionOptions:
+    """Whisper's options from the form's text fields; `BadRequest` naming a field it refuses."""
     fmt = fields.get("response_format", "json")
     if fmt not in TRANSCRIPT_FORMATS:
         allowed = ", ".join(TRANSCRIPT_FORMATS)

@@ -185,6 +185,17 @@ def test_health_and_models_say_what_is_served(speech: str) -> None:
     assert {m.id for m in client.models.list()} == {"whisper-1", "tts-1"}
 
 
+async def test_text_with_nothing_to_say_gets_a_moment_of_silence(speech: str) -> None:
+    body = {"model": "tts-1", "input": "...", "response_format": "pcm"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{speech}/v1/audio/speech", json=body) as resp,
+    ):
+        assert resp.status == 200
+        audio = await resp.read()
+    assert len(audio) == 2 * 2400 and not any(audio)  # 0.1 s of silence at 24 kHz
+
+
 # -- bad input ----------------------------------------------------------------------------
 
 
