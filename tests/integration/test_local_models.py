@@ -1,7 +1,7 @@
 """The app's local models for real: the packaged 0.5 B model on llama.cpp, Piper and Whisper
 behind the speech server, supervised children, and downloads from a loopback server.
 
-The 491 MB model is joined from its packages once per test session (`models_dir`).
+The 491 MB model is joined from its packages once per test session (`local_models_dir`).
 """
 
 from __future__ import annotations
@@ -29,18 +29,10 @@ QWEN = catalog.QWEN_0_5B
 LOADED = 300.0  # a model loading on a busy 2-core machine
 
 
-@pytest.fixture(scope="session")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One models folder for the session: the packaged model joined (and verified) once."""
-    folder = tmp_path_factory.mktemp("models")
-    seen: list[tuple[str, int, int]] = []
-    ready = LocalModels(folder, folder / "data", ollama_url=None).prepare(
-        lambda what, done, total: seen.append((what, done, total)), roles=("llm",)
-    )
-    assert ready["llm"] == folder / QWEN.name
-    assert seen and seen[-1][1:] == (QWEN.size_bytes, QWEN.size_bytes)
-    assert "Qwen2.5-Coder 0.5B" in seen[-1][0]
-    return folder
+@pytest.fixture
+def models_dir(local_models_dir: Path) -> Path:
+    """The session's models folder (tests/conftest.py): the packaged models, joined once."""
+    return local_models_dir
 
 
 def gone(pid: int) -> bool:
@@ -62,17 +54,28 @@ def listening() -> Iterator[int]:
 # -- the packaged language model -----------------------------------------------------------------
 
 
-def test_the_joined_model_is_the_pinned_one_and_is_not_joined_again(models_dir: Path) -> None:
-    model = models_dir / QWEN.name
+def test_the_packaged_model_is_joined_with_progress_once_and_is_the_pinned_one(
+    tmp_path: Path,
+) -> None:
+    models = LocalModels(tmp_path / "models", tmp_path / "data", ollama_url=None)
+    seen: list[tuple[str, int, int]] = []
+    ready = models.prepare(lambda *a: seen.append(a), roles=("llm",))
+    model = tmp_path / "models" / QWEN.name
+    assert ready["llm"] == model
+    assert seen[-1] == (
+        "Copying Qwen2.5-Coder 0.5B (491 MB) from the installed package",
+        QWEN.size_bytes,
+        QWEN.size_bytes,
+    )
     digest = hashlib.sha256()
     with open(model, "rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     assert digest.hexdigest() == QWEN.sha256
-    before = model.stat().st_mtime_ns
-    LocalModels(models_dir, models_dir / "data", ollama_url=None).prepare(roles=("llm",))
-    assert model.stat().st_mtime_ns == before
-    assert not list(models_dir.glob("*.part"))
+    before, seen[:] = model.stat().st_mtime_ns, []
+    models.prepare(lambda *a: seen.append(a), roles=("llm",))
+    assert model.stat().st_mtime_ns == before and seen == []
+    assert sorted(p.name for p in model.parent.iterdir()) == ["hashes.json", QWEN.name]
 
 
 @pytest.mark.timeout(1200)

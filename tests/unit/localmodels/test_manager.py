@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from mockflow.localmodels import EngineNotInstalled, LocalModels, catalog
-from mockflow.localmodels.files import ModelHashMismatch, ModelMissing
+from mockflow.localmodels.files import ModelHashMismatch, ModelMissing, NotEnoughMemory
 from mockflow.localmodels.status import describe
 from mockflow.localmodels.supervised import ChildStatus
 
@@ -102,6 +102,29 @@ def test_a_file_that_is_not_gguf_is_refused(tmp_path: Path, monkeypatch) -> None
     mine.write_text("hello")
     with pytest.raises(ModelHashMismatch, match="notes.txt is not a GGUF"):
         local(tmp_path, llm_model_path=mine).ensure_llm()
+
+
+def test_a_model_too_big_for_memory_is_refused_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psutil
+
+    installed(monkeypatch, engines=True, packages=False)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=200_000_000))
+    mine = tmp_path / "big.gguf"
+    mine.write_bytes(b"GGUF" + b"\0" * 1000)
+    models = local(tmp_path, llm_model_path=mine)
+    with pytest.raises(NotEnoughMemory, match="big.gguf needs about 300 MB.* has 200 MB"):
+        models.ensure_llm()
+    assert "200 MB available" in models.status()["llm"].message
+    assert not (tmp_path / "data" / "logs").exists()
+
+
+def test_packaged_models_are_ready_to_start(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    installed(monkeypatch, engines=True, packages=True)
+    for status in local(tmp_path).status().values():  # the packages CI installs
+        assert status.state == "ready", status.message
+        assert "starts on first use" in status.message
 
 
 def test_nothing_is_downloaded_on_first_use(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
