@@ -158,7 +158,6 @@ def silent_turns(turns: Sequence[Event]) -> int:
 
 
 def repeated_questions(turns: Sequence[Event]) -> int:
-    clarify = conduct.phrases().clarify
     earlier: list[frozenset[str]] = []
     repeats = 0
     last_answer: str | None = None
@@ -168,10 +167,7 @@ def repeated_questions(turns: Sequence[Event]) -> int:
             last_answer = text
             continue
         asked = [conduct.content_tokens(q) for q in conduct.questions(text)]
-        requested = last_answer is not None and (
-            conduct.word_count(last_answer) == 0 or conduct.matches(clarify, last_answer)
-        )
-        if not requested:
+        if not _repeat_asked_for(last_answer):
             repeats += sum(any(conduct.near_duplicate(q, e) for e in earlier) for q in asked)
         earlier.extend(asked)
     return repeats
@@ -198,7 +194,6 @@ def no_question_turns(turns: Sequence[Event]) -> int:
 
 
 def repeated_turns(turns: Sequence[Event]) -> int:
-    clarify = conduct.phrases().clarify
     previous: str | None = None
     last_answer: str | None = None
     repeated_before = False
@@ -208,14 +203,18 @@ def repeated_turns(turns: Sequence[Event]) -> int:
         if turn.get("role") == "candidate":
             last_answer = text
             continue
-        requested = last_answer is not None and (
-            conduct.word_count(last_answer) == 0 or conduct.matches(clarify, last_answer)
-        )
         repeated = previous is not None and conduct.near_identical(previous, text)
-        repeats += repeated and not (requested and not repeated_before)
+        repeats += repeated and not (_repeat_asked_for(last_answer) and not repeated_before)
         repeated_before = repeated
         previous, last_answer = text, None
     return repeats
+
+
+def _repeat_asked_for(answer: str | None) -> bool:
+    """Whether the candidate's last words call for a repeat: a request for one, or none."""
+    if answer is None:
+        return False
+    return conduct.word_count(answer) == 0 or conduct.matches(conduct.phrases().clarify, answer)
 
 
 def error_message(timeline: Timeline) -> str | None:
