@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import os
 import signal
 import socket
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from mockflow.localmodels import LocalModels, Ports, catalog
+from mockflow.localmodels.catalog import Download
 from mockflow.localmodels.files import DownloadError, ModelHashMismatch, download
 from mockflow.localmodels.supervised import ChildCommand, ChildServerError, SupervisedServer
 from tests.waiting import eventually
@@ -92,7 +96,10 @@ def test_llama_cpp_answers_a_chat_and_comes_back_once_after_a_kill(
         start_timeout=LOADED,
     )
     try:
-        endpoint = models.ensure_llm()
+        with ThreadPoolExecutor(2) as pool:  # two interviews at once: one server
+            endpoint, other = pool.map(lambda _: models.ensure_llm(), range(2))
+        assert endpoint == other
+        assert (tmp_path / "logs" / "llama-server.log").read_text().count("\n=== ") == 1
         assert endpoint.kind == "llama.cpp" and endpoint.model == QWEN.key
         assert f":{listening}/" not in endpoint.base_url  # the wanted port was taken
         assert ask(endpoint)
@@ -344,3 +351,79 @@ def test_a_download_that_does_not_match_never_takes_the_final_name(
     with pytest.raises(ModelHashMismatch, match="model.bin"):
         download(url, tmp_path / "model.bin", "0" * 64)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_prepare_downloads_a_missing_model_with_progress(
+    files_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    url, _ = files_server
+    real, engines = catalog.find_spec, {m for ms in catalog.ENGINE_MODULES.values() for m in ms}
+    monkeypatch.setattr(catalog, "find_spec", lambda name: real(name) if name in engines else None)
+    models = LocalModels(tmp_path / "models", tmp_path / "data", ollama_url=None)
+    spec = replace(
+        catalog.SMOLLM2_135M,
+        size_bytes=len(BODY),
+        sha256=SHA,
+        downloads=(Download(url, catalog.SMOLLM2_135M.name, SHA),),
+    )
+    models.files.specs["llm"] = spec
+    assert "is not on this computer yet" in models.status()["llm"].message
+    seen: list[tuple[str, int, int]] = []
+    ready = models.prepare(lambda *a: seen.append(a), roles=("llm",))
+    assert ready["llm"] == tmp_path / "models" / spec.name
+    assert seen[-1] == (f"Downloading SmolLM2 135M: {spec.name}", len(BODY), len(BODY))
+    assert models.files.find("llm").source == "models_dir"
+
+
+# -- the user's Ollama -----------------------------------------------------------------------------
+
+
+class Ollama(http.server.BaseHTTPRequestHandler):
+    models: list[str] = []
+
+    def do_GET(self) -> None:
+        body = json.dumps({"models": [{"name": name} for name in self.models]}).encode()
+        self.send_response(200 if self.path == "/api/tags" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def ollama() -> Iterator[tuple[str, type[Ollama]]]:
+    handler = type("Handler", (Ollama,), {"models": ["llama3.2:1b", "qwen2.5:0.5b"]})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_running_ollama_serves_the_language_model(ollama, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url, _ = ollama
+    models = LocalModels(tmp_path / "models", tmp_path / "data", ollama_url=url)
+    assert models.prepare(roles=("llm",)) == {"llm": "llama3.2:1b"}
+    endpoint = models.ensure_llm()
+    assert (endpoint.base_url, endpoint.model, endpoint.kind) == (
+        f"{url}/v1",
+        "llama3.2:1b",
+        "ollama",
+    )
+    host = url.removeprefix("http://")
+    assert models.status()["llm"].message == (
+        f"Local language model: llama3.2:1b running on Ollama ({host})."
+    )
+    assert not (tmp_path / "models").exists() and not (tmp_path / "data").exists()
+    models.close()
+
+
+def test_the_configured_ollama_model_is_used_when_it_has_it(ollama, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url, _ = ollama
+    chosen = LocalModels(tmp_path, tmp_path, ollama_url=url, ollama_model="qwen2.5:0.5b")
+    assert chosen.ensure_llm().model == "qwen2.5:0.5b"
+    absent = LocalModels(tmp_path, tmp_path, ollama_url=url, ollama_model="mistral")
+    assert absent.ensure_llm().model == "llama3.2:1b"
