@@ -122,6 +122,7 @@ class Transcriber:
             raise AudioFormatError("The audio file could not be decoded.") from None
         if len(audio) == 0:
             raise AudioFormatError("The audio file holds no audio.")
+        log.info("transcription: %.2f s of audio decoded, transcribing", len(audio) / 16000)
         temperature = {} if options.temperature is None else {"temperature": options.temperature}
         segments, info = self._model.transcribe(
             audio,

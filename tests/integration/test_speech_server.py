@@ -185,6 +185,28 @@ def test_health_and_models_say_what_is_served(speech: str) -> None:
     assert {m.id for m in client.models.list()} == {"whisper-1", "tts-1"}
 
 
+async def test_the_server_answers_while_whisper_works(speech: str, logs: Path) -> None:
+    tts = lk_openai.TTS(base_url=f"{speech}/v1", api_key="local", response_format="pcm")
+    try:
+        frames = [event.frame async for event in tts.synthesize(" ".join([INTERVIEWER] * 3))]
+    finally:
+        await tts.aclose()
+    answer = _pcm(frames).to_wav_bytes()  # about 20 s of speech
+    log = logs / "speech.log"
+    started = log.read_text().count("transcribing")
+    client = openai.AsyncOpenAI(base_url=f"{speech}/v1", api_key="local", timeout=LOADED)
+    async with client:
+        transcript = asyncio.create_task(
+            client.audio.transcriptions.create(model="whisper-1", file=("a.wav", answer))
+        )
+        assert await asyncio.to_thread(
+            eventually, lambda: log.read_text().count("transcribing") > started, LOADED
+        )
+        assert {m.id async for m in client.models.list()} == {"whisper-1", "tts-1"}
+        assert not transcript.done()  # answered while Whisper was still at work
+        assert "migration" in (await transcript).text
+
+
 async def test_text_with_nothing_to_say_gets_a_moment_of_silence(speech: str) -> None:
     body = {"model": "tts-1", "input": "...", "response_format": "pcm"}
     async with (
