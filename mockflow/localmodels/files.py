@@ -208,6 +208,8 @@ def download(
     partial = _partial(dest)
     try:
         actual, linked = _fetch(url, partial, progress, timeout)
+    except _StartAgain:
+        return download(url, dest, sha256, progress, cache=cache, timeout=timeout)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and partial.exists():  # our partial file is not a prefix of theirs
             partial.unlink()
@@ -221,6 +223,10 @@ def download(
             f"Downloading {dest.name} from {_host(url)} failed ({reason}); try again to resume it."
         ) from None
     return _finish(partial, dest, actual, sha256 or linked, cache)
+
+
+class _StartAgain(Exception):
+    """The partial file was dropped: download from the start."""
 
 
 class _LinkedEtag(urllib.request.HTTPRedirectHandler):
@@ -243,6 +249,9 @@ def _fetch(
         request.add_header("Range", f"bytes={have}-")
     linked = _LinkedEtag()
     with urllib.request.build_opener(linked).open(request, timeout=timeout) as answer:
+        if answer.status == 206 and not _resumes_at(answer.headers.get("Content-Range"), have):
+            partial.unlink()
+            raise _StartAgain  # a part we did not ask for
         if answer.status != 206:  # the server ignored Range: start again
             have = 0
         length = int(answer.headers.get("Content-Length") or 0)
@@ -264,6 +273,11 @@ def _fetch(
             "bytes; try again to resume it."
         )
     return digest.hexdigest(), _linked_sha256(etag)
+
+
+def _resumes_at(content_range: str | None, offset: int) -> bool:
+    match = re.fullmatch(r"bytes (\d+)-\d+/(\d+|\*)", (content_range or "").strip())
+    return match is not None and int(match.group(1)) == offset
 
 
 def _digest_of(partial: Path, have: int) -> hashlib._Hash:

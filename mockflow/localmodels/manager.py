@@ -171,7 +171,10 @@ class LocalModels:
         with self._llm_lock:
             self._check_open()
             if self._ollama is not None:
-                return self._ollama
+                if ollama_models(self._ollama.base_url.removesuffix("/v1")):
+                    return self._ollama
+                log.warning("Ollama stopped answering; using the app's own language model")
+                self._ollama = None
             if self._llama is None:
                 if (ollama := self._ollama_endpoint()) is not None:
                     self._ollama = ollama

@@ -23,7 +23,7 @@ import pytest
 
 from mockflow.localmodels import LocalModels, Ports, catalog
 from mockflow.localmodels.catalog import Download
-from mockflow.localmodels.files import DownloadError, ModelHashMismatch, download
+from mockflow.localmodels.files import DownloadError, ModelHashMismatch, ModelMissing, download
 from mockflow.localmodels.supervised import ChildCommand, ChildServerError, SupervisedServer
 from tests.waiting import eventually
 
@@ -272,6 +272,7 @@ class Files(http.server.BaseHTTPRequestHandler):
     """Serves BODY; honours Range unless told not to; can cut the connection midway."""
 
     ranges = True
+    offset = 0  # > 0: answers every Range from this offset instead
     cut_after: int | None = None
     seen_ranges: list[str | None] = []
 
@@ -279,6 +280,7 @@ class Files(http.server.BaseHTTPRequestHandler):
         wanted = self.headers.get("Range")
         type(self).seen_ranges.append(wanted)
         start = int(wanted.split("=")[1].rstrip("-")) if wanted and self.ranges else 0
+        start = self.offset if wanted and self.offset else start
         body = BODY[start:]
         self.send_response(206 if start else 200)
         self.send_header("Content-Length", str(len(body)))
@@ -341,6 +343,17 @@ def test_a_server_that_ignores_range_gets_a_fresh_download(files_server, tmp_pat
     (tmp_path / "model.bin.part").write_bytes(b"stale bytes from elsewhere")
     download(url, tmp_path / "model.bin", SHA)
     assert handler.seen_ranges == ["bytes=26-"]
+    assert (tmp_path / "model.bin").read_bytes() == BODY
+
+
+def test_a_range_answered_from_elsewhere_starts_the_download_again(
+    files_server, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    url, handler = files_server
+    handler.offset = 1000
+    (tmp_path / "model.bin.part").write_bytes(BODY[:500])
+    download(url, tmp_path / "model.bin", SHA)
+    assert handler.seen_ranges == ["bytes=500-", None]
     assert (tmp_path / "model.bin").read_bytes() == BODY
 
 
@@ -419,6 +432,16 @@ def test_a_running_ollama_serves_the_language_model(ollama, tmp_path: Path) -> N
     )
     assert not (tmp_path / "models").exists() and not (tmp_path / "data").exists()
     models.close()
+
+
+def test_when_ollama_goes_away_the_apps_own_model_takes_over(ollama, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url, handler = ollama
+    mine = tmp_path / "mine.gguf"
+    models = LocalModels(tmp_path, tmp_path, ollama_url=url, llm_model_path=mine)
+    assert models.ensure_llm().kind == "ollama"
+    handler.models = []  # answers, with no model left
+    with pytest.raises(ModelMissing, match="mine.gguf"):  # llama.cpp over the user's file
+        models.ensure_llm()
 
 
 def test_the_configured_ollama_model_is_used_when_it_has_it(ollama, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
