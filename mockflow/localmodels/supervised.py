@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 5.0
 HEALTH_POLL = 0.25
 WATCH_SECONDS = 0.5
+LOG_KEEP_BYTES = 10_000_000  # past this, a start moves the log to `<name>.log.1`
 ENV_ALLOWED = (
     "PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "PYTHONPATH",
     "VIRTUAL_ENV", "LD_LIBRARY_PATH", "XDG_CACHE_HOME", "HF_HOME",
@@ -188,6 +189,9 @@ class SupervisedServer:
 
     def _spawn(self, port: int) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # llama.cpp logs every request's timings
+            if self.log_path.stat().st_size > LOG_KEEP_BYTES:
+                os.replace(self.log_path, self.log_path.with_name(self.log_path.name + ".1"))
         argv = self.command.argv(port)
         with open(self.log_path, "ab") as out:
             out.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {argv}\n".encode())
