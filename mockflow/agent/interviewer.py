@@ -72,7 +72,7 @@ class InterviewerAgent(Agent):
             if isinstance(out, TextCall):
                 moved = moved or await self._take(out)
                 continue
-            called = called or isinstance(out, lk_llm.ChatChunk)
+            called = called or bool(isinstance(out, lk_llm.ChatChunk) and out.delta)
             yield out
         if moved and not reply.rules.asked:
             # like a real call's follow-up: the next stage's first question, same turn
