@@ -50,6 +50,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     hang: bool = False
+    code: str | None = None  # the error's code (an error reply)
     pings: float = 0.0  # seconds of SSE keep-alive comments after the headers, before a token
 
 
@@ -229,7 +230,7 @@ class FakeOpenAI(ThreadedServer):
         if not await self._wait(reply):
             return _error_response(503, "fake server shutting down")
         if reply.status != 200:
-            return _error_response(reply.status, reply.text or "error")
+            return _error_response(reply.status, reply.text or "error", reply.code)
         model = body.get("model", "gpt-4o-mini")
         calls = [
             {

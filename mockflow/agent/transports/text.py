@@ -48,11 +48,11 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
     session.output.transcription = DraftOutput(controller)  # the reply shown as it comes
     agent = InterviewerAgent(controller)
     controller.attach(session, agent)
-    follow_session(session, controller)
     tasks: list[asyncio.Task] = []
     try:
         await session.start(agent)
         controller.begin()
+        follow_session(session, controller)  # after `ready`, which comes first
         tasks.append(asyncio.create_task(read_commands(reader, queue), name="stdin"))
         tasks.append(asyncio.create_task(tick_until_finished(controller), name="tick"))
         worker = asyncio.create_task(_work(controller, queue), name="worker")
