@@ -82,7 +82,9 @@ class ScriptedInterviewer:
         if WELCOME_BACK_CUE in _content(messages[-1] if messages else {}) and self.asked:
             return text(f"Welcome back. {self.asked[-1]}")
         stage = stage_of(system) or "closing"
-        last = messages[-1] if messages else {}
+        # the stage's part of the prompt may come after the conversation (prompt_layout)
+        said = [m for m in messages if m.get("role") not in {"system", "developer"}]
+        last = said[-1] if said else {}
         wants_tool = self.use_tools and last.get("role") == "user" and body.get("tools")
         if wants_tool and self._answers_since_tool(messages) >= self.answers_per_stage:
             self.tool_calls += 1

@@ -36,7 +36,14 @@ def make_spec(tmp_path: Path, base_url: str, **changes) -> dict:
         "resume_text": "Ana Lima. Led the payments migration at Acme.",
         "job_description": "We need a backend engineer to own our billing services.",
         "providers": {
-            "llm": {"base_url": base_url, "api_key": "sk-test-fake-key-000111", "timeout": 3.0}
+            # the fake stands in for OpenAI, which calls tools (a local base_url alone would
+            # not be offered the complete_stage tool)
+            "llm": {
+                "base_url": base_url,
+                "api_key": "sk-test-fake-key-000111",
+                "timeout": 3.0,
+                "tool_calls": True,
+            }
         },
     }
     spec.update(changes)
