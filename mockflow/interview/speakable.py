@@ -70,6 +70,8 @@ _INLINE = (
     (re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)"), r"\1"),
     (re.compile(r"\*{2,}|`+|#{2,}"), ""),
 )
+# a list marker or quote sign written after a sentence on the same line
+_LATE_MARKER = re.compile(r"(^|[.!?:] )(?:[-*+>\u2022]|\d{1,2}[.)]) +")
 _LABEL = re.compile(
     r"^[ \t]*(?:interviewer|assistant|ai|bot|system|question|response|answer)[ \t]*:[ \t]*",
     re.I | re.M,
@@ -188,6 +190,7 @@ def _as_sentence(line: str) -> str:
 
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
+    text = _LATE_MARKER.sub(r"\1", text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     text = re.sub(r"[,;:]+([.!?])", r"\1", text)
     text = re.sub(r"([.!?])(?:\s*[.,;:])+", r"\1", text)

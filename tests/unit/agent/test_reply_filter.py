@@ -122,3 +122,40 @@ def test_the_rules_run_over_the_stream_and_carry_over_a_second_generation():
     out = filt.feed("What brought you to this role? And why now?") + filt.finish()
     assert _said(out) == "What brought you to this role?"
     assert filt.rules.asked
+
+
+DEBRIS = [
+    "Thanks for sharing. ",
+    "What did you build? ",
+    QWEN,
+    '<tool_call>{"name":"complete_stage"}</tool_call>',
+    "functions.complete_stage: {}",
+    "**Bold** text here. ",
+    "## Heading\n",
+    "- item one\n",
+    "1. first\n",
+    "<|im_end|>",
+    '{"score": 5} ',
+    "<answer>ok</answer> ",
+    "`code` ",
+    "[link](http://x) ",
+    "complete_stage() ",
+    "> quote\n",
+    "<think>hmm</think>",
+    "Stage 2: ",
+    "Great answer! ",
+    "\n\n",
+    "~~~\ncode;\n~~~\n",
+    '{"function": {"name": "complete_stage"}} ',
+    "*italic* word. ",
+    "<|eot_id|>",
+    '[TOOL_CALLS] [{"name":"complete_stage","arguments":{}}]',
+]
+
+
+def test_whatever_debris_a_small_model_mixes_in_nothing_said_holds_markup():
+    for seed in range(500):
+        rng = random.Random(seed)
+        reply = "".join(rng.choice(DEBRIS) for _ in range(rng.randint(1, 8)))
+        cuts = sorted(rng.sample(range(1, len(reply)), k=min(len(reply) - 1, 10)))
+        assert markup_kinds(_said(_run(reply, cuts))) == [], reply
