@@ -70,6 +70,8 @@ _INLINE = (
     (re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)"), r"\1"),
     (re.compile(r"\*{2,}|`+|#{2,}"), ""),
 )
+# "(Alex joined.)", "(smiles)": a stage direction between sentences is not said
+_ASIDE = re.compile(r"(^|[.!?:]\s+|\n)[ \t]*\([^()\n]*\)(?=\s*(?:$|\n|[A-Z]))")
 # a list marker or quote sign written after a sentence on the same line
 _LATE_MARKER = re.compile(r"(^|[.!?:] )(?:[-*+>\u2022]|\d{1,2}[.)]) +")
 _LABEL = re.compile(
@@ -99,6 +101,7 @@ def speakable(text: str, tools: Collection[str] = ()) -> Speakable:
         text = called.sub(lambda m: _named_call(m.group(1), "", calls), text)
     text = _XML_TAG.sub(" ", _CHAT_TAG.sub(" ", text))
     text = _unmark(text)
+    text = _ASIDE.sub(r"\1", text)
     known = tuple(call for call in calls if call.name in tools)
     return Speakable(_tidy(text), known, stopped=stop is not None)
 

@@ -76,6 +76,12 @@ def test_markdown_becomes_plain_spoken_words():
     )
 
 
+def test_a_stage_direction_between_sentences_is_not_said():
+    # seen from Qwen2.5-Coder-0.5B as a whole greeting
+    assert speakable("(Alex Kim joined.)", TOOLS).text == ""
+    assert speakable("Hi Alex. (smiles) How are you?", TOOLS).text == "Hi Alex. How are you?"
+
+
 def test_code_in_a_fence_is_not_read_out_but_fenced_prose_is():
     assert speakable("```python\ndef f(): return 1\n```\nWhat does f return?", TOOLS).text == (
         "What does f return?"
