@@ -163,7 +163,7 @@ def bench_speech(models: LocalModels) -> list[tuple[str, np.ndarray, int]]:
         first = None
         body = b""
         with client.audio.speech.with_streaming_response.create(
-            model="piper", voice="joe", input=sentence, response_format="wav"
+            model="tts-1", voice="joe", input=sentence, response_format="wav"
         ) as response:
             for chunk in response.iter_bytes():
                 if first is None and chunk:
@@ -208,7 +208,7 @@ async def bench_voice(data: Path, models_dir: Path, turns: int) -> None:
                 livekit=server,
                 openai=unused,
                 deepgram=deepgram,
-                keys=ProviderKeys(models="local", stt_provider="local", tts_provider="local"),
+                user_keys=ProviderKeys(models="local", stt_provider="local", tts_provider="local"),
                 local=LocalModelSettings(models_dir=models_dir, ollama_url=None),
                 stage_scale=10.0,
             )
@@ -217,19 +217,21 @@ async def bench_voice(data: Path, models_dir: Path, turns: int) -> None:
                 client = openai.OpenAI(base_url=speech.base_url, api_key="local", timeout=600)
                 live = await app.start(patience="normal")
                 async with live.candidate as me:
-                    await me.wait_for_burst(1, timeout=600)
+                    await live.wait_turns("interviewer", 1, timeout=600)
                     for i in range(turns):
                         await me.wait_quiet(timeout=600)
                         answer = ANSWERS[(i + 1) % len(ANSWERS)]
                         wav = client.audio.speech.create(
-                            model="piper", voice="joe", input=answer, response_format="wav"
+                            model="tts-1", voice="joe", input=answer, response_format="wav"
                         ).content
                         pcm = read_wav(wav)
                         samples = resample(pcm.samples, pcm.rate, RATE).astype(np.int16)
-                        count = len(me.heard.bursts)
                         said = await me.say(answer, samples=samples)
-                        heard = await me.wait_for_burst(count + 1, timeout=600)
-                        latencies.append(heard.started_at - said.ended_at)
+                        # the reply is committed once it has been spoken
+                        await live.wait_turns("interviewer", i + 2, timeout=600)
+                        reply = me.bursts_after(said.ended_at)
+                        if reply:
+                            latencies.append(reply[0].started_at - said.ended_at)
                 for event in live.events("metrics"):
                     for key in ("transcription_delay", "end_of_turn_delay", "llm_ttft"):
                         if key in event:

@@ -16,7 +16,7 @@ from mockflow.store.vault import ProviderKeys
 
 LOCAL_API_KEY = "local"  # the local servers take no key; the clients insist on one
 LOCAL_STT_MODEL = "whisper-tiny.en"
-LOCAL_TTS_MODEL = "piper"
+LOCAL_TTS_MODEL = "tts-1"  # the speech server's name for Piper: the plugin streams raw audio
 LOCAL_VOICE = "joe"
 
 

@@ -110,7 +110,7 @@ class VoiceApp:
         openai: FakeOpenAI,
         deepgram: FakeDeepgram,
         stt: str = "deepgram",
-        keys: ProviderKeys | None = None,
+        user_keys: ProviderKeys | None = None,
         environ: dict[str, str] | None = None,
         **settings: Any,
     ) -> VoiceApp:
@@ -131,8 +131,8 @@ class VoiceApp:
             assert services.voice_server is not None, "the app started no local LiveKit server"
             livekit = services.voice_server.server
         app = cls(services, livekit, openai, deepgram)
-        if keys is not None:  # the user's own choices (e.g. local speech) over the server's
-            app.services.vault.save_keys(LOCAL_USER_ID, keys)
+        if user_keys is not None:  # the user's own choices (e.g. local speech)
+            app.services.vault.save_keys(LOCAL_USER_ID, user_keys)
         elif stt != "deepgram":
             app.services.vault.save_keys(LOCAL_USER_ID, ProviderKeys(stt_provider=stt))
         deepgram.transcriber_for = app._transcriber_for

@@ -52,7 +52,7 @@ def spoken(app: VoiceApp, text: str) -> np.ndarray:
     speech = app.services.local_models.ensure_speech()
     client = openai.OpenAI(base_url=speech.base_url, api_key="local", timeout=SLOW)
     audio = client.audio.speech.create(
-        model="piper", voice="joe", input=text, response_format="wav"
+        model="tts-1", voice="joe", input=text, response_format="wav"
     ).content
     pcm = read_wav(audio)
     return resample(pcm.samples, pcm.rate, RATE).astype(np.int16)
@@ -73,18 +73,19 @@ def whisper_dir(app: VoiceApp) -> Path:
 
 
 async def converse(candidate: RoomCandidate, app: VoiceApp, live, answers: list[str]) -> list:
-    """Say each answer after the interviewer's turn; (spoken, heard-from, heard-until) times."""
+    """Say each answer once the interviewer's turn is committed and its audio is over;
+    the (from, until) wall-clock windows in which each interviewer turn was heard."""
     windows = []
-    await candidate.wait_for_burst(1, timeout=SLOW)
-    heard_from = candidate.heard.bursts[0].started_at - 0.5
+    heard_from = 0.0  # the greeting: from the moment the candidate joined
+    await live.wait_turns("interviewer", 1, timeout=SLOW)
     for i, answer in enumerate(answers):
         await candidate.wait_quiet(timeout=SLOW)
         samples = await asyncio.to_thread(spoken, app, answer)
         said = await candidate.say(answer, samples=samples)
         windows.append((heard_from, said.started_at))
+        heard_from = said.ended_at
         await live.wait_turns("candidate", i + 1, timeout=SLOW)
-        reply = await candidate.wait_for_burst(len(candidate.heard.bursts) + 1, timeout=SLOW)
-        heard_from = reply.started_at - 0.5
+        await live.wait_turns("interviewer", i + 2, timeout=SLOW)  # committed once spoken
     await candidate.wait_quiet(timeout=SLOW)
     windows.append((heard_from, time.time()))
     return windows
@@ -101,7 +102,7 @@ async def test_spoken_answers_and_the_interviewers_voice_survive_local_speech(
             livekit=livekit_server,
             openai=llm,
             deepgram=deepgram,
-            keys=ProviderKeys(stt_provider="local", tts_provider="local"),
+            user_keys=ProviderKeys(stt_provider="local", tts_provider="local"),
             local=LocalModelSettings(models_dir=local_models_dir, ollama_url=None),
             stage_scale=20.0,
         )
@@ -132,7 +133,7 @@ async def test_a_voice_interview_on_three_local_models_runs_end_to_end(
             livekit=livekit_server,
             openai=unused,
             deepgram=deepgram,
-            keys=ProviderKeys(models="local", stt_provider="local", tts_provider="local"),
+            user_keys=ProviderKeys(models="local", stt_provider="local", tts_provider="local"),
             local=LocalModelSettings(models_dir=local_models_dir, ollama_url=None),
             stage_scale=0.15,
         )
