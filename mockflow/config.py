@@ -5,6 +5,7 @@ The composition roots build a `Settings` and pass it down; nothing else reads `o
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sys
@@ -108,11 +109,12 @@ class Settings:
     def models_dir(self) -> Path:
         return self.local.models_dir or self.data_dir / "models"
 
-    def llm_timeout(self, local: bool) -> float:
-        """Seconds to a reply's first token: a small model on a busy CPU is slow, not down."""
+    def llm_timeout(self, local: bool = False, base_url: str | None = None) -> float:
+        """Seconds to a reply's first token: a model on this machine or its network (the
+        app's own, the user's Ollama) is often slow on a busy CPU, which is not down."""
         if self.local.llm_timeout is not None:
             return self.local.llm_timeout
-        return LOCAL_LLM_TIMEOUT if local else REMOTE_LLM_TIMEOUT
+        return LOCAL_LLM_TIMEOUT if local or nearby(base_url) else REMOTE_LLM_TIMEOUT
 
     @property
     def users_deepgram_url(self) -> str | None:
@@ -196,6 +198,23 @@ class Settings:
                 livekit_api_secret=merged.get("LIVEKIT_API_SECRET") or None,
             ),
         )
+
+
+def nearby(url: str | None) -> bool:
+    """Whether `url` is served from this machine or a private network (a local model)."""
+    if not url:
+        return False
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith((".local", ".localhost")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def _local_models(env: Mapping[str, str]) -> LocalModelSettings:

@@ -222,7 +222,7 @@ class InterviewService:
             by_workers=by_workers,
             deepgram_url=self.settings.users_deepgram_url,
             local=local,
-            llm_timeout=self.settings.llm_timeout(local.llm is not None),
+            llm_timeout=self.settings.llm_timeout(local.llm is not None, keys.openai_base_url),
         )
         room_name = spec.get("livekit", {}).get("room")
         write_meta(Path(record.session_dir), session_meta(setup, room_name, record=record))

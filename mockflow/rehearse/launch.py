@@ -14,6 +14,7 @@ from typing import Any
 
 from mockflow.app.launch_specs import launch_spec
 from mockflow.app.setup import InterviewSetup, session_meta
+from mockflow.config import LOCAL_LLM_TIMEOUT, nearby
 from mockflow.contracts import meta
 from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES
 from mockflow.rehearse.endpoint import Endpoint
@@ -64,7 +65,13 @@ def build_spec(
         openai_base_url=endpoint.base_url,
         openai_model=endpoint.model,
     )
-    spec, _ = launch_spec(record, setup, keys, stage_limits=stage_limits(stage_scale))
+    spec, _ = launch_spec(
+        record,
+        setup,
+        keys,
+        stage_limits=stage_limits(stage_scale),
+        llm_timeout=LOCAL_LLM_TIMEOUT if nearby(endpoint.base_url) else None,
+    )
     return spec
 
 
