@@ -85,7 +85,7 @@ class SettingsTab:
     voice_server: gr.Markdown
     local_status: gr.Markdown
     prepare: gr.Button
-    local_group: gr.Group
+    local_group: gr.Column
 
     def ordered_inputs(self) -> list:
         return [self.inputs[name] for name in FIELD_ORDER]
@@ -94,12 +94,14 @@ class SettingsTab:
 def build_settings_tab() -> SettingsTab:
     gr.Markdown(STORAGE_NOTE)
     inputs: dict[str, gr.components.Component] = {}
-    with gr.Group(visible=False, elem_id="mf-local-models") as local_group:
+    with gr.Column(visible=False, variant="panel", elem_id="mf-local-models") as local_group:
         inputs["models"] = gr.Radio(
             MODEL_CHOICES, value="local", label="Interviewer model", elem_id="mf-models"
         )
         local_status = gr.Markdown(elem_id="mf-local-status")
-        prepare = gr.Button("Prepare local models", size="sm", elem_id="mf-prepare-local")
+        prepare = gr.Button(
+            "Prepare local models", size="sm", variant="secondary", elem_id="mf-prepare-local"
+        )
     with gr.Row(equal_height=False):
         with gr.Column():
             gr.Markdown("### Language model (text and voice)")
