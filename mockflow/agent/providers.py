@@ -45,6 +45,7 @@ from mockflow.redaction import display_host
 DEEPGRAM_MODEL = "nova-3"
 OPENAI_STT_MODEL = "gpt-4o-mini-transcribe"
 MAX_KEYTERMS = 20
+REPLY_MAX_TOKENS = 250
 
 
 class PinnedClients:
@@ -116,8 +117,18 @@ async def first_token_within(
 def build_llm(config: LLMProvider, clients: PinnedClients) -> lk_openai.LLM:
     timeout = httpx.Timeout(connect=5.0, read=config.timeout, write=5.0, pool=5.0)
     client = clients.get(config.base_url, config.pinned_address, config.api_key, timeout)
+    # a turn is one to three sentences: a small model that runs on would otherwise fill
+    # its context window (llama.cpp then refuses every later turn); compatible servers
+    # (llama.cpp, Ollama, vLLM) read `max_tokens`, OpenAI `max_completion_tokens`
+    limit = (
+        {"extra_body": {"max_tokens": REPLY_MAX_TOKENS}}
+        if config.base_url
+        else {"max_completion_tokens": REPLY_MAX_TOKENS}
+    )
     if client is not None:
-        return FirstTokenLLM(model=config.model, temperature=config.temperature, client=client)
+        return FirstTokenLLM(
+            model=config.model, temperature=config.temperature, client=client, **limit
+        )
     return FirstTokenLLM(
         model=config.model,
         api_key=config.api_key,
@@ -125,6 +136,7 @@ def build_llm(config: LLMProvider, clients: PinnedClients) -> lk_openai.LLM:
         temperature=config.temperature,
         max_retries=0,
         timeout=timeout,  # type: ignore[arg-type]  # httpx 0.29 Timeout: duck-typed
+        **limit,
     )
 
 

@@ -50,7 +50,7 @@ from mockflow.localmodels.supervised import (
 log = logging.getLogger(__name__)
 
 API_KEY = "local"  # the OpenAI client needs one; loopback servers ignore it
-N_CTX = 4096
+N_CTX = 8192  # a whole interview's prompt with a resume and a job description
 START_TIMEOUT = 300.0  # a model loading on a busy 2-core machine
 OLLAMA_TIMEOUT = 1.0
 

@@ -9,6 +9,7 @@ import pytest
 from livekit.agents import APIStatusError, APITimeoutError
 
 from mockflow.agent.providers import (
+    REPLY_MAX_TOKENS,
     PinnedClients,
     build_llm,
     build_tts,
@@ -67,3 +68,13 @@ def test_the_session_leaves_ending_an_interview_to_the_controller() -> None:
     options = connect_options(LLMProvider(api_key="k", timeout=90.0))
     assert options.llm_conn_options.timeout == 90.0 and options.llm_conn_options.max_retry == 1
     assert options.max_unrecoverable_errors > 1000
+
+
+def test_a_reply_is_capped_so_a_runaway_model_cannot_fill_its_context() -> None:
+    """llama.cpp refuses every later turn once a reply has filled its context window."""
+    local = build_llm(
+        LLMProvider(api_key="x", base_url="http://127.0.0.1:8123/v1"), PinnedClients()
+    )
+    assert local._opts.extra_body == {"max_tokens": REPLY_MAX_TOKENS}
+    remote = build_llm(LLMProvider(api_key="sk-1"), PinnedClients())
+    assert remote._opts.max_completion_tokens == REPLY_MAX_TOKENS
