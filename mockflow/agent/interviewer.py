@@ -21,7 +21,7 @@ from livekit.agents.types import FlushSentinel
 from livekit.agents.voice.agent import ModelSettings
 from livekit.agents.voice.generation import update_instructions
 
-from mockflow.agent.reply_filter import ReplyFilter
+from mockflow.agent.reply_filter import ReplyFilter, turn_rules
 from mockflow.agent.stage_tool import STAGE_TOOL
 from mockflow.interview.fallbacks import Fallbacks
 from mockflow.interview.speakable import TextCall
@@ -64,8 +64,8 @@ class InterviewerAgent(Agent):
     ) -> AsyncIterator[Output]:
         if not self._controller.offers_tool:
             tools = [tool for tool in tools if tool.id != STAGE_TOOL]
-        reply = ReplyFilter((STAGE_TOOL,))
         prompt = self._controller.prompt_for_reply(chat_ctx)
+        reply = ReplyFilter((STAGE_TOOL,), turn_rules(prompt))
         moved = False
         called = False  # a real tool call: the framework replies again after running it
         async for out in self._filtered(prompt, tools, model_settings, reply):

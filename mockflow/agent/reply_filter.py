@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from livekit.agents import ChatContext, ChatMessage
+
 from mockflow.interview.reply_rules import TurnRules, split_sentences
 from mockflow.interview.speakable import STOP, TextCall, speakable
 
@@ -23,6 +25,21 @@ _FENCE = re.compile(r"```|~~~")
 _BLOCK_TAGS = ("tool_call", "tool_calls", "function_call", "functioncall", "tool_use", "think")
 _OPEN_TAG = re.compile(rf"<({'|'.join(_BLOCK_TAGS)})>", re.I)
 _HALF_TAG = re.compile(r"<[|/A-Za-z=][^<>\n]*$|\[[A-Z_/]*$")
+# the fences of `interview.prompts.data_block`: the candidate's documents and the coach's
+# questions, which a reply may well quote
+_DATA_BLOCK = re.compile(r"<<<BEGIN_CANDIDATE_DATA (\w+)>>>.*?<<<END_CANDIDATE_DATA \1>>>", re.S)
+
+
+def turn_rules(prompt: ChatContext) -> TurnRules:
+    """The rules for a reply to `prompt`, which must not recite its instructions (outside
+    their data blocks) nor echo the candidate's words."""
+    instructions, candidate = [], []
+    for item in prompt.items:
+        if isinstance(item, ChatMessage) and item.role in ("system", "developer"):
+            instructions.append(_DATA_BLOCK.sub(" ", item.text_content or ""))
+        elif isinstance(item, ChatMessage) and item.role == "user":
+            candidate.append(item.text_content or "")
+    return TurnRules(instructions=instructions, candidate=candidate)
 
 
 class ReplyFilter:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -19,6 +20,8 @@ _ACKNOWLEDGEMENT_WORDS = 3  # "Thanks.", "I see.", "Got it, thanks." keep a repl
 class ReplyRules:
     praise: re.Pattern[str]
     narration: re.Pattern[str]
+    recital_words: int
+    echo_words: int
 
 
 @cache
@@ -39,6 +42,8 @@ def load_reply_rules() -> ReplyRules:
             "|".join([rf"\b(?:{_alternatives(narration['phrases'])})\b", *narration["patterns"]]),
             re.IGNORECASE,
         ),
+        recital_words=int(raw["echo"]["instructions_words"]),
+        echo_words=int(raw["echo"]["candidate_words"]),
     )
 
 
@@ -55,14 +60,34 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip("\"')] ").endswith("?")
 
 
+def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", _straight(text).lower())
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
 class TurnRules:
     """The rules over one turn's sentences, in order: `accept` gives each sentence as it
     may be said (possibly trimmed) or None to drop it."""
 
-    def __init__(self, rules: ReplyRules | None = None) -> None:
+    def __init__(
+        self,
+        rules: ReplyRules | None = None,
+        *,
+        instructions: Iterable[str] = (),
+        candidate: Iterable[str] = (),
+    ) -> None:
+        """`instructions` and `candidate`: what a sentence must not copy at length (see
+        `[echo]` in the rules)."""
         self._rules = rules or load_reply_rules()
         self.asked = False  # the turn's question has been said: nothing more follows
         self._opening = True  # nothing but short acknowledgements said so far
+        self._copied = [
+            (size, set().union(*(_shingles(text, size) for text in texts)))
+            for size, texts in (
+                (self._rules.recital_words, instructions),
+                (self._rules.echo_words, candidate),
+            )
+        ]
 
     def accept(self, sentence: str) -> str | None:
         sentence = _straight(sentence).strip()
@@ -72,6 +97,8 @@ class TurnRules:
             sentence = self._after_clause(sentence, self._rules.praise) or ""
         if sentence and self._rules.narration.search(sentence):
             sentence = self._after_clause(sentence, self._rules.narration, keep=True) or ""
+        if sentence and any(_shingles(sentence, n) & seen for n, seen in self._copied):
+            sentence = ""
         if not sentence:
             return None
         if is_question(sentence):

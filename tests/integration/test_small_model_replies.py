@@ -123,6 +123,24 @@ async def test_a_reply_of_markup_and_praise_only_gets_a_fallback_question(tmp_pa
     await session.aclose()
 
 
+async def test_a_recital_of_the_brief_and_an_echo_of_the_answer_give_way_to_a_question(
+    tmp_path, fake
+):
+    # both seen from Qwen2.5-Coder-0.5B in a rehearsal
+    controller, session, now = await _interview(tmp_path, fake)
+    fake.enqueue(text("Hi Ana, ready to begin?"))
+    await controller.greet()
+    answer = "I'm Ana, a backend engineer with six years of experience at Acme."
+    goal = load_track("behavioral").stage("greeting").goal
+    fake.enqueue(text(f"What you are doing now: {goal} Hi Ana, a backend engineer with six "
+                      "years of experience."))  # fmt: skip
+    await _answer(controller, answer)
+    said = _interviewer_turns(tmp_path)[-1]["text"]
+    assert goal not in said and "six years" not in said
+    assert "?" in said
+    await session.aclose()
+
+
 async def test_the_tool_is_offered_only_when_the_provider_calls_tools(tmp_path, fake):
     controller, session, _ = await _interview(tmp_path, fake)
     fake.enqueue(text("Hi Ana, ready?"))

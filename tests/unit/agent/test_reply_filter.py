@@ -7,9 +7,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from livekit.agents import ChatContext
 
-from mockflow.agent.reply_filter import ReplyFilter
+from mockflow.agent.reply_filter import ReplyFilter, turn_rules
 from mockflow.interview.markup import markup_kinds
+from mockflow.interview.prompts import data_block
 from mockflow.interview.speakable import TextCall
 
 TOOLS = ("complete_stage",)
@@ -159,3 +161,19 @@ def test_whatever_debris_a_small_model_mixes_in_nothing_said_holds_markup():
         reply = "".join(rng.choice(DEBRIS) for _ in range(rng.randint(1, 8)))
         cuts = sorted(rng.sample(range(1, len(reply)), k=min(len(reply) - 1, 10)))
         assert markup_kinds(_said(_run(reply, cuts))) == [], reply
+
+
+def test_a_reply_may_quote_the_fenced_data_but_not_recite_the_instructions():
+    coach = "What broke in your last database migration and why?"
+    prompt = ChatContext.empty()
+    prompt.add_message(
+        role="system",
+        content=f"Ask exactly one question per turn, in plain spoken language, no lists.\n"
+        f"{data_block('coach question', coach)}",
+    )
+    prompt.add_message(role="user", content="I led the payments migration at Acme last year.")
+    filt = ReplyFilter(TOOLS, turn_rules(prompt))
+    out = filt.feed("Ask exactly one question per turn, in plain spoken language, no lists. ")
+    out += filt.feed("You led the payments migration at Acme last year. ")
+    out += filt.feed(coach) + filt.finish()
+    assert _said(out) == coach

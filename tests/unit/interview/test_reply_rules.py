@@ -74,3 +74,21 @@ def test_narration_of_stages_timers_and_tools_is_not_said(reply, kept):
 
 def test_curly_apostrophes_are_read_as_straight_ones():
     assert said("That\u2019s impressive. Why?") == "Why?"
+
+
+INSTRUCTIONS = (
+    "What you are doing now: Hear a short self-introduction focused on the work they are "
+    "proudest of. You may say the hiring team will follow up on details."
+)
+ANSWER = "I'm Sam, a backend engineer with six years of experience at Acme Payments."
+
+
+def test_a_recital_of_the_instructions_or_an_echo_of_the_candidate_is_not_said():
+    # both seen from Qwen2.5-Coder-0.5B in a rehearsal
+    rules = TurnRules(instructions=[INSTRUCTIONS], candidate=[ANSWER])
+    assert rules.accept(INSTRUCTIONS.split(". ")[0]) is None
+    assert rules.accept("The hiring team will follow up on details.")  # a phrase, reused
+    assert rules.accept("Hi Sam, a backend engineer with six years of experience.") is None
+    assert rules.accept("Six years at Acme Payments, then?") == (
+        "Six years at Acme Payments, then?"
+    )
