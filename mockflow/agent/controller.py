@@ -34,6 +34,7 @@ from mockflow.agent.instructions import (
     goodbye_brief,
     stable_instructions,
     stage_brief,
+    suggested_question,
 )
 from mockflow.agent.prompt_layout import PrefixMeter, lay_out, serialize
 from mockflow.agent.providers import describe_failure
@@ -123,7 +124,13 @@ class InterviewController:
         stage = self.fsm.stage or self.fsm.track.stages[0]
         text = stage_brief(stage, self.context, stage_tool=self.offers_tool)
         coach = coach_instructions(self._next_must_ask(), "")
-        return f"{text}\n\n{coach}" if coach else text
+        if coach:
+            return f"{text}\n\n{coach}"
+        if not self.offers_tool:  # a small model keeps on topic with a question in hand
+            asked, _ = self.fsm.counts()
+            suggestion = suggested_question(stage, asked, self.spec.candidate.name)
+            return f"{text}\n\n{suggestion}" if suggestion else text
+        return text
 
     def prompt_for_reply(self, chat_ctx: ChatContext) -> ChatContext:
         """The prompt a reply is generated from (the agent's llm_node calls this first): an

@@ -49,6 +49,22 @@ def stage_brief(stage: StagePlan, context: InterviewContext, *, stage_tool: bool
     )
 
 
+def suggested_question(stage: StagePlan, asked: int, candidate_name: str) -> str:
+    """For a model not offered the stage tool (small and local ones): one of the stage's
+    own questions to fall back on, a different one as the stage goes on. Fenced, so the
+    reply filter lets the model say it (it must not recite its other instructions)."""
+    lines = stage.fallback_questions
+    if not lines:
+        return ""
+    first_name = (candidate_name.split() or ["there"])[0]
+    question = lines[asked % len(lines)].replace("{name}", first_name)
+    return (
+        "If you are unsure what to ask next, the question below fits this topic. Say it in "
+        "your own words, or follow up on what the candidate just said instead.\n"
+        + prompts.data_block("suggested question", question)
+    )
+
+
 def goodbye_brief() -> str:
     """The last stage's part once the interview is over: say goodbye."""
     return prompts.render("interviewer_goodbye")

@@ -263,3 +263,25 @@ def test_an_interview_that_cannot_begin_still_has_a_whole_timeline(tmp_path):
     error, ended = _events(tmp_path)
     assert (error["type"], error["fatal"]) == ("error", True)
     assert (ended["type"], ended["reason"]) == ("ended", "error")
+
+
+def test_a_model_without_the_stage_tool_gets_one_of_the_stages_questions_to_fall_back_on(
+    tmp_path,
+):
+    """A small model kept on topic: the stage's part of its prompt holds one of the
+    track's questions for the stage (fenced, so it may be said), another one as the stage
+    goes on; a model that calls tools gets none."""
+    clock = Clock()
+    controller = _controller(tmp_path, clock)  # a base_url: no tool offered
+    controller.begin()
+    stage = controller.fsm.stage
+    first = controller.stage_prompt()
+    assert "<<<BEGIN_CANDIDATE_DATA SUGGESTED_QUESTION>>>" in first
+    assert stage.fallback_questions[0].replace("{name}", "Ada") in first
+    controller.fsm.note_question()
+    assert controller.stage_prompt() != first
+    with_tool = _controller(
+        tmp_path / "tool", clock, providers={"llm": {"api_key": KEY, "tool_calls": True}}
+    )
+    with_tool.begin()
+    assert "SUGGESTED_QUESTION" not in with_tool.stage_prompt()
