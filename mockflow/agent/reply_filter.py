@@ -25,21 +25,25 @@ _FENCE = re.compile(r"```|~~~")
 _BLOCK_TAGS = ("tool_call", "tool_calls", "function_call", "functioncall", "tool_use", "think")
 _OPEN_TAG = re.compile(rf"<({'|'.join(_BLOCK_TAGS)})>", re.I)
 _HALF_TAG = re.compile(r"<[|/A-Za-z=][^<>\n]*$|\[[A-Z_/]*$")
-# the fences of `interview.prompts.data_block`: the candidate's documents and the coach's
-# questions, which a reply may well quote
-_DATA_BLOCK = re.compile(r"<<<BEGIN_CANDIDATE_DATA (\w+)>>>.*?<<<END_CANDIDATE_DATA \1>>>", re.S)
+# the fences of `interview.prompts.data_block`; a coach's question is meant to be asked
+_DATA_BLOCK = re.compile(r"<<<BEGIN_CANDIDATE_DATA (\w+)>>>(.*?)<<<END_CANDIDATE_DATA \1>>>", re.S)
+_ASKED_AS_WRITTEN = "COACH_QUESTION"
 
 
 def turn_rules(prompt: ChatContext) -> TurnRules:
-    """The rules for a reply to `prompt`, which must not recite its instructions (outside
-    their data blocks) nor echo the candidate's words."""
+    """The rules for a reply to `prompt`, which must not recite its instructions or the
+    documents in them (a coach's question aside) nor echo the candidate's words."""
     instructions, candidate = [], []
     for item in prompt.items:
         if isinstance(item, ChatMessage) and item.role in ("system", "developer"):
-            instructions.append(_DATA_BLOCK.sub(" ", item.text_content or ""))
+            instructions.append(_DATA_BLOCK.sub(_recitable, item.text_content or ""))
         elif isinstance(item, ChatMessage) and item.role == "user":
             candidate.append(item.text_content or "")
     return TurnRules(instructions=instructions, candidate=candidate)
+
+
+def _recitable(block: re.Match[str]) -> str:
+    return " " if block.group(1) == _ASKED_AS_WRITTEN else f" {block.group(2)} "
 
 
 class ReplyFilter:
