@@ -25,14 +25,14 @@ _FENCE = re.compile(r"```|~~~")
 _BLOCK_TAGS = ("tool_call", "tool_calls", "function_call", "functioncall", "tool_use", "think")
 _OPEN_TAG = re.compile(rf"<({'|'.join(_BLOCK_TAGS)})>", re.I)
 _HALF_TAG = re.compile(r"<[|/A-Za-z=][^<>\n]*$|\[[A-Z_/]*$")
-# the fences of `interview.prompts.data_block`; a coach's question is meant to be asked
+# the fences of `interview.prompts.data_block`; a question given to ask (a coach's, the
+# stage's suggested one) may be asked as written
 _DATA_BLOCK = re.compile(r"<<<BEGIN_CANDIDATE_DATA (\w+)>>>(.*?)<<<END_CANDIDATE_DATA \1>>>", re.S)
-_ASKED_AS_WRITTEN = "COACH_QUESTION"
 
 
 def turn_rules(prompt: ChatContext) -> TurnRules:
     """The rules for a reply to `prompt`, which must not recite its instructions or the
-    documents in them (a coach's question aside) nor echo the candidate's words."""
+    documents in them (questions given to ask aside) nor echo the candidate's words."""
     instructions, candidate = [], []
     for item in prompt.items:
         if isinstance(item, ChatMessage) and item.role in ("system", "developer"):
@@ -43,7 +43,7 @@ def turn_rules(prompt: ChatContext) -> TurnRules:
 
 
 def _recitable(block: re.Match[str]) -> str:
-    return " " if block.group(1) == _ASKED_AS_WRITTEN else f" {block.group(2)} "
+    return " " if block.group(1).endswith("QUESTION") else f" {block.group(2)} "
 
 
 class ReplyFilter:

@@ -163,14 +163,18 @@ def test_whatever_debris_a_small_model_mixes_in_nothing_said_holds_markup():
         assert markup_kinds(_said(_run(reply, cuts))) == [], reply
 
 
-def test_a_reply_may_ask_the_coachs_question_as_written_but_not_recite_the_rest():
+SUGGESTED = "Which piece of your recent work are you proudest of, and why?"
+
+
+def test_a_reply_may_ask_a_question_it_was_given_as_written_but_not_recite_the_rest():
     coach = "What broke in your last database migration and why?"
     prompt = ChatContext.empty()
     prompt.add_message(
         role="system",
         content=f"Ask exactly one question per turn, in plain spoken language, no lists.\n"
         f"{data_block('resume', 'Acme Payments 2021-now: led the migration of the ledger')}\n"
-        f"{data_block('coach question', coach)}",
+        f"{data_block('coach question', coach)}\n"
+        f"{data_block('suggested question', SUGGESTED)}",
     )
     prompt.add_message(role="user", content="I led the payments migration at Acme last year.")
     filt = ReplyFilter(TOOLS, turn_rules(prompt))
@@ -179,3 +183,5 @@ def test_a_reply_may_ask_the_coachs_question_as_written_but_not_recite_the_rest(
     out += filt.feed("Acme Payments 2021-now: led the migration of the ledger. ")
     out += filt.feed(coach) + filt.finish()
     assert _said(out) == coach
+    filt = ReplyFilter(TOOLS, turn_rules(prompt))
+    assert _said(filt.feed(SUGGESTED) + filt.finish()) == SUGGESTED
