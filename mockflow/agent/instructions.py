@@ -38,8 +38,8 @@ def stage_brief(stage: StagePlan, context: InterviewContext, *, stage_tool: bool
     if labels:
         blocks = "block" if len(labels) == 1 else "blocks"
         documents = f"For this topic, use the {' and '.join(labels)} {blocks}."
-    else:
-        documents = "No candidate documents are needed for this topic."
+    else:  # nothing said: a small model read "no documents are needed" out as a turn
+        documents = ""
     return prompts.render(
         "interviewer_stage",
         stage_goal=stage.goal,

@@ -24,6 +24,7 @@ from livekit.agents.voice.generation import update_instructions
 from mockflow.agent.reply_filter import ReplyFilter, turn_rules
 from mockflow.agent.stage_tool import STAGE_TOOL
 from mockflow.interview.fallbacks import Fallbacks
+from mockflow.interview.reply_rules import asking_part
 from mockflow.interview.speakable import TextCall
 
 if TYPE_CHECKING:
@@ -82,9 +83,14 @@ class InterviewerAgent(Agent):
             async for out in self._filtered(prompt, tools, model_settings, reply):
                 if not isinstance(out, TextCall):  # one stage move per turn
                     yield out
+        stage = self._controller.fsm.stage
         if not reply.said and not called:
             log.info("reply left empty after filtering: fallback line")
-            yield self._fallbacks.next(self._controller.fsm.stage)
+            yield self._fallbacks.next(stage)
+        elif reply.said and not called and stage is not None and reply.rules.question_due():
+            # a turn that leaves the candidate nothing to answer: the track asks
+            log.info("reply asked nothing: a question from the track added")
+            yield " " + asking_part(self._fallbacks.next(stage))
 
     async def _filtered(
         self,

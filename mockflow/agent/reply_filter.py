@@ -33,13 +33,15 @@ _DATA_BLOCK = re.compile(r"<<<BEGIN_CANDIDATE_DATA (\w+)>>>(.*?)<<<END_CANDIDATE
 def turn_rules(prompt: ChatContext) -> TurnRules:
     """The rules for a reply to `prompt`, which must not recite its instructions or the
     documents in them (questions given to ask aside) nor echo the candidate's words."""
-    instructions, candidate = [], []
+    instructions, candidate, said = [], [], []
     for item in prompt.items:
         if isinstance(item, ChatMessage) and item.role in ("system", "developer"):
             instructions.append(_DATA_BLOCK.sub(_recitable, item.text_content or ""))
         elif isinstance(item, ChatMessage) and item.role == "user":
             candidate.append(item.text_content or "")
-    return TurnRules(instructions=instructions, candidate=candidate)
+        elif isinstance(item, ChatMessage) and item.role == "assistant":
+            said.append(item.text_content or "")
+    return TurnRules(instructions=instructions, candidate=candidate, said=said)
 
 
 def _recitable(block: re.Match[str]) -> str:

@@ -22,6 +22,10 @@ class ReplyRules:
     narration: re.Pattern[str]
     recital_words: int
     echo_words: int
+    said_words: int
+    requests: re.Pattern[str]
+    pause: re.Pattern[str]
+    end_request: re.Pattern[str]
 
 
 @cache
@@ -44,7 +48,15 @@ def load_reply_rules() -> ReplyRules:
         ),
         recital_words=int(raw["echo"]["instructions_words"]),
         echo_words=int(raw["echo"]["candidate_words"]),
+        said_words=int(raw["repeat"]["said_words"]),
+        requests=_words(raw["requests"]["phrases"]),
+        pause=_words(raw["pause"]["phrases"]),
+        end_request=_words(raw["end_request"]["phrases"]),
     )
+
+
+def _words(phrases: list[str]) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_alternatives(phrases)})\b", re.IGNORECASE)
 
 
 def _alternatives(phrases: list[str]) -> str:
@@ -58,6 +70,17 @@ def split_sentences(text: str) -> list[str]:
 
 def is_question(sentence: str) -> bool:
     return sentence.rstrip("\"')] ").endswith("?")
+
+
+def asking_part(text: str) -> str:
+    """`text` from its first sentence that asks for an answer (a question or a request)
+    on: what a reply that asked nothing can borrow without a second greeting."""
+    rules = load_reply_rules()
+    sentences = split_sentences(text)
+    for i, sentence in enumerate(sentences):
+        if is_question(sentence) or rules.requests.search(_straight(sentence)):
+            return " ".join(sentences[i:])
+    return text
 
 
 def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
@@ -75,19 +98,32 @@ class TurnRules:
         *,
         instructions: Iterable[str] = (),
         candidate: Iterable[str] = (),
+        said: Iterable[str] = (),
     ) -> None:
-        """`instructions` and `candidate`: what a sentence must not copy at length (see
-        `[echo]` in the rules)."""
+        """`instructions`, `candidate` and `said` (the interviewer's earlier turns): what a
+        sentence must not copy at length (see `[echo]` and `[repeat]` in the rules)."""
         self._rules = rules or load_reply_rules()
         self.asked = False  # the turn's question has been said: nothing more follows
+        self.requested = False  # a sentence asked for an answer without a question mark
         self._opening = True  # nothing but short acknowledgements said so far
+        candidate = list(candidate)
+        self._last_answer = candidate[-1] if candidate else ""
         self._copied = [
             (size, set().union(*(_shingles(text, size) for text in texts)))
             for size, texts in (
                 (self._rules.recital_words, instructions),
                 (self._rules.echo_words, candidate),
+                (self._rules.said_words, said),
             )
         ]
+
+    def question_due(self) -> bool:
+        """Whether the turn so far leaves the candidate without a question or a request to
+        answer when one is due (not after a request for a moment or to stop)."""
+        if self.asked or self.requested:
+            return False
+        answer = _straight(self._last_answer)
+        return not (self._rules.pause.search(answer) or self._rules.end_request.search(answer))
 
     def accept(self, sentence: str) -> str | None:
         sentence = _straight(sentence).strip()
@@ -103,6 +139,8 @@ class TurnRules:
             return None
         if is_question(sentence):
             self.asked = True
+        elif self._rules.requests.search(sentence):
+            self.requested = True
         if self.asked or len(sentence.split()) > _ACKNOWLEDGEMENT_WORDS:
             self._opening = False
         return sentence

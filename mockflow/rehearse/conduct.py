@@ -58,11 +58,17 @@ class Phrases:
     stopwords: frozenset[str]
 
 
+_SHARED = ("requests", "pause", "end_request")
+
+
 @cache
 def phrases() -> Phrases:
     """The phrase data, compiled once."""
     text = resources.files(__package__).joinpath("conduct.toml").read_text("utf-8")
     raw = tomllib.loads(text)
+    # what asks for an answer, a pause or an end: the same lists the agent's reply rules use
+    shared = resources.files("mockflow.interview").joinpath("reply_rules.toml").read_text("utf-8")
+    raw.update({k: v for k, v in tomllib.loads(shared).items() if k in _SHARED})
     return Phrases(
         narration=_compile(raw["narration"]),
         praise=_compile(raw["praise"]),

@@ -131,7 +131,7 @@ async def test_documents_sit_once_in_the_stable_prefix_and_the_stage_names_its_o
     fake.enqueue(text("Hi Ana, ready?"))
     await controller.greet()
     greeting = fake.requests[-1]["messages"]
-    assert "No candidate documents are needed" in greeting[-1]["content"]
+    assert "RESUME" not in greeting[-1]["content"]  # the greeting uses no document
     now[0] = 60.0
     fake.enqueue(tool("complete_stage"), text("Tell me about yourself."))
     await _answer(session, controller, "Ready.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.interview.reply_rules import TurnRules, split_sentences
+from mockflow.interview.reply_rules import TurnRules, asking_part, split_sentences
 
 
 def said(reply: str) -> str:
@@ -92,3 +92,34 @@ def test_a_recital_of_the_instructions_or_an_echo_of_the_candidate_is_not_said()
     assert rules.accept("Six years at Acme Payments, then?") == (
         "Six years at Acme Payments, then?"
     )
+
+
+def test_a_sentence_the_interviewer_already_said_is_not_said_again() -> None:
+    """Qwen2.5-Coder-0.5B opened every turn with its greeting; a short acknowledgement
+    may still come back."""
+    earlier = ["Hello Ana, thanks for joining me today. Are you ready to begin?"]
+    rules = TurnRules(said=earlier)
+    assert rules.accept("Hello Ana, thanks for joining me today.") is None
+    assert rules.accept("Thank you.") == "Thank you."
+    assert rules.accept("What are you working on now?") == "What are you working on now?"
+
+
+def test_a_question_is_due_unless_the_turn_asked_or_the_candidate_wants_a_moment() -> None:
+    plain = TurnRules(candidate=["I led the billing migration."])
+    plain.accept("I see.")
+    assert plain.question_due()
+    request = TurnRules(candidate=["I led the billing migration."])
+    request.accept("Tell me more about the hardest part of it.")
+    assert not request.question_due()
+    pause = TurnRules(candidate=["Hmm, let me think for a second."])
+    pause.accept("Take your time.")
+    assert not pause.question_due()
+    leaving = TurnRules(candidate=["Sorry, I have to go now."])
+    assert not leaving.question_due()
+
+
+def test_a_borrowed_question_starts_where_the_fallback_asks() -> None:
+    greeting = "Hi Ana, thanks for joining me. It's fine to take a moment. Are you ready?"
+    assert asking_part(greeting) == "Are you ready?"
+    story = "Tell me about a time you disagreed with a teammate. What did you do?"
+    assert asking_part(story) == story
