@@ -29,8 +29,7 @@ grader metric must equal exactly `EXPECTED`, except the faults inside one reply
 (`IN_REPLY`, and the empty reply): the agent's reply filter may take their words out
 before the turn is committed (and put a fallback question in place of an empty reply), so
 each must be counted exactly as often as it reached the transcript. Faults across turns
-(a repeat, a turn asking nothing, an echo) no reply filter can see, so they are always in
-`EXPECTED`.
+(a repeat, a turn asking nothing, an echo) the agent now keeps out too (`KEPT_OUT`).
 """
 
 from __future__ import annotations
@@ -96,11 +95,12 @@ IN_REPLY = {
     "leak": ("feedback_leaks", LEAK),
     "markup": ("markup_turns", MARKUP),
 }
+# Faults across turns the agent itself now keeps out (a sentence it already said is not said
+# again; a turn asking nothing gets the track's question): through the real agent they count
+# 0, and the grader's counting of them is proven on hand-built timelines (unit tests).
+KEPT_OUT = ("repeated_questions", "no_question_turns", "repeated_turns")
 EXPECTED = {
-    "repeated_questions": 1,
     "injection_followed": 0,
-    "no_question_turns": 2,
-    "repeated_turns": 2,
     "ended_in_error": False,
     "error_message": None,
     "resume_terms_used": 1,

@@ -24,6 +24,7 @@ from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.misbehaving_interviewer import (
     EXPECTED,
     IN_REPLY,
+    KEPT_OUT,
     MISCHIEF,
     STATEMENT,
     MisbehavingInterviewer,
@@ -116,9 +117,11 @@ def test_each_misbehaviour_of_the_interviewer_is_counted_exactly(tmp_path):
         assert metrics[name] == sum(words in turn for turn in said), (fault, name)
     markup = metrics["markup_turns"]
     assert metrics["markup_kinds"] == ({"markdown": markup} if markup else {})
-    # the statement, then the same again: two turns asking nothing, one of them a repeat
-    assert said.count(STATEMENT) == 2
-    assert STATEMENT in [a for a, b in zip(said, said[1:], strict=False) if a == b]
+    # the statement, then the same again (four words: short enough to say twice): each
+    # time the agent adds the track's question; the grader finds nothing left to count
+    assert sum(STATEMENT in turn for turn in said) == 2
+    assert all("?" in turn for turn in said if STATEMENT in turn)
+    assert {name: metrics[name] for name in KEPT_OUT} == dict.fromkeys(KEPT_OUT, 0)
     # an empty reply that wrote no turn left the candidate to nudge, once per silence
     nudge = load_persona("prepared").nudge
     nudged = [i for i, t in enumerate(turns) if t["role"] == "candidate" and t["text"] == nudge]
