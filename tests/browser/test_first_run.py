@@ -1,5 +1,7 @@
-"""First run with no keys: the app explains what each mode needs, links Settings, and
-still shows what a report looks like, with no stack trace anywhere on the page."""
+"""First run with no keys. With the app's local models (the default on one's own machine)
+an interview starts at once on them, no account asked for; with local models turned off,
+the app explains what each mode needs, links Settings, and still shows what a report looks
+like, with no stack trace anywhere on the page."""
 
 from __future__ import annotations
 
@@ -12,9 +14,41 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def keyless_app(tmp_path_factory):
-    app = AppProcess(tmp_path_factory.mktemp("keyless-app"), {})
+    app = AppProcess(tmp_path_factory.mktemp("keyless-app"), {"MOCKFLOW_LOCAL_MODELS": "0"})
     yield app
     app.stop()
+
+
+def test_first_visit_interviews_on_local_models_with_no_account(
+    browser, local_models_dir, tmp_path, shots
+):
+    """The README's first command: no key anywhere, and the interviewer (the real 0.5B
+    model, started by the app on first use) greets and answers in the browser."""
+    app = AppProcess(
+        tmp_path, {"MOCKFLOW_MODELS_DIR": str(local_models_dir), "MOCKFLOW_OLLAMA_URL": "off"}
+    )
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(app.url)
+        page.get_by_label("Your name").fill("Dana")
+        page.get_by_label("Target role").fill("QA Engineer")
+        assert not page.locator("[data-testid=markdown].mf-notice").is_visible()
+        page.get_by_role("button", name="Start interview").click()
+        first = "() => document.querySelectorAll('#mf-chat [data-testid=bot]').length >= "
+        page.wait_for_function(first + "1", timeout=240000)
+        page.locator("#mf-answer textarea").fill("Yes, I'm ready. I test payment systems.")
+        page.locator("#mf-send").click()
+        page.wait_for_function(first + "2", timeout=240000)
+        said = page.locator("#mf-chat [data-testid=bot]").all_inner_texts()
+        assert all(text.strip() and "{" not in text and "```" not in text for text in said)
+        page.screenshot(path=str(shots / "first-run-local.png"), full_page=True)
+        page.get_by_role("tab", name="Settings").click()
+        page.get_by_label("Local models — no account (runs on this computer)").wait_for()
+        assert page.get_by_label("Local models — no account (runs on this computer)").is_checked()
+        page.get_by_text("Local language model: Qwen2.5-Coder 0.5B").wait_for(timeout=15000)
+        assert "Traceback" not in page.content()
+    finally:
+        app.stop()
 
 
 def test_first_visit_without_keys(browser, keyless_app, shots):

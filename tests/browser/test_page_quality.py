@@ -32,6 +32,9 @@ def _open(page, name: str) -> None:
     page.locator(SHOWN[name]).first.wait_for(state="attached")
     # Gradio's progress (and its timer text) gone: the tab's own events have finished
     page.wait_for_function("!document.querySelector('.pending, .generating, .meta-text-center')")
+    # a tab fades in when opened: on a busy machine axe could read its text half-transparent
+    # (a contrast "violation" no visitor sees once the fade is over)
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
 
 
 def _sideways(page) -> int:
