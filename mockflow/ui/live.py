@@ -181,10 +181,10 @@ def stage_bar_html(view: LiveView, now: float | None = None) -> str:
     else:
         status = "Starting the interviewer…"
     elapsed = _clock((end or now) - view.started_t) if view.started_t else "0:00"
-    if view.agent_state and not view.ended:
-        state = f" · interviewer {html.escape(view.agent_state)}"
-    elif view.draft.strip():
+    if view.draft.strip() and not view.ended:  # words are arriving (text mode's drafts)
         state = " · the interviewer is replying…"
+    elif view.agent_state and not view.ended:
+        state = f" · interviewer {html.escape(view.agent_state)}"
     elif waiting_for_interviewer(view) and view.started_t is not None:
         state = " · the interviewer is thinking…"
     else:

@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from tests.fakes.openai_server import text
+
 pytestmark = pytest.mark.browser
 
 ANSWERS = [
@@ -179,6 +181,10 @@ def test_the_reply_appears_as_it_is_written_then_as_the_committed_turn(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _start(page, local_app.url, "Dee", "Site Reliability Engineer")
     fake_llm.chunk_delay = 0.15  # a slow model: each reply takes a couple of seconds
+    # the reply filter lets a reply through a sentence at a time: a reply of a few sentences
+    fake_llm.enqueue(
+        text("Thanks, that helps. I'd like to understand your part in it. What did you own?")
+    )
     try:
         page.evaluate(RECORD_LAST_REPLY)
         page.locator("#mf-answer textarea").fill(ANSWERS[0])
