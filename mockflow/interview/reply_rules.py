@@ -23,6 +23,8 @@ class ReplyRules:
     recital_words: int
     echo_words: int
     said_words: int
+    repeat_asked: re.Pattern[str]
+    repeat_instructed: re.Pattern[str]
     requests: re.Pattern[str]
     pause: re.Pattern[str]
     end_request: re.Pattern[str]
@@ -49,6 +51,8 @@ def load_reply_rules() -> ReplyRules:
         recital_words=int(raw["echo"]["instructions_words"]),
         echo_words=int(raw["echo"]["candidate_words"]),
         said_words=int(raw["repeat"]["said_words"]),
+        repeat_asked=_words(raw["repeat"]["asked"]),
+        repeat_instructed=_words(raw["repeat"]["instructed"]),
         requests=_words(raw["requests"]["phrases"]),
         pause=_words(raw["pause"]["phrases"]),
         end_request=_words(raw["end_request"]["phrases"]),
@@ -106,8 +110,10 @@ class TurnRules:
         self.asked = False  # the turn's question has been said: nothing more follows
         self.requested = False  # a sentence asked for an answer without a question mark
         self._opening = True  # nothing but short acknowledgements said so far
-        candidate = list(candidate)
+        candidate, instructions = list(candidate), list(instructions)
         self._last_answer = candidate[-1] if candidate else ""
+        if self.repeat_wanted(instructions):
+            said = ()
         self._copied = [
             (size, set().union(*(_shingles(text, size) for text in texts)))
             for size, texts in (
@@ -116,6 +122,14 @@ class TurnRules:
                 (self._rules.said_words, said),
             )
         ]
+
+    def repeat_wanted(self, instructions: list[str]) -> bool:
+        """Whether this reply may say again what was said: the candidate asked for it, or
+        the reply's instructions do (a welcome back after a dropped connection)."""
+        answer = _straight(self._last_answer)
+        if self._rules.repeat_asked.search(answer):
+            return True
+        return any(self._rules.repeat_instructed.search(text) for text in instructions)
 
     def question_due(self) -> bool:
         """Whether the turn so far leaves the candidate without a question or a request to

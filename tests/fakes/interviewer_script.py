@@ -79,7 +79,9 @@ class ScriptedInterviewer:
         )
         if "has now ended" in system:
             return text(GOODBYE)
-        if WELCOME_BACK_CUE in _content(messages[-1] if messages else {}) and self.asked:
+        # the one-off instruction may sit before the stage's part of the prompt (prompt_layout)
+        cued = any(WELCOME_BACK_CUE in _content(m) for m in messages[-3:])
+        if cued and self.asked:
             return text(f"Welcome back. {self.asked[-1]}")
         stage = stage_of(system) or "closing"
         # the stage's part of the prompt may come after the conversation (prompt_layout)

@@ -123,3 +123,14 @@ def test_a_borrowed_question_starts_where_the_fallback_asks() -> None:
     assert asking_part(greeting) == "Are you ready?"
     story = "Tell me about a time you disagreed with a teammate. What did you do?"
     assert asking_part(story) == story
+
+
+def test_what_was_said_may_be_said_again_when_asked_for() -> None:
+    earlier = ["What was the hardest bug you fixed on that project?"]
+    asked = TurnRules(candidate=["Sorry, could you repeat the question?"], said=earlier)
+    assert asked.accept(earlier[0]) == earlier[0]
+    back = TurnRules(
+        instructions=["welcome them back, then repeat your last question"], said=earlier
+    )
+    assert back.accept(earlier[0]) == earlier[0]
+    assert TurnRules(said=earlier).accept(earlier[0]) is None
