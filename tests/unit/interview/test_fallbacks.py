@@ -34,3 +34,11 @@ def test_never_the_same_line_twice_in_a_row():
         lines += [fallbacks.next(None) for _ in range(3)]
         assert all(a != b for a, b in zip(lines, lines[1:], strict=False))
         assert all(line.strip() for line in lines)
+
+
+def test_lines_not_said_yet_come_first():
+    track = load_track("behavioral")
+    stage = next(s for s in track.stages if s.name == "past_experience")
+    fallbacks = Fallbacks(track, "Ana Lima")
+    said = [fallbacks.next(stage) for _ in stage.fallback_questions]
+    assert sorted(said) == sorted(stage.fallback_questions)
