@@ -55,7 +55,13 @@ def voice_spec(
         "stage_overrides": stage_overrides or LONG_STAGES,
         "job_description": "Own our billing services in Go and PostgreSQL on Kubernetes.",
         "providers": {
-            "llm": {"base_url": openai.base_url, "api_key": "sk-test-fake-key-000111"},
+            # the fake stands in for OpenAI, which calls tools (a base_url alone is not
+            # offered the complete_stage tool)
+            "llm": {
+                "base_url": openai.base_url,
+                "api_key": "sk-test-fake-key-000111",
+                "tool_calls": True,
+            },
             "stt": stt,
             "tts": {"base_url": openai.base_url, "voice": "alloy", "speed": 1.1},
         },
