@@ -18,6 +18,7 @@ from gradio_client import Client
 
 from mockflow.feedback.rubric.quotes import normalise_words
 from mockflow.interview.markup import markup_kinds
+from mockflow.rehearse.conduct import asks
 from tests.app_process import AppProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
@@ -111,8 +112,9 @@ def test_a_text_interview_runs_to_its_report_on_local_models_with_no_account(app
     assert said and all(e["text"].strip() for e in said)
     marked = {e["text"]: markup_kinds(e["text"]) for e in said if markup_kinds(e["text"])}
     assert not marked, marked  # no tool call, JSON, fence, tag or markdown reached a turn
-    asked = [e for e in said[:-1] if "?" in e["text"]]
-    assert len(asked) == len(said) - 1, transcript  # every turn but the goodbye asks
+    # every turn but the goodbye asks: a question, or a request ("Tell me about...")
+    asked = [e for e in said[:-1] if asks(e["text"])]
+    assert len(asked) == len(said) - 1, transcript
 
     report = client.predict(session_id, "", api_name="/generate_report")
     data = report["report"]
