@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.livekit, pytest.mark.timeout(
 
 SLOW = 240.0  # seconds: models loading and replying on a busy 2-core machine
 ANSWERS = [
-    "Yes, I am ready to start the interview.",
+    "Yes, thank you, I feel ready to start the interview.",  # no contraction to hear
     "I am a backend engineer. For the last three years I have built payment services "
     "that handle card refunds for small shops.",
     "Last spring our database ran out of disk space during a sale. I moved the old orders "
