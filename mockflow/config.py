@@ -23,9 +23,18 @@ LIVEKIT_CLIENT_CDN = (
     f"https://cdn.jsdelivr.net/npm/livekit-client@{LIVEKIT_CLIENT_VERSION}"
     "/dist/livekit-client.umd.js"
 )
-# Subresource Integrity of that exact file: the browser refuses a CDN copy that differs
-# (tests/browser checks it against the same version installed from npm)
+# Subresource Integrity of that exact file: the browser refuses a CDN copy that differs,
+# the app a fetched copy that differs (tests/browser checks it against npm's copy)
 LIVEKIT_CLIENT_SRI = "sha384-HkA7rQNo8H04l1p4zoXX1Cy+h9YoYp8LvKt4vfMFhv4KFk07UkrNwIUnyBum8Pw6"
+# npm's published integrity of that version's tarball (as in a package-lock.json)
+LIVEKIT_CLIENT_TARBALL_INTEGRITY = (
+    "sha512-j9Kg86nJjBjNFUD+ukp2jwMCGa0k+YD5gU//RzAM+ZY3pbG631QCte7f"
+    "QjwqWMmtBzhDJL9nKYuOLMv/9IbAxg=="
+)
+# the app's own copy, fetched from npm into the installed package (git-ignored): the
+# browser loads it from the app, so voice needs nothing from the internet but LiveKit
+LIVEKIT_CLIENT_BUNDLED = Path(__file__).parent / "ui/static/vendor/livekit-client.umd.js"
+NPM_REGISTRY = "https://registry.npmjs.org"
 
 
 @dataclass(frozen=True)
@@ -76,10 +85,11 @@ class Settings:
     max_session_seconds: float = 45 * 60
     idle_timeout_seconds: float = 10 * 60
     ready_timeout_seconds: float = 20.0
-    livekit_client_url: str = LIVEKIT_CLIENT_CDN
+    livekit_client_url: str = f"/gradio_api/file={LIVEKIT_CLIENT_BUNDLED}"
     feedback_model: str | None = None  # default: the user's interview model
     stage_scale: float = 1.0  # multiplies every stage's time limit (demos, tests)
-    livekit_client_path: str | None = None  # a local copy the app serves instead of the CDN
+    livekit_client_path: str | None = str(LIVEKIT_CLIENT_BUNDLED)  # a file the app serves
+    npm_registry: str = NPM_REGISTRY  # where the app's copy of livekit-client comes from
     voice_agents: str = "local"  # "dispatch": LiveKit workers serve voice interviews
     running_per_user: int = 1  # interviews one user may run at once
     running_per_ip: int = 3  # public-link mode: interviews running from one address
@@ -187,6 +197,7 @@ class Settings:
             max_upload_mb=_float(merged, "MOCKFLOW_MAX_UPLOAD_MB", 10.0),
             gradio_temp_dir=_path(merged.get("GRADIO_TEMP_DIR")),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
+            npm_registry=npm_registry(merged),
             local=_local_models(merged),
             env_keys=EnvKeys(
                 openai_api_key=merged.get("OPENAI_API_KEY") or None,
@@ -238,16 +249,30 @@ def _path(value: str | None) -> Path | None:
 
 
 def _livekit_client(value: str | None) -> dict[str, Any]:
-    """Where the browser loads livekit-client from: the pinned CDN build, another URL, or a
-    local file (e.g. from npm) that the app serves itself."""
+    """Where the browser loads livekit-client from: by default the app's own copy (fetched
+    from npm; the app fetches it at start-up if it is missing), `cdn` for the pinned CDN
+    build, another URL, or a local file (e.g. from npm) that the app serves itself."""
+    value = (value or "").strip()
     if not value:
+        path = LIVEKIT_CLIENT_BUNDLED
+    elif value.lower() == "cdn":
         return {"livekit_client_url": LIVEKIT_CLIENT_CDN, "livekit_client_path": None}
-    if value.startswith(("http://", "https://", "/")) and not Path(value).is_file():
+    elif value.startswith(("http://", "https://", "/")) and not Path(value).is_file():
         return {"livekit_client_url": value, "livekit_client_path": None}
-    path = Path(value).resolve()
-    if not path.is_file():
-        raise ConfigError(f"MOCKFLOW_LIVEKIT_JS points at {value}, which is not a file")
+    else:
+        path = Path(value).resolve()
+        if not path.is_file():
+            raise ConfigError(f"MOCKFLOW_LIVEKIT_JS points at {value}, which is not a file")
     return {"livekit_client_url": f"/gradio_api/file={path}", "livekit_client_path": str(path)}
+
+
+def npm_registry(env: Mapping[str, str]) -> str:
+    """The npm registry the app's livekit-client comes from: MOCKFLOW_NPM_REGISTRY, else
+    npm's own setting (a mirror or a company proxy), else the public registry."""
+    for name in ("MOCKFLOW_NPM_REGISTRY", "npm_config_registry", "NPM_CONFIG_REGISTRY"):
+        if env.get(name, "").strip():
+            return env[name].strip().rstrip("/")
+    return NPM_REGISTRY
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -61,11 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         from mockflow.ui.api import health_route
         from mockflow.ui.app import app_css, app_js, app_theme, create_ui
         from mockflow.ui.downloads import report_route, shared_route
+        from mockflow.ui.livekit_js import fetch_in_background
         from mockflow.ui.security import SecurityHeaders, content_security_policy
         from mockflow.ui.services import build_services
         from mockflow.ui.uploads import UploadRecorder
 
         services = build_services(settings, os.environ)
+        fetch_in_background(settings)  # the voice room's script, if the install has none
     except MockflowError as exc:
         print(f"mockflow: {exc}", file=sys.stderr)
         return 2

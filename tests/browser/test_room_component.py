@@ -21,7 +21,7 @@ from importlib import resources
 import pytest
 
 from mockflow.config import LIVEKIT_CLIENT_CDN, LIVEKIT_CLIENT_SRI, LIVEKIT_CLIENT_VERSION
-from mockflow.ui.tabs.interview import livekit_script
+from mockflow.ui.livekit_js import room_props
 from tests.app_process import LIVEKIT_JS
 from tests.fakes.sockets import closed_port, silent_listener
 
@@ -30,11 +30,11 @@ pytestmark = [
     pytest.mark.skipif(not LIVEKIT_JS.is_file(), reason="npm livekit-client not installed"),
 ]
 
-HARNESS = """<!doctype html><html><head><meta charset="utf-8">{lib}</head><body>
+HARNESS = """<!doctype html><html><head><meta charset="utf-8"></head><body>
 <div id="root">{room}</div>
 <script>
 const element = document.getElementById("root");
-const props = {{ value: "" }};
+const props = {{ value: "", livekit_client_src: "{lib}", livekit_client_integrity: "" }};
 const watchers = [];
 window.__reports = [];
 function trigger(name) {{ window.__reports.push(JSON.parse(props.value)); }}
@@ -54,9 +54,9 @@ def harness(tmp_path_factory):
     root = tmp_path_factory.mktemp("room-harness")
     shutil.copy(LIVEKIT_JS, root / "livekit-client.umd.js")
     (root / "room.js").write_text(_static("room.js"))
-    lib = '<script src="livekit-client.umd.js"></script>'
-    (root / "index.html").write_text(HARNESS.format(lib=lib, room=_static("room.html")))
-    (root / "nolib.html").write_text(HARNESS.format(lib="", room=_static("room.html")))
+    room = _static("room.html")
+    (root / "index.html").write_text(HARNESS.format(lib="livekit-client.umd.js", room=room))
+    (root / "nolib.html").write_text(HARNESS.format(lib="missing/livekit-client.js", room=room))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -112,7 +112,12 @@ def test_missing_client_library_is_explained(browser, harness):
     page = browser.new_page()
     page.goto(harness + "nolib.html")
     _connect(page, "ws://127.0.0.1:1")
-    assert "LiveKit client library did not load" in _status(page)
+    assert (
+        "Voice could not start: your browser could not load the voice library "
+        "(livekit-client) from this app" in _status(page)
+    )
+    assert "Choose text mode in Setup" in _status(page)
+    assert page.evaluate("window.__reports")[-1]["report"] == "failed"
 
 
 def test_token_never_enters_the_page_markup(browser, harness):
@@ -157,6 +162,4 @@ def test_the_pinned_cdn_script_must_match_the_npm_copy_of_its_version():
     assert package["version"] == LIVEKIT_CLIENT_VERSION  # the CDN pin and the tests agree
     digest = base64.b64encode(hashlib.sha384(LIVEKIT_JS.read_bytes()).digest()).decode()
     assert f"sha384-{digest}" == LIVEKIT_CLIENT_SRI  # a changed CDN file is refused
-    tag = livekit_script(LIVEKIT_CLIENT_CDN)
-    assert f'integrity="{LIVEKIT_CLIENT_SRI}"' in tag and 'crossorigin="anonymous"' in tag
-    assert "integrity" not in livekit_script("/gradio_api/file=/srv/livekit-client.umd.js")
+    assert room_props(LIVEKIT_CLIENT_CDN)["livekit_client_integrity"] == LIVEKIT_CLIENT_SRI

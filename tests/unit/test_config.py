@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from mockflow.config import LIVEKIT_CLIENT_CDN, Settings
+from mockflow.config import LIVEKIT_CLIENT_BUNDLED, LIVEKIT_CLIENT_CDN, NPM_REGISTRY, Settings
 from mockflow.errors import ConfigError
 
 
@@ -15,7 +15,32 @@ def test_defaults_are_local_and_safe():
     assert settings.host == "127.0.0.1" and settings.port == 7860
     assert not settings.public and settings.voice_agents == "local"
     assert not settings.voice_by_workers
-    assert settings.livekit_client_url == LIVEKIT_CLIENT_CDN
+    # the voice room's script comes from the app itself, never a CDN unless chosen
+    assert settings.livekit_client_url == f"/gradio_api/file={LIVEKIT_CLIENT_BUNDLED}"
+    assert settings.livekit_client_path == str(LIVEKIT_CLIENT_BUNDLED)
+
+
+def test_the_livekit_script_is_the_apps_own_a_cdn_only_by_choice(tmp_path):
+    def where(value: str) -> tuple[str, str | None]:
+        settings = Settings.from_env({"MOCKFLOW_LIVEKIT_JS": value})
+        return settings.livekit_client_url, settings.livekit_client_path
+
+    assert where("cdn") == (LIVEKIT_CLIENT_CDN, None)
+    assert where(" CDN ") == (LIVEKIT_CLIENT_CDN, None)
+    assert where("https://js.example.org/lk.js") == ("https://js.example.org/lk.js", None)
+    own = tmp_path / "livekit-client.umd.js"
+    own.write_text("window.LivekitClient = {};")
+    assert where(str(own)) == (f"/gradio_api/file={own}", str(own))
+    with pytest.raises(ConfigError, match="MOCKFLOW_LIVEKIT_JS points at nowhere.js"):
+        where("nowhere.js")
+
+
+def test_the_npm_registry_follows_npms_own_setting():
+    assert Settings.from_env({}).npm_registry == NPM_REGISTRY
+    mirror = {"npm_config_registry": "https://npm.example.org/"}
+    assert Settings.from_env(mirror).npm_registry == "https://npm.example.org"
+    ours = {**mirror, "MOCKFLOW_NPM_REGISTRY": "http://127.0.0.1:4873"}
+    assert Settings.from_env(ours).npm_registry == "http://127.0.0.1:4873"
 
 
 def test_a_space_binds_everywhere_and_is_public():

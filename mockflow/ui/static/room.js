@@ -6,7 +6,11 @@
 // `trigger` and `watch` come from Gradio. The token arrives in props.value and never
 // enters the DOM; reports go back on the component's `input` event, which only this
 // script fires, so the value holding the token is never sent back to the server.
+// livekit-client is loaded here, not in the component's `head`: Gradio never runs this
+// script when a head script fails to load, and the room would wait without a word.
 const CONNECT_TIMEOUT_MS = 7000;  // the page reports within 10 s, start-up included
+const LIBRARY_TIMEOUT_MS = 6000;  // waiting for the script once asked to connect
+const START_DEADLINE_MS = 9500;  // the library's wait and the connection's, together
 const $ = (selector) => element.querySelector(selector);
 let room = null;
 let levelsTimer = null;
@@ -85,17 +89,65 @@ function showStartAudio() {
   $(".mf-start-audio").hidden = !room || room.canPlaybackAudio;
 }
 
+// One load of the script per page (the component can be mounted again); a failed load
+// is tried again at the next connect (the app may have fetched its copy meanwhile).
+function libraryPlace(src) {
+  try {
+    const url = new URL(src, window.location.href);
+    return url.origin === window.location.origin ? "this app" : url.host;
+  } catch (e) { return "an address that is not valid"; }
+}
+
+function loadLibrary() {
+  if (window.LivekitClient) return Promise.resolve(window.LivekitClient);
+  const src = props.livekit_client_src || "";
+  const pending = window.__mfLivekitClient;
+  if (pending && pending.src === src && !pending.failed) return pending.promise;
+  const entry = { src: src, failed: false, promise: null };
+  entry.promise = new Promise((resolve, reject) => {
+    if (!src) { reject(new Error("no source")); return; }
+    const script = document.createElement("script");
+    script.src = src;
+    if (props.livekit_client_integrity) {
+      script.integrity = props.livekit_client_integrity;
+      script.crossOrigin = "anonymous";
+    }
+    script.onload = () => (window.LivekitClient ? resolve(window.LivekitClient) : reject(new Error("empty")));
+    script.onerror = () => { script.remove(); reject(new Error("not loaded")); };
+    document.head.appendChild(script);
+  });
+  entry.promise.catch(() => { entry.failed = true; });
+  window.__mfLivekitClient = entry;
+  return entry.promise;
+}
+
+function describeLibraryError(error) {
+  const src = props.livekit_client_src || "";
+  const what = "Voice could not start: your browser";
+  const fix = "Choose text mode in Setup and start again, or ask the operator to check the app's log.";
+  if (!src) return `${what} was given no voice library (livekit-client) to load. ${fix}`;
+  const place = libraryPlace(src);
+  const blocked = place === "this app"
+    ? "The app may not have its copy yet (it fetches it from npm), or an ad-blocker or proxy blocks it."
+    : "An ad-blocker, proxy or firewall may block it.";
+  const seconds = LIBRARY_TIMEOUT_MS / 1000;
+  const how = error && error.name === "TimeoutError"
+    ? `did not finish loading the voice library (livekit-client) from ${place} within ${seconds} seconds.`
+    : `could not load the voice library (livekit-client) from ${place}.`;
+  return `${what} ${how} ${blocked} ${fix}`;
+}
+
 function hostOf(url) {
   try { return new URL(url).host; } catch (e) { return null; }
 }
 
-function describeConnectError(error, url) {
+function describeConnectError(error, url, waitedMs) {
   const lk = window.LivekitClient;
   const text = String((error && error.message) || error || "");
   const host = hostOf(url);
   if (!host) return "The LiveKit URL is not valid. Check it in Settings (it starts with wss://).";
   if (error && error.name === "TimeoutError") {
-    const seconds = CONNECT_TIMEOUT_MS / 1000;
+    const seconds = Math.round(waitedMs / 1000);
     return `The LiveKit server at ${host} did not answer within ${seconds} seconds. Check the URL in Settings.`;
   }
   if (lk && error instanceof lk.ConnectionError) {
@@ -159,15 +211,29 @@ function showLevels() {
   }
 }
 
+let attempt = 0;  // the latest connect; an older one that wakes up late gives way
+
 async function connect(info) {
-  const lk = window.LivekitClient;
-  if (!lk) {
-    setStatus("The LiveKit client library did not load. Check your network and reload.", "error");
-    report("failed", "livekit-client did not load");
+  const myAttempt = ++attempt;
+  const deadline = Date.now() + START_DEADLINE_MS;
+  await disconnect();
+  const box = $(".mf-room");
+  delete box.dataset.agentState;
+  delete box.dataset.closed;
+  $(".mf-agent-state").textContent = "Interviewer: not here yet";
+  $(".mf-quality").textContent = "Connection: –";
+  setStatus("Connecting to the interview room…", "busy");
+  let lk;
+  try {
+    lk = await withTimeout(loadLibrary(), LIBRARY_TIMEOUT_MS);
+  } catch (error) {
+    if (attempt !== myAttempt) return;
+    const message = describeLibraryError(error);
+    setStatus(message, "error");
+    report("failed", message);
     return;
   }
-  await disconnect();
-  setStatus("Connecting to the interview room…", "busy");
+  if (attempt !== myAttempt) return;
   const mine = new lk.Room({ adaptiveStream: true, dynacast: true });
   room = mine;
   mine.on(lk.RoomEvent.TrackSubscribed, (track) => {
@@ -184,7 +250,10 @@ async function connect(info) {
     track.detach().forEach((media) => media.remove());  // no audio element left behind
     if (track.kind === "audio") meters.them = null;
   });
-  mine.on(lk.RoomEvent.Disconnected, () => setStatus("Disconnected from the room.", "info"));
+  mine.on(lk.RoomEvent.Disconnected, () => {
+    setStatus("Disconnected from the room.", "info");
+    showClosed();
+  });
   mine.on(lk.RoomEvent.SignalReconnecting, () => setStatus("The connection dropped; reconnecting…", "busy"));
   mine.on(lk.RoomEvent.Reconnecting, () => setStatus("The connection dropped; reconnecting…", "busy"));
   mine.on(lk.RoomEvent.Reconnected, () => setStatus("Reconnected. The interview goes on.", "ok"));
@@ -198,11 +267,12 @@ async function connect(info) {
   mine.on(lk.RoomEvent.ParticipantConnected, showAgentState);
   mine.on(lk.RoomEvent.MediaDevicesChanged, listMicrophones);
   mine.registerTextStreamHandler("lk.transcription", readCaption);
+  const budget = Math.max(3000, Math.min(CONNECT_TIMEOUT_MS, deadline - Date.now()));
   try {
-    await withTimeout(mine.connect(info.url, info.token), CONNECT_TIMEOUT_MS);
+    await withTimeout(mine.connect(info.url, info.token), budget);
   } catch (error) {
     if (room !== mine) return;  // we left on purpose (the interview ended meanwhile)
-    const message = describeConnectError(error, info.url);
+    const message = describeConnectError(error, info.url, budget);
     setStatus(message, "error");
     report("failed", message);
     await disconnect();
@@ -226,6 +296,13 @@ async function connect(info) {
   showStartAudio();
   listMicrophones();
   levelsTimer = setInterval(showLevels, 100);
+}
+
+function showClosed() {
+  const came = $(".mf-room").dataset.agentState;
+  $(".mf-agent-state").textContent = came ? "Interviewer: left" : "Interviewer: did not join";
+  $(".mf-quality").textContent = "Connection: closed";
+  $(".mf-room").dataset.closed = "true";
 }
 
 async function disconnect() {
@@ -276,11 +353,16 @@ function onValue() {
   if (!info || info.report) return;
   if (info.action === "connect" && info.url && info.token) connect(info);
   if (info.action === "disconnect") {
+    attempt += 1;  // a connect still waiting for the script stops there
     // a connection error stays on screen: it says why the interview ended
     const failed = $(".mf-room-status").dataset.kind === "error";
-    disconnect().then(() => { if (!failed) setStatus("The interview has ended.", "info"); });
+    disconnect().then(() => {
+      showClosed();
+      if (!failed) setStatus("The interview has ended. The voice room is closed.", "info");
+    });
   }
 }
 
 watch("value", onValue);
+loadLibrary().catch(() => {});  // early, so that it is ready when the interview starts
 onValue();

@@ -9,7 +9,6 @@ Handlers are top-level functions taking the services first, so tests call them d
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import time
 from collections.abc import AsyncIterator
@@ -22,11 +21,11 @@ import gradio as gr
 
 from mockflow.app.practice import practice_setup
 from mockflow.app.setup import SETUP_FIELDS, SetupError, setup_from_dict
-from mockflow.config import LIVEKIT_CLIENT_CDN, LIVEKIT_CLIENT_SRI
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.store.practice_links import PracticeLinkNotFoundError, PracticeQuotaError
 from mockflow.ui.common import request_ip, require_user
 from mockflow.ui.live import LiveView, chat_messages, stage_bar_html, waiting_for_interviewer
+from mockflow.ui.livekit_js import room_props
 from mockflow.ui.services import AppServices
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         value="",
         html_template=_static("room.html"),
         js_on_load=_static("room.js"),
-        head=livekit_script(livekit_client_url),
+        **room_props(livekit_client_url),  # room.js loads the script and says if it cannot
         visible=False,
         elem_id="mf-room",
     )
@@ -120,14 +119,6 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         see_feedback,
         timer,
     )
-
-
-def livekit_script(url: str) -> str:
-    """The livekit-client script tag; the pinned CDN copy must match its known hash."""
-    if url == LIVEKIT_CLIENT_CDN:
-        pinned = f'integrity="{LIVEKIT_CLIENT_SRI}" crossorigin="anonymous"'
-        return f'<script src="{url}" {pinned}></script>'
-    return f'<script src="{html.escape(url, quote=True)}"></script>'
 
 
 def room_value(action: str, room: dict[str, str] | None = None) -> str:
