@@ -6,5 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q --disable-pip-version-check -r requirements.txt
+# the voice room's script (livekit-client from npm, pinned and checked), served by the app
+python -m mockflow.ui.livekit_js || echo "mockflow: the app tries again at start-up; until then voice says why it cannot start" >&2
 bash scripts/install_local.sh --models
 exec python app.py "$@"

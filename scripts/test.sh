@@ -53,6 +53,9 @@ if [ -f tests/browser/package.json ]; then
   (cd tests/browser && npm ci --silent --no-audit --no-fund)
 fi
 
+echo "== the voice room's livekit-client (from npm, pinned and checked)"
+python -m mockflow.ui.livekit_js
+
 echo "== lint"
 ruff check .
 ruff format --check .
