@@ -37,6 +37,7 @@ from pathlib import Path
 
 import mockflow
 from mockflow.errors import MockflowError
+from mockflow.launch.strays import ChildPidFiles
 from mockflow.localmodels import catalog, files
 from mockflow.localmodels.catalog import INSTALL_COMMAND
 from mockflow.localmodels.locate import ROLES, ModelFiles, PrepareProgress
@@ -111,6 +112,7 @@ class LocalModels:
         llm_model: str = catalog.DEFAULT_LLM.key,
         ports: Ports = Ports(),
         start_timeout: float = START_TIMEOUT,
+        pid_files: ChildPidFiles | None = None,  # recorded while they run (launch/strays.py)
     ) -> None:
         spec = next((m for m in catalog.MODELS if m.key == llm_model and m.role == "llm"), None)
         if spec is None:
@@ -123,6 +125,7 @@ class LocalModels:
             llm_spec=spec,
         )
         self.log_dir = Path(data_dir) / "logs"
+        self.pid_files = pid_files
         self.ollama_url = ollama_url.rstrip("/") if ollama_url else None
         self.ollama_model = ollama_model
         # Half the cores (llama-cpp-python's own default): measured on 2 busy cores (load 9),
@@ -268,7 +271,7 @@ class LocalModels:
             wanted_port=port, cwd=self.log_dir, start_timeout=self.start_timeout,
         )  # fmt: skip
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        return SupervisedServer(command, self.log_dir)
+        return SupervisedServer(command, self.log_dir, pid_files=self.pid_files)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockflow.errors import MockflowError
+from mockflow.launch.strays import ChildPidFiles
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,15 @@ class SupervisedServer:
     """One supervised child server on 127.0.0.1 (see the module docstring)."""
 
     def __init__(
-        self, command: ChildCommand, log_dir: Path, *, watch_interval: float = WATCH_SECONDS
+        self,
+        command: ChildCommand,
+        log_dir: Path,
+        *,
+        watch_interval: float = WATCH_SECONDS,
+        pid_files: ChildPidFiles | None = None,
     ) -> None:
         self.command = command
+        self.pid_files = pid_files
         self.log_path = Path(log_dir) / f"{command.log_name}.log"
         self.watch_interval = watch_interval
         self.port: int | None = None
@@ -164,6 +171,8 @@ class SupervisedServer:
             self._state, self._reason, self._restarts = "stopped", None, 0
             self._cond.notify_all()
         _terminate(proc)
+        if self.pid_files is not None:
+            self.pid_files.forget(self.command.log_name)
         watcher = self._watcher
         if watcher is not None and watcher is not threading.current_thread():
             watcher.join(STOP_GRACE + 2)
@@ -202,12 +211,14 @@ class SupervisedServer:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=dict(self.command.env),
+                env={**self.command.env, **(self.pid_files.env() if self.pid_files else {})},
                 cwd=self.command.cwd,
                 start_new_session=True,
             )
         with self._cond:
             self._proc, self.port = proc, port
+        if self.pid_files is not None:
+            self.pid_files.record(self.command.log_name, proc.pid)
 
     def _wait_healthy(self) -> None:
         proc, timeout = self._proc, self.command.start_timeout

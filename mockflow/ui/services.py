@@ -17,6 +17,8 @@ from mockflow.launch import Supervisor
 from mockflow.launch.livekit import embedded
 from mockflow.launch.livekit.dispatcher import Dispatcher, LiveKitCredentials
 from mockflow.launch.livekit.embedded import EmbeddedVoiceServer, VoiceServerStatus
+from mockflow.launch.local.environment import load_or_create_marker
+from mockflow.launch.strays import ChildPidFiles
 from mockflow.localmodels.manager import LocalModels
 from mockflow.net.guard import NetGuard
 from mockflow.store.db import Store
@@ -87,10 +89,13 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
         log.info("voice interviews go to LiveKit workers (dispatch mode)")
         workers = Dispatcher(settings, interviews.on_session_end, credentials=credentials)
     interviews.attach(supervisor, workers)
-    voice_server = _local_voice_server(settings, environ)
+    children = ChildPidFiles(settings.data_dir / "run", load_or_create_marker(settings.data_dir))
+    if strays := children.stop_strays():  # a previous run killed before it could stop them
+        log.info("stopped %s left running by a previous run", ", ".join(strays))
+    voice_server = _local_voice_server(settings, environ, children)
     if voice_server is not None:
         interviews.local_livekit = voice_server.credentials
-    local_models = _local_models(settings)
+    local_models = _local_models(settings, children)
     interviews.local_models = local_models
     if adopted := interviews.adopt_dispatched():
         log.info("following %d voice interview(s) still running on workers", len(adopted))
@@ -121,7 +126,7 @@ def build_services(settings: Settings, environ: Mapping[str, str]) -> AppService
     )
 
 
-def _local_models(settings: Settings) -> LocalModels | None:
+def _local_models(settings: Settings, children: ChildPidFiles) -> LocalModels | None:
     """The app's own models, where users may choose them (nothing starts before first use)."""
     if not settings.local_models_allowed:
         return None
@@ -134,11 +139,12 @@ def _local_models(settings: Settings) -> LocalModels | None:
         tts_voice_path=local.tts_voice,
         ollama_url=local.ollama_url,
         ollama_model=local.ollama_model,
+        pid_files=children,
     )
 
 
 def _local_voice_server(
-    settings: Settings, environ: Mapping[str, str]
+    settings: Settings, environ: Mapping[str, str], children: ChildPidFiles
 ) -> EmbeddedVoiceServer | None:
     """The app's own LiveKit server, started when it is wanted and installed."""
     livekit_url = settings.env_keys.livekit_url
@@ -146,7 +152,7 @@ def _local_voice_server(
         settings.public, settings.on_space, livekit_url
     ):
         return None
-    server = EmbeddedVoiceServer.find(environ, settings.data_dir)
+    server = EmbeddedVoiceServer.find(environ, settings.data_dir, children)
     if server is None:
         log.info("no livekit-server binary: voice needs a LiveKit URL in Settings")
         return None

@@ -28,12 +28,14 @@ from mockflow.launch.livekit.server import (
     LocalLiveKitServer,
     ServerPorts,
 )
+from mockflow.launch.strays import ChildPidFiles
 
 log = logging.getLogger(__name__)
 
 BINARY_ENV = "MOCKFLOW_LIVEKIT_SERVER"
 PORT_ENV = "MOCKFLOW_LIVEKIT_PORT"  # the HTTP/WebSocket port; RTC uses the next two
 DEFAULT_PORT = 7880  # LiveKit's own default
+PID_NAME = "livekit-server"  # its pid file while it runs: <data>/run/livekit-server.pid
 WATCH_SECONDS = 1.0
 INSTALL_HINT = (
     "Voice needs a LiveKit server: enter a LiveKit Cloud URL and keys below, or install "
@@ -57,8 +59,9 @@ def wanted(public: bool, on_space: bool, livekit_url: str | None) -> bool:
 class EmbeddedVoiceServer:
     """The app's supervised local LiveKit server (see the module docstring)."""
 
-    def __init__(self, server: LocalLiveKitServer) -> None:
+    def __init__(self, server: LocalLiveKitServer, pid_files: ChildPidFiles | None = None) -> None:
         self.server = server
+        self.pid_files = pid_files
         self._lock = threading.RLock()
         self._restarted = False
         self._failed: str | None = None
@@ -66,14 +69,18 @@ class EmbeddedVoiceServer:
         self._watcher: threading.Thread | None = None
 
     @classmethod
-    def find(cls, env: Mapping[str, str], data_dir: Path) -> EmbeddedVoiceServer | None:
+    def find(
+        cls, env: Mapping[str, str], data_dir: Path, pid_files: ChildPidFiles | None = None
+    ) -> EmbeddedVoiceServer | None:
         """A server ready to start, or None when no binary is installed."""
         binary = _binary(env)
         if binary is None:
             return None
         port = _port(env.get(PORT_ENV))
         log_path = Path(data_dir) / "livekit-server.log"
-        return cls(LocalLiveKitServer(binary, log_path, ServerPorts(port, port + 1, port + 2)))
+        ports = ServerPorts(port, port + 1, port + 2)
+        extra = pid_files.env() if pid_files is not None else {}
+        return cls(LocalLiveKitServer(binary, log_path, ports, extra_env=extra), pid_files)
 
     @property
     def url(self) -> str:
@@ -97,6 +104,7 @@ class EmbeddedVoiceServer:
             self._failed = str(exc)
             log.warning("local LiveKit server not started: %s", exc)
             return False
+        self._record()
         log.info("local LiveKit server running at %s", self.server.url)
         self._watcher = threading.Thread(target=self._watch, name="livekit-server", daemon=True)
         self._watcher.start()
@@ -106,6 +114,8 @@ class EmbeddedVoiceServer:
         self._stopping.set()
         with self._lock:
             self.server.stop()
+            if self.pid_files is not None:
+                self.pid_files.forget(PID_NAME)
         if self._watcher is not None and self._watcher is not threading.current_thread():
             self._watcher.join(5)
 
@@ -143,6 +153,13 @@ class EmbeddedVoiceServer:
             self.server.start()
         except LiveKitServerError as exc:
             self._failed = f"The local voice server stopped and could not restart: {exc}"
+            return
+        self._record()
+
+    def _record(self) -> None:
+        pid = self.server.pid
+        if self.pid_files is not None and pid is not None:
+            self.pid_files.record(PID_NAME, pid)
 
 
 def not_installed() -> VoiceServerStatus:

@@ -73,6 +73,7 @@ class LocalLiveKitServer:
     api_key: str = DEFAULT_API_KEY
     api_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     log_level: str = "info"
+    extra_env: Mapping[str, str] = field(default_factory=dict, repr=False)  # e.g. a marker
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -118,6 +119,7 @@ class LocalLiveKitServer:
             "PATH": "/usr/bin:/bin",
             "HOME": str(self.log_path.parent),
             "LIVEKIT_CONFIG": json.dumps(self.config()),  # YAML is a superset of JSON
+            **self.extra_env,
         }
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
