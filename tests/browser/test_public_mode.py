@@ -49,18 +49,18 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
 
     # a visitor without keys is told what to add, and the server's key is not offered
     notice = alice.locator("[data-testid=markdown].mf-notice")
-    notice.wait_for(timeout=10000)
+    notice.wait_for(timeout=30000)
     assert "OpenAI API key" in notice.inner_text()
 
     alice.get_by_role("tab", name="Settings").click()
     alice.get_by_label("OpenAI API key").fill(FAKE_KEY)
     alice.get_by_label("OpenAI-compatible base URL (optional)").fill(fake_llm.base_url)
     alice.get_by_role("button", name="Save keys").click()
-    alice.get_by_text("Saved.").wait_for(timeout=10000)
+    alice.get_by_text("Saved.").wait_for(timeout=30000)
     alice.wait_for_function(
         "() => (document.querySelector('[data-testid=markdown].mf-stored')?.innerText ?? '')"
         ".includes('4242')",
-        timeout=10000,
+        timeout=30000,
     )
     stored = alice.locator("[data-testid=markdown].mf-stored").inner_text()
     assert "4242" in stored and FAKE_KEY not in stored  # masked, last four only
@@ -69,24 +69,24 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
     alice.get_by_label("Your name").fill("Alice")
     alice.get_by_label("Target role").fill("Site Reliability Engineer")
     alice.get_by_role("button", name="Start interview").click()
-    alice.locator("#mf-chat [data-testid='bot']").first.wait_for(timeout=20000)
+    alice.locator("#mf-chat [data-testid='bot']").first.wait_for(timeout=45000)
     alice.get_by_role("button", name="End interview").click()
     alice.get_by_role("button", name="Yes, end it").click()
     alice.wait_for_function(
         "() => document.querySelector('#mf-stage-bar')?.innerText.includes('You ended')",
-        timeout=20000,
+        timeout=45000,
     )
     alice.get_by_role("tab", name="History").click()
     alice.get_by_role("button", name="Refresh").click()
     alice.wait_for_function(
         "() => document.querySelector('#mf-history')?.innerText.includes('Site Reliability')",
-        timeout=10000,
+        timeout=30000,
     )
 
     bob.reload()
     bob.get_by_role("tab", name="Settings").click()
     bob.locator("[data-testid=markdown].mf-stored").get_by_text("OpenAI key").wait_for(
-        timeout=10000
+        timeout=30000
     )
     bob_stored = bob.locator("[data-testid=markdown].mf-stored").inner_text()
     assert "4242" not in bob_stored and "9999" not in bob_stored
@@ -104,7 +104,7 @@ def test_two_visitors_are_isolated(browser, public_app, fake_llm, shots):
     alice.get_by_role("tab", name="History").click()
     alice.wait_for_function(
         "() => document.querySelector('#mf-history')?.innerText.includes('Site Reliability')",
-        timeout=10000,
+        timeout=30000,
     )
     alice_ctx.close()
     bob_ctx.close()
@@ -122,7 +122,7 @@ def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_f
         page.get_by_label("OpenAI API key").fill(FAKE_KEY)
         page.get_by_label("OpenAI-compatible base URL (optional)").fill(fake_llm.base_url)
         page.get_by_role("button", name="Save keys").click()
-        page.get_by_text("Saved.").wait_for(timeout=10000)
+        page.get_by_text("Saved.").wait_for(timeout=30000)
         page.get_by_role("tab", name="Setup").click()
         page.get_by_label("Your name").fill("Alice")
         page.get_by_label("Target role").fill("Platform Engineer")
@@ -132,7 +132,7 @@ def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_f
         page.get_by_role("button", name="Yes, end it").click()
         page.wait_for_function(
             "() => document.querySelector('#mf-stage-bar')?.innerText.includes('You ended')",
-            timeout=20000,
+            timeout=45000,
         )
         app.stop()
         app = AppProcess(data, env, port=app.port)  # same data, same address
@@ -140,10 +140,10 @@ def test_a_restart_keeps_every_visitors_identity_and_history(browser, tmp_path_f
         page.get_by_role("tab", name="History").click()
         page.wait_for_function(
             "() => document.querySelector('#mf-history')?.innerText.includes('Platform Engineer')",
-            timeout=15000,
+            timeout=45000,
         )
         page.get_by_role("tab", name="Settings").click()
-        page.locator("[data-testid=markdown].mf-stored").get_by_text("4242").wait_for(timeout=10000)
+        page.locator("[data-testid=markdown].mf-stored").get_by_text("4242").wait_for(timeout=30000)
     finally:
         context.close()
         app.stop()
