@@ -2,7 +2,8 @@
 
 Code decides when a stage ends (the tool asks, guards answer; timers and question caps
 apply between an answer and the reply to it; `skip_stage` applies at once). Every reply
-after a stage change is the next stage's first question, in the same turn.
+after a stage change is the next stage's first question, in the same turn. The interview
+ends only after a reply that asks nothing: the goodbye.
 
 Every reply's prompt is laid out for the providers' prompt caches (`prompt_for_reply`),
 and a reply that fails is retried, skipped with an apology or ends the interview as
@@ -280,6 +281,16 @@ class InterviewController:
         self._record_transition(verdict.transition)
         await self._refresh_instructions()
         return WRAP_UP if self.fsm.finished else MOVE_ON
+
+    async def wrap_up_requested(self) -> bool:
+        """The reply being generated asks nothing: in the last stage, once its question was
+        answered (and no coach's question is left), it is the goodbye and the interview
+        ends with it. False when a question is still due."""
+        if not self.fsm.may_wrap_up() or self._next_must_ask() is not None:
+            return False
+        self._record_transition(self.fsm.advance("tool"))
+        await self._refresh_instructions()
+        return True
 
     # -- internals ----------------------------------------------------------------------
 

@@ -6,11 +6,16 @@ Every reply passes through `llm_node`, which owns what code can check: the promp
 from the controller, the tool is offered only to providers that call tools, and the
 model's words reach the turn, the captions and the voice only through a `ReplyFilter`.
 A tool call the model wrote as text is taken as the call; a reply left with nothing to
-say gets a fallback question from the track.
+say gets a fallback question from the track. A stage move asked for after the turn's
+question gets no second reply (that question waits for its answer), and in the last stage
+it is not taken (the interview never ends on a question). In the last stage, once its
+question has been answered, a reply that asks nothing is the goodbye and ends the
+interview; the goodbye asks nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -21,10 +26,10 @@ from livekit.agents.types import FlushSentinel
 from livekit.agents.voice.agent import ModelSettings
 from livekit.agents.voice.generation import update_instructions
 
-from mockflow.agent.reply_filter import ReplyFilter, turn_rules
+from mockflow.agent.reply_filter import Piece, ReplyFilter, turn_rules
 from mockflow.agent.stage_tool import STAGE_TOOL
 from mockflow.interview.fallbacks import Fallbacks
-from mockflow.interview.reply_rules import asking_part
+from mockflow.interview.reply_rules import asking_part, says_goodbye
 from mockflow.interview.speakable import TextCall
 
 if TYPE_CHECKING:
@@ -42,6 +47,7 @@ class InterviewerAgent(Agent):
         self._controller = controller
         self._on_answer = on_answer
         self._fallbacks = Fallbacks(controller.fsm.track, controller.spec.candidate.name)
+        self._turn: ReplyFilter | None = None  # the reply being generated
 
     async def on_user_turn_completed(self, turn_ctx: ChatContext, new_message: ChatMessage) -> None:
         """A spoken turn ended; the hook may edit the reply's context or raise StopResponse."""
@@ -49,13 +55,21 @@ class InterviewerAgent(Agent):
             await self._on_answer(turn_ctx, new_message)
 
     @function_tool
-    async def complete_stage(self, context: RunContext) -> str:
+    async def complete_stage(self, context: RunContext) -> str | None:
         """Finish the current topic of the interview and move on to the next one.
 
         Call this when the current topic has been covered, instead of asking another
         question on it. The result tells you how to continue.
         """
-        return await self._controller.complete_stage_requested()
+        if self._turn is None or not self._turn.asks():
+            return await self._controller.complete_stage_requested()
+        # the turn's question stands and waits for its answer: no second reply (None asks
+        # for none), and the interview does not end on it
+        log.info("complete_stage called after a question: the question waits")
+        if not self._controller.fsm.last_stage:
+            with contextlib.suppress(ToolError):
+                await self._controller.complete_stage_requested()
+        return None
 
     async def llm_node(
         self,
@@ -67,6 +81,8 @@ class InterviewerAgent(Agent):
             tools = [tool for tool in tools if tool.id != STAGE_TOOL]
         prompt = self._controller.prompt_for_reply(chat_ctx)
         reply = ReplyFilter((STAGE_TOOL,), turn_rules(prompt))
+        reply.rules.goodbye = self._controller.fsm.finished
+        self._turn = reply
         moved = False
         called = False  # a real tool call: the framework replies again after running it
         async for out in self._filtered(prompt, tools, model_settings, reply):
@@ -77,6 +93,7 @@ class InterviewerAgent(Agent):
             yield out
         if moved and not reply.rules.asked:
             # like a real call's follow-up: the next stage's first question, same turn
+            reply.rules.goodbye = self._controller.fsm.finished
             again = chat_ctx.copy()
             update_instructions(again, instructions=self.instructions, add_if_missing=True)
             prompt = self._controller.prompt_for_reply(again)
@@ -88,9 +105,13 @@ class InterviewerAgent(Agent):
             log.info("reply left empty after filtering: fallback line")
             yield self._fallbacks.next(stage)
         elif reply.said and not called and stage is not None and reply.rules.question_due():
-            # a turn that leaves the candidate nothing to answer: the track asks
-            log.info("reply asked nothing: a question from the track added")
-            yield " " + asking_part(self._fallbacks.next(stage))
+            if await self._controller.wrap_up_requested():
+                log.info("the last stage's reply asked nothing: it is the goodbye")
+                if not says_goodbye(reply.said):
+                    yield " " + self._fallbacks.next(None)
+            else:  # a turn that leaves the candidate nothing to answer: the track asks
+                log.info("reply asked nothing: a question from the track added")
+                yield " " + asking_part(self._fallbacks.next(stage))
 
     async def _filtered(
         self,
@@ -117,10 +138,16 @@ class InterviewerAgent(Agent):
             else:
                 yield chunk
             if text:
-                for piece in reply.feed(text):
+                asked = self._ends_on_a_question(reply)
+                for piece in _unless_asked(reply.feed(text), asked):
                     yield piece
-        for piece in reply.finish():
+        asked = self._ends_on_a_question(reply)
+        for piece in _unless_asked(reply.finish(), asked):
             yield piece
+
+    def _ends_on_a_question(self, reply: ReplyFilter) -> bool:
+        """Whether a stage move now would end the interview right after the turn's question."""
+        return self._controller.fsm.last_stage and reply.asks()
 
     async def _take(self, call: TextCall) -> bool:
         """Act on a complete_stage the model wrote as text; True if the stage moved."""
@@ -131,3 +158,13 @@ class InterviewerAgent(Agent):
             return False
         log.info("complete_stage written as text: taken")
         return True
+
+
+def _unless_asked(pieces: list[Piece], asked: bool) -> list[Piece]:
+    """`pieces` without the calls written after the last stage's question (`asked`)."""
+    if not asked:
+        return pieces
+    kept: list[Piece] = [piece for piece in pieces if not isinstance(piece, TextCall)]
+    if len(kept) < len(pieces):
+        log.info("complete_stage written after the last question: the question waits")
+    return kept

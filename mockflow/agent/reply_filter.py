@@ -15,7 +15,7 @@ from collections.abc import Collection
 
 from livekit.agents import ChatContext, ChatMessage
 
-from mockflow.interview.reply_rules import TurnRules, split_sentences
+from mockflow.interview.reply_rules import TurnRules, asks, split_sentences
 from mockflow.interview.speakable import STOP, TextCall, speakable
 
 Piece = str | TextCall
@@ -70,6 +70,11 @@ class ReplyFilter:
         if _BOUNDARY.search(self._pending, grown_from) is None:
             return []  # no new place to cut: nothing new can be released
         return self._release(_safe_end(self._pending))
+
+    def asks(self) -> bool:
+        """Whether the turn so far asks the candidate something, counting the words still
+        held back (a question not yet let through is asked all the same)."""
+        return self.rules.asked or self.rules.requested or asks(self._pending)
 
     def finish(self) -> list[Piece]:
         """The rest of the reply, whatever it holds; the filter may then take another

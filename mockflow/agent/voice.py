@@ -182,11 +182,15 @@ class VoiceInterview:
         """Text typed in the room or relayed on stdin: the same transcript, a reply at once."""
         if self.controller.finished.is_set() or self.session is None:
             return
-        with contextlib.suppress(RuntimeError):
-            await self.session.interrupt()
+        await self._stop_speaking()
         if self._held is not None:
             text, self._held = f"{self._held.text} {text}", None
         await self.controller.answer(text)
+
+    async def _stop_speaking(self) -> None:
+        if self.session is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.session.interrupt()
 
     def welcome_back(self) -> None:
         """The candidate re-joined after a drop: say so briefly and repeat the question."""
@@ -268,6 +272,7 @@ class VoiceInterview:
         while not self.controller.finished.is_set():
             command = await self._work.get()
             if command.type == "skip_stage":
+                await self._stop_speaking()  # the skipped question stops; the next is its own turn
                 await self.controller.skip()
             else:
                 await self.typed_answer(command.text)

@@ -32,6 +32,9 @@ DEFAULT_TIME_LIMITS = {
 }
 # A stage may be completed on the LLM's request only after this share of its time limit.
 MIN_TIME_FRACTION = 0.2
+# The last stage, once it has its answers, ends when less than this share of its time is
+# left: a question asked then would run past the end, so the reply is the goodbye instead.
+WRAP_UP_FRACTION = 0.25
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,16 @@ class InterviewFSM:
             self._overdue = True
         return self._overdue
 
+    @property
+    def last_stage(self) -> bool:
+        return self._index == len(STAGES) - 1
+
+    def may_wrap_up(self) -> bool:
+        """Whether the interview may end with the next reply: the last stage's own question
+        (the candidate's questions, in closing) has been answered."""
+        stage = self.stage
+        return stage is not None and self.last_stage and self.counts()[1] >= stage.min_questions
+
     def due_reason(self) -> str | None:
         """Why the stage must end now that the candidate has answered, if it must."""
         stage = self.stage
@@ -218,6 +231,8 @@ class InterviewFSM:
         questions, answers = self.counts()
         if questions >= stage.max_questions and answers >= questions:
             return "limit"
+        if self.may_wrap_up() and self.elapsed() >= stage.time_limit * (1 - WRAP_UP_FRACTION):
+            return "timer"  # too little time left for another question and its answer
         return None
 
     def advance(self, reason: str) -> Transition:

@@ -28,6 +28,7 @@ class ReplyRules:
     requests: re.Pattern[str]
     pause: re.Pattern[str]
     end_request: re.Pattern[str]
+    goodbye: re.Pattern[str]
 
 
 @cache
@@ -56,6 +57,7 @@ def load_reply_rules() -> ReplyRules:
         requests=_words(raw["requests"]["phrases"]),
         pause=_words(raw["pause"]["phrases"]),
         end_request=_words(raw["end_request"]["phrases"]),
+        goodbye=_words(raw["goodbye"]["phrases"]),
     )
 
 
@@ -74,6 +76,20 @@ def split_sentences(text: str) -> list[str]:
 
 def is_question(sentence: str) -> bool:
     return sentence.rstrip("\"')] ").endswith("?")
+
+
+def says_goodbye(text: str) -> bool:
+    """Whether `text` takes leave of the candidate ("Thank you for your time. Goodbye!")."""
+    return bool(load_reply_rules().goodbye.search(_straight(text)))
+
+
+def asks(text: str) -> bool:
+    """Whether `text` holds a question or a request for an answer."""
+    rules = load_reply_rules()
+    return any(
+        is_question(sentence) or rules.requests.search(_straight(sentence))
+        for sentence in split_sentences(text)
+    )
 
 
 def asking_part(text: str) -> str:
@@ -108,6 +124,7 @@ class TurnRules:
         sentence must not copy at length (see `[echo]` and `[repeat]` in the rules)."""
         self._rules = rules or load_reply_rules()
         self.asked = False  # the turn's question has been said: nothing more follows
+        self.goodbye = False  # the interview is over: the turn asks nothing at all
         self.requested = False  # a sentence asked for an answer without a question mark
         self._opening = True  # nothing but short acknowledgements said so far
         candidate, instructions = list(candidate), list(instructions)
@@ -151,6 +168,8 @@ class TurnRules:
             sentence = ""
         if not sentence:
             return None
+        if self.goodbye and is_question(sentence):
+            return None  # a question the candidate would have no chance to answer
         if is_question(sentence):
             self.asked = True
         elif self._rules.requests.search(sentence):

@@ -1,0 +1,180 @@
+"""How an interview ends and how a skip reads, through the real AgentSession in text mode
+against the fake OpenAI-compatible server: the interviewer never ends on a question it
+will not wait for, the closing question gets its answer, the goodbye asks nothing, and a
+skip leaves the unanswered question and the next one as two turns."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from livekit.agents import AgentSession
+from livekit.plugins import openai as lk_openai
+
+from mockflow.agent.controller import InterviewController
+from mockflow.agent.drafts import DraftOutput
+from mockflow.agent.interviewer import InterviewerAgent
+from mockflow.contracts.events import EventWriter, read_events
+from mockflow.contracts.launch_spec import parse_launch_spec
+from mockflow.interview.fsm import build_fsm, load_track
+from tests.fakes.openai_server import FakeOpenAI, Reply, text, tool, tool_as_text
+
+pytestmark = pytest.mark.integration
+
+CLOSING_QUESTION = "Do you have any questions for me?"
+
+
+@pytest.fixture
+async def fake():
+    async with FakeOpenAI() as server:
+        yield server
+
+
+async def _interview(tmp_path, fake, *, tool_calls: bool):
+    spec = parse_launch_spec(
+        json.dumps(
+            {
+                "session_id": "iv_endings",
+                "session_dir": str(tmp_path),
+                "candidate": {"name": "Ana Lima", "role": "Backend Engineer"},
+                "track": "behavioral",
+                "providers": {
+                    "llm": {"api_key": "k", "base_url": fake.base_url, "tool_calls": tool_calls}
+                },
+            }
+        )
+    )
+    now = [0.0]
+    fsm = build_fsm("behavioral", {}, clock=lambda: now[0])
+    controller = InterviewController(spec, fsm, EventWriter(tmp_path / "events.jsonl"))
+    session = AgentSession(
+        llm=lk_openai.LLM(model="gpt-4o-mini", base_url=fake.base_url, api_key="k")
+    )
+    session.output.transcription = DraftOutput(controller)
+    agent = InterviewerAgent(controller)
+    controller.attach(session, agent)
+    await session.start(agent)
+    controller.begin()
+    return controller, session, now
+
+
+async def _in_closing(tmp_path, fake, *, tool_calls: bool = True):
+    """An interview in its closing stage, the closing question asked."""
+    controller, session, now = await _interview(tmp_path, fake, tool_calls=tool_calls)
+    fake.enqueue(text("Hi Ana, ready to begin?"))
+    await controller.greet()
+    for _ in range(3):
+        controller.fsm.skip()
+    fake.enqueue(text(f"Thanks, Ana. {CLOSING_QUESTION}"))
+    await controller.skip()
+    assert controller.fsm.stage.name == "closing"
+    now[0] += 20.0  # past the closing's minimum time, well inside its 60 s
+    return controller, session, now
+
+
+def _events(tmp_path, kind):
+    return [e for e in read_events(tmp_path / "events.jsonl") if e["type"] == kind]
+
+
+def _interviewer_turns(tmp_path) -> list[str]:
+    return [t["text"] for t in _events(tmp_path, "turn") if t["role"] == "interviewer"]
+
+
+async def test_a_closing_reply_that_asks_and_calls_the_tool_waits_for_the_answer(tmp_path, fake):
+    controller, session, _ = await _in_closing(tmp_path, fake)
+    fake.enqueue(_words_then_call("The team is eight people. Anything else you'd like to know?"))
+    requests = len(fake.requests)
+    await controller.answer("How big is the team?")
+    assert _interviewer_turns(tmp_path)[-1] == (
+        "The team is eight people. Anything else you'd like to know?"
+    )
+    assert not controller.finished.is_set() and controller.fsm.stage.name == "closing"
+    assert len(fake.requests) == requests + 1  # no goodbye after the unanswered question
+    fake.enqueue(tool("complete_stage"), text("Thank you for your time, Ana. Goodbye!"))
+    await controller.answer("No, that's all.")
+    assert controller.end_reason == "completed"
+    assert _interviewer_turns(tmp_path)[-1] == "Thank you for your time, Ana. Goodbye!"
+    await session.aclose()
+
+
+def _words_then_call(words: str) -> Reply:
+    """Words, then a real complete_stage call, in one reply."""
+    reply = text(words)
+    reply.tool_calls = [("complete_stage", {})]
+    return reply
+
+
+async def test_a_small_models_closing_question_then_written_call_does_not_end_it(tmp_path, fake):
+    controller, session, _ = await _in_closing(tmp_path, fake, tool_calls=False)
+    fake.enqueue(tool_as_text("complete_stage", before="Happy to. Anything else? "))
+    await controller.answer("What does onboarding look like?")
+    assert _interviewer_turns(tmp_path)[-1] == "Happy to. Anything else?"
+    assert not controller.finished.is_set() and controller.fsm.stage.name == "closing"
+    await session.aclose()
+
+
+async def test_a_closing_reply_that_asks_nothing_after_the_answer_is_the_goodbye(tmp_path, fake):
+    controller, session, _ = await _in_closing(tmp_path, fake, tool_calls=False)
+    fake.enqueue(text("The hiring team will follow up on salary."))
+    await controller.answer("What is the salary range?")
+    last = _interviewer_turns(tmp_path)[-1]
+    assert last.startswith("The hiring team will follow up on salary.")
+    goodbyes = [g.replace("{name}", "Ana") for g in load_track("behavioral").fallback_goodbyes]
+    assert any(last.endswith(g) for g in goodbyes) and "?" not in last
+    assert controller.end_reason == "completed"
+    await session.aclose()
+
+
+async def test_the_closing_question_is_asked_before_the_interview_can_end(tmp_path, fake):
+    controller, session, now = await _interview(tmp_path, fake, tool_calls=False)
+    fake.enqueue(text("Hi Ana, ready to begin?"))
+    await controller.greet()
+    for _ in range(3):
+        controller.fsm.skip()
+    fake.enqueue(text("Thanks for all your answers, Ana."))  # no question: one is due
+    await controller.skip()
+    last = _interviewer_turns(tmp_path)[-1]
+    assert last.startswith("Thanks for all your answers, Ana.") and last.endswith("?")
+    assert not controller.finished.is_set()
+    await session.aclose()
+
+
+async def test_the_goodbye_asks_nothing(tmp_path, fake):
+    controller, session, _ = await _in_closing(tmp_path, fake)
+    fake.enqueue(tool("complete_stage"), text("Thanks, Ana! Any last questions? Goodbye!"))
+    await controller.answer("No questions, thank you.")
+    assert _interviewer_turns(tmp_path)[-1] == "Thanks, Ana! Goodbye!"
+    assert controller.end_reason == "completed"
+    await session.aclose()
+
+
+async def test_with_little_closing_time_left_the_reply_to_an_answer_is_the_goodbye(tmp_path, fake):
+    controller, session, now = await _in_closing(tmp_path, fake, tool_calls=False)
+    now[0] += 30.0  # 50 s of the closing's 60 s: no time for another question and answer
+    fake.enqueue(text("Good question: the team ships weekly. Thank you for your time, Ana!"))
+    await controller.answer("How often do you release?")
+    assert "has now ended" in json.dumps(fake.requests[-1]["messages"])
+    assert _interviewer_turns(tmp_path)[-1] == (
+        "Good question: the team ships weekly. Thank you for your time, Ana!"
+    )
+    assert controller.fsm.history[-1].reason == "timer"
+    assert controller.end_reason == "completed"
+    await session.aclose()
+
+
+async def test_a_skip_leaves_the_unanswered_question_and_the_next_as_two_turns(tmp_path, fake):
+    controller, session, _ = await _interview(tmp_path, fake, tool_calls=True)
+    fake.enqueue(text("Hi Ana, ready to begin?"))
+    await controller.greet()
+    fake.enqueue(text("Could you walk me through your background?"))
+    await controller.skip()
+    assert _interviewer_turns(tmp_path) == [
+        "Hi Ana, ready to begin?",
+        "Could you walk me through your background?",
+    ]
+    drafts = _events(tmp_path, "draft")
+    by_reply: dict[int, str] = {}
+    for draft in drafts:
+        by_reply[draft["reply"]] = by_reply.get(draft["reply"], "") + draft["delta"]
+    assert list(by_reply.values()) == _interviewer_turns(tmp_path)  # each reply its own draft
+    await session.aclose()
