@@ -56,6 +56,7 @@ class ReportService:
         """Analytics plus the LLM rubric; stored with the session and its summary figures."""
         record = self.store.get_session(user_id, session_id)
         keys = self._scoring_keys(user_id, session_id)
+        before = malformed_before(self.store.get_feedback(user_id, session_id))
         session_dir = Path(record.session_dir)
         events, meta = read_events(session_dir), load_meta(session_dir)
         local = self.local_models is not None
@@ -67,13 +68,13 @@ class ReportService:
             keys = with_local_llm(keys, self.local_models.ensure_llm())
             model = keys.openai_model or "local"
             report = asyncio.run(
-                _with_llm(events, meta, keys, model, progress, timeout=LOCAL_RUBRIC_TIMEOUT)
+                _with_llm(events, meta, keys, model, progress, before, timeout=LOCAL_RUBRIC_TIMEOUT)
             )
         else:
             model = self.feedback_model or keys.openai_model or "gpt-4o-mini"
             url = keys.openai_base_url
             pin = self.guard.vet(url) if self.guard is not None and url else None
-            report = asyncio.run(_with_llm(events, meta, keys, model, progress, pin))
+            report = asyncio.run(_with_llm(events, meta, keys, model, progress, before, pin))
         data = report.to_dict()
         self.store.save_feedback(user_id, session_id, data)
         self.store.set_status(user_id, session_id, record.status, summary=summary_of(data))
@@ -121,6 +122,7 @@ async def _with_llm(
     keys: ProviderKeys,
     model: str,
     progress: Callable[[float, str], object] | None,
+    malformed: int,
     pin: Pin | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
@@ -133,9 +135,20 @@ async def _with_llm(
         http_client=pinned_httpx_client(pin, httpx.Timeout(timeout, connect=10.0)) if pin else None,
     )
     try:
-        return await generate_report(events, meta, llm, model_name=model, progress=progress)
+        return await generate_report(
+            events, meta, llm, model_name=model, progress=progress, malformed_before=malformed
+        )
     finally:
         await llm.aclose()
+
+
+def malformed_before(stored: dict[str, Any] | None) -> int:
+    """The stored run's count of replies in a row that were not a usable rubric: a model
+    that keeps failing stops being offered a retry, over Generate presses."""
+    if not stored or stored.get("rubric"):
+        return 0
+    tries = stored.get("rubric_malformed_tries")
+    return tries if isinstance(tries, int) and tries > 0 else 0
 
 
 def summary_of(report: dict[str, Any]) -> dict[str, Any]:

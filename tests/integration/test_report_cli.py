@@ -104,7 +104,7 @@ def test_always_invalid_rubric_still_prints_the_analytics(
             str(session_dir), cwd=tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.base_url
         )
     assert result.returncode == 0, result.stderr
-    assert "The rubric could not be produced" in result.stdout
+    assert "The model's rubric was not valid JSON." in result.stdout
     assert "## Delivery (measured)" in result.stdout
 
 

@@ -59,7 +59,7 @@ async def test_openai_always_invalid(server: FakeOpenAI) -> None:
     llm = real_llm(server)
     outcome = await run(llm)
     await llm.aclose()
-    assert outcome.rubric is None and "could not be produced" in (outcome.failure or "")
+    assert outcome.rubric is None and "was not valid JSON" in (outcome.failure or "")
     assert len(server.requests) == 2
 
 

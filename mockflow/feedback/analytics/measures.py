@@ -21,6 +21,10 @@ Nothing here is estimated. A figure that the transcript cannot support is a `Mea
 - Repeated words: the candidate's most used content words (stopwords and fillers left out,
   used at least 3 times) and back-to-back repeats.
 - JD coverage: `mockflow.feedback.analytics.terms` (the JD's key terms, used or never mentioned).
+- Stories: an answer to a question that asks for a past episode (`analytics.stories`) is a
+  story; whether it states a result is a word rule, recorded as found or not found.
+- Skips and ends: a `stage` event with reason "skip" means the stage before it was skipped;
+  an `ended` event with a reason other than "completed" names the stage it ended during.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mockflow.contracts.events import Timeline
 from mockflow.feedback.analytics.fillers import (
     FILLER_KINDS,
     FILLER_WORDS,
@@ -37,6 +42,7 @@ from mockflow.feedback.analytics.fillers import (
     scan_text,
     tokenize,
 )
+from mockflow.feedback.analytics.stories import asks_for_story, states_result
 from mockflow.feedback.analytics.terms import STOPWORDS, TermCoverage, term_coverage
 from mockflow.feedback.session import Turn, transport_of, turns_of
 from mockflow.interview.context import jd_key_terms
@@ -81,6 +87,9 @@ class AnswerStats:
     pace_wpm: Measure
     think_time: Measure  # seconds, 0 when the candidate started before the question ended
     interrupted: bool = False
+    hedges: dict[str, int] = field(default_factory=dict)  # each hedge as said, with its count
+    story: bool = False  # the question asked for one past episode (a STAR answer)
+    states_result: bool | None = None  # a story that says how it turned out; None: no story
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,9 @@ class SessionAnalytics:
     repeats: list[str]
     jd_coverage: TermCoverage | None = None
     notes: list[str] = field(default_factory=list)
+    skipped_stages: list[str] = field(default_factory=list)  # in order
+    ended_during: str | None = None  # the stage an early end (not "completed") cut short
+    ended_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -140,6 +152,7 @@ def analyze_events(
     fillers = _ordered(sum((s.fillers for s in scans), Counter()), FILLER_KINDS)
     hedges = dict(sum((s.hedges for s in scans), Counter()).most_common())
     terms = key_terms if key_terms is not None else jd_key_terms(job_description)
+    skipped, ended_during, ended_reason = _stage_endings(events)
     return SessionAnalytics(
         transport=transport,
         timings_measured=timed,
@@ -159,6 +172,9 @@ def analyze_events(
         repeats=[r for s in scans for r in s.repeats],
         jd_coverage=term_coverage(terms, [t.text for t in candidate]) if terms else None,
         notes=_notes(transport, candidate),
+        skipped_stages=skipped,
+        ended_during=ended_during,
+        ended_reason=ended_reason,
     )
 
 
@@ -168,8 +184,10 @@ def _answer_stats(
     answers: list[AnswerStats] = []
     scans: list[TextScan] = []
     previous: Turn | None = None
+    asked = questions_before_answers(turns)
     for turn in turns:
         if turn.role == "candidate":
+            story = asks_for_story(asked[len(answers)], turn.stage)
             scan = scan_text(turn.text)
             count = sum(scan.fillers.values())
             duration = _duration(turn, reason)
@@ -187,11 +205,28 @@ def _answer_stats(
                     pace_wpm=_pace(scan.words, duration),
                     think_time=gap if gap.value is None else Measure(max(gap.value, 0.0)),
                     interrupted=gap.value is not None and gap.value < 0,
+                    hedges=dict(scan.hedges.most_common()),
+                    story=story,
+                    states_result=states_result(turn.text) if story else None,
                 )
             )
             scans.append(scan)
         previous = turn
     return answers, scans
+
+
+def questions_before_answers(turns: list[Turn]) -> list[str]:
+    """What the interviewer said right before each answer (its turns since the last
+    answer, joined), one entry per answer."""
+    asked: list[str] = []
+    since: list[str] = []
+    for turn in turns:
+        if turn.role == "interviewer":
+            since.append(turn.text)
+        elif turn.role == "candidate":
+            asked.append(" ".join(since))
+            since = []
+    return asked
 
 
 def _duration(turn: Turn, reason: str | None) -> Measure:
@@ -268,6 +303,23 @@ def _top_words(candidate: list[Turn]) -> list[tuple[str, int]]:
     for turn in candidate:
         counts.update(w for w in tokenize(turn.text).words if len(w) > 2 and w not in _NOT_CONTENT)
     return [(w, n) for w, n in counts.most_common(TOP_WORDS) if n >= MIN_TOP_WORD_COUNT]
+
+
+def _stage_endings(events: list[dict[str, Any]]) -> tuple[list[str], str | None, str | None]:
+    """(stages skipped, the stage an early end cut short, the end's reason)."""
+    skipped: list[str] = []
+    stage: str | None = None
+    for event in events:
+        if event.get("type") == "stage" and isinstance(event.get("stage"), str):
+            if event.get("reason") == "skip" and stage and stage not in skipped:
+                skipped.append(stage)
+            stage = event["stage"]
+    timeline = Timeline.of(events)
+    reason = timeline.ended_reason
+    early = reason is not None and reason != "completed"
+    if stage is None and timeline.turns:  # a timeline without stage events: the last turn's
+        stage = str(timeline.turns[-1].get("stage") or "") or None
+    return skipped, stage if early else None, reason
 
 
 def _notes(transport: str | None, candidate: list[Turn]) -> list[str]:

@@ -1,10 +1,12 @@
-"""The top of the report: the picture in a few lines, the three things to change, and what
+"""The top of the report: the picture in a few lines, the things to change, and what
 went well.
 
-Everything here is read from the report's dict: the rubric's verified improvements and
-strengths come first; measured tips (an answer heavy with fillers or hedges, a very long or
-very short answer) fill the list up to three, each tied to the answer it is about and
-marked "measured". Nothing is said that the figures or the verified quotes do not support.
+Everything here is read from the report's dict. The things to change never rest on the
+model alone: the measured tips (`report.measured`: fillers, hedges, length, a story with
+no result, each tied to its answer and labelled as measured) are always shown; the
+rubric's verified improvements, when there is a rubric, come first and add to them (a
+measured tip the rubric already makes about the same answer is not repeated). Nothing is
+said that the figures or the verified quotes do not support.
 """
 
 from __future__ import annotations
@@ -13,14 +15,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockflow.feedback.report.blocks import Block, Heading, Para, Quote, Section
+from mockflow.feedback.report.durations import spoken_duration
+from mockflow.feedback.report.measured import MEASURED_LABEL, Tip, measured_tips, questions_of
+from mockflow.interview.fsm import STAGE_TITLES
 
-TOP_CHANGES = 3
-FILLER_TIP_RATE = 4.0  # fillers per 100 words in one answer
-FILLER_TIP_COUNT = 3
-HEDGE_TIP_COUNT = 3
-LONG_ANSWER_WORDS = 300  # about two minutes of speech
-SHORT_ANSWER_WORDS = 15
-QUIET_STAGES = ("greeting", "closing")  # short answers are normal there
+RUBRIC_CHANGES = 3  # the rubric's improvements shown at most
+MEASURED_CHANGES = 3  # measured tips shown without a rubric
+MEASURED_WITH_RUBRIC = 2  # measured tips still shown beside the rubric's
+# words in a rubric improvement's point that make it the same advice as a measured tip
+SAME_ADVICE = {
+    "fillers": ("filler", "“um”", " um", " uh"),
+    "hedges": ("hedg", "conviction", "confiden", "tentative"),
+    "long": ("shorten", "shorter", "concise", "too long", "rambl"),
+    "short": ("say more", "more detail", "elaborate", "expand", "too short"),
+    "no_result": ("result", "outcome", "impact", "turned out"),
+}
+ENDINGS = {
+    "user_ended": "You ended the interview during the {stage} stage.",
+    "timeout": "The interview reached its time limit during the {stage} stage.",
+}
+ENDED_DURING = "The interview ended during the {stage} stage."
 
 
 def summary_section(report: Mapping[str, Any]) -> Section:
@@ -31,33 +45,58 @@ def summary_section(report: Mapping[str, Any]) -> Section:
         blocks.append(Para(_delivery_line(analytics, report.get("session") or {})))
     elif not rubric:
         blocks.append(Para("There were no answers to measure."))
+    if how := stage_endings(analytics):
+        blocks.append(Para(how))
     return Section("In short", blocks, "summary")
+
+
+def stage_endings(analytics: Mapping[str, Any]) -> str:
+    """The stages skipped and the stage an early end cut short, in a sentence or two."""
+    skipped = [_title(s) for s in analytics.get("skipped_stages") or []]
+    lines = []
+    if skipped:
+        names = skipped[-1] if len(skipped) == 1 else f"{', '.join(skipped[:-1])} and {skipped[-1]}"
+        lines.append(f"You skipped the {names} stage{'s' * (len(skipped) > 1)}.")
+    if stage := analytics.get("ended_during"):
+        how = ENDINGS.get(analytics.get("ended_reason") or "", ENDED_DURING)
+        lines.append(how.format(stage=_title(stage)))
+    return " ".join(lines)
+
+
+def _title(stage: str) -> str:
+    return STAGE_TITLES.get(stage, stage)
 
 
 def changes_section(report: Mapping[str, Any]) -> Section | None:
     rubric = report.get("rubric") or {}
     section = Section("Top things to change", key="changes")
-    used: set[int] = set()
-    count = 0
-    for item in rubric.get("improvements", [])[:TOP_CHANGES]:
-        count += 1
+    improvements = rubric.get("improvements", [])[:RUBRIC_CHANGES]
+    for count, item in enumerate(improvements, 1):
         original = item["original"]
-        used.add(original["answer"])
         section.blocks += [
             Heading(f"{count}. {item['point']}"),
             Quote(original["quote"], f"What you said (answer {original['answer']})"),
             Quote(item["rewrite"], "A stronger version"),
         ]
-    for number, tip in measured_tips((report.get("analytics") or {}).get("answers", [])):
-        if count >= TOP_CHANGES:
-            break
-        if number in used:
-            continue
-        count += 1
-        used.add(number)
-        section.blocks.append(Heading(f"{count}. {tip}"))
-        section.blocks.append(Para(f"Measured in answer {number}; see it below.", note=True))
-    return section if count else None
+    answers = (report.get("analytics") or {}).get("answers", [])
+    tips = measured_tips(answers, questions_of(report.get("transcript")))
+    tips = [t for t in tips if not _said_already(t, improvements)]
+    shown = tips[: MEASURED_WITH_RUBRIC if improvements else MEASURED_CHANGES]
+    for count, tip in enumerate(shown, len(improvements) + 1):
+        section.blocks.append(Heading(f"{count}. {tip.text}"))
+        note = f"{MEASURED_LABEL}: answer {tip.answer}, shown below with its figures."
+        section.blocks.append(Para(note, note=True))
+    return section if section.blocks else None
+
+
+def _said_already(tip: Tip, improvements: list[Mapping[str, Any]]) -> bool:
+    """The rubric makes the same point about the same answer."""
+    words = SAME_ADVICE[tip.kind]
+    return any(
+        item["original"]["answer"] == tip.answer
+        and any(w in " " + item["point"].lower() for w in words)
+        for item in improvements
+    )
 
 
 def strengths_section(report: Mapping[str, Any]) -> Section | None:
@@ -72,37 +111,6 @@ def strengths_section(report: Mapping[str, Any]) -> Section | None:
     if not section.blocks:
         section.blocks = [Para(p) for p in measured_strengths(report.get("analytics") or {})]
     return section if section.blocks else None
-
-
-def measured_tips(answers: list[Mapping[str, Any]]) -> list[tuple[int, str]]:
-    """(answer number, tip) from the figures alone, the most pressing first."""
-    tips: list[tuple[float, int, str]] = []
-    for a in answers:
-        rate = (a.get("filler_rate") or {}).get("value") or 0.0
-        if a["filler_count"] >= FILLER_TIP_COUNT and rate >= FILLER_TIP_RATE:
-            top = max(a.get("fillers", {}).items(), key=lambda kv: kv[1], default=("", 0))[0]
-            text = f"Cut the filler words in answer {a['number']}: {a['filler_count']} in "
-            text += f"{a['words']} words" + (f", mostly “{top}”" if top else "") + "."
-            tips.append((rate, a["number"], text))
-        if a.get("hedge_count", 0) >= HEDGE_TIP_COUNT:
-            text = f"Say it with more conviction in answer {a['number']}: "
-            text += f"{a['hedge_count']} hedges such as “I think” or “maybe”."
-            tips.append((a["hedge_count"], a["number"], text))
-        if a["words"] > LONG_ANSWER_WORDS:
-            text = f"Shorten answer {a['number']} ({a['words']} words): lead with your point, "
-            text += "then give one example."
-            tips.append((a["words"] / 100, a["number"], text))
-        if a["words"] < SHORT_ANSWER_WORDS and a.get("stage") not in QUIET_STAGES:
-            text = f"Say more in answer {a['number']} (only {a['words']} words): add a "
-            text += "concrete example of what you did."
-            tips.append((2.0, a["number"], text))
-    tips.sort(key=lambda t: -t[0])
-    # the strongest tip of each kind first, so three tips are not three of the same kind
-    kinds: dict[str, tuple[int, str]] = {}
-    for _, number, text in tips:
-        kinds.setdefault(text.split()[0], (number, text))
-    first = list(kinds.values())
-    return first + [(number, text) for _, number, text in tips if (number, text) not in first]
 
 
 def measured_strengths(analytics: Mapping[str, Any]) -> list[str]:
@@ -144,7 +152,7 @@ def _delivery_line(analytics: Mapping[str, Any], session: Mapping[str, Any]) -> 
     answers, words = len(analytics["answers"]), analytics.get("total_words", 0)
     line = f"You gave {answers} answer{'s' * (answers != 1)} ({words:,} words)"
     if seconds := session.get("duration_seconds"):
-        line += f" in {round(seconds / 60)} min"
+        line += f" in {spoken_duration(seconds)}"
     line += "."
     fillers = analytics.get("filler_count", 0)
     if fillers:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockflow.feedback.report.blocks import Block, Items, Para, Section
+from mockflow.feedback.report.durations import spoken_duration
 from mockflow.interview.fsm import STAGE_TITLES
 
 TEXT_MODE_NOTE = "Pace, pauses and talk time need a voice interview."
@@ -44,7 +45,7 @@ def delivery_items(a: Mapping[str, Any]) -> list[str]:
     ]
     if a.get("timings_measured"):
         timed = [
-            ("Speaking time", a["speaking_time"], _duration),
+            ("Speaking time", a["speaking_time"], spoken_duration),
             ("Speaking pace", a["pace_wpm"], lambda v: f"{v:.0f} words per minute"),
             ("Time to start answering (median)", a["think_time_median"], _seconds),
             ("Time to start answering (longest)", a["think_time_max"], _seconds),
@@ -123,11 +124,6 @@ def _has(m: Mapping[str, Any]) -> bool:
 
 def _seconds(value: float) -> str:
     return f"{value:.1f} s"
-
-
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
 def _percent(value: float) -> str:

@@ -42,7 +42,9 @@ class FeedbackReport:
     analytics: SessionAnalytics
     rubric: Rubric | None
     rubric_note: str | None  # why there is no rubric
-    rubric_failed: bool  # the scoring run failed (a retry may succeed), not just absent
+    rubric_failed: bool  # the scoring run failed, not just absent
+    rubric_retry: bool  # after a failure: pressing Generate again may help
+    rubric_malformed_tries: int  # model replies in a row that were not a usable rubric
     transcript: list[Turn]
     started_at: float | None
     duration: float | None  # wall-clock seconds of the session
@@ -67,6 +69,8 @@ class FeedbackReport:
             "rubric": _rubric_dict(self.rubric) if self.rubric else None,
             "rubric_note": self.rubric_note,
             "rubric_failed": self.rubric_failed,
+            "rubric_retry": self.rubric_retry,
+            "rubric_malformed_tries": self.rubric_malformed_tries,
         }
         if include_transcript:
             data["transcript"] = [asdict(turn) for turn in self.transcript]
@@ -107,6 +111,8 @@ def build_report(
         rubric=rubric,
         rubric_note=None if rubric else (outcome.failure if outcome else note),
         rubric_failed=bool(outcome and outcome.failed),
+        rubric_retry=bool(outcome and outcome.retry),
+        rubric_malformed_tries=outcome.malformed_tries if outcome else 0,
         transcript=turns_of(events),
         started_at=started_at(events),
         duration=session_span(events),
@@ -124,10 +130,12 @@ async def generate_report(
     key_terms: list[str] | None = None,
     clock: Callable[[], float] = time.time,
     progress: Callable[[float, str], object] | None = None,
+    malformed_before: int = 0,
 ) -> FeedbackReport:
     """The full report: analytics, then the rubric when `llm` is given.
 
-    `progress(fraction, description)` is called as work advances (a `gr.Progress` fits).
+    `progress(fraction, description)` is called as work advances (a `gr.Progress` fits);
+    `malformed_before` counts earlier runs' replies that were not a usable rubric.
     """
     step = progress or (lambda fraction, description: None)
     meta = with_event_facts(meta, events)
@@ -137,7 +145,9 @@ async def generate_report(
     if llm is not None:
         step(0.2, "Asking the feedback model for scores and coaching")
         turns = turns_of(events)
-        outcome = await generate_rubric(llm, turns, meta, analytics, model_name=model_name)
+        outcome = await generate_rubric(
+            llm, turns, meta, analytics, model_name=model_name, malformed_before=malformed_before
+        )
     step(0.95, "Checking quotes and writing the report")
     report = build_report(
         events, meta, outcome=outcome, note=note, analytics=analytics, clock=clock

@@ -21,6 +21,7 @@ from mockflow.feedback.report.blocks import (
 )
 from mockflow.feedback.report.coaching import changes_section, strengths_section, summary_section
 from mockflow.feedback.report.delivery import delivery_sections
+from mockflow.feedback.report.durations import spoken_duration
 from mockflow.feedback.rubric.prompt import TRACK_TITLES
 
 HONESTY_NOTE = (
@@ -129,7 +130,4 @@ def _date(timestamp: float | None) -> str:
 
 
 def _minutes(seconds: float | None) -> str:
-    if not seconds:
-        return ""
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
+    return spoken_duration(seconds) if seconds else ""

@@ -1,8 +1,9 @@
 """The LLM rubric: asked once, validated, retried once, every quote verified, scores checked.
 
 Flow: ask the `RubricLLM` for JSON (`rubric_schema`); if it is invalid, ask once more with
-the validation error; if that fails too (or the provider fails), there is no rubric and
-the report says why. Nothing is ever defaulted or made up.
+the validation error; if that fails too (or the provider fails, or no quote it gave is in
+the answers), there is no rubric and the report says why in one line, with a retry
+offered only when one can help (`rubric.failure`). Nothing is ever defaulted or made up.
 
 Verification (`quotes.find_quote`): each evidence quote, strength quote and improvement
 "original" must be found in the candidate's answers; the report shows the candidate's
@@ -23,6 +24,12 @@ from typing import TYPE_CHECKING
 from mockflow.contracts.meta import SessionMeta
 from mockflow.errors import ProviderError
 from mockflow.feedback.analytics.measures import SessionAnalytics
+from mockflow.feedback.rubric.failure import (
+    RubricFailure,
+    malformed_failure,
+    provider_failure,
+    unverified_failure,
+)
 from mockflow.feedback.rubric.prompt import build_messages, retry_message
 from mockflow.feedback.rubric.quotes import AnswerIndex, find_quote
 from mockflow.feedback.rubric.schema import (
@@ -97,7 +104,13 @@ class Rubric:
 class RubricOutcome:
     rubric: Rubric | None
     failure: str | None = None  # why there is no rubric, written for the candidate
-    failed: bool = False  # the model call or its reply failed: trying again may help
+    failed: bool = False  # the model call or its reply failed
+    retry: bool = False  # pressing Generate again may help (else `failure` says what to change)
+    malformed_tries: int = 0  # replies in a row that were not a usable rubric
+
+    @classmethod
+    def of_failure(cls, failure: RubricFailure) -> RubricOutcome:
+        return cls(None, failure.text, True, failure.retry, failure.malformed_tries)
 
 
 def overall_score(competencies: list[CompetencyResult]) -> float | None:
@@ -112,33 +125,51 @@ async def generate_rubric(
     analytics: SessionAnalytics,
     *,
     model_name: str = "",
+    malformed_before: int = 0,
 ) -> RubricOutcome:
-    """Ask for, validate and verify the rubric of one session."""
+    """Ask for, validate and verify the rubric of one session. `malformed_before`: replies
+    in a row that were not a usable rubric in earlier runs (a retry stops being offered)."""
     answers = [t for t in turns if t.role == "candidate"]
     if not answers:
         return RubricOutcome(None, "The rubric was not produced: there are no answers to assess.")
     expected = competencies_for(meta.track)
     messages = build_messages(turns, meta, expected, analytics)
+    tries = malformed_before
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             text = await llm.complete(messages, json_mode=True)
         except ProviderError as exc:
-            return RubricOutcome(None, f"The rubric could not be produced: {exc}.", failed=True)
+            return RubricOutcome.of_failure(provider_failure(exc))
         try:
             reply = parse_reply(text, expected)
         except RubricFormatError as exc:
             log.info("rubric reply invalid (attempt %d): %s", attempt, exc)
+            tries += 1
+            failure = malformed_failure(text, str(exc), tries)
             messages = [*messages, {"role": "assistant", "content": text[:4000]}]
             messages.append(retry_message(str(exc)))
             continue
         index = AnswerIndex.build([t.text for t in answers])
-        return RubricOutcome(verify_reply(reply, expected, index, meta.track, model_name, attempt))
-    return RubricOutcome(
-        None,
-        "The rubric could not be produced: the model's reply was not valid twice, so no "
-        "scores are shown. The measured analytics below are complete.",
-        failed=True,
-    )
+        rubric = verify_reply(reply, expected, index, meta.track, model_name, attempt)
+        if _nothing_verified(rubric):
+            quotes = quote_count(reply)
+            return RubricOutcome.of_failure(
+                unverified_failure(rubric.dropped_quotes, quotes, tries + 1)
+            )
+        return RubricOutcome(rubric)
+    return RubricOutcome.of_failure(failure)
+
+
+def quote_count(reply: RubricReply) -> int:
+    """The quotes a reply offers: evidence, strengths and improvements' originals."""
+    evidence = sum(len(c.evidence) for c in reply.competencies)
+    return evidence + len(reply.strengths) + len(reply.improvements)
+
+
+def _nothing_verified(rubric: Rubric) -> bool:
+    """Quotes were given and none was found: no score, strength or change survives."""
+    scored = any(c.score is not None for c in rubric.competencies)
+    return bool(rubric.dropped_quotes) and not (scored or rubric.strengths or rubric.improvements)
 
 
 def verify_reply(

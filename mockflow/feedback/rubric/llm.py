@@ -12,11 +12,10 @@ from typing import Any, Protocol
 import httpx
 import openai
 
-from mockflow.errors import ProviderError
+from mockflow.feedback.rubric.failure import FeedbackModelError
 
 DEFAULT_FEEDBACK_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT = 90.0
-PROVIDER = "Feedback LLM"
 
 
 class RubricLLM(Protocol):
@@ -39,6 +38,7 @@ class OpenAIRubricLLM:
         http_client: httpx.AsyncClient | None = None,  # e.g. pinned to a vetted address
     ) -> None:
         self.model = model
+        self.timeout = timeout
         self.temperature = temperature
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
@@ -60,22 +60,38 @@ class OpenAIRubricLLM:
                 messages=messages,  # type: ignore[arg-type]  # plain role/content dicts
                 **extra,
             )
-        except openai.AuthenticationError:
-            raise ProviderError(PROVIDER, "the API key was rejected (401)") from None
-        except openai.RateLimitError:
-            raise ProviderError(PROVIDER, "rate limited (429)", retryable=True) from None
-        except openai.APITimeoutError:
-            raise ProviderError(PROVIDER, "the request timed out", retryable=True) from None
-        except openai.APIConnectionError:
-            raise ProviderError(PROVIDER, "could not connect", retryable=True) from None
-        except openai.APIStatusError as exc:
-            retryable = exc.status_code >= 500
-            raise ProviderError(PROVIDER, f"HTTP {exc.status_code}", retryable=retryable) from None
-        except openai.APIError:
-            raise ProviderError(PROVIDER, "the reply could not be read") from None
+        except openai.APIError as exc:
+            raise model_error(exc, self.model, self.timeout) from None
         if not response.choices:
             return ""
         return response.choices[0].message.content or ""
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def model_error(exc: openai.APIError, model: str, timeout: float) -> FeedbackModelError:
+    """The SDK's error as the candidate reads it, retryable only when it may pass."""
+    settings = "Check the feedback model and server address in Settings."
+    if isinstance(exc, openai.AuthenticationError):
+        return FeedbackModelError(
+            "says your API key was rejected (401)", advice="Check it in Settings."
+        )
+    if isinstance(exc, openai.RateLimitError):
+        if getattr(exc, "code", None) == "insufficient_quota":
+            advice = "Add credit with your provider, or use another key in Settings."
+            return FeedbackModelError("says the account has no credit left (429)", advice=advice)
+        return FeedbackModelError("is rate limiting your key (429)", retryable=True)
+    if isinstance(exc, openai.APITimeoutError):
+        return FeedbackModelError(f"did not answer within {timeout:g} s", retryable=True)
+    if isinstance(exc, openai.APIConnectionError):
+        return FeedbackModelError("could not be reached", retryable=True)
+    if isinstance(exc, openai.NotFoundError):
+        return FeedbackModelError(f"server has no model named “{model}” (404)", advice=settings)
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code >= 500:
+            return FeedbackModelError(
+                f"had a server error (HTTP {exc.status_code})", retryable=True
+            )
+        return FeedbackModelError(f"refused the request (HTTP {exc.status_code})", advice=settings)
+    return FeedbackModelError("sent a reply that could not be read", retryable=True)

@@ -14,6 +14,7 @@ import gradio as gr
 from mockflow.app.coaching import share_interview
 from mockflow.contracts.events import EventFileError, Timeline, read_events
 from mockflow.feedback.demo import sample_report, sample_session_dir
+from mockflow.feedback.report.durations import spoken_duration
 from mockflow.feedback.report.markdown import render_markdown
 from mockflow.feedback.session import turns_of
 from mockflow.interview.fsm import STAGE_TITLES, load_track
@@ -91,12 +92,23 @@ def _escape(text: str) -> str:
 def session_facts(record: SessionRecord, over: bool = False) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
     seconds = record.duration
-    duration = f"{int(seconds // 60)} min {int(seconds % 60)} s" if seconds is not None else "—"
+    duration = spoken_duration(seconds) if seconds is not None else "—"
     return (
         f"### {_escape(record.role)} · {load_track(record.track).title}\n"
         f"{when} · {record.level} level · {record.mode} mode · {duration} · "
         f"status: {'ended' if over and record.is_active else record.status.replace('_', ' ')}"
     )
+
+
+def scoring_failure(report: dict[str, Any]) -> str:
+    """The scoring run's failure in a line, with a retry only where one can help (a report
+    stored before retries were judged has no `rubric_retry`: it keeps the offer)."""
+    if not report.get("rubric_failed") or report.get("rubric"):
+        return ""
+    line = f"\n\n⚠️ **Scoring failed.** {report.get('rubric_note') or ''}".rstrip()
+    if report.get("rubric_retry", True):
+        line += " Press **Generate** to try again."
+    return line
 
 
 def show_feedback(services: AppServices, user_id: str | None, session_id: str | None) -> Any:
@@ -121,9 +133,7 @@ def show_feedback(services: AppServices, user_id: str | None, session_id: str | 
         )
     report = services.reports.report(user, session_id)
     facts = session_facts(record, over=True)
-    if report.get("rubric_failed") and not report.get("rubric"):
-        note = report.get("rubric_note") or ""
-        facts += f"\n\n⚠️ **Scoring failed.** {note} Press **Generate** to try again."
+    facts += scoring_failure(report)
     label = (
         "Regenerate scores and coaching" if report.get("rubric") else "Generate scores and coaching"
     )

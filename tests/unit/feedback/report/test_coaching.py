@@ -4,13 +4,9 @@ went well, each backed by a verified quote or a figure, and nothing else."""
 from __future__ import annotations
 
 from mockflow.feedback.analytics.measures import analyze_events
-from mockflow.feedback.report.blocks import Heading, Quote
-from mockflow.feedback.report.coaching import (
-    changes_section,
-    measured_tips,
-    strengths_section,
-    summary_section,
-)
+from mockflow.feedback.report.blocks import Heading, Para, Quote
+from mockflow.feedback.report.coaching import changes_section, strengths_section, summary_section
+from mockflow.feedback.report.measured import measured_tips
 from tests.fakes.transcripts import session
 
 FILLERS = "Um, so, uh, I, um, built the, uh, billing service, um, in Python and, like, Go."
@@ -50,15 +46,22 @@ def _headings(section) -> list[str]:
 
 
 def test_measured_tips_name_the_answer_and_the_figure_behind_them():
-    assert measured_tips(_analytics()["answers"]) == [
+    tips = measured_tips(_analytics()["answers"])
+    assert [(t.answer, t.text) for t in tips] == [
         (2, "Cut the filler words in answer 2: 6 in 16 words, mostly “um”."),
-        (3, "Say it with more conviction in answer 3: 5 hedges such as “I think” or “maybe”."),
-        (4, "Shorten answer 4 (320 words): lead with your point, then give one example."),
-        (5, "Say more in answer 5 (only 2 words): add a concrete example of what you did."),
-    ]  # a one-word "Hi." in the greeting is not a fault
+        (3, "Say it with more conviction in answer 3: 5 hedges (“I think”, “maybe”, “I guess”, "
+            "“I'm not sure”, “probably”)."),
+        (4, "Shorten answer 4: 320 words. Lead with your point, then give one example."),
+        (4, "Say how it turned out in answer 4: the story names no result (no number, no "
+            "outcome, no “as a result”)."),
+        # a story (a past-experience question) needs more than 18 words
+        (3, "Say more in answer 3: only 18 words. Add the situation, what you did and how it "
+            "turned out."),
+        (5, "Say more in answer 5: only 2 words. Add a concrete example of what you did."),
+    ]  # fmt: skip  # a one-word "Hi." in the greeting is not a fault
 
 
-def test_the_rubrics_verified_points_come_first_and_figures_fill_up_to_three():
+def test_the_rubrics_verified_points_come_first_and_measured_ones_are_still_shown():
     improvement = {
         "point": "Lead with the result",
         "original": {"answer": 2, "quote": "I, um, built the, uh, billing service"},
@@ -68,12 +71,34 @@ def test_the_rubrics_verified_points_come_first_and_figures_fill_up_to_three():
     section = changes_section(report)
     assert _headings(section) == [
         "1. Lead with the result",
-        # answer 2 already has its change: the figures speak for other answers
-        "2. Say it with more conviction in answer 3: 5 hedges such as “I think” or “maybe”.",
-        "3. Shorten answer 4 (320 words): lead with your point, then give one example.",
+        # a different point about answer 2: the measured one is not a duplicate
+        "2. Cut the filler words in answer 2: 6 in 16 words, mostly “um”.",
+        "3. Say it with more conviction in answer 3: 5 hedges (“I think”, “maybe”, “I guess”, "
+        "“I'm not sure”, “probably”).",
     ]
     quotes = [b for b in section.blocks if isinstance(b, Quote)]
     assert [q.cite for q in quotes] == ["What you said (answer 2)", "A stronger version"]
+    notes = [b.text for b in section.blocks if isinstance(b, Para) and b.note]
+    assert notes == [
+        "Measured from your transcript: answer 2, shown below with its figures.",
+        "Measured from your transcript: answer 3, shown below with its figures.",
+    ]
+
+
+def test_a_measured_tip_the_rubric_already_makes_is_not_repeated():
+    same = {
+        "point": "Drop the filler words at the start",
+        "original": {"answer": 2, "quote": "I, um, built the, uh, billing service"},
+        "rewrite": "I built the billing service in Python and Go.",
+    }
+    three = [same, {**same, "point": "A"}, {**same, "point": "B"}]
+    section = changes_section({"analytics": _analytics(), "rubric": _rubric(improvements=three)})
+    headings = _headings(section)
+    assert headings[:3] == ["1. Drop the filler words at the start", "2. A", "3. B"]
+    assert not any("Cut the filler words" in h for h in headings)
+    # the rubric's three do not crowd the measured ones out
+    assert [h.split(".")[0] for h in headings[3:]] == ["4", "5"]
+    assert "conviction in answer 3" in headings[3]
 
 
 def test_nothing_to_change_gives_no_section():
@@ -87,7 +112,7 @@ def test_the_summary_says_when_there_are_no_scores_and_what_was_measured():
     lines = [b.text for b in summary_section(report).blocks]
     assert lines == [
         "Scores and coaching have not been generated for this interview.",
-        "You gave 5 answers (357 words) in 3 min. 6 filler words (1.7 per 100 words), "
+        "You gave 5 answers (357 words) in 2 min 40 s. 6 filler words (1.7 per 100 words), "
         "most often “um”. Pace 151 words per minute.",
     ]
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mockflow.errors import ProviderError
+from mockflow.feedback.rubric.failure import FeedbackModelError
 from mockflow.feedback.rubric.generate import CompetencyResult, generate_rubric, overall_score
 from tests.fakes.rubric_llm import (
     ANALYTICS,
@@ -117,9 +118,39 @@ async def test_schema_problems_are_named_in_the_retry(bad: str, problem: str) ->
 async def test_always_invalid_gives_no_rubric_and_says_why() -> None:
     llm = ScriptedLLM("not json", reply(competencies=[]), reply())
     outcome = await run(llm)
-    assert outcome.rubric is None
-    assert outcome.failure and "could not be produced" in outcome.failure
-    assert len(llm.history) == 2
+    assert outcome.rubric is None and outcome.failed and outcome.retry
+    assert outcome.failure == (
+        "The model's rubric did not follow the required form (missing competencies: "
+        "communication, structure, self_presentation, role_fit)."
+    )  # the last reply's problem, in one line
+    assert len(llm.history) == 2 and outcome.malformed_tries == 2
+
+
+async def test_a_model_that_keeps_failing_the_form_is_not_offered_a_retry() -> None:
+    first = await run(ScriptedLLM("not json", "still not json"))
+    assert first.failure == "The model's rubric was not valid JSON." and first.retry
+    llm = ScriptedLLM('```json\n{"oops": ```', "")
+    again = await generate_rubric(
+        llm, TURNS, META, ANALYTICS, malformed_before=first.malformed_tries
+    )
+    assert not again.retry and again.malformed_tries == 4
+    assert again.failure == (
+        "The model returned an empty reply instead of a rubric. It failed 4 times in a "
+        "row, so trying again is unlikely to help: choose a larger feedback model in Settings."
+    )
+
+
+async def test_a_rubric_whose_every_quote_is_invented_is_a_failure() -> None:
+    invented = [
+        {"name": c["name"], "score": 4, "rationale": "Good.", "evidence": ["I led 40 people"]}
+        for c in json.loads(reply())["competencies"]
+    ]
+    strengths = [{"point": "Leadership.", "quote": "I managed the whole department"}]
+    improvements = [{"point": "x", "original": "We never tested anything", "rewrite": "y"}]
+    llm = ScriptedLLM(reply(competencies=invented, strengths=strengths, improvements=improvements))
+    outcome = await run(llm)
+    assert outcome.rubric is None and outcome.failed and outcome.retry
+    assert outcome.failure == "The model's rubric quoted words you never said (6 of 6 quotes)."
 
 
 async def test_fenced_json_is_accepted() -> None:
@@ -132,6 +163,40 @@ async def test_provider_failure_is_reported_without_retry() -> None:
     outcome = await run(llm)
     assert outcome.rubric is None and "API key was rejected" in (outcome.failure or "")
     assert len(llm.history) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "line", "retry"),
+    [
+        (
+            FeedbackModelError("did not answer within 300 s", retryable=True),
+            "The feedback model did not answer within 300 s.",
+            True,
+        ),
+        (
+            FeedbackModelError("is rate limiting your key (429)", retryable=True),
+            "The feedback model is rate limiting your key (429).",
+            True,
+        ),
+        (
+            FeedbackModelError("had a server error (HTTP 502)", retryable=True),
+            "The feedback model had a server error (HTTP 502).",
+            True,
+        ),
+        (
+            FeedbackModelError(
+                "says your API key was rejected (401)", advice="Check it in Settings."
+            ),
+            "The feedback model says your API key was rejected (401). Check it in Settings.",
+            False,
+        ),
+    ],
+)
+async def test_a_provider_failure_says_why_and_offers_a_retry_only_when_it_can_help(
+    error: FeedbackModelError, line: str, retry: bool
+) -> None:
+    outcome = await run(ScriptedLLM(error))
+    assert (outcome.failure, outcome.retry, outcome.failed) == (line, retry, True)
 
 
 async def test_no_answers_means_no_model_call() -> None:
