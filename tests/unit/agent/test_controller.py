@@ -285,3 +285,32 @@ def test_a_model_without_the_stage_tool_gets_one_of_the_stages_questions_to_fall
     )
     with_tool.begin()
     assert "SUGGESTED_QUESTION" not in with_tool.stage_prompt()
+
+
+async def test_in_closing_a_reply_that_asks_nothing_ends_the_interview_only_once_answered(
+    tmp_path,
+):
+    clock = Clock()
+    controller = _controller(tmp_path, clock)
+    controller.begin()
+    while controller.fsm.stage.name != "closing":
+        controller.fsm.skip()
+    controller.fsm.note_question()  # "Do you have any questions for me?"
+    assert not await controller.wrap_up_requested()  # its answer comes first
+    controller.record_answer("What is the team like?", started_at=clock.now, ended_at=clock.now)
+    assert await controller.wrap_up_requested()
+    assert controller.fsm.finished and "goodbye" in controller.current_instructions().lower()
+
+
+async def test_an_answer_near_the_end_of_the_closing_gets_the_goodbye_and_the_end(tmp_path):
+    clock = Clock()
+    controller, session = _attached(tmp_path, clock)
+    while controller.fsm.stage.name != "closing":
+        controller.fsm.skip()
+    session.script("Do you have any questions for me?", "Weekly. Thank you for your time, Ada!")
+    await controller.greet()
+    clock.now += controller.fsm.stage.time_limit * 0.8
+    await controller.answer("How often do you release?")
+    turns = [(t["role"], t["text"]) for t in _events(tmp_path, "turn")]
+    assert turns[-1] == ("interviewer", "Weekly. Thank you for your time, Ada!")
+    assert controller.end_reason == "completed"

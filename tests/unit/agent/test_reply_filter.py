@@ -185,3 +185,11 @@ def test_a_reply_may_ask_a_question_it_was_given_as_written_but_not_recite_the_r
     assert _said(out) == coach
     filt = ReplyFilter(TOOLS, turn_rules(prompt))
     assert _said(filt.feed(SUGGESTED) + filt.finish()) == SUGGESTED
+
+
+def test_a_question_still_held_back_counts_as_asked():
+    filt = ReplyFilter(TOOLS)
+    assert filt.feed("The team is eight people.") == []  # no boundary after it yet
+    assert not filt.asks()
+    filt.feed(" Anything else?")  # the first sentence goes; the question is held back
+    assert filt.said == "The team is eight people." and filt.asks()

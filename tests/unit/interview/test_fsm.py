@@ -129,3 +129,32 @@ def test_tracks_really_differ():
     assert "logistics" in load_track("intro_call").stage("company_fit").goal
     assert load_track("technical").stage("past_experience").uses_jd
     assert not load_track("behavioral").stage("past_experience").uses_jd
+
+
+def _in_closing(fsm) -> None:
+    fsm.start()
+    while fsm.stage.name != "closing":
+        fsm.skip()
+
+
+def test_the_last_stage_ends_with_an_answer_once_too_little_time_is_left_for_another(clock):
+    fsm = build_fsm("behavioral", clock=clock)
+    _in_closing(fsm)
+    limit = fsm.stage.time_limit
+    fsm.note_question()
+    clock.now += limit * 0.8  # a fifth of the closing left, its question not answered yet
+    assert fsm.due_reason() is None and not fsm.may_wrap_up()
+    fsm.note_answer()
+    assert fsm.may_wrap_up() and fsm.due_reason() == "timer"
+    fsm.advance("timer")
+    assert fsm.finished
+
+
+def test_an_earlier_stage_runs_its_whole_time(clock):
+    fsm = build_fsm("behavioral", clock=clock)
+    fsm.start()
+    fsm.skip()
+    fsm.note_question()
+    fsm.note_answer()
+    clock.now += fsm.stage.time_limit * 0.9
+    assert fsm.due_reason() is None and not fsm.may_wrap_up()

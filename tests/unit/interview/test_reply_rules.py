@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from mockflow.interview.reply_rules import TurnRules, asking_part, split_sentences
+from mockflow.interview.reply_rules import (
+    TurnRules,
+    asking_part,
+    asks,
+    says_goodbye,
+    split_sentences,
+)
 
 
 def said(reply: str) -> str:
@@ -134,3 +140,19 @@ def test_what_was_said_may_be_said_again_when_asked_for() -> None:
     )
     assert back.accept(earlier[0]) == earlier[0]
     assert TurnRules(said=earlier).accept(earlier[0]) is None
+
+
+def test_a_goodbye_asks_nothing_the_candidate_could_not_answer() -> None:
+    rules = TurnRules()
+    rules.goodbye = True
+    kept = [rules.accept(s) for s in split_sentences("Thanks, Ana! Any last questions? Bye!")]
+    assert kept == ["Thanks, Ana!", None, "Bye!"]
+    assert not rules.asked
+
+
+def test_a_goodbye_and_a_question_are_told_apart() -> None:
+    assert says_goodbye("Thank you for your time today, Ana. Goodbye!")
+    assert says_goodbye("Thanks so much for your time, and best of luck.")
+    assert not says_goodbye("The hiring team will follow up on salary.")
+    assert asks("Happy to help. Anything else?") and asks("Tell me about your team.")
+    assert not asks("The team ships weekly.")
