@@ -1,143 +1,166 @@
-"""Key terms of a text: the tools, technologies and topics a candidate could be asked about.
+"""Key terms of a text: the tools, technologies, methods and skills a candidate could be
+asked about, each under one name however it is spelt.
 
-Three deterministic sources, merged in order of first appearance: technical-looking
-tokens (AWS, PostgreSQL, C++, CI/CD, S3), capitalised names in mid-sentence (Kubernetes,
-Google Cloud) and the phrases after cues such as "experience with" or "knowledge of".
+The terms come from a vocabulary (`skills.toml`, read by `vocabulary`): "Postgres" is
+PostgreSQL, "k8s" is Kubernetes, "Go" is the language only as written and beside another
+term or a cue ("in Go", "Go, Rust"), never the verb. Generic words ("APIs", "team",
+"experience") are not in it, so they are never terms. Names it does not know still count
+when they look like products: CamelCase or letters with digits (PagerDuty, Log4j), or a
+capitalised name in a list of known terms ("Kafka and Aeron").
+
+`mentioned` finds given terms in a candidate's answer by the same spellings and rules, so
+a job description's "Kubernetes" is used when the candidate says "k8s".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-_TOKEN = re.compile(r"(?<![\w.+#-])[A-Za-z][A-Za-z0-9]*(?:[+#]+|(?:[./-][A-Za-z0-9]+)+)?")
-_CUE = re.compile(
-    r"\b(?:experience|expertise|proficiency|fluency|familiarity|knowledge|understanding|"
-    r"background|skills?)\s+(?:with|in|of|using|across|on)\s+"
-    r"(?P<list>[^.;:!?\n()]+)",
-    re.IGNORECASE,
-)
-_EXAMPLES = re.compile(r"\((?:e\.g\.,?|such as|like|including|incl\.)\s*(?P<list>[^()]+)\)", re.I)
-_LIST_SPLIT = re.compile(r"\s*(?:,|\band\b|\bor\b|\s/\s|&)\s*", re.IGNORECASE)
-_LEADING = re.compile(
-    r"^(?:(?:a|an|the|modern|strong|solid|deep|good|excellent|hands-on|proven|some|any|"
-    r"one|more|other|similar|related|large|at least|building|designing|running|using)\s+)+",
-    re.IGNORECASE,
-)
-_CLAUSE_TAIL = re.compile(
-    r"\s+(?:is|are|was|were|to|that|which|who|would|will|for|as|at|on|in|a|an|the)\b.*$",
-    re.IGNORECASE,
-)
-_SENTENCE_END = re.compile(r"(?:^|[.!?:]\s+|^- )$")
-# Capitalised or shouted words that are not terms: pronouns, job-ad words, dates.
-_COMMON_WORDS = """
-we you our your the a an and or for with in on at to of as if is are be this that these
-it they their us i my me who what how why when where all any both each join apply please
-equal opportunity employer team company role must nice plus bonus strong great excellent
-experience knowledge ability years year remote hybrid full time part etc us usa uk eu ok
-hr cv faq eta am pm tbd eeo inc ltd gmbh llc january february march april may june july
-august september october november december monday tuesday wednesday thursday friday e.g i.e
-"""
-_NOT_TERMS = frozenset(_COMMON_WORDS.split())
+from mockflow.interview.vocabulary import Mention, Spelling, Vocabulary, fold, vocabulary, words_of
+
 _MAX_TERMS = 40
 _MAX_TEXT_CHARS = 60_000  # a job ad is a few thousand; the rest adds nothing but time
+_PRODUCT_LIKE = re.compile(r"(?<![\w.+#-])[A-Za-z][A-Za-z0-9]*(?:\.(?:js|JS|io|IO|NET))?(?![\w+#])")
+_CLAUSE = re.compile(r"[.;:!?](?=\s|$)|\n")
+_ITEM = re.compile(r",|\(|\)|/|&|\band\b|\bor\b", re.IGNORECASE)
+_NAME_WORD = re.compile(r"[A-Z0-9][\w.+#-]*")
+# Capitalised words that are not product names: pronouns, job-ad words, places, dates.
+_NOT_NAMES = frozenset(
+    str.split(
+        """
+    we you our your the a an and or for with in on at to of as if is are be this that these
+    it they their us i my me who what how why when where all any both each join apply please
+    equal opportunity employer team company role must nice plus bonus strong great excellent
+    experience knowledge ability years year remote hybrid full time part etc usa uk eu ok
+    hr cv faq eta am pm tbd eeo inc ltd gmbh llc phd msc bsc mba api apis sdk ui ux it ceo
+    cto cfo coo vp emea apac dach nyc january february march april may june july august
+    september october november december monday tuesday wednesday thursday friday e.g i.e
+    senior junior lead principal staff level tools requirements responsibilities benefits
+    """
+    )
+)
 
 
 def key_terms(text: str, *, technical_only: bool = False) -> list[str]:
-    """The key terms of `text`, first appearance first, without case-insensitive repeats."""
+    """The key terms of `text` under their usual names, first mention first, each once.
+    `technical_only` keeps technologies (languages, tools, platforms …) and leaves out
+    methods, business skills and spoken languages."""
     text = text[:_MAX_TEXT_CHARS]
-    found: list[tuple[int, str]] = []
-    lines = text.split("\n")
-    offset = 0
-    for number, line in enumerate(lines):
-        shouting = line.isupper()
-        if not shouting:
-            found.extend((offset + start, term) for start, term in _technical(line))
-            if not technical_only and number > 0:
-                found.extend((offset + start, term) for start, term in _names(line))
-        offset += len(line) + 1
-    if not technical_only:
-        found.extend(_cue_phrases(text))
-    terms: dict[str, str] = {}
-    for _, term in sorted(found, key=lambda item: item[0]):
-        terms.setdefault(term.casefold(), term)
-    return _without_parts(list(terms.values())[: _MAX_TERMS * 3], text)[:_MAX_TERMS]
+    words = vocabulary()
+    mentions = _in_context(words.mentions(text), words)
+    found = [(m.start, m.term) for m in mentions]
+    found += _unknown_names(text, mentions, words)
+    names: dict[str, str] = {}
+    for _, name in sorted(found):
+        term = words.term(name)
+        if not technical_only or term is None or term.technical:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())[:_MAX_TERMS]
 
 
-def _without_parts(terms: list[str], text: str) -> list[str]:
-    """Drop a term that only ever occurs inside a longer term ('Actions' of 'GitHub Actions')."""
-    counts = {
-        term: len(re.findall(rf"(?<![\w+#]){re.escape(term)}(?![\w+#])", text)) for term in terms
-    }
-    kept = []
+def mentioned(terms: Sequence[str], text: str) -> list[str]:
+    """Which of `terms` `text` mentions, by any of their spellings, in the order given."""
+    used = {term for term, _, _ in term_spans(text, terms)}
+    return [term for term in terms if term in used]
+
+
+def term_spans(text: str, terms: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(term, start, end) of each mention of one of `terms` in `text`, in order."""
+    words = vocabulary()
+    wanted: dict[str, str] = {}  # the vocabulary's name (or the term itself) -> as given
+    extra: list[Spelling] = []
     for term in terms:
-        wider = [
-            other
-            for other in terms
-            if other != term and re.search(rf"(?<![\w+#]){re.escape(term)}(?![\w+#])", other)
-        ]
-        if not wider or sum(counts[other] for other in wider) < counts[term]:
-            kept.append(term)
+        name = words.canonical(term)
+        if name is None:
+            name = term
+            extra.append(_own_spelling(term))
+        wanted.setdefault(name, term)
+    if extra:
+        words = words.extended(extra)
+    return [(wanted[m.term], m.start, m.end) for m in words.mentions(text) if m.term in wanted]
+
+
+def _in_context(mentions: list[Mention], words: Vocabulary) -> list[Mention]:
+    """Drop terms that count only beside a related one ("Flow" without Kotlin)."""
+    names = {m.term for m in mentions}
+    kept = []
+    for mention in mentions:
+        term = words.term(mention.term)
+        if term is None or not term.needs or names & set(term.needs):
+            kept.append(mention)
     return kept
 
 
-def _technical(line: str) -> Iterator[tuple[int, str]]:
-    for match in _TOKEN.finditer(line):
+def _unknown_names(
+    text: str, mentions: list[Mention], words: Vocabulary
+) -> Iterator[tuple[int, str]]:
+    covered = [(m.start, m.end) for m in mentions]
+
+    def new(start: int, end: int) -> bool:
+        return not any(a < end and start < b for a, b in covered)
+
+    for match in _PRODUCT_LIKE.finditer(text):
         token = match.group()
-        if token.lower() in _NOT_TERMS or line.isupper():
-            continue
-        upper = sum(char.isupper() for char in token)
+        looks_like_product = re.search(r"[a-z][A-Z]", token) or (
+            re.search(r"\d", token) and len(token) <= 8
+        )
         if (
-            re.search(r"[a-z][A-Z]", token)
-            or upper >= 2
-            or (re.search(r"\d", token) and re.search(r"[A-Za-z]", token) and len(token) <= 8)
-            or token.endswith(("+", "#"))
-            or re.search(r"[A-Za-z]\.[A-Za-z]", token)
+            looks_like_product
+            and token.casefold() not in _NOT_NAMES
+            and new(*match.span())
+            and words.canonical(token) is None
         ):
             yield match.start(), token
+    for start, name in _names_in_lists(text, covered):
+        if new(start, start + len(name)) and words.canonical(name) is None:
+            yield start, name
 
 
-def _names(line: str) -> Iterator[tuple[int, str]]:
-    """Runs of capitalised words that do not start a sentence: product and place names."""
-    run: list[re.Match[str]] = []
-    for match in [*_TOKEN.finditer(line), None]:
-        if match and _is_name(match, line) and (not run or _adjacent(run[-1], match, line)):
-            run.append(match)
-            continue
-        if run:
-            yield run[0].start(), line[run[0].start() : run[-1].end()]
-        run = [match] if match and _is_name(match, line) else []
+def _names_in_lists(text: str, covered: list[tuple[int, int]]) -> Iterator[tuple[int, str]]:
+    """Capitalised names among the items of a list at least half of which are known terms:
+    "Aeron" in "Kafka and Aeron"."""
+    clause_start = 0
+    for end in [m.start() for m in _CLAUSE.finditer(text)] + [len(text)]:
+        items = _items(text, clause_start, end)
+        known = [item for item in items if any(a < item[1] and item[0] < b for a, b in covered)]
+        if len(items) >= 2 and known and len(known) * 2 >= len(items):
+            for start, stop in items[1:]:  # a clause's first word is capitalised anyway
+                name = text[start:stop]
+                if (start, stop) not in known and _is_name(name):
+                    yield start, name
+        clause_start = end + 1
 
 
-def _is_name(match: re.Match[str], line: str) -> bool:
-    token = match.group()
+def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    items = []
+    for part in _ITEM.split(text[start:end]):
+        offset = text.find(part, start, end) if part.strip() else -1
+        stripped = part.strip(" *•-\t")
+        if stripped and offset >= 0:
+            first = offset + part.find(stripped)
+            items.append((first, first + len(stripped)))
+            start = first + len(stripped)
+    return items
+
+
+def _is_name(item: str) -> bool:
+    words = item.split()
     return (
-        token[0].isupper()
-        and token[1:].islower()
-        and len(token) > 1
-        and token.lower() not in _NOT_TERMS
-        and not _SENTENCE_END.search(line[: match.start()])
+        1 <= len(words) <= 3
+        and all(_NAME_WORD.fullmatch(word) for word in words)
+        and words[0].casefold() not in _NOT_NAMES
+        and not words[0][0].isdigit()
     )
 
 
-def _adjacent(previous: re.Match[str], current: re.Match[str], line: str) -> bool:
-    return line[previous.end() : current.start()] == " "
-
-
-def _cue_phrases(text: str) -> Iterator[tuple[int, str]]:
-    for pattern in (_CUE, _EXAMPLES):
-        for match in pattern.finditer(text):
-            for part in _LIST_SPLIT.split(match["list"]):
-                phrase = _CLAUSE_TAIL.sub("", _LEADING.sub("", part.strip(" -"))).strip()
-                if _is_phrase(phrase):
-                    yield match.start("list") + text[match.start("list") :].find(part), phrase
-
-
-def _is_phrase(phrase: str) -> bool:
-    words = phrase.split()
-    return (
-        1 <= len(words) <= 4
-        and len(phrase) > 1
-        and words[0].lower() not in _NOT_TERMS
-        and not words[0][0].isdigit()
+def _own_spelling(term: str) -> Spelling:
+    """A term the vocabulary does not know matches its own words; a short capitalised one
+    ("Lua") only as written, since in lower case it is usually an ordinary word."""
+    parts = words_of(term)
+    cased_short = len(term) <= 3 and term[:1].isupper() and term[1:].islower()
+    return Spelling(
+        term,
+        tuple(fold(w.text) for w in parts),
+        tuple(w.text for w in parts) if cased_short else None,
     )

@@ -94,11 +94,11 @@ def test_jd_without_headings_still_splits_requirements_from_duties():
 def test_jd_key_terms_name_the_technologies_in_order():
     terms = jd_key_terms(JOB)
 
-    for term in ("Go", "SLOs", "distributed systems", "event-driven architectures", "PostgreSQL"):
+    for term in ("Go", "SLOs", "distributed systems", "event-driven architecture", "PostgreSQL"):
         assert term in terms
-    for term in ("Kafka", "Kubernetes", "CI/CD", "GitHub Actions", "ArgoCD", "AWS", "GCP"):
+    for term in ("Kafka", "Kubernetes", "CI/CD", "GitHub Actions", "Argo CD", "AWS", "GCP"):
         assert term in terms
-    assert terms.index("PostgreSQL") < terms.index("Kafka") < terms.index("ArgoCD")
+    assert terms.index("PostgreSQL") < terms.index("Kafka") < terms.index("Argo CD")
     assert not {"We", "Requirements", "Benefits", "e.g", "Actions"} & set(terms)
     assert jd_key_terms("") == []
 

@@ -36,9 +36,9 @@ def test_a_skills_section_is_split_into_skills_as_written():
 
 
 def test_without_a_skills_section_only_technical_terms_are_taken_as_skills():
-    facts = resume_facts("Jane Doe\nI work with Kubernetes and AWS every day.")
-    assert facts.skills == ("AWS",)  # a capitalised name alone is not claimed as a skill
-    assert facts.summary == "I work with Kubernetes and AWS every day."  # quoted as written
+    facts = resume_facts("Jane Doe\nI work with Kubernetes and AWS every day. Fluent German.")
+    assert facts.skills == ("Kubernetes", "AWS")  # a spoken language is not a technical skill
+    assert facts.summary == "I work with Kubernetes and AWS every day. Fluent German."  # as written
     assert facts.roles == ()  # no experience section: no roles made up
 
 
