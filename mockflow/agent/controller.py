@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from livekit.agents import (
@@ -61,6 +61,12 @@ MOVE_ON = (
     "instructions describe. Do not say that the topic or stage changed."
 )
 WRAP_UP = "The interview is over. Say your goodbye now, as your updated instructions describe."
+# said when the app stops the interview at its time limit: an honest last turn, whatever
+# was asked just before it
+OUT_OF_TIME = (
+    "We're out of time, so we'll stop here. Thank you, {name}; your feedback report will "
+    "be ready in a moment."
+)
 SKIPPED = (
     "The candidate chose to move on. Without commenting on it, ask your first question on "
     "the new topic."
@@ -111,6 +117,7 @@ class InterviewController:
         self._own_reply = False  # a reply the controller generates and awaits itself
         self._apology: str | None = None
         self._interviewer_turns = 0
+        self._last_words: Awaitable[Any] | None = None
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -197,10 +204,23 @@ class InterviewController:
         await self._reply(instructions=None if self.fsm.finished else SKIPPED)
 
     def end(self, reason: str, message: str = "") -> None:
-        """End now; an end in error first writes `message` as the fatal error."""
+        """End now; an end in error first writes `message` as the fatal error, an end at
+        the time limit has the interviewer say so (`last_words` waits for it)."""
         if message and reason == "error":
             self.fail(message)
+        elif reason == "timeout" and not self.finished.is_set():
+            name = (self.spec.candidate.name.split() or ["there"])[0]
+            self._say_last(OUT_OF_TIME.format(name=name))
         self._finish(reason)
+
+    async def last_words(self, timeout: float) -> None:
+        """Wait (up to `timeout` seconds) for the interviewer's last line to be said."""
+        if self._last_words is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.ensure_future(self._last_words), timeout)
+        except Exception:  # a line not said must not cost the `ended` line
+            log.warning("the last line was not said", exc_info=True)
 
     def fail(self, message: str, reason: str = "error") -> None:
         """A fatal problem: say it in the timeline (unless already ended), end with `reason`."""
@@ -364,6 +384,18 @@ class InterviewController:
         else:
             self._apology = APOLOGY if self._interviewer_turns else OPENING_APOLOGY
         await self._session.say(self._apology, add_to_chat_ctx=True)
+
+    def _say_last(self, text: str) -> None:
+        """Say `text` at once: a reply under way is cut off (a question asked now would
+        get no answer)."""
+        if self._session is None:
+            return
+        try:
+            cut = self._session.interrupt(force=True)
+            cut.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._last_words = self._session.say(text, add_to_chat_ctx=True)
+        except RuntimeError:  # the session is not running: nothing can be said
+            log.info("the session is not running: the last line is not said")
 
     async def _refresh_instructions(self) -> None:
         if self._agent is not None:

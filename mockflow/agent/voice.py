@@ -265,6 +265,7 @@ class VoiceInterview:
         await controller.finished.wait()
         if controller.end_reason == "app_gone":
             await self._let_current_reply_finish()
+        await controller.last_words(END_GRACE_SECONDS)  # "we're out of time", if said
         return controller.end_reason or "completed"
 
     async def _serve(self) -> None:

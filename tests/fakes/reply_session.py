@@ -5,6 +5,7 @@ interviewer's turn, as the real session does in text mode."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable, Generator
 from types import SimpleNamespace
@@ -48,6 +49,12 @@ class ReplySession:
             return Handle(outcome)
         self._commit(outcome)
         return Handle(None)
+
+    def interrupt(self, **kwargs: Any) -> asyncio.Future[None]:
+        """Nothing is ever under way here: done at once."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
 
     async def say(self, text: str, **kwargs: Any) -> Handle:
         self.said.append(text)

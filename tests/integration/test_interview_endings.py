@@ -1,7 +1,8 @@
 """How an interview ends and how a skip reads, through the real AgentSession in text mode
 against the fake OpenAI-compatible server: the interviewer never ends on a question it
 will not wait for, the closing question gets its answer, the goodbye asks nothing, and a
-skip leaves the unanswered question and the next one as two turns."""
+skip leaves the unanswered question and the next one as two turns. Stopped by the app
+at its time limit, the interviewer's last turn says so."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import pytest
 from livekit.agents import AgentSession
 from livekit.plugins import openai as lk_openai
 
-from mockflow.agent.controller import InterviewController
+from mockflow.agent.controller import OUT_OF_TIME, InterviewController
 from mockflow.agent.drafts import DraftOutput
 from mockflow.agent.interviewer import InterviewerAgent
-from mockflow.contracts.events import EventWriter, read_events
+from mockflow.contracts.events import EventFileError, EventWriter, read_events
 from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.interview.fsm import build_fsm, load_track
 from tests.fakes.openai_server import FakeOpenAI, Reply, text, tool, tool_as_text
+from tests.integration.conftest import make_spec, send, spawn_agent
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -178,3 +181,53 @@ async def test_a_skip_leaves_the_unanswered_question_and_the_next_as_two_turns(t
         by_reply[draft["reply"]] = by_reply.get(draft["reply"], "") + draft["delta"]
     assert list(by_reply.values()) == _interviewer_turns(tmp_path)  # each reply its own draft
     await session.aclose()
+
+
+# -- the app stops the interview at its time limit (the agent as a real process) ------------
+
+LONG_STAGES = {s: 120.0 for s in ("greeting", "self_intro", "past_experience", "company_fit")}
+
+
+def _turns(spec: dict) -> list[dict]:
+    try:
+        events = read_events(f"{spec['session_dir']}/events.jsonl")
+    except EventFileError:  # not written yet
+        return []
+    return [e for e in events if e["type"] == "turn"]
+
+
+def _stopped_at_the_time_limit(proc, spec: dict) -> list[dict]:
+    send(proc, {"type": "end", "reason": "timeout"})
+    proc.wait(timeout=60)
+    return read_events(f"{spec['session_dir']}/events.jsonl")
+
+
+def test_at_the_time_limit_the_interviewer_says_so_as_its_last_turn(tmp_path, fake_llm):
+    fake_llm.enqueue(text("Hi Ana, ready to start?"), text("What do you do today?"))
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    assert eventually(lambda: _turns(spec), timeout=60)
+    send(proc, {"type": "user_text", "text": "Yes, ready."})
+    assert eventually(lambda: len(_turns(spec)) >= 3, timeout=60)
+    events = _stopped_at_the_time_limit(proc, spec)
+    last = [t for t in _turns(spec) if t["role"] == "interviewer"][-1]
+    assert last["text"] == OUT_OF_TIME.format(name="Ana")
+    assert events[-1]["type"] == "ended" and events[-1]["reason"] == "timeout"
+
+
+def test_a_reply_under_way_at_the_time_limit_asks_nothing(tmp_path, fake_llm):
+    stuck = text("Tell me about a project you led?")
+    stuck.hang = True
+    fake_llm.enqueue(text("Hi Ana, ready to start?"), stuck)
+    spec = make_spec(tmp_path, fake_llm.base_url, stage_overrides=LONG_STAGES)
+    spec["providers"]["llm"]["timeout"] = 60.0  # the model hangs past the end
+    proc = spawn_agent(spec)
+    proc.stdout.readline()
+    assert eventually(lambda: _turns(spec), timeout=60)
+    send(proc, {"type": "user_text", "text": "Yes, ready."})
+    assert eventually(lambda: len(fake_llm.requests) >= 2, timeout=60)  # the reply is under way
+    events = _stopped_at_the_time_limit(proc, spec)
+    said = [t["text"] for t in _turns(spec) if t["role"] == "interviewer"]
+    assert said == ["Hi Ana, ready to start?", OUT_OF_TIME.format(name="Ana")]
+    assert events[-1]["reason"] == "timeout"

@@ -58,7 +58,9 @@ async def run_text_interview(controller: InterviewController, reader: asyncio.St
         worker = asyncio.create_task(_work(controller, queue), name="worker")
         tasks.append(worker)
         await controller.finished.wait()
-        await asyncio.wait({worker}, timeout=END_GRACE_SECONDS + 1)
+        last_words = asyncio.create_task(controller.last_words(END_GRACE_SECONDS))
+        tasks.append(last_words)
+        await asyncio.wait({worker, last_words}, timeout=END_GRACE_SECONDS + 1)
     finally:
         for task in tasks:
             task.cancel()

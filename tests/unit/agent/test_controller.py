@@ -16,7 +16,13 @@ from livekit.agents import (
     ToolError,
 )
 
-from mockflow.agent.controller import MOVE_ON, WRAP_UP, InterviewController, record_refusal
+from mockflow.agent.controller import (
+    MOVE_ON,
+    OUT_OF_TIME,
+    WRAP_UP,
+    InterviewController,
+    record_refusal,
+)
 from mockflow.agent.slow_turns import APOLOGY, OPENING_APOLOGY
 from mockflow.contracts.events import EventWriter, read_events
 from mockflow.contracts.launch_spec import parse_launch_spec
@@ -314,3 +320,24 @@ async def test_an_answer_near_the_end_of_the_closing_gets_the_goodbye_and_the_en
     turns = [(t["role"], t["text"]) for t in _events(tmp_path, "turn")]
     assert turns[-1] == ("interviewer", "Weekly. Thank you for your time, Ada!")
     assert controller.end_reason == "completed"
+
+
+async def test_stopped_at_the_time_limit_the_interviewer_says_so_and_it_ends_as_timeout(tmp_path):
+    controller, session = _attached(tmp_path, Clock())
+    session.script("Hi Ada, ready to begin?")
+    await controller.greet()
+    controller.end("timeout")
+    await controller.last_words(5.0)
+    assert session.said == [OUT_OF_TIME.format(name="Ada")]
+    assert controller.end_reason == "timeout"
+    controller.end("timeout")  # a second stop says nothing more
+    assert len(session.said) == 1
+
+
+async def test_the_candidate_ending_it_gets_no_last_line(tmp_path):
+    controller, session = _attached(tmp_path, Clock())
+    session.script("Hi Ada, ready to begin?")
+    await controller.greet()
+    controller.end("user_ended")
+    await controller.last_words(5.0)
+    assert session.said == [] and controller.end_reason == "user_ended"
