@@ -273,7 +273,6 @@ class VoiceInterview:
         while not self.controller.finished.is_set():
             command = await self._work.get()
             if command.type == "skip_stage":
-                await self._stop_speaking()  # the skipped question stops; the next is its own turn
                 await self.controller.skip()
             else:
                 await self.typed_answer(command.text)
@@ -287,6 +286,8 @@ class VoiceInterview:
             if command.type == "end":
                 self.controller.end(command.reason, command.text)
                 return
+            if command.type == "skip_stage":  # the skipped question stops now, not once said
+                await self._stop_speaking()
             self._work.put_nowait(command)
 
     def _check_in_if_due(self) -> None:
