@@ -93,7 +93,7 @@ def _cards(
         if turn.get("stage") != stage:
             blocks += [Line("Interviewer", text, False) for text in asked]
             asked = []
-            blocks += _stage_heading(stage, turn.get("stage"), transcript)
+            blocks += _stage_heading(stage, turn.get("stage"), transcript, analytics)
             stage = turn.get("stage")
         if turn.get("role") != "candidate":
             asked.append(turn.get("text", ""))
@@ -140,17 +140,26 @@ def _card(
 
 
 def _stage_heading(
-    previous: str | None, current: str | None, transcript: list[Mapping[str, Any]]
+    previous: str | None,
+    current: str | None,
+    transcript: list[Mapping[str, Any]],
+    analytics: Mapping[str, Any],
 ) -> list[Block]:
-    """The heading of `current`, after a "skipped" line for each stage passed over."""
+    """The heading of `current`, after a "skipped" line for each stage passed over; a
+    stage the candidate skipped or an early end cut short says so under its heading."""
     blocks: list[Block] = []
     if previous in STAGES and current in STAGES:
         for skipped in STAGES[STAGES.index(previous) + 1 : STAGES.index(current)]:
             blocks.append(Heading(STAGE_TITLES[skipped]))
             blocks.append(Para("Skipped: the interview moved on before this stage.", note=True))
     blocks.append(Heading(_stage(current or "")))
-    if not any(t.get("stage") == current and t.get("role") == "candidate" for t in transcript):
+    answered = any(t.get("stage") == current and t.get("role") == "candidate" for t in transcript)
+    if current and current == analytics.get("ended_during"):
+        blocks.append(Para("The interview ended during this stage.", note=True))
+    elif not answered:
         blocks.append(Para("No answers in this stage: it was skipped.", note=True))
+    elif current in (analytics.get("skipped_stages") or []):
+        blocks.append(Para("You skipped the rest of this stage.", note=True))
     return blocks
 
 

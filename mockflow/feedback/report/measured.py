@@ -84,9 +84,11 @@ def _fillers(a: Mapping[str, Any], where: str) -> Tip | None:
 
 
 def _filler_text(a: Mapping[str, Any], where: str) -> str:
-    top = max(a.get("fillers", {}).items(), key=lambda kv: kv[1], default=("", 0))[0]
+    counts = sorted(a.get("fillers", {}).items(), key=lambda kv: -kv[1])
     text = f"Cut the filler words in {where}: {a['filler_count']} in {a['words']} words"
-    return text + (f", mostly “{top}”" if top else "") + "."
+    if counts and (len(counts) == 1 or counts[0][1] > counts[1][1]):  # a tie has no "mostly"
+        text += f", mostly “{counts[0][0]}”"
+    return text + "."
 
 
 def _hedges(a: Mapping[str, Any], where: str) -> Tip | None:
@@ -136,7 +138,8 @@ def _session_filler_tip(
         return []
     if count * 100 / words < SESSION_FILLER_RATE:
         return []
-    worst = max(answers, key=lambda a: (a["filler_count"], _rate(a)))
+    spoken = [a for a in answers if a.get("stage") not in QUIET_STAGES] or answers
+    worst = max(spoken, key=lambda a: (a["filler_count"], _rate(a)))
     text = _filler_text(worst, _where(worst["number"], asked.get(worst["number"], "")))
     text = text[:-1] + f" ({count} in the whole interview)."
     return [Tip(worst["number"], "fillers", text, count * 100 / words)]

@@ -113,3 +113,33 @@ def test_analytics_dict_is_json_safe() -> None:
         "missing": [],
         "share": 1.0,
     }
+
+
+def test_a_story_question_s_answer_records_whether_it_states_a_result() -> None:
+    events = session(
+        ("interviewer", "Tell me about a time you disagreed with a teammate.", "company_fit", 0, 2),
+        ("candidate", "We argued about batch runs and I wrote a doc.", "company_fit", 3, 9),
+        ("interviewer", "And then?", "company_fit", 10, 11),
+        ("candidate", "We switched, and failed runs dropped to zero.", "company_fit", 12, 15),
+        ("interviewer", "Why this company?", "company_fit", 16, 17),
+        ("candidate", "The product.", "company_fit", 18, 19),
+    )
+    first, second, third = analyze_events(events).answers
+    assert (first.story, first.states_result) == (True, False)
+    assert (second.story, second.states_result) == (False, None)  # "And then?" asks no story
+    assert (third.story, third.states_result) == (False, None)
+
+
+def test_skipped_stages_and_the_stage_an_early_end_cut_short_are_read_from_events() -> None:
+    events = [
+        {"t": 1.0, "type": "ready", "transport": "text"},
+        {"t": 1.0, "type": "stage", "stage": "greeting", "reason": "start"},
+        {"t": 2.0, "type": "stage", "stage": "self_intro", "reason": "skip"},
+        {"t": 3.0, "type": "stage", "stage": "past_experience", "reason": "timer"},
+        {"t": 4.0, "type": "ended", "reason": "user_ended"},
+    ]
+    analytics = analyze_events(events)
+    assert analytics.skipped_stages == ["greeting"]
+    assert (analytics.ended_during, analytics.ended_reason) == ("past_experience", "user_ended")
+    events[-1] = {"t": 4.0, "type": "ended", "reason": "completed"}
+    assert analyze_events(events).ended_during is None  # a finished interview ended nowhere

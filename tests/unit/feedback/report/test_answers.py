@@ -96,3 +96,29 @@ def test_a_stored_report_without_its_transcript_lists_the_answers_by_figures():
     (items,) = answers_section(report).blocks
     assert isinstance(items, Items)
     assert items.items[0].startswith("Answer 1 (Greeting): 2 words")
+
+
+def _skip_then_end_events() -> list[dict]:
+    """Greeting, then the candidate answers once in past experience and presses Skip, then
+    presses End during company fit."""
+    events = session(*TURNS, ("interviewer", "Why us?", "company_fit", 20, 22))
+    events.insert(1, {"t": 1.0, "type": "stage", "stage": "greeting", "reason": "start"})
+    events.insert(4, {"t": 4.5, "type": "stage", "stage": "past_experience", "reason": "tool"})
+    events.insert(7, {"t": 15.0, "type": "stage", "stage": "company_fit", "reason": "skip"})
+    events[-1] = {"t": 30.0, "type": "ended", "reason": "user_ended"}
+    return events
+
+
+def test_a_stage_the_candidate_skipped_and_the_stage_an_end_cut_short_say_so():
+    events = _skip_then_end_events()
+    transcript = [{"role": r, "text": t, "stage": s} for r, t, s, _, _ in TURNS]
+    transcript.append({"role": "interviewer", "text": "Why us?", "stage": "company_fit"})
+    report = {"analytics": analyze_events(events).to_dict(), "transcript": transcript}
+    blocks = answers_section(report).blocks
+    after = {
+        blocks[i].text: blocks[i + 1].text
+        for i in range(len(blocks) - 1)
+        if isinstance(blocks[i], Heading) and isinstance(blocks[i + 1], Para)
+    }
+    assert after["Past experience"] == "You skipped the rest of this stage."
+    assert after["Company fit"] == "The interview ended during this stage."

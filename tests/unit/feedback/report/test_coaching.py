@@ -143,3 +143,22 @@ def test_a_rubric_strength_is_shown_with_its_quote():
     section = strengths_section({"rubric": _rubric(strengths=[strength])})
     assert section.blocks[0].text == "Clear ownership"
     assert section.blocks[1].text == "word word" and section.blocks[1].cite == "answer 4"
+
+
+def test_the_summary_names_a_skipped_stage_and_the_stage_an_end_cut_short():
+    analytics = _analytics()
+    analytics.update(skipped_stages=["self_intro", "past_experience"],
+                     ended_during="company_fit", ended_reason="user_ended")  # fmt: skip
+    lines = [b.text for b in summary_section({"analytics": analytics}).blocks]
+    assert lines[-1] == (
+        "You skipped the Self-introduction and Past experience stages. "
+        "You ended the interview during the Company fit stage."
+    )
+    analytics.update(skipped_stages=["past_experience"], ended_during=None)
+    lines = [b.text for b in summary_section({"analytics": analytics}).blocks]
+    assert lines[-1] == "You skipped the Past experience stage."
+
+
+def test_a_short_interview_s_length_is_in_seconds():
+    report = {"analytics": _analytics(), "session": {"duration_seconds": 22.4}}
+    assert "You gave 5 answers (357 words) in 22 s." in summary_section(report).blocks[1].text
