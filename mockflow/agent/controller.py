@@ -68,8 +68,8 @@ OUT_OF_TIME = (
     "be ready in a moment."
 )
 SKIPPED = (
-    "The candidate chose to move on. Without commenting on it, ask your first question on "
-    "the new topic."
+    "The candidate chose to skip your last question. Acknowledge that in two or three words "
+    '(such as "Sure." or "No problem."), then ask your first question on the new topic.'
 )
 
 

@@ -169,12 +169,13 @@ async def test_a_skip_leaves_the_unanswered_question_and_the_next_as_two_turns(t
     controller, session, _ = await _interview(tmp_path, fake, tool_calls=True)
     fake.enqueue(text("Hi Ana, ready to begin?"))
     await controller.greet()
-    fake.enqueue(text("Could you walk me through your background?"))
+    fake.enqueue(text("No problem. Could you walk me through your background?"))
     await controller.skip()
     assert _interviewer_turns(tmp_path) == [
         "Hi Ana, ready to begin?",
-        "Could you walk me through your background?",
+        "No problem. Could you walk me through your background?",  # a short acknowledgement
     ]
+    assert "skip your last question" in json.dumps(fake.requests[-1]["messages"])
     drafts = _events(tmp_path, "draft")
     by_reply: dict[int, str] = {}
     for draft in drafts:
