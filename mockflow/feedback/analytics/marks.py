@@ -1,7 +1,7 @@
 """One answer marked up for the report: its filler words, hedges and job-description terms.
 
 The marks come from the same rules that count them (`fillers.filler_spans`,
-`fillers.hedge_spans`, the stems of `terms`), so what the report highlights is exactly
+`fillers.hedge_spans`, `interview.terms.term_spans`), so what the report highlights is exactly
 what it counts. Where marks overlap, a filler wins over a hedge and a hedge over a term.
 The text itself is never changed: joining the segments gives the answer back.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mockflow.feedback.analytics.fillers import filler_spans, hedge_spans, tokenize_spans
-from mockflow.feedback.analytics.terms import is_cased_short, stems
+from mockflow.interview.terms import term_spans
 
 FILLER = "filler"
 HEDGE = "hedge"
@@ -23,26 +23,14 @@ Segment = tuple[str, str]  # (text, kind); kind "" for unmarked text
 def mark_answer(text: str, terms: Sequence[str] = ()) -> list[Segment]:
     tokens, spans = tokenize_spans(text)
     kinds: list[str] = [""] * len(tokens.words)
-    flat = [_stem(word) for word in tokens.words]
-    for term in terms:
-        if is_cased_short(term):  # only as written: "Go", not "go out"
-            for i, (start, end) in enumerate(spans):
-                if text[start:end] == term:
-                    kinds[i] = TERM
-            continue
-        needle = stems(term)
-        for i in range(len(flat) - len(needle) + 1):
-            if needle and flat[i : i + len(needle)] == needle:
-                kinds[i : i + len(needle)] = [TERM] * len(needle)
+    for _, first, last in term_spans(text, terms):
+        for i, (start, end) in enumerate(spans):
+            if first <= start and end <= last:
+                kinds[i] = TERM
     for kind, found in ((HEDGE, hedge_spans(tokens)), (FILLER, filler_spans(tokens))):
         for first, count, _ in found:
             kinds[first : first + count] = [kind] * count
     return _segments(text, spans, kinds)
-
-
-def _stem(word: str) -> str:
-    folded = stems(word)
-    return folded[0] if len(folded) == 1 else word
 
 
 def _segments(text: str, spans: list[tuple[int, int]], kinds: list[str]) -> list[Segment]:

@@ -1,18 +1,20 @@
 """Job-description coverage: which of the JD's key terms the candidate used.
 
 The terms come from `mockflow.interview.context.jd_key_terms` (the same extractor that feeds the
-interviewer), unless the caller passes its own. A term counts as used when its words
-appear, in order, in one candidate answer, compared casefolded, punctuation ignored, with
-a trailing plural "s" folded ("APIs" matches "API", "Payments" matches "payment").
+interviewer), unless the caller passes its own. A term counts as used when one candidate
+answer mentions it by any of its spellings (`mockflow.interview.terms.mentioned`: "k8s"
+is Kubernetes, "postgres" PostgreSQL, "Go" only as written and in context, not "go out").
+A term the vocabulary does not know counts when its words appear in order, casefolded,
+punctuation ignored, a trailing plural "s" folded ("APIs" matches "API").
 Also here: `STOPWORDS`, the function words left out of the most-used-words statistic.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from mockflow.feedback.analytics.fillers import tokenize, word_set
+from mockflow.feedback.analytics.fillers import word_set
+from mockflow.interview.terms import mentioned
 
 STOPWORDS = word_set(
     """a about above after again against all also am an and any are as at be because been
@@ -43,32 +45,9 @@ class TermCoverage:
 
 def term_coverage(terms: list[str], answers: list[str]) -> TermCoverage:
     """Which `terms` occur in any of the candidate's `answers` (see the module docstring)."""
-    haystack = " | ".join(" ".join(stems(answer)) for answer in answers)
-    haystack = f" {haystack} "
-    used: list[str] = []
-    missing: list[str] = []
-    for term in terms:
-        if is_cased_short(term):  # "Go" the language, not "go" the verb
-            found = any(re.search(rf"(?<![\w.]){re.escape(term)}(?![\w])", a) for a in answers)
-        else:
-            needle = " ".join(stems(term))
-            found = bool(needle) and f" {needle} " in haystack
-        (used if found else missing).append(term)
-    return TermCoverage(tuple(terms), tuple(used), tuple(missing))
-
-
-def is_cased_short(term: str) -> bool:
-    """A short capitalised word ("Go", "Lua"): found only as written, since in lower case
-    it is usually an ordinary word ("go out"). Acronyms ("AWS") match in any case: speech
-    to text often writes them in lower case."""
-    return len(term) <= 3 and term[:1].isupper() and term[1:].islower()
-
-
-def stems(text: str) -> list[str]:
-    return [_fold_plural(word) for word in tokenize(text).words]
-
-
-def _fold_plural(word: str) -> str:
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+    said: set[str] = set()
+    for answer in answers:
+        said.update(mentioned(terms, answer))
+    used = tuple(term for term in terms if term in said)
+    missing = tuple(term for term in terms if term not in said)
+    return TermCoverage(tuple(terms), used, missing)

@@ -71,8 +71,9 @@ def delivery_items(a: Mapping[str, Any]) -> list[str]:
 def _coverage_section(coverage: Mapping[str, Any]) -> Section:
     used, missing = coverage.get("used", []), coverage.get("missing", [])
     share = f"{len(used)} of {len(coverage['terms'])} key terms used"
-    note = "Key terms are picked from the job description by fixed rules (technical names, "
-    note += "capitalised names, phrases after “experience with”); no AI is involved."
+    note = "Key terms are picked from the job description by fixed rules (a list of "
+    note += "technologies, tools and skills, each with its other spellings, so “k8s” counts "
+    note += "for Kubernetes); no AI is involved."
     blocks: list[Block] = [
         Para(share, "Coverage: "),
         Items(
