@@ -42,7 +42,7 @@ def _tips(*answers: tuple[str, str, str]) -> list:
 def test_fillers_in_one_answer_name_it_and_quote_its_question():
     answer = (
         "Um, so, I, uh, I'm a backend engineer, um, six years now, and, uh, I like, um, "
-        "payments mostly. Uh, yeah."
+        "payments mostly. Um, yeah."
     )
     (tip,) = [t for t in _tips((INTRO_Q, answer, "self_intro")) if t.kind == "fillers"]
     assert tip.answer == 1
