@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mockflow.app.reports import ReportService
+from mockflow.app.reports import ReportService, malformed_before
 from mockflow.config import Settings
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.ids import new_browser_id
@@ -33,3 +33,11 @@ def test_a_public_report_refuses_a_base_url_on_the_server_s_network(tmp_path):
         assert store.get_feedback(visitor, record.id) is None
     finally:
         store.close()
+
+
+def test_malformed_replies_are_counted_across_generate_presses():
+    failed = {"rubric": None, "rubric_failed": True, "rubric_malformed_tries": 2}
+    assert malformed_before(failed) == 2  # the next run starts its count from there
+    assert malformed_before({**failed, "rubric": {"overall": 4}}) == 0  # a success resets it
+    assert malformed_before(None) == 0
+    assert malformed_before({"rubric": None, "rubric_failed": True}) == 0  # stored before
