@@ -9,31 +9,19 @@ for another's.
 
 from __future__ import annotations
 
-import html
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mockflow.contracts.events import EventTail, Timeline
-from mockflow.interview.fsm import STAGE_TITLES, STAGES
 from mockflow.ui.markdown_safety import without_images
 
 # A view's lock lives beside it, not in it: a view must stay deep-copyable (Gradio state
 # may copy it) and a lock is not.
 _LOCKS: weakref.WeakKeyDictionary[LiveView, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
-
-END_MESSAGES = {
-    "completed": "The interview is complete. Your feedback is in the Feedback tab.",
-    "user_ended": "You ended the interview. Your transcript is in the Feedback tab.",
-    "timeout": "The interview reached its time limit and was stopped.",
-    "app_gone": "The app restarted while the interview was running; your transcript is kept.",
-    "interrupted": "The interview was interrupted; your transcript is kept.",
-    "error": "The interview stopped because of an error.",
-}
 
 
 @dataclass(eq=False)  # one view per page: compared and hashed by identity
@@ -46,6 +34,9 @@ class LiveView:
     pending: list[str] = field(default_factory=list)  # sent, not yet committed by the agent
     shown: tuple[int, int, str | None, int] = (-1, -1, None, 0)  # what the chat last showed
     room_left: bool = False  # the voice room was told to disconnect
+    skipped: list[str] = field(default_factory=list)  # stages left by Skip
+    skip_asked_in: str | None = None  # the stage Skip was confirmed in, until it moves
+    ending_t: float | None = None  # when End was confirmed (the clock stops there)
 
     # what the page shows, read from the one fold of the timeline
     @property
@@ -109,7 +100,16 @@ class LiveView:
         return len(events)
 
     def apply(self, event: dict[str, Any]) -> None:
+        before = self.stage
         self.timeline.apply(event)
+        if event.get("type") == "stage" and before and self.stage != before:
+            if event.get("reason") == "skip" and before not in self.skipped:
+                self.skipped.append(before)
+            self.skip_asked_in = None
+        elif event.get("type") == "ended" and before and before == self.skip_asked_in:
+            # Skip in the last stage ends the interview with no stage left to record
+            self.skip_asked_in = None
+            self.skipped.append(before)
         if event.get("type") == "turn" and event.get("role") == "candidate" and self.pending:
             # answers queued together are committed as one turn
             committed = str(event.get("text", ""))
@@ -144,54 +144,3 @@ def chat_messages(view: LiveView) -> list[dict[str, str]]:
 def waiting_for_interviewer(view: LiveView) -> bool:
     last = view.turns[-1]["role"] if view.turns else None
     return view.ended is None and (bool(view.pending) or last in (None, "candidate"))
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def stage_bar_html(view: LiveView, now: float | None = None) -> str:
-    """Stage progress: every stage named, the current one marked in text, not colour only."""
-    now = time.time() if now is None else now
-    limits = {s["stage"]: float(s.get("time_limit", 0)) for s in view.stages}
-    current = STAGES.index(view.stage) if view.stage in STAGES else -1
-    end = view.ended_t if view.ended else now
-    items = []
-    for index, stage in enumerate(STAGES):
-        # an ended interview marks done only the stages it reached
-        if index < current or (view.ended and index == current):
-            state, mark = "done", "✓"
-        elif index == current:
-            state, mark = "current", "▶"
-        else:
-            state, mark = "todo", "○"
-        label = html.escape(STAGE_TITLES[stage])
-        aria = "step" if state == "current" else "false"
-        items.append(
-            f'<li class="mf-stage mf-{state}" aria-current="{aria}">'
-            f'<span aria-hidden="true">{mark}</span> {label}</li>'
-        )
-    if view.ended:
-        status = html.escape(END_MESSAGES.get(view.ended, "The interview has ended."))
-    elif view.stage and view.stage_t is not None:
-        left = limits.get(view.stage, 0) - (now - view.stage_t)
-        timing = f"about {_clock(left)} left" if left > 0 else "wrapping up after this answer"
-        status = f"Now: {html.escape(STAGE_TITLES[view.stage])} · {timing}"
-    else:
-        status = "Starting the interviewer…"
-    elapsed = _clock((end or now) - view.started_t) if view.started_t else "0:00"
-    if view.draft.strip() and not view.ended:  # words are arriving (text mode's drafts)
-        state = " · the interviewer is replying…"
-    elif view.agent_state and not view.ended:
-        state = f" · interviewer {html.escape(view.agent_state)}"
-    elif waiting_for_interviewer(view) and view.started_t is not None:
-        state = " · the interviewer is thinking…"
-    else:
-        state = ""
-    return (
-        '<div class="mf-progress">'
-        f'<ol class="mf-stages" aria-label="Interview stages">{"".join(items)}</ol>'
-        f'<p class="mf-status" role="status">{status} · elapsed {elapsed}{state}</p>'
-        "</div>"
-    )

@@ -1,18 +1,15 @@
 """Interview tab: the stage bar, the live transcript, text answers or the voice room,
-skip and end (each confirmed), and the polling loop that follows `events.jsonl`; the
-handlers of the interview's life (start, answer, skip, end, re-attach after a reload, the
-room's failure reports) and their wiring.
+skip and end (each confirmed: `confirmations`); the handlers of the interview's life
+(start, answer, skip, end, re-attach after a reload, the room's failure reports) and
+their wiring, the polling loop (`live_page`) included.
 
 Handlers are top-level functions taking the services first, so tests call them directly.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,17 +21,23 @@ from mockflow.app.setup import SETUP_FIELDS, SetupError, setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.store.practice_links import PracticeLinkNotFoundError, PracticeQuotaError
 from mockflow.ui.common import request_ip, require_user
-from mockflow.ui.live import LiveView, chat_messages, stage_bar_html, waiting_for_interviewer
-from mockflow.ui.livekit_js import room_props
+from mockflow.ui.live import LiveView
+from mockflow.ui.livekit_js import room_script
 from mockflow.ui.services import AppServices
+from mockflow.ui.stage_bar import IDLE_BAR
+from mockflow.ui.tabs.confirmations import (
+    Confirmation,
+    begin_ending,
+    build_confirmation,
+    into_view_js,
+    wire_confirmation,
+)
+from mockflow.ui.tabs.live_page import RENDERED, follow_reply, render, room_value, tick
 
 if TYPE_CHECKING:
     from mockflow.ui.page import Page
 
-IDLE_BAR = (
-    '<div class="mf-progress"><p class="mf-status" role="status">'
-    "No interview running. Set one up in the Setup tab.</p></div>"
-)
+ANSWER_HINT = "Type your answer. Enter sends; Shift+Enter starts a new line."
 
 
 def _static(name: str) -> str:
@@ -50,16 +53,16 @@ class InterviewTab:
     answer: gr.Textbox
     send: gr.Button
     skip: gr.Button
-    skip_confirm_row: gr.Row
-    skip_yes: gr.Button
-    skip_no: gr.Button
+    skip_confirm: Confirmation
     end: gr.Button
-    end_confirm_row: gr.Row
-    end_yes: gr.Button
-    end_no: gr.Button
+    end_confirm: Confirmation
     message: gr.Markdown
     see_feedback: gr.Button
     timer: gr.Timer
+    end_confirm_row: gr.Row = field(init=False)  # by name, for the handlers
+
+    def __post_init__(self) -> None:
+        self.end_confirm_row = self.end_confirm.row
 
 
 def build_interview_tab(livekit_client_url: str) -> InterviewTab:
@@ -67,34 +70,41 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
     room = gr.HTML(
         value="",
         html_template=_static("room.html"),
-        js_on_load=_static("room.js"),
-        **room_props(livekit_client_url),  # room.js loads the script and says if it cannot
+        js_on_load=room_script(livekit_client_url),  # loads livekit-client, says if it cannot
         visible=False,
         elem_id="mf-room",
     )
-    chat = gr.Chatbot(label="Transcript", height=420, elem_id="mf-chat", buttons=[])
-    with gr.Row(visible=False, equal_height=True) as text_row:
+    # each turn its own bubble: two questions in a row must not read as one
+    chat = gr.Chatbot(
+        label="Transcript",
+        height=420,
+        elem_id="mf-chat",
+        buttons=[],
+        group_consecutive_messages=False,
+    )
+    with gr.Row(visible=False, equal_height=True, elem_id="mf-text-row") as text_row:
         answer = gr.Textbox(
             label="Your answer",
-            placeholder="Type your answer, then press Send (Shift+Enter also sends)",
+            placeholder=ANSWER_HINT,
             lines=2,
             max_lines=8,
             scale=5,
             elem_id="mf-answer",
             submit_btn=False,
         )
-        send = gr.Button("Send", variant="primary", scale=1, elem_id="mf-send")
+        send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="mf-send")
     with gr.Row():
         skip = gr.Button("Skip this stage", interactive=False, elem_id="mf-skip")
         end = gr.Button("End interview", variant="stop", interactive=False, elem_id="mf-end")
-    with gr.Row(visible=False) as skip_confirm_row:
-        gr.Markdown("Skip to the next part of the interview? You cannot come back to this one.")
-        skip_yes = gr.Button("Yes, skip", variant="primary", elem_id="mf-skip-yes")
-        skip_no = gr.Button("Keep going", elem_id="mf-skip-no")
-    with gr.Row(visible=False) as end_confirm_row:
-        gr.Markdown("End the interview now? Your transcript so far is kept.")
-        end_yes = gr.Button("Yes, end it", variant="stop", elem_id="mf-end-yes")
-        end_no = gr.Button("Keep going", elem_id="mf-end-no")
+    skip_confirm = build_confirmation(
+        "mf-skip-confirm",
+        "Skip to the next part of the interview? You cannot come back to this one.",
+        "Yes, skip",
+    )
+    end_confirm = build_confirmation(
+        "mf-end-confirm", "End the interview now? Your transcript so far is kept.",
+        "Yes, end it", variant="stop",
+    )  # fmt: skip
     message = gr.Markdown(elem_classes="mf-field-error")
     see_feedback = gr.Button(
         "See your feedback", variant="primary", visible=False, elem_id="mf-see-feedback"
@@ -108,106 +118,13 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         answer,
         send,
         skip,
-        skip_confirm_row,
-        skip_yes,
-        skip_no,
+        skip_confirm,
         end,
-        end_confirm_row,
-        end_yes,
-        end_no,
+        end_confirm,
         message,
         see_feedback,
         timer,
     )
-
-
-def room_value(action: str, room: dict[str, str] | None = None) -> str:
-    """What the room component receives: only this browser's own connection details."""
-    return json.dumps({"action": action, **(room or {})})
-
-
-RUNNING_NOTE = (
-    "An interview of yours is running: continue it in the Interview tab, or end it there "
-    "to start a new one."
-)
-RENDERED = (
-    "stage_bar", "chat", "timer", "skip", "end", "send", "start", "running_note", "see_feedback"
-)  # fmt: skip
-
-
-def render(view: LiveView | None) -> dict[str, Any]:
-    """The page for a view, by component name: one running interview per user, so Setup's
-    Start waits for this one to end, and an ended one offers its feedback."""
-    if view is None:
-        return {
-            "stage_bar": IDLE_BAR,
-            "chat": [],
-            "timer": gr.Timer(active=False),
-            "skip": gr.Button(interactive=False),
-            "end": gr.Button(interactive=False),
-            "send": gr.Button(interactive=False),
-            "start": gr.Button(interactive=True),
-            "running_note": "",
-            "see_feedback": gr.Button(visible=False),
-        }
-    running = view.ended is None
-    view.chat_changed()
-    return {
-        "stage_bar": stage_bar_html(view),
-        "chat": _chat(view),
-        "timer": gr.Timer(active=running),
-        "skip": gr.Button(interactive=running),
-        "end": gr.Button(interactive=running),
-        "send": gr.Button(interactive=running),
-        "start": gr.Button(interactive=not running),
-        "running_note": RUNNING_NOTE if running else "",
-        "see_feedback": gr.Button(visible=not running),
-    }
-
-
-def tick(view: LiveView | None) -> dict[str, Any]:
-    """One poll: read only the new events; resend the transcript only when it changed;
-    stop polling once the interview has ended, and then tell the voice room to leave
-    (the microphone must not stay published after the interviewer is gone)."""
-    if view is None:
-        return {}
-    changed = view.poll()
-    if view.ended is None and not (changed and view.chat_changed()):
-        return {"stage_bar": stage_bar_html(view)}  # only the clock or the agent's state moved
-    shown = render(view)
-    if view.ended is not None and view.mode == "voice" and not view.room_left:
-        view.room_left = True
-        shown["room"] = room_value("disconnect")
-    return shown
-
-
-FOLLOW_INTERVAL = 0.05  # seconds between reads of the timeline while a reply streams
-FOLLOW_LIMIT = 120.0  # then the 1 s timer carries on alone
-
-
-async def follow_reply(
-    view: LiveView | None, interval: float = FOLLOW_INTERVAL, limit: float = FOLLOW_LIMIT
-) -> AsyncIterator[dict[str, Any]]:
-    """After an answer (or Start): show the interviewer's reply as it is generated, read
-    every `interval` seconds, until its turn is committed or the interview ends. The
-    timer's 1 s poll stays the fallback; this only makes the wait visible sooner."""
-    if view is None:
-        yield render(None)
-        return
-    deadline = time.monotonic() + limit
-    while view.ended is None and waiting_for_interviewer(view) and time.monotonic() < deadline:
-        await asyncio.sleep(interval)
-        if view.poll() and view.chat_changed():
-            yield {"stage_bar": stage_bar_html(view), "chat": _chat(view)}
-    # always a last full page: a stream that yields nothing leaves its outputs empty
-    yield render(view)
-
-
-def _chat(view: LiveView) -> list[dict[str, str]]:
-    messages = chat_messages(view)
-    if view.error:
-        messages.append({"role": "assistant", "content": f"⚠️ {view.error}"})
-    return messages
 
 
 def start_interview(
@@ -281,25 +198,27 @@ def send_answer(
     return {"answer": "", "message": "", **render(view)}
 
 
-def confirm_row(show: bool) -> Any:
-    return gr.Row(visible=show)
-
-
 def skip_stage(services: AppServices, user_id: str | None, view: LiveView | None) -> Any:
     user = require_user(user_id)
     if view is not None and not view.ended:
         services.interviews.skip_stage(user, view.session_id)
+        view.skip_asked_in = view.stage
     return gr.Row(visible=False)
 
 
 def end_interview(
     services: AppServices, user_id: str | None, view: LiveView | None
 ) -> dict[str, Any]:
+    """Stop the interviewer (a few seconds: `begin_ending` has said so already)."""
     user = require_user(user_id)
     if view is None:
         return {"end_confirm_row": gr.Row(visible=False), **render(None)}
-    services.interviews.end(user, view.session_id)
-    view.poll()
+    try:
+        services.interviews.end(user, view.session_id)
+    except BaseException:
+        view.ending_t = None  # still running: its buttons come back with the error
+        raise
+    view.poll()  # `ended` is written by now, or the timer's next poll finds it
     view.room_left = True
     return {
         "end_confirm_row": gr.Row(visible=False),
@@ -347,15 +266,19 @@ def wire(page: Page) -> None:
     return values by component name (`Page.named`)."""
     interview, setup, named = page.interview, page.setup, page.named
     shown = page.outputs("view", "tabs", "text_row", "room", *RENDERED)
-    page.load.then(named(page.bind(reattach)), [page.user], shown)
+    show_answer = {"fn": None, "js": into_view_js("mf-answer")}  # on a phone, with the question
+    page.load.then(None, js=_static("answer_keys.js"))
+    page.load.then(named(page.bind(reattach)), [page.user], shown).then(**show_answer)
     errors = page.outputs("name_error", "role_error", "start_error")
     streamed = page.outputs(*RENDERED)
     follow = {"show_progress": "hidden", "concurrency_limit": None}  # one per visitor
-    setup.start.click(
+    started = setup.start.click(
         named(page.guarded(start_interview)),
         [page.user, page.practice, *setup.fields],
         [*shown, *errors],
-    ).success(named(follow_reply), [page.view], streamed, **follow)
+    )
+    started.success(named(follow_reply), [page.view], streamed, **follow)
+    started.success(**show_answer)
     interview.timer.tick(
         named(tick),
         [page.view],
@@ -371,19 +294,22 @@ def wire(page: Page) -> None:
             page.outputs("answer", "message", *RENDERED),
             show_progress="hidden",  # the answer shows at once; a spinner would only flicker
         ).success(named(follow_reply), [page.view], streamed, **follow)
-    for ask, no, row in (
-        (interview.skip, interview.skip_no, interview.skip_confirm_row),
-        (interview.end, interview.end_no, interview.end_confirm_row),
-    ):
-        ask.click(lambda: confirm_row(True), None, row)
-        no.click(lambda: confirm_row(False), None, row)
-    interview.skip_yes.click(
-        page.guarded(skip_stage), [page.user, page.view], interview.skip_confirm_row
+    wire_confirmation(interview.skip, interview.skip_confirm)
+    wire_confirmation(interview.end, interview.end_confirm)
+    interview.skip_confirm.yes.click(
+        page.guarded(skip_stage), [page.user, page.view], interview.skip_confirm.row
     )
-    interview.end_yes.click(
+    interview.end_confirm.yes.click(
+        named(begin_ending),
+        [page.view],
+        page.outputs("end_confirm_row", "skip", "end", "send", "stage_bar"),
+        show_progress="hidden",
+        concurrency_limit=None,  # at once, never queued
+    ).then(
         named(page.guarded(end_interview)),
         [page.user, page.view],
         page.outputs("end_confirm_row", "room", *RENDERED),
+        show_progress="hidden",
     )
     interview.room.input(  # fired only by room.js, with a report: never the token
         page.guarded(room_report), [page.user, page.view, interview.room], interview.message

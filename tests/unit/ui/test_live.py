@@ -7,8 +7,9 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mockflow.ui.live import LiveView, _lock_of, chat_messages, stage_bar_html
-from mockflow.ui.tabs.interview import follow_reply, render, tick
+from mockflow.ui.live import LiveView, _lock_of, chat_messages
+from mockflow.ui.stage_bar import stage_bar_html
+from mockflow.ui.tabs.live_page import follow_reply, render, tick
 
 STAGES = [
     {"stage": s, "title": s, "time_limit": 60}
@@ -64,7 +65,7 @@ def test_stage_bar_says_where_we_are_in_words(tmp_path):
     ):
         view.apply(event)
     bar = stage_bar_html(view, now=150.0)
-    assert "Now: Self-introduction · about 0:40 left · elapsed 0:50" in bar
+    assert "Now: Self-introduction · about 40 s left · elapsed 0:50" in bar
     assert 'aria-current="step"' in bar and "✓" in bar and "▶" in bar
     assert "wrapping up after this answer" in stage_bar_html(view, now=200.0)
 
@@ -77,7 +78,8 @@ def test_ended_view_reports_why_and_marks_only_the_stages_reached(tmp_path):
     view.apply({"t": 160.0, "type": "ended", "reason": "user_ended"})
     bar = stage_bar_html(view, now=999.0)
     assert "You ended the interview" in bar
-    assert bar.count("✓") == 2 and bar.count("○") == 3 and "elapsed 1:00" in bar
+    assert bar.count("✓") == 1 and bar.count("○") == 3 and "elapsed 1:00" in bar
+    assert "◐" in bar and '<span class="mf-stage-note">(ended early)' in bar
     finished = LiveView("iv_2", tmp_path / "f.jsonl")
     for event in (
         {"t": 100.0, "type": "ready", "stages": STAGES},
