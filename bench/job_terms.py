@@ -4,8 +4,8 @@ Runs `mockflow.interview.terms.key_terms` on each posting of a labelled set
 (bench/data/job_postings.jsonl; how it was labelled: bench/data/job_postings.md) and
 prints micro-averaged precision and recall, then the worst postings with the terms
 picked but not expected ("extra") and expected but not picked ("missed"). Terms are
-compared casefolded. Asserts nothing; tests/unit/interview/test_job_terms_bench.py holds
-the bar.
+compared as the matcher compares words: casefolded, punctuation and a plural "s" ignored.
+Asserts nothing; tests/unit/interview/test_job_terms_bench.py holds the bar.
 
     python bench/job_terms.py [--data bench/data/job_postings.jsonl] [--worst 8]
 """
@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockflow.interview.terms import key_terms
+from mockflow.interview.vocabulary import fold, words_of
 
 DATA = Path(__file__).resolve().parent / "data" / "job_postings.jsonl"
 
@@ -55,10 +56,15 @@ def score(postings: Sequence[dict[str, object]]) -> list[Scored]:
     for posting in postings:
         labels = posting["terms"]
         assert isinstance(labels, list), f"{posting['id']}: terms must be a list"
-        expected = frozenset(str(t).casefold() for t in labels)
-        picked = frozenset(t.casefold() for t in key_terms(str(posting["text"])))
+        expected = frozenset(_name(str(t)) for t in labels)
+        picked = frozenset(_name(t) for t in key_terms(str(posting["text"])))
         scored.append(Scored(str(posting["id"]), expected, picked))
     return scored
+
+
+def _name(term: str) -> str:
+    """A term compared as the matcher compares words: casefolded, a plural "s" dropped."""
+    return " ".join(fold(word.text) for word in words_of(term))
 
 
 def micro(scored: Sequence[Scored]) -> tuple[float, float]:

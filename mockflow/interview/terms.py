@@ -25,6 +25,9 @@ _PRODUCT_LIKE = re.compile(r"(?<![\w.+#-])[A-Za-z][A-Za-z0-9]*(?:\.(?:js|JS|io|I
 _CLAUSE = re.compile(r"[.;:!?](?=\s|$)|\n")
 _ITEM = re.compile(r",|\(|\)|/|&|\band\b|\bor\b", re.IGNORECASE)
 _NAME_WORD = re.compile(r"[A-Z0-9][\w.+#-]*")
+_ACRONYM = re.compile(r"(?<![\w.+#&-])[A-Z][A-Z0-9]{1,5}s?(?![\w+#&])")
+_NAME_RUN = re.compile(r"(?<![\w.+#/&-])[A-Z]\w+(?: [A-Z]\w+)*(?![\w+#&])")
+_PLACE_CUES = frozenset(str.split("in at from near based across to"))
 # Capitalised words that are not product names: pronouns, job-ad words, places, dates.
 _NOT_NAMES = frozenset(
     str.split(
@@ -37,6 +40,10 @@ _NOT_NAMES = frozenset(
     cto cfo coo vp emea apac dach nyc january february march april may june july august
     september october november december monday tuesday wednesday thursday friday e.g i.e
     senior junior lead principal staff level tools requirements responsibilities benefits
+    ii iii iv ba bs ms ma id tv pr ae sdr bdr svp utc cet pst est pto ote wfh fte ngo asap
+    engineer engineers developer developers manager managers designer designers head
+    director engineering product design sales marketing finance operations support
+    customer customers saturday sunday i'm you'll we're vm cli
     """
     )
 )
@@ -112,9 +119,41 @@ def _unknown_names(
             and words.canonical(token) is None
         ):
             yield match.start(), token
-    for start, name in _names_in_lists(text, covered):
+    for start, name in [*_names_in_lists(text, covered), *_names(text), *_acronyms(text)]:
         if new(start, start + len(name)) and words.canonical(name) is None:
+            covered.append((start, start + len(name)))
             yield start, name
+
+
+def _acronyms(text: str) -> Iterator[tuple[int, str]]:
+    """Upper-case abbreviations the vocabulary does not know (BGP, CCNP, VLANs), outside
+    shouted lines."""
+    for match in _ACRONYM.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        if not line.isupper() and not _is_stop(match.group()):
+            yield match.start(), match.group()
+
+
+def _names(text: str) -> Iterator[tuple[int, str]]:
+    """Runs of capitalised words inside a sentence (Palo Alto, Amazon Seller Central),
+    not its first word, not after "in", "at" or "from" (a place, an employer), and not
+    in a title or heading (a line whose words are mostly capitalised)."""
+    for line_match in re.finditer(r"[^\n]+", text):
+        line = line_match.group()
+        if _title_like(line):
+            continue
+        for run in _NAME_RUN.finditer(line):
+            before = line[: run.start()].rstrip()
+            previous = before.rsplit(None, 1)[-1].casefold() if before else ""
+            if not before or before[-1] in ".!?•*-–" or previous in _PLACE_CUES:
+                continue
+            name_words = [w for w in run.group().split() if not _is_stop(w)]
+            if name_words and name_words[0] == run.group().split()[0]:
+                name = " ".join(name_words) if len(name_words) == len(run.group().split()) else ""
+                if name:
+                    yield line_match.start() + run.start(), name
 
 
 def _names_in_lists(text: str, covered: list[tuple[int, int]]) -> Iterator[tuple[int, str]]:
@@ -124,7 +163,8 @@ def _names_in_lists(text: str, covered: list[tuple[int, int]]) -> Iterator[tuple
     for end in [m.start() for m in _CLAUSE.finditer(text)] + [len(text)]:
         items = _items(text, clause_start, end)
         known = [item for item in items if any(a < item[1] and item[0] < b for a, b in covered)]
-        if len(items) >= 2 and known and len(known) * 2 >= len(items):
+        enough = 2 if _title_like(text[clause_start:end]) else 1  # "Rust Engineer, Storage"
+        if len(items) >= 2 and len(known) >= enough and len(known) * 2 >= len(items):
             for start, stop in items[1:]:  # a clause's first word is capitalised anyway
                 name = text[start:stop]
                 if (start, stop) not in known and _is_name(name):
@@ -142,6 +182,17 @@ def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
             items.append((first, first + len(stripped)))
             start = first + len(stripped)
     return items
+
+
+def _title_like(line: str) -> bool:
+    """A title or heading: most of its words capitalised."""
+    words = line.split()
+    return line.isupper() or sum(w[:1].isupper() for w in words) * 2 > len(words)
+
+
+def _is_stop(word: str) -> bool:
+    word = word.casefold()
+    return word in _NOT_NAMES or word.removesuffix("s") in _NOT_NAMES
 
 
 def _is_name(item: str) -> bool:

@@ -88,6 +88,14 @@ def test_unknown_product_like_names_still_count():
     assert key_terms("Configure and extend Terraform.") == ["Terraform"]
 
 
+def test_unknown_abbreviations_and_names_inside_a_sentence_count_but_not_places_or_titles():
+    text = (
+        "Senior Network Engineer, Campus\nYou run routing with BGP and OSPF on Juniper gear, "
+        "from our office in Leeds. The UK team uses the CLI daily."
+    )
+    assert key_terms(text) == ["BGP", "OSPF", "Juniper"]
+
+
 def test_technical_only_keeps_technologies_not_methods_or_languages_spoken():
     text = "Kubernetes and AWS, with experience in event sourcing. Fluent German."
     assert key_terms(text) == ["Kubernetes", "AWS", "event sourcing", "German"]
