@@ -163,8 +163,8 @@ def _names_in_lists(text: str, covered: list[tuple[int, int]]) -> Iterator[tuple
     for end in [m.start() for m in _CLAUSE.finditer(text)] + [len(text)]:
         items = _items(text, clause_start, end)
         known = [item for item in items if any(a < item[1] and item[0] < b for a, b in covered)]
-        enough = 2 if _title_like(text[clause_start:end]) else 1  # "Rust Engineer, Storage"
-        if len(items) >= 2 and len(known) >= enough and len(known) * 2 >= len(items):
+        title = _title_like(text[clause_start:end])  # "Rust Engineer, Storage"
+        if not title and len(items) >= 2 and known and len(known) * 2 >= len(items):
             for start, stop in items[1:]:  # a clause's first word is capitalised anyway
                 name = text[start:stop]
                 if (start, stop) not in known and _is_name(name):
