@@ -15,6 +15,7 @@ import base64
 import hashlib
 import http.client
 import io
+import json
 import logging
 import os
 import sys
@@ -22,8 +23,8 @@ import tarfile
 import threading
 import urllib.error
 import urllib.request
+from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from mockflow.config import (
     LIVEKIT_CLIENT_BUNDLED,
@@ -133,14 +134,17 @@ def _umd_build(tarball: bytes, url: str) -> bytes:
         raise LivekitClientFetchError(f"{url} holds no {MEMBER}.") from None
 
 
-def room_props(url: str) -> dict[str, Any]:
-    """What the room component needs to load the script itself (room.js does, so that a
-    script that cannot load is explained instead of leaving the room waiting): the URL,
-    and the SRI hash when it is the pinned CDN build."""
-    return {
-        "livekit_client_src": url,
-        "livekit_client_integrity": LIVEKIT_CLIENT_SRI if url == LIVEKIT_CLIENT_CDN else "",
+def room_script(url: str) -> str:
+    """The room component's script (room.js), told where to load livekit-client from and,
+    for the pinned CDN build, its SRI hash. room.js loads it itself, so that a script that
+    cannot load is explained instead of leaving the room waiting. Set here, in the script,
+    because the component's props are replaced by each update the app sends it."""
+    library = {
+        "src": url,
+        "integrity": LIVEKIT_CLIENT_SRI if url == LIVEKIT_CLIENT_CDN else "",
     }
+    room = resources.files("mockflow.ui").joinpath("static", "room.js").read_text("utf-8")
+    return f"const LIBRARY = {json.dumps(library)};\n{room}"
 
 
 def fetch_in_background(settings: Settings) -> threading.Thread | None:

@@ -21,7 +21,7 @@ from importlib import resources
 import pytest
 
 from mockflow.config import LIVEKIT_CLIENT_CDN, LIVEKIT_CLIENT_SRI, LIVEKIT_CLIENT_VERSION
-from mockflow.ui.livekit_js import room_props
+from mockflow.ui.livekit_js import room_script
 from tests.app_process import LIVEKIT_JS
 from tests.fakes.sockets import closed_port, silent_listener
 
@@ -34,7 +34,8 @@ HARNESS = """<!doctype html><html><head><meta charset="utf-8"></head><body>
 <div id="root">{room}</div>
 <script>
 const element = document.getElementById("root");
-const props = {{ value: "", livekit_client_src: "{lib}", livekit_client_integrity: "" }};
+const props = {{ value: "" }};
+const LIBRARY = {{ src: "{lib}", integrity: "" }};
 const watchers = [];
 window.__reports = [];
 function trigger(name) {{ window.__reports.push(JSON.parse(props.value)); }}
@@ -162,4 +163,4 @@ def test_the_pinned_cdn_script_must_match_the_npm_copy_of_its_version():
     assert package["version"] == LIVEKIT_CLIENT_VERSION  # the CDN pin and the tests agree
     digest = base64.b64encode(hashlib.sha384(LIVEKIT_JS.read_bytes()).digest()).decode()
     assert f"sha384-{digest}" == LIVEKIT_CLIENT_SRI  # a changed CDN file is refused
-    assert room_props(LIVEKIT_CLIENT_CDN)["livekit_client_integrity"] == LIVEKIT_CLIENT_SRI
+    assert f'"integrity": "{LIVEKIT_CLIENT_SRI}"' in room_script(LIVEKIT_CLIENT_CDN)

@@ -6,6 +6,7 @@
 // `trigger` and `watch` come from Gradio. The token arrives in props.value and never
 // enters the DOM; reports go back on the component's `input` event, which only this
 // script fires, so the value holding the token is never sent back to the server.
+// `LIBRARY` (where livekit-client comes from) is set before this script by the app.
 // livekit-client is loaded here, not in the component's `head`: Gradio never runs this
 // script when a head script fails to load, and the room would wait without a word.
 const CONNECT_TIMEOUT_MS = 7000;  // the page reports within 10 s, start-up included
@@ -100,7 +101,7 @@ function libraryPlace(src) {
 
 function loadLibrary() {
   if (window.LivekitClient) return Promise.resolve(window.LivekitClient);
-  const src = props.livekit_client_src || "";
+  const src = LIBRARY.src || "";
   const pending = window.__mfLivekitClient;
   if (pending && pending.src === src && !pending.failed) return pending.promise;
   const entry = { src: src, failed: false, promise: null };
@@ -108,8 +109,8 @@ function loadLibrary() {
     if (!src) { reject(new Error("no source")); return; }
     const script = document.createElement("script");
     script.src = src;
-    if (props.livekit_client_integrity) {
-      script.integrity = props.livekit_client_integrity;
+    if (LIBRARY.integrity) {
+      script.integrity = LIBRARY.integrity;
       script.crossOrigin = "anonymous";
     }
     script.onload = () => (window.LivekitClient ? resolve(window.LivekitClient) : reject(new Error("empty")));
@@ -122,7 +123,7 @@ function loadLibrary() {
 }
 
 function describeLibraryError(error) {
-  const src = props.livekit_client_src || "";
+  const src = LIBRARY.src || "";
   const what = "Voice could not start: your browser";
   const fix = "Choose text mode in Setup and start again, or ask the operator to check the app's log.";
   if (!src) return `${what} was given no voice library (livekit-client) to load. ${fix}`;
@@ -228,9 +229,10 @@ async function connect(info) {
     lk = await withTimeout(loadLibrary(), LIBRARY_TIMEOUT_MS);
   } catch (error) {
     if (attempt !== myAttempt) return;
-    const message = describeLibraryError(error);
-    setStatus(message, "error");
-    report("failed", message);
+    setStatus(describeLibraryError(error), "error");
+    const where = LIBRARY.src ? ` from ${libraryPlace(LIBRARY.src)}` : "";
+    report("failed", `it could not load the voice library (livekit-client)${where}.`);
+    showClosed();
     return;
   }
   if (attempt !== myAttempt) return;

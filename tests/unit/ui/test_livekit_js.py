@@ -14,7 +14,7 @@ from mockflow.config import (
     LIVEKIT_CLIENT_TARBALL_INTEGRITY,
     LIVEKIT_CLIENT_VERSION,
 )
-from mockflow.ui.livekit_js import is_installed, matches, room_props
+from mockflow.ui.livekit_js import is_installed, matches, room_script
 
 LOCK = Path(__file__).resolve().parents[2] / "browser" / "package-lock.json"
 
@@ -40,9 +40,12 @@ def test_a_changed_or_missing_copy_is_not_in_place(tmp_path):
 
 
 def test_the_room_gets_the_sri_hash_only_for_the_pinned_cdn_build():
-    assert room_props(LIVEKIT_CLIENT_CDN) == {
-        "livekit_client_src": LIVEKIT_CLIENT_CDN,
-        "livekit_client_integrity": LIVEKIT_CLIENT_SRI,
-    }
-    own = room_props("/gradio_api/file=/srv/livekit-client.umd.js")
-    assert own["livekit_client_integrity"] == ""
+    cdn = room_script(LIVEKIT_CLIENT_CDN)
+    assert cdn.startswith(
+        f'const LIBRARY = {{"src": "{LIVEKIT_CLIENT_CDN}", "integrity": "{LIVEKIT_CLIENT_SRI}"}};\n'
+    )
+    own = room_script("/gradio_api/file=/srv/livekit-client.umd.js")
+    assert own.startswith(
+        'const LIBRARY = {"src": "/gradio_api/file=/srv/livekit-client.umd.js", "integrity": ""};'
+    )
+    assert "function loadLibrary()" in own  # the room's own script follows
