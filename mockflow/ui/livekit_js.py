@@ -189,7 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = fetch(registry=args.registry or npm_registry(os.environ))
     except LivekitClientFetchError as exc:
-        print(f"mockflow: {exc} (MOCKFLOW_LIVEKIT_JS=cdn loads it from {_host()})", file=sys.stderr)
+        print(
+            f"mockflow: {exc} Voice mode needs this script: try again, or set "
+            f"MOCKFLOW_LIVEKIT_JS=cdn to have browsers load it from {_host()}.",
+            file=sys.stderr,
+        )
         return 1
     print(f"livekit-client {LIVEKIT_CLIENT_VERSION} fetched and checked: {path}")
     return 0
