@@ -83,6 +83,8 @@ def test_text_interview_from_setup_to_feedback(browser, local_app, shots):
     report = page.locator("#mf-report")
     report.get_by_text("Delivery (measured)").wait_for(timeout=15000)
     assert "need a voice interview" in report.inner_text()  # no pace from typed answers
+    # no scores were generated, and still there is advice, measured from the answers
+    assert "Measured from your transcript: answer" in report.inner_text().split("Your answers")[0]
     page.get_by_role("button", name="Transcript").click()
     transcript = page.locator("#mf-transcript")
     transcript.get_by_text("Interviewer:").first.wait_for(timeout=10000)
