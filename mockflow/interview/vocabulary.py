@@ -12,9 +12,9 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 _WORD = re.compile(r"[^\W_]+[+#]*")
 # What may stand between the words of one spelling: "CI/CD", "Node.js", "1C:Enterprise".
@@ -48,8 +48,7 @@ class Spelling:
     context: bool = False
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):  # a tuple: texts are cut into thousands of these
     fold: str
     text: str
     start: int
@@ -71,6 +70,7 @@ class Vocabulary:
     def __init__(self, terms: Iterable[Term], spellings: Iterable[Spelling]) -> None:
         self.terms = {term.name.casefold(): term for term in terms}
         self._index: dict[str, list[Spelling]] = {}
+        self._canonical: dict[str, str | None] = {}
         for spelling in spellings:
             if spelling.words:
                 self._index.setdefault(spelling.words[0], []).append(spelling)
@@ -87,6 +87,11 @@ class Vocabulary:
 
     def canonical(self, spelling: str) -> str | None:
         """The name of the term `spelling` stands for, if it is one of its spellings."""
+        if spelling not in self._canonical:
+            self._canonical[spelling] = self._find_canonical(spelling)
+        return self._canonical[spelling]
+
+    def _find_canonical(self, spelling: str) -> str | None:
         words = words_of(spelling)
         found = self.mentions(spelling, ambiguous=True)
         if len(found) == 1 and (found[0].first, found[0].last) == (0, len(words) - 1):
@@ -115,14 +120,19 @@ class Vocabulary:
         ]
 
     def _match(self, words: list[Word], i: int, text: str) -> Spelling | None:
-        for spelling in self._index.get(words[i].fold, ()):
+        candidates = self._index.get(words[i].fold)
+        if not candidates:
+            return None
+        ahead = words[i : i + len(candidates[0].words)]  # the longest spelling first
+        folds = tuple(w.fold for w in ahead)
+        for spelling in candidates:
             size = len(spelling.words)
-            run = words[i : i + size]
-            if len(run) < size or tuple(w.fold for w in run) != spelling.words:
+            if folds[:size] != spelling.words:
                 continue
+            run = ahead[:size]
             if spelling.written and tuple(w.text for w in run) != spelling.written:
                 continue
-            if all(
+            if size == 1 or all(
                 text[a.end : b.start].strip(" ") in _JOINERS
                 for a, b in zip(run, run[1:], strict=False)
             ):
@@ -150,9 +160,15 @@ def _vouched(
 
 
 def words_of(text: str) -> list[Word]:
-    return [Word(fold(m.group()), m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    make = tuple.__new__  # Word(...) runs Python code per word; this is the same tuple
+    return [
+        make(Word, (fold(word), word, m.start(), m.end()))
+        for m in _WORD.finditer(text)
+        for word in (m.group(),)
+    ]
 
 
+@lru_cache(maxsize=65_536)
 def fold(word: str) -> str:
     word = word.casefold()
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
