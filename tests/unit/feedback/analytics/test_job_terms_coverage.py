@@ -40,6 +40,11 @@ def test_the_report_says_two_of_four_and_names_what_was_never_mentioned():
     assert "Used: Go, Kafka" in markdown
     assert "Never mentioned: PostgreSQL, Kubernetes" in markdown
     assert "APIs" not in markdown.split("Job description coverage")[1]
+    meta = SessionMeta(session_id="iv_24", track="behavioral", job_description=JD)
+    report = build_report(session(*ANSWERS), meta).to_dict(include_transcript=True)
+    answers = render_markdown(report)  # the answers are marked where the terms were said
+    assert "in **Go** and fed it from **Kafka**." in answers
+    assert "ready to go somewhere new, so I go out" in answers
 
 
 def test_synonyms_in_answers_count_for_the_term():
