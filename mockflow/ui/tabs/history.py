@@ -12,12 +12,21 @@ from mockflow.interview.fsm import load_track
 from mockflow.store.db import SessionRecord
 from mockflow.ui.common import require_user
 from mockflow.ui.services import AppServices
-from mockflow.ui.tabs.history_charts import compare, progress_view
+from mockflow.ui.tabs.history_charts import (
+    MEASURES,
+    MeasureChart,
+    build_charts,
+    chart_outputs,
+    compare,
+    progress_view,
+)
 
 if TYPE_CHECKING:
     from mockflow.ui.page import Page
 
-COLUMNS = ["Date", "Role", "Track", "Mode", "Duration", "Status"]
+# four columns fit a phone (375 px) with nothing cut: the interview's role, track and mode
+# share one cell, and a cell wraps rather than widening its column
+COLUMNS = ["Date", "Interview", "Status", "Length"]
 STATUS_LABELS = {
     "starting": "starting",
     "running": "running now",
@@ -27,6 +36,8 @@ STATUS_LABELS = {
     "failed": "failed",
     "interrupted": "interrupted",
 }
+FINISHING = "ending…"  # the timeline says ended; the store has not caught up yet
+WATCH_SECONDS = 1.0
 
 
 @dataclass
@@ -39,10 +50,7 @@ class HistoryTab:
     refresh: gr.Button
     message: gr.Markdown
     progress_note: gr.Markdown
-    score_plot: gr.LinePlot
-    delivery_plot: gr.LinePlot
-    score_points: gr.ScatterPlot
-    delivery_points: gr.ScatterPlot
+    charts: list[MeasureChart]
     delete_confirm_row: gr.Row
     delete_yes: gr.Button
     delete_no: gr.Button
@@ -50,6 +58,7 @@ class HistoryTab:
     second: gr.Dropdown
     compare: gr.Button
     comparison: gr.Markdown
+    watch: gr.Timer  # ticks only while an ended interview is still being filed
 
 
 def build_history_tab() -> HistoryTab:
@@ -60,6 +69,7 @@ def build_history_tab() -> HistoryTab:
         interactive=False,
         elem_id="mf-history",
         wrap=True,
+        column_widths=["24%", "32%", "23%", "21%"],
     )
     session_ids = gr.State([])
     selected = gr.State(None)
@@ -73,44 +83,20 @@ def build_history_tab() -> HistoryTab:
         delete_no = gr.Button("Keep it", size="sm")
     message = gr.Markdown()
     gr.Markdown("### Progress over time")
-    progress_note = gr.Markdown()
-    axes: dict[str, Any] = {"x": "session", "y": "value", "color": "label", "height": 260}
-    scores: dict[str, Any] = {"title": "Scores", "y_title": "Score (1–5)", "y_lim": [1, 5]}
-    delivery: dict[str, Any] = {"title": "Delivery", "y_title": "Value (unit in the legend)"}
-    titles: dict[str, Any] = {"x_title": "Interview (date and time, UTC)", "color_title": "Figure"}
-    with gr.Row():
-        # hidden until they have rows: empty charts read as broken (and are not labelled)
-        score_plot = gr.LinePlot(**axes, **scores, **titles, visible=False)
-        delivery_plot = gr.LinePlot(**axes, **delivery, **titles, visible=False)
-        score_points = gr.ScatterPlot(**axes, **scores, **titles, visible=False)
-        delivery_points = gr.ScatterPlot(**axes, **delivery, **titles, visible=False)
+    progress_note = gr.Markdown(elem_id="mf-progress-note")
+    charts = build_charts()
     gr.Markdown("### Compare two interviews")
     with gr.Row():
         first = gr.Dropdown(label="Earlier pick", choices=[])
         second = gr.Dropdown(label="Later pick", choices=[])
     compare = gr.Button("Compare")
     comparison = gr.Markdown(elem_id="mf-compare")
+    watch = gr.Timer(WATCH_SECONDS, active=False)
     return HistoryTab(
-        table,
-        session_ids,
-        selected,
-        open_button,
-        delete,
-        refresh,
-        message,
-        progress_note,
-        score_plot,
-        delivery_plot,
-        score_points,
-        delivery_points,
-        delete_confirm_row,
-        delete_yes,
-        delete_no,
-        first,
-        second,
-        compare,
-        comparison,
-    )
+        table, session_ids, selected, open_button, delete, refresh, message, progress_note,
+        charts, delete_confirm_row, delete_yes, delete_no, first, second, compare, comparison,
+        watch,
+    )  # fmt: skip
 
 
 def _duration(record: SessionRecord) -> str:
@@ -120,6 +106,11 @@ def _duration(record: SessionRecord) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
+def _finishing(services: AppServices, record: SessionRecord) -> bool:
+    """Ended by its timeline while the store still has it running (its agent is exiting)."""
+    return record.is_active and services.interviews.is_over(record.user_id, record.id)
+
+
 def history_rows(services: AppServices, user_id: str | None) -> tuple[list[list[str]], list[str]]:
     if not user_id:
         return [], []
@@ -127,11 +118,9 @@ def history_rows(services: AppServices, user_id: str | None) -> tuple[list[list[
     rows = [
         [
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)),
-            r.role,
-            load_track(r.track).title,
-            r.mode,
+            f"{r.role} · {load_track(r.track).title} · {r.mode}",
+            FINISHING if _finishing(services, r) else STATUS_LABELS.get(r.status, r.status),
             _duration(r),
-            STATUS_LABELS.get(r.status, r.status),
         ]
         for r in records
     ]
@@ -143,6 +132,27 @@ def show_history(services: AppServices, user_id: str | None) -> Any:
         return (gr.skip(),) * 5  # (an empty list here could land after the real one)
     rows, ids = history_rows(services, user_id)
     return rows, ids, None, gr.Button(interactive=False), gr.Button(interactive=False)
+
+
+def refresh_history(services: AppServices, user_id: str | None) -> Any:
+    """The list, the charts and the pickers; the watch runs while an interview that has
+    ended is still being filed, so it is charted the moment it is."""
+    if not user_id:
+        return (gr.skip(),) * (5 + 3 + 3 * len(MEASURES) + 1)
+    finishing = any(_finishing(services, r) for r in services.store.list_sessions(user_id, 200))
+    return (
+        *show_history(services, user_id),
+        *progress_view(services, user_id),
+        gr.Timer(active=finishing),
+    )
+
+
+def watch_history(services: AppServices, user_id: str | None) -> Any:
+    """One tick of the watch: nothing until the ended interview is filed, then all."""
+    records = services.store.list_sessions(user_id, 200) if user_id else []
+    if any(_finishing(services, r) for r in records):
+        return (gr.skip(),) * (5 + 3 + 3 * len(MEASURES) + 1)
+    return refresh_history(services, user_id)
 
 
 def select_row(ids: list[str], event: gr.SelectData) -> Any:
@@ -162,12 +172,26 @@ def delete_session(services: AppServices, user_id: str | None, session_id: str |
 
 
 def wire(page: Page) -> None:
-    """The list of past interviews, its progress charts and comparison."""
-    history, shown = page.history, page.history_outputs
-    show = page.bind(show_history)
-    page.load.then(show, [page.user], shown)
-    history.refresh.click(show, [page.user], shown)
-    page.history_page.select(show, [page.user], shown)
+    """The list of past interviews, its progress charts and comparison, refreshed on page
+    load, on Refresh, when the tab is selected and when an interview starts or ends."""
+    history = page.history
+    everything = [
+        *page.history_outputs,
+        history.progress_note,
+        *chart_outputs(history.charts),
+        history.first,
+        history.second,
+        history.watch,
+    ]
+    refresh = page.bind(refresh_history)
+    quiet: dict[str, Any] = {"show_progress": "hidden"}
+    page.load.then(refresh, [page.user], everything, **quiet)
+    history.refresh.click(refresh, [page.user], everything)
+    page.history_page.select(refresh, [page.user], everything, **quiet)
+    # Setup's "an interview of yours is running" note is set when an interview starts and
+    # emptied when the Interview tab sees it end: the one signal of both that a page gets
+    page.setup.running_note.change(refresh, [page.user], everything, **quiet)
+    history.watch.tick(page.bind(watch_history), [page.user], everything, **quiet)
     history.table.select(
         select_row, [history.session_ids], [history.selected, history.open, history.delete]
     )
@@ -181,20 +205,10 @@ def wire(page: Page) -> None:
     history.delete_yes.click(
         page.guarded(delete_session),
         [page.user, history.selected],
-        [*shown[:3], history.message, history.open, history.delete],
-    ).then(lambda: gr.Row(visible=False), None, history.delete_confirm_row)
-    charts = [
-        history.progress_note,
-        history.score_plot,
-        history.delivery_plot,
-        history.score_points,
-        history.delivery_points,
-        history.first,
-        history.second,
-    ]
-    page.history_page.select(page.bind(progress_view), [page.user], charts)
-    page.load.then(page.bind(progress_view), [page.user], charts)  # a select before it knew
-    history.refresh.click(page.bind(progress_view), [page.user], charts)
+        [*page.history_outputs[:3], history.message, history.open, history.delete],
+    ).then(lambda: gr.Row(visible=False), None, history.delete_confirm_row).then(
+        refresh, [page.user], everything, **quiet
+    )
     history.compare.click(
         page.guarded(compare), [page.user, history.first, history.second], history.comparison
     )

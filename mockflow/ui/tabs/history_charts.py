@@ -1,11 +1,13 @@
-"""Progress over time for the History tab: score and delivery charts across the user's
-reports, and two reports side by side. Unmeasured figures are gaps, never zeros."""
+"""Progress over time for the History tab: one small chart per measure, each with its own
+unit and axis, and two reports side by side. Unmeasured figures are gaps, never zeros; a
+measure with no figure yet says so in words instead of drawing empty axes."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -17,53 +19,124 @@ from mockflow.ui.common import require_user
 from mockflow.ui.markdown_safety import without_images
 from mockflow.ui.services import AppServices
 
-EMPTY = pd.DataFrame({"session": [], "value": [], "label": []})
 NO_DATA = (
     "Charts appear after your first interview with answers: delivery figures at once, "
     "scores once you generate them in the Feedback tab."
 )
 
 
-def progress_view(services: AppServices, user_id: str | None) -> Any:
-    """(note, score plot, delivery plot, first choice, second choice) for the user."""
-    if not user_id:  # not known yet: the page's load draws the charts once it is
-        return (gr.skip(),) * 7
-    reports = services.reports.history_reports(require_user(user_id))
-    series = progress_series(reports)
-    rows = pd.DataFrame(series["rows"] or [], columns=["session", "value", "label", "kind"])
-    scores = rows[rows["kind"] == "score"][["session", "value", "label"]]
-    delivery = rows[rows["kind"] == "delivery"][["session", "value", "label"]]
-    choices = [(_choice(s), s["session_id"]) for s in series["sessions"]]
-    note = NO_DATA if not reports else f"{len(reports)} interview(s) with a report."
-    if len(reports) == 1:
-        note += " One interview so far: each figure is a point; lines join them from the next."
-    first = gr.Dropdown(choices=choices, value=choices[-2][1] if len(choices) > 1 else None)
-    second = gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
-    lines = len(reports) > 1  # a line needs two points: one interview is drawn as points
-    return (
-        note,
-        _plot(gr.LinePlot, scores, lines),
-        _plot(gr.LinePlot, delivery, lines, from_zero=True),
-        _plot(gr.ScatterPlot, scores, not lines),
-        _plot(gr.ScatterPlot, delivery, not lines, from_zero=True),
-        first,
-        second,
+@dataclass(frozen=True)
+class Measure:
+    """One chart: a figure of `progress_series`, its unit, and what to say without data."""
+
+    key: str
+    title: str
+    unit: str  # the y axis' title
+    missing: str
+    y_lim: tuple[float, float] | None = None  # None: from 0 to a round number above the top
+
+
+MEASURES = (
+    Measure(
+        "overall",
+        "Overall score",
+        "Score (1–5)",
+        "No scores yet: generate them in the Feedback tab.",
+        (1, 5),
+    ),
+    Measure("filler_rate", "Fillers", "Fillers per 100 words", "No answers measured yet."),
+    Measure("pace_wpm", "Pace", "Words per minute", "Not measured yet: voice interviews only."),
+    Measure(
+        "think_time_median",
+        "Think time",
+        "Seconds before answering (median)",
+        "Not measured yet: voice interviews only.",
+    ),
+)
+
+
+@dataclass
+class MeasureChart:
+    """A measure's line (two or more interviews), its points (one) and its words (none):
+    a line through one point draws nothing, so one interview is drawn as a point."""
+
+    line: gr.LinePlot
+    points: gr.ScatterPlot
+    missing: gr.Markdown
+
+
+def build_charts() -> list[MeasureChart]:
+    """The four charts, two to a row (one under another on a phone)."""
+    charts = []
+    for pair in (MEASURES[:2], MEASURES[2:]):
+        with gr.Row(equal_height=False):
+            for measure in pair:
+                with gr.Column(min_width=280, elem_classes="mf-chart"):
+                    charts.append(_chart(measure))
+    return charts
+
+
+def _chart(measure: Measure) -> MeasureChart:
+    axes: dict[str, Any] = {
+        "x": "session",
+        "y": "value",
+        "title": measure.title,
+        "x_title": "Interview (UTC)",
+        "y_title": measure.unit,
+        "height": 220,
+        "visible": False,  # until it has rows: empty axes read as broken
+    }
+    return MeasureChart(
+        gr.LinePlot(**axes, elem_id=f"mf-chart-{measure.key}"),
+        gr.ScatterPlot(**axes, elem_id=f"mf-points-{measure.key}"),
+        gr.Markdown(visible=False, elem_id=f"mf-missing-{measure.key}"),
     )
 
 
-def _plot(
-    kind: type[gr.LinePlot] | type[gr.ScatterPlot],
-    rows: pd.DataFrame,
-    shown: bool,
-    from_zero: bool = False,
-) -> Any:
-    """A chart with its rows; hidden while it has none (empty axes read as broken). A
-    `from_zero` axis runs from 0 to a round number above the highest value: left to
-    itself, the chart collapsed one flat figure to a single tick labelled "3.000000"."""
-    if rows.empty or not from_zero:
-        return kind(value=rows, visible=shown and not rows.empty)
-    top = float(rows["value"].max())
-    return kind(value=rows, visible=shown, y_lim=[0, max(1, math.ceil(top * 1.2))])
+def chart_outputs(charts: list[MeasureChart]) -> list[Any]:
+    """The components `progress_view` fills after its note, before the two pickers."""
+    return [c for chart in charts for c in (chart.line, chart.points, chart.missing)]
+
+
+def progress_view(services: AppServices, user_id: str | None) -> Any:
+    """(note, each measure's line, points and words, first choice, second choice)."""
+    if not user_id:  # not known yet: the page's load draws the charts once it is
+        return (gr.skip(),) * (3 + 3 * len(MEASURES))
+    reports = services.reports.history_reports(require_user(user_id))
+    series = progress_series(reports)
+    labels = [s["label"] for s in series["sessions"]]
+    choices = [(_choice(s), s["session_id"]) for s in series["sessions"]]
+    note = NO_DATA if not reports else f"{len(reports)} interview(s) with a report."
+    first = gr.Dropdown(choices=choices, value=choices[-2][1] if len(choices) > 1 else None)
+    second = gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
+    charts = [_measure_view(m, labels, series[m.key], bool(reports)) for m in MEASURES]
+    return (note, *(part for chart in charts for part in chart), first, second)
+
+
+def _measure_view(
+    measure: Measure, labels: list[str], values: list[float | None], any_report: bool
+) -> tuple[Any, Any, Any]:
+    """(line, points, words) of one measure: a line from two figures, a point for one,
+    words for none (nothing at all before the first report: the note says why)."""
+    rows = pd.DataFrame(
+        [(label, value) for label, value in zip(labels, values, strict=True) if value is not None],
+        columns=["session", "value"],
+    )
+    if rows.empty:
+        words = f"**{measure.title}**: {measure.missing}"
+        return (
+            gr.LinePlot(visible=False),
+            gr.ScatterPlot(visible=False),
+            gr.Markdown(words, visible=any_report),
+        )
+    top = max(1, math.ceil(float(rows["value"].max()) * 1.2))
+    y_lim: list[float | None] = list(measure.y_lim or (0, top))
+    single = len(rows) == 1
+    return (
+        gr.LinePlot(value=rows if not single else None, visible=not single, y_lim=y_lim),
+        gr.ScatterPlot(value=rows if single else None, visible=single, y_lim=y_lim),
+        gr.Markdown(visible=False),
+    )
 
 
 def _choice(session: dict[str, Any]) -> str:

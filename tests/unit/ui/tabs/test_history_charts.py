@@ -13,7 +13,7 @@ from mockflow.app.reports import ReportService
 from mockflow.config import Settings
 from mockflow.store.db import Store
 from mockflow.store.vault import Vault
-from mockflow.ui.tabs.history_charts import compare, progress_view
+from mockflow.ui.tabs.history_charts import MEASURES, compare, progress_view
 
 
 def _report(session_id: str, started: float, filler: float, pace, overall) -> dict:
@@ -62,20 +62,43 @@ def services(tmp_path):
     store.close()
 
 
-def test_charts_leave_gaps_for_what_was_not_measured(services):
+def _charts(view) -> dict[str, tuple]:
+    """progress_view's output as {measure: (line, points, words)}."""
+    parts = view[1:-2]
+    return {m.key: tuple(parts[3 * i : 3 * i + 3]) for i, m in enumerate(MEASURES)}
+
+
+def test_each_measure_has_its_own_chart_unit_and_axis(services):
     svc, _ = services
-    note, score_plot, delivery_plot, score_points, _, first, second = progress_view(svc, "local")
-    assert score_plot.visible and not score_points.visible  # two interviews: lines
-    scores, delivery = _frame(score_plot), _frame(delivery_plot)
+    view = progress_view(svc, "local")
+    note, first, second, charts = view[0], view[-2], view[-1], _charts(view)
     assert note.startswith("2 interview(s)")
-    assert sorted(scores["label"].unique()) == ["Overall score", "Structure (STAR)"]
-    assert len(scores) == 2  # one scored session; the unscored one is a gap, not a zero
-    fillers = delivery[delivery["label"] == "Fillers per 100 words"]["value"].tolist()
-    assert fillers == [6.0, 2.5]
-    assert delivery[delivery["label"] == "Pace (words per minute)"]["value"].tolist() == [141.0]
+    line, points, words = charts["filler_rate"]
+    assert line.visible and not points.visible and not words.visible  # two figures: a line
+    assert _frame(line)["value"].tolist() == [6.0, 2.5]
+    assert line.y_lim == [0, 8]  # its own axis: from 0 to a round number above 6
+    overall_line, overall_points, _ = charts["overall"]
+    assert overall_points.visible and not overall_line.visible  # one score so far: a point
+    assert _frame(overall_points)["value"].tolist() == [3.5]  # the unscored one: a gap
+    assert overall_points.y_lim == [1, 5]
+    pace_line, pace_points, _ = charts["pace_wpm"]
+    assert pace_points.visible and _frame(pace_points)["value"].tolist() == [141.0]
+    assert pace_points.y_lim == [0, 170]  # words per minute: not squeezed onto fillers' axis
+    think = charts["think_time_median"]
+    assert not think[0].visible and not think[1].visible  # nothing measured: no empty chart
+    assert think[2].visible and "Not measured yet" in think[2].value
     assert first.value != second.value
     names = [name for name, _ in first.choices]
     assert all(" · Engineer" in name for name in names)  # date, role (and track when known)
+
+
+def test_every_chart_names_its_unit():
+    assert [m.unit for m in MEASURES] == [
+        "Score (1–5)",
+        "Fillers per 100 words",
+        "Words per minute",
+        "Seconds before answering (median)",
+    ]
 
 
 def test_side_by_side_names_each_figure_honestly(services):
@@ -114,10 +137,9 @@ def test_an_ended_interview_charts_its_delivery_without_generating_scores(servic
     for ended in (record, empty):
         svc.store.set_status("local", ended.id, "completed", end_reason="completed")
 
-    note, _scores, delivery_plot, *_ = progress_view(svc, "local")
-    delivery = _frame(delivery_plot)
-    assert note.startswith("3 interview(s)")  # the two fixtures and the sample, not the empty
-    assert len(delivery[delivery["label"] == "Fillers per 100 words"]) == 3
+    view = progress_view(svc, "local")
+    assert view[0].startswith("3 interview(s)")  # the two fixtures and the sample, not the empty
+    assert len(_frame(_charts(view)["filler_rate"][0])) == 3
     stored = svc.store.get_feedback("local", record.id)
     assert stored is not None and stored.get("rubric") is None  # measured only, stored once
     assert svc.store.get_feedback("local", empty.id) is None
@@ -127,9 +149,10 @@ def test_charts_are_hidden_until_there_is_something_to_chart(tmp_path):
     settings = Settings(data_dir=tmp_path, secret_key="a long enough passphrase for tests")
     store = Store.open(settings)
     svc = SimpleNamespace(reports=ReportService(store, Vault.open(settings, store)), store=store)
-    note, score_plot, delivery_plot, *_ = progress_view(svc, "local")
-    assert "Charts appear after your first interview" in note
-    assert score_plot.visible is False and delivery_plot.visible is False
+    view = progress_view(svc, "local")
+    assert "Charts appear after your first interview" in view[0]
+    for chart in _charts(view).values():  # no charts and no per-chart words: the note says it
+        assert [part.visible for part in chart] == [False, False, False]
     store.close()
 
 
@@ -137,11 +160,11 @@ def test_a_single_interview_is_drawn_as_points(services):
     svc, ids = services
     svc.store.set_status("local", ids[0], "completed")
     svc.store.delete_session("local", ids[0])
-    note, score_plot, delivery_plot, score_points, delivery_points, *_ = progress_view(svc, "local")
-    assert "One interview so far" in note
-    assert not score_plot.visible and not delivery_plot.visible
-    assert score_points.visible and delivery_points.visible
-    assert _frame(score_points)["value"].tolist() == [3.5, 3.5]
+    charts = _charts(progress_view(svc, "local"))
+    for key in ("overall", "filler_rate", "pace_wpm"):
+        line, points, words = charts[key]
+        assert not line.visible and points.visible and not words.visible
+        assert len(_frame(points)) == 1
 
 
 def test_before_the_page_knows_its_user_nothing_is_emptied(services):
