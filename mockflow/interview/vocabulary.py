@@ -46,6 +46,9 @@ class Spelling:
     words: tuple[str, ...]  # folded
     written: tuple[str, ...] | None  # the words as written, when only that case counts
     context: bool = False
+    # Per word, the casefolded word when it is a product name and must not lose a final
+    # "s" ("Canva" is not "Canvas"); None where a plural counts ("SLOs", "design systems").
+    unfolded: tuple[str | None, ...] = ()
 
 
 class Word(NamedTuple):  # a tuple: texts are cut into thousands of these
@@ -132,6 +135,10 @@ class Vocabulary:
             run = ahead[:size]
             if spelling.written and tuple(w.text for w in run) != spelling.written:
                 continue
+            if any(
+                u and u != w.text.casefold() for u, w in zip(spelling.unfolded, run, strict=False)
+            ):
+                continue
             if size == 1 or all(
                 text[a.end : b.start].strip(" ") in _JOINERS
                 for a, b in zip(run, run[1:], strict=False)
@@ -208,4 +215,12 @@ def _spelling(term: str, alias: str, *, written: bool, context: bool = False) ->
         tuple(w.fold for w in words),
         tuple(w.text for w in words) if written else None,
         context,
+        tuple(w.text.casefold() if _is_product_name(w.text) else None for w in words),
     )
+
+
+def _is_product_name(word: str) -> bool:
+    """Mixed case beyond a plural "s" (Canva, PostgreSQL), unlike an abbreviation (SLOs)
+    or a common noun (systems)."""
+    stem = word.removesuffix("s")
+    return any(c.isupper() for c in stem) and any(c.islower() for c in stem)

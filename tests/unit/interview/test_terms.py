@@ -131,3 +131,12 @@ def test_term_spans_point_at_the_words_said():
         ("Kubernetes", "k8s"),
         ("PostgreSQL", "Postgres"),
     ]
+
+
+def test_a_product_name_does_not_lose_a_final_s_but_a_plural_term_does():
+    assert "Canva" not in key_terms("Courses in Canvas and Moodle, graphics in Figma.")
+    assert key_terms("Templates in Canva; SLO and design system work.") == [
+        "Canva",
+        "SLOs",
+        "design systems",
+    ]
