@@ -105,7 +105,7 @@ class InterviewerAgent(Agent):
             log.info("reply left empty after filtering: fallback line")
             yield self._fallbacks.next(stage)
         elif reply.said and not called and stage is not None and reply.rules.question_due():
-            if await self._controller.wrap_up_requested():
+            if _answers_candidate(chat_ctx) and await self._controller.wrap_up_requested():
                 log.info("the last stage's reply asked nothing: it is the goodbye")
                 if not says_goodbye(reply.said):
                     yield " " + self._fallbacks.next(None)
@@ -168,3 +168,12 @@ def _unless_asked(pieces: list[Piece], asked: bool) -> list[Piece]:
     if len(kept) < len(pieces):
         log.info("complete_stage written after the last question: the question waits")
     return kept
+
+
+def _answers_candidate(chat_ctx: ChatContext) -> bool:
+    """Whether the reply answers the candidate's words (not a check-in after a silence or a
+    welcome back, which follow the interviewer's own last turn)."""
+    for item in reversed(chat_ctx.items):
+        if isinstance(item, ChatMessage) and item.role in ("user", "assistant"):
+            return item.role == "user"
+    return False

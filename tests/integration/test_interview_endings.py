@@ -15,6 +15,7 @@ from livekit.plugins import openai as lk_openai
 from mockflow.agent.controller import OUT_OF_TIME, InterviewController
 from mockflow.agent.drafts import DraftOutput
 from mockflow.agent.interviewer import InterviewerAgent
+from mockflow.agent.voice import CHECK_IN
 from mockflow.contracts.events import EventFileError, EventWriter, read_events
 from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.interview.fsm import build_fsm, load_track
@@ -232,3 +233,14 @@ def test_a_reply_under_way_at_the_time_limit_asks_nothing(tmp_path, fake_llm):
     said = [t["text"] for t in _turns(spec) if t["role"] == "interviewer"]
     assert said == ["Hi Ana, ready to start?", OUT_OF_TIME.format(name="Ana")]
     assert events[-1]["reason"] == "timeout"
+
+
+async def test_a_check_in_after_a_silence_in_closing_does_not_end_the_interview(tmp_path, fake):
+    controller, session, _ = await _in_closing(tmp_path, fake, tool_calls=False)
+    fake.enqueue(text("The team is eight people. Anything else?"))
+    await controller.answer("How big is the team?")
+    fake.enqueue(text("Take all the time you need."))  # asks nothing, answers no one
+    await session.generate_reply(instructions=CHECK_IN, tool_choice="none")
+    assert _interviewer_turns(tmp_path)[-1].startswith("Take all the time you need.")
+    assert not controller.fsm.finished and not controller.finished.is_set()
+    await session.aclose()
