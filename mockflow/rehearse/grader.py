@@ -61,7 +61,7 @@ from mockflow.contracts.events import Timeline
 from mockflow.interview.fsm import STAGES, load_track
 from mockflow.interview.markup import markup_kinds
 from mockflow.interview.normalize import normalize_text
-from mockflow.interview.terms import key_terms
+from mockflow.interview.terms import key_terms, mentioned
 from mockflow.rehearse import conduct
 
 Event = Mapping[str, Any]
@@ -253,7 +253,8 @@ def terms_used(turns: Sequence[Event], spec: Mapping[str, Any]) -> tuple[int, in
     used = []
     for field, stages in (("resume_text", resume_stages), ("job_description", jd_stages)):
         terms = key_terms(normalize_text(str(spec.get(field) or "")))
-        terms = [t for t in terms if not conduct.mentions(t, known)]
+        named = set(mentioned(terms, known))  # the candidate's own name and role
+        terms = [t for t in terms if t not in named]
         used.append(_terms_in(turns, terms, stages))
     return used[0], used[1]
 
@@ -263,7 +264,7 @@ def _terms_in(turns: Sequence[Event], terms: list[str], stages: set[str]) -> int
     used: set[str] = set()
     for turn in turns:
         text = str(turn.get("text", ""))
-        found = {term for term in terms if conduct.mentions(term, text)}
+        found = set(mentioned(terms, text))  # by any spelling: "Postgres" for PostgreSQL
         if turn.get("role") == "candidate":
             said_first |= found
         elif turn.get("stage") in stages:
