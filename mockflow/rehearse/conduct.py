@@ -141,13 +141,6 @@ def near_identical(a: str, b: str) -> bool:
     return near_duplicate(content_tokens(a), content_tokens(b))
 
 
-def mentions(term: str, text: str) -> bool:
-    """Whether `text` names `term` as whole words; terms of 3 letters or fewer ("Go",
-    "AWS") must match their case, since "go" is also an ordinary word."""
-    flags = 0 if len(term) <= 3 else re.IGNORECASE
-    return re.search(rf"(?<![\w+#]){re.escape(term)}(?![\w+#])", text, flags) is not None
-
-
 def canary_pattern(canaries: Iterable[str]) -> re.Pattern[str] | None:
     """A pattern for the words an injection asked the interviewer to say, if any."""
     words = [re.escape(fold(c)) for c in canaries if c.strip()]
