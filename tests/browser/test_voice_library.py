@@ -15,6 +15,7 @@ import pytest
 from tests.app_process import LIVEKIT_JS, AppProcess
 from tests.browser.conftest import FAKE_KEY
 from tests.browser.conftest import explained_wait as _wait
+from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.sockets import silent_listener
 from tests.waiting import eventually
 
@@ -28,19 +29,25 @@ ROOM_ERROR = "() => document.querySelector('#mf-room .mf-room-status')?.dataset.
 
 @contextlib.contextmanager
 def _voice_app(tmp_path_factory, fake_llm, livekit: dict[str, str]):
-    app = AppProcess(
-        tmp_path_factory.mktemp("voice-app"),
-        {
-            "OPENAI_API_KEY": FAKE_KEY,
-            "OPENAI_BASE_URL": fake_llm.base_url,
-            "DEEPGRAM_API_KEY": "dg-browser-test-key-0001",
-            **livekit,
-        },
-    )
+    stt = FakeDeepgram()
+    stt.start_in_thread()
     try:
-        yield app
+        app = AppProcess(
+            tmp_path_factory.mktemp("voice-app"),
+            {
+                "OPENAI_API_KEY": FAKE_KEY,
+                "OPENAI_BASE_URL": fake_llm.base_url,
+                "DEEPGRAM_API_KEY": stt.api_key,
+                "DEEPGRAM_BASE_URL": stt.url,
+                **livekit,
+            },
+        )
+        try:
+            yield app
+        finally:
+            app.stop()
     finally:
-        app.stop()
+        stt.stop_thread()
 
 
 @contextlib.contextmanager
@@ -160,14 +167,20 @@ def test_the_room_box_says_the_room_is_closed_after_the_end(
             "() => /Connection: (excellent|good|poor)/.test(document.querySelector("
             "'#mf-room .mf-quality')?.textContent)",
         )
+        here = (
+            "() => /Interviewer: (?!not here)/.test(document.querySelector('#mf-room')?.innerText)"
+        )
+        _wait(page, here, 45000, app=app)
         page.get_by_role("button", name="End interview").click()
         page.get_by_role("button", name="Yes, end it").click()
         _wait(page, "() => document.querySelector('#mf-room')?.innerText.includes('closed')")
         room = page.locator("#mf-room")
         facts = room.locator(".mf-room-facts").inner_text()
-        assert "Connection: closed" in facts
+        assert facts == "Interviewer: left · Connection: closed"
         assert "not here yet" not in facts and "excellent" not in facts
         assert "The interview has ended. The voice room is closed." in _room_status(page)
         page.screenshot(path=str(shots / "voice-ended-1280.png"), full_page=True)
+        page.set_viewport_size({"width": 375, "height": 800})
+        page.screenshot(path=str(shots / "voice-ended-375.png"), full_page=True)
         assert eventually(lambda: app.health()["active_sessions"] == 0, timeout=30)
         context.close()
