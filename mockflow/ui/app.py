@@ -96,7 +96,7 @@ def _layout(demo: gr.Blocks, services: AppServices) -> Page:
     recovered = gr.Markdown(visible=False, elem_classes="mf-notice", elem_id="mf-recovered")
     with gr.Tabs(selected="setup", overflow_behavior="wrap") as tabs:
         with gr.Tab("Setup", id="setup"):
-            setup = setup_tab.build_setup_tab()
+            setup = setup_tab.build_setup_tab(services.browser_state_secret)
         with gr.Tab("Interview", id="interview"):
             interview = interview_tab.build_interview_tab(services.settings.livekit_client_url)
         with gr.Tab("Feedback", id="feedback") as feedback_page:

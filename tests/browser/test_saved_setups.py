@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+DRAFT = "() => localStorage.getItem('mockflow_setup_draft')"  # encrypted: compared only
 
 
 def test_save_and_load_a_setup(browser, local_app):
@@ -28,3 +30,38 @@ def test_save_and_load_a_setup(browser, local_app):
     assert page.get_by_role("radio", name="Senior").is_checked()
     assert page.get_by_label("Technical: deep dive into a project you owned").is_checked()
     assert "Kubernetes" in page.get_by_label("Job description (optional)").input_value()
+
+
+def test_an_unsaved_form_survives_a_reload_in_this_browser_only(browser, local_app):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(local_app.url)
+    summary = page.locator(".prose.mf-summary")
+    expect(summary).to_contain_text("about 15 min", timeout=30000)  # as the choice says
+    expect(page.get_by_label("Standard (about 15 min)")).to_be_checked()
+    page.get_by_label("Your name").fill("Rosa")
+    page.get_by_label("Target role").fill("Site Reliability Engineer")
+    page.get_by_role("radio", name="Entry").check()
+    page.get_by_label("Short (about 8 min)").check()
+    expect(summary).to_contain_text("about 8 min", timeout=30000)
+    stored = page.evaluate(DRAFT)
+    page.get_by_label("Job description (optional)").fill("On-call for Kafka and Postgres.")
+    expect(summary).to_contain_text("Job description: yes, 5 words", timeout=30000)
+    page.wait_for_function(f"(before) => ({DRAFT})() !== before", arg=stored, timeout=30000)
+
+    page.reload()
+    expect(page.get_by_label("Target role")).to_have_value(
+        "Site Reliability Engineer", timeout=30000
+    )
+    expect(page.get_by_label("Your name")).to_have_value("Rosa")
+    expect(page.get_by_role("radio", name="Entry")).to_be_checked()
+    expect(page.get_by_label("Short (about 8 min)")).to_be_checked()
+    expect(page.get_by_label("Job description (optional)")).to_have_value(
+        "On-call for Kafka and Postgres."
+    )
+    # kept in that browser, not on the server: another browser starts empty
+    other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    other.goto(local_app.url)
+    expect(other.locator(".prose.mf-summary")).to_contain_text("What will be used", timeout=30000)
+    assert other.get_by_label("Target role").input_value() == ""
+    context.close()

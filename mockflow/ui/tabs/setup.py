@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from mockflow.app.setup import SAVED_FIELDS, SETUP_FIELDS, setup_from_dict
+from mockflow.app.setup import SAVED_FIELDS, SETUP_FIELDS, InterviewSetup, setup_from_dict
 from mockflow.documents import DocumentError, extract_isolated
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import load_track
@@ -26,7 +26,18 @@ TRACK_CHOICES = [
     ("Technical: deep dive into a project you owned", "technical"),
 ]
 LEVEL_CHOICES = [("Entry", "entry"), ("Mid", "mid"), ("Senior", "senior")]
-LENGTH_CHOICES = [("Short (about 8 min)", "short"), ("Standard (about 15 min)", "standard")]
+
+
+def length_minutes(length: str) -> int:
+    """A length's planned minutes, from its stage limits, rounded half up (14.5 is 15):
+    the one figure the length's choice and the summary both show."""
+    return int(sum(InterviewSetup(length=length).stage_limits().values()) / 60 + 0.5)
+
+
+LENGTH_CHOICES = [
+    (f"Short (about {length_minutes('short')} min)", "short"),
+    (f"Standard (about {length_minutes('standard')} min)", "standard"),
+]
 MODE_CHOICES = [("Voice (LiveKit)", "voice"), ("Text (type your answers)", "text")]
 PATIENCE_CHOICES = [
     ("Normal: replies quickly when you pause", "normal"),
@@ -63,6 +74,7 @@ class SetupTab:
     templates: gr.Dropdown
     template_status: gr.Markdown
     saved_setups: gr.Accordion
+    draft: gr.BrowserState  # the form as last typed, in this browser only
 
     @property
     def fields(self) -> list[Any]:
@@ -70,13 +82,20 @@ class SetupTab:
         return [getattr(self, name) for name in SETUP_FIELDS]
 
     @property
+    def draft_fields(self) -> list[Any]:
+        """The components the draft keeps, in `DRAFT_FIELDS` order."""
+        return [getattr(self, name) for name in DRAFT_FIELDS]
+
+    @property
     def saved_fields(self) -> list[Any]:
         """The components a saved setup restores, in `SAVED_FIELDS` order."""
         return [getattr(self, name) for name in SAVED_FIELDS]
 
 
-def build_setup_tab() -> SetupTab:
+def build_setup_tab(draft_secret: str) -> SetupTab:
+    """`draft_secret` encrypts the form's draft in the browser's storage."""
     parts: dict[str, Any] = {
+        "draft": gr.BrowserState({}, storage_key=DRAFT_KEY, secret=draft_secret),
         "practice_banner": gr.Markdown(
             visible=False, elem_classes="mf-practice", elem_id="mf-practice-banner"
         ),
@@ -156,6 +175,10 @@ def wire(page: Page) -> None:
         if hasattr(field, "change"):
             field.change(summarize, setup.fields, setup.summary, show_progress="hidden")
     page.demo.load(summarize, setup.fields, setup.summary)
+    drafted = setup.draft_fields
+    page.demo.load(restore_draft, [setup.draft], drafted)
+    for field in drafted:
+        field.change(keep_draft, [page.practice, *drafted], setup.draft, show_progress="hidden")
     setup.mode.change(lambda m: gr.Radio(visible=m == "voice"), setup.mode, setup.patience)
     notice = [setup.keys_notice, setup.open_settings]
     setup.mode.change(bind(keys_notice), [page.user, setup.mode, page.practice], notice)
@@ -177,6 +200,46 @@ def wire(page: Page) -> None:
         [*setup.saved_fields, setup.template_status],
     )
     setup.open_settings.click(lambda: gr.Tabs(selected="settings"), None, page.tabs)
+
+
+# the form survives a reload in the visitor's own browser (never on the server): all but
+# the resume, which is personal and long, and is re-uploaded on purpose
+DRAFT_FIELDS = ("name", *SAVED_FIELDS)
+DRAFT_KEY = "mockflow_setup_draft"
+CHOICES = {
+    "level": LEVEL_CHOICES,
+    "track": TRACK_CHOICES,
+    "length": LENGTH_CHOICES,
+    "mode": MODE_CHOICES,
+    "patience": PATIENCE_CHOICES,
+}
+MAX_CHARS = {"name": 120, "role": 160}  # as their boxes allow
+
+
+def keep_draft(practice_id: str | None, *values: Any) -> Any:
+    """The form's values for the browser's storage; none from a coach's practice link (its
+    locked set-up is the coach's, not the visitor's own draft)."""
+    if practice_id:
+        return gr.skip()
+    return dict(zip(DRAFT_FIELDS, values, strict=True))
+
+
+def restore_draft(draft: Any, request: gr.Request = None) -> Any:  # type: ignore[assignment]
+    """Page load: the form as this browser last had it, each value checked (the storage
+    is the visitor's to edit); nothing on a practice link's page, which sets its own."""
+    from mockflow.ui.tabs.practice import practice_id_of  # practice imports this module
+
+    if practice_id_of(request) or not isinstance(draft, dict):
+        return (gr.skip(),) * len(DRAFT_FIELDS)
+    return tuple(_drafted(name, draft.get(name)) for name in DRAFT_FIELDS)
+
+
+def _drafted(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return gr.skip()
+    if name in CHOICES:
+        return value if value in {v for _, v in CHOICES[name]} else gr.skip()
+    return value[: MAX_CHARS[name]] if name in MAX_CHARS else value
 
 
 NO_RESUME = "No resume: the interviewer will ask about your background."
@@ -227,10 +290,10 @@ def summarize(*values: Any) -> str:
     setup = setup_from_dict(dict(zip(SETUP_FIELDS, values, strict=True)))
     role, level, track, mode = setup.role, setup.level, setup.track, setup.mode
     resume_text, job_description = setup.resume_text, setup.job_description
-    minutes = round(sum(setup.stage_limits().values()) / 60)
     lines = [
         f"**What will be used:** {load_track(track).title} for **{(role or '').strip() or '…'}** "
-        f"({level} level), about {minutes} minutes, {'voice' if mode == 'voice' else 'text'} mode.",
+        f"({level} level), about {length_minutes(setup.length)} min, "
+        f"{'voice' if mode == 'voice' else 'text'} mode.",
         f"- Resume: {_words(resume_text)}",
         f"- Job description: {_words(job_description)}",
         "- Stages: greeting → self-introduction → past experience → company fit → closing",
