@@ -6,6 +6,7 @@ like, with no stack trace anywhere on the page."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app_process import AppProcess
 
@@ -86,3 +87,19 @@ def test_first_visit_without_keys(browser, keyless_app, shots):
     assert "words per minute" in report.inner_text()  # the sample has real speech timings
     page.screenshot(path=str(shots / "first-run-sample.png"), full_page=True)
     assert "Traceback" not in page.content()
+
+
+def test_saving_keys_clears_an_earlier_checks_crosses(browser, keyless_app):
+    """Runs last: it saves keys into the keyless app."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(keyless_app.url)
+    page.get_by_role("tab", name="Settings").click()
+    # a server that is not there: the check says ✗ for it
+    page.get_by_label("OpenAI API key").fill("sk-not-a-real-key")
+    page.get_by_label("OpenAI-compatible base URL (optional)").fill("http://127.0.0.1:9/v1")
+    page.get_by_role("button", name="Check keys").click()
+    results = page.locator(".prose.mf-checks")
+    expect(results).to_contain_text("✗", timeout=60000)
+    page.get_by_role("button", name="Save keys").click()
+    expect(page.locator("#mf-settings-message")).to_contain_text("✓ Saved", timeout=30000)
+    expect(results).not_to_contain_text("✗", timeout=30000)  # no stale ✗ beside "✓ Saved"

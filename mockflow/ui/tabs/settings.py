@@ -221,7 +221,8 @@ _LABELS = {
 }
 
 
-def save_settings(services: AppServices, user_id: str | None, *values: str) -> str:
+def save_settings(services: AppServices, user_id: str | None, *values: str) -> tuple[str, str]:
+    """(message, check results): saving clears the results of an earlier check."""
     user = require_user(user_id)
     changes: dict[str, str | None] = {}
     for name, value in zip(FIELD_ORDER, values, strict=True):
@@ -238,7 +239,8 @@ def save_settings(services: AppServices, user_id: str | None, *values: str) -> s
     if url and not url.startswith(("wss://", "ws://", "https://", "http://")):
         raise gr.Error("The LiveKit URL should start with wss:// (or ws:// for a local server).")
     services.vault.update_keys(user, changes)
-    return "✓ Saved. Use **Check keys** to test them against your providers."
+    # an earlier check's results described the keys as they were: they go
+    return "✓ Saved. Use **Check keys** to test them against your providers.", ""
 
 
 def check_keys(services: AppServices, user_id: str | None, *values: str) -> str:
@@ -265,8 +267,20 @@ def check_keys(services: AppServices, user_id: str | None, *values: str) -> str:
     for provider in ("openai", "deepgram", "livekit"):
         check = results[provider]
         status = CHECK_ICONS.get(check.status.value, f"✗ {check.status.value.replace('_', ' ')}")
-        lines.append(f"- **{PROVIDER_NAMES[provider]}**: {status}. {check.message}")
+        line = f"- **{PROVIDER_NAMES[provider]}**: {status}. {check.message}"
+        if provider == "livekit" and check.status.value == "not_set" and _local_voice(services):
+            line = f"- **LiveKit**: ✓ {LOCAL_LIVEKIT}"  # no keys of yours: none are needed
+        lines.append(line)
     return "\n".join(lines)
+
+
+LOCAL_LIVEKIT = "Uses this app's own local LiveKit server (no LiveKit keys needed)."
+
+
+def _local_voice(services: AppServices) -> bool:
+    """The app's own local LiveKit server runs: voice without LiveKit keys uses it."""
+    status = services.voice_status()
+    return status is not None and status.state == "running"
 
 
 def _typed(values: tuple[str, ...]) -> dict[str, str]:
@@ -367,7 +381,8 @@ def wire(page: Page) -> None:
     keys.prepare.click(
         page.guarded(prepare_local_models), [user], keys.local_status, concurrency_limit=1
     )
-    keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], keys.message).then(
+    saved = [keys.message, keys.results]
+    keys.save.click(page.guarded(save_settings), [user, *keys.ordered_inputs()], saved).then(
         show, [user], shown
     ).then(page.bind(setup_tab.keys_notice), [user, page.setup.mode, page.practice], notice)
     keys.check.click(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mockflow.app.keys import KeyCheck, KeyStatus
 from mockflow.config import Settings
@@ -38,12 +38,19 @@ class _Vault:
     def resolve_keys(self, user_id: str) -> ResolvedKeys:
         return ResolvedKeys(self.keys)
 
+    def update_keys(self, user_id: str, changes: dict[str, str | None]) -> None:
+        self.keys = replace(self.keys, **{k: v for k, v in changes.items() if v is not None})
+
 
 @dataclass
 class _KeyServices:
     vault: _Vault
     settings: Settings
     local_models: object = None  # this server offers no local models
+    voice: VoiceServerStatus | None = None  # the app's own LiveKit server, if any
+
+    def voice_status(self) -> VoiceServerStatus | None:
+        return self.voice
 
 
 def _form(**typed: str) -> list[str]:
@@ -86,3 +93,34 @@ def test_the_page_load_fills_what_is_stored_without_clearing_what_was_typed(tmp_
     after_save = dict(zip(FIELD_ORDER, settings_tab.show_settings(services, "u1"), strict=False))  # type: ignore[arg-type]
     assert after_save["openai_api_key"]["value"] == ""
     assert after_save["livekit_url"]["value"] == ""
+
+
+def test_check_keys_says_voice_uses_the_local_server_when_no_livekit_keys_are_set(
+    monkeypatch, tmp_path
+):
+    async def fake_check_all(keys: ProviderKeys, **_: object) -> dict[str, KeyCheck]:
+        return {
+            "openai": KeyCheck("openai", KeyStatus.VALID, "OpenAI accepted the key."),
+            "deepgram": KeyCheck("deepgram", KeyStatus.NOT_SET, "No Deepgram key set."),
+            "livekit": KeyCheck("livekit", KeyStatus.NOT_SET, "No LiveKit keys set."),
+        }
+
+    monkeypatch.setattr(settings_tab, "check_all", fake_check_all)
+    running = VoiceServerStatus("running", "Voice server: local LiveKit server running.", "ws://x")
+    services = _KeyServices(_Vault(ProviderKeys()), Settings(tmp_path), voice=running)
+    shown = settings_tab.check_keys(services, "local", *_form())  # type: ignore[arg-type]
+    assert "- **LiveKit**: ✓ Uses this app's own local LiveKit server" in shown
+    assert "Not set" not in shown.split("**LiveKit**")[1]
+    services.voice = None  # a public link, or no local server: the keys are the user's
+    assert "- **LiveKit**: – Not set." in settings_tab.check_keys(services, "local", *_form())  # type: ignore[arg-type]
+
+
+def test_saving_clears_the_results_of_an_earlier_check(tmp_path):
+    services = _KeyServices(_Vault(ProviderKeys()), Settings(tmp_path))
+    message, results = settings_tab.save_settings(
+        services,  # type: ignore[arg-type]
+        "local",
+        *_form(openai_api_key="sk-new"),
+    )
+    assert message.startswith("✓ Saved") and results == ""
+    assert services.vault.keys.openai_api_key == "sk-new"
