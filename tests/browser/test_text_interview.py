@@ -209,3 +209,36 @@ def test_the_reply_appears_as_it_is_written_then_as_the_committed_turn(
     page.get_by_role("button", name="End interview").click()
     page.get_by_role("button", name="Yes, end it").click()
     _wait_for_bar(page, "You ended")
+
+
+COMPOSING_ENTER = """() => {
+  const box = document.querySelector('#mf-answer textarea');
+  const enter = new KeyboardEvent('keydown',
+    {key: 'Enter', code: 'Enter', isComposing: true, bubbles: true, cancelable: true});
+  box.dispatchEvent(enter);
+  return enter.defaultPrevented;
+}"""
+
+
+def test_enter_sends_and_shift_enter_starts_a_new_line(browser, local_app):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _start(page, local_app.url, "Ivo", "QA Engineer")
+    box = page.locator("#mf-answer textarea")
+    assert "Enter sends; Shift+Enter starts a new line" in (box.get_attribute("placeholder") or "")
+    box.click()
+    page.keyboard.type("First line")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    assert box.input_value() == "First line\nsecond line"  # a new line, nothing sent
+    assert page.evaluate(COMPOSING_ENTER) is False  # an input method's Enter is its own
+    assert page.locator("#mf-chat [data-testid='user']").count() == 0
+    page.keyboard.press("Enter")
+    sent = page.locator("#mf-chat [data-testid='user']").first
+    sent.wait_for(timeout=30000)
+    assert sent.inner_text().split() == ["First", "line", "second", "line"]
+    page.wait_for_function(
+        "() => document.querySelector('#mf-answer textarea').value === ''", timeout=30000
+    )
+    page.get_by_role("button", name="End interview").click()
+    page.get_by_role("button", name="Yes, end it").click()
+    _wait_for_bar(page, "You ended")
