@@ -82,17 +82,7 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
         buttons=[],
         group_consecutive_messages=False,
     )
-    with gr.Row(visible=False, equal_height=True, elem_id="mf-text-row") as text_row:
-        answer = gr.Textbox(
-            label="Your answer",
-            placeholder=ANSWER_HINT,
-            lines=2,
-            max_lines=8,
-            scale=5,
-            elem_id="mf-answer",
-            submit_btn=False,
-        )
-        send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="mf-send")
+    text_row, answer, send = _answer_box()
     with gr.Row():
         skip = gr.Button("Skip this stage", interactive=False, elem_id="mf-skip")
         end = gr.Button("End interview", variant="stop", interactive=False, elem_id="mf-end")
@@ -111,20 +101,25 @@ def build_interview_tab(livekit_client_url: str) -> InterviewTab:
     )
     timer = gr.Timer(1.0, active=False)
     return InterviewTab(
-        stage_bar,
-        room,
-        chat,
-        text_row,
-        answer,
-        send,
-        skip,
-        skip_confirm,
-        end,
-        end_confirm,
-        message,
-        see_feedback,
-        timer,
-    )
+        stage_bar, room, chat, text_row, answer, send, skip, skip_confirm, end, end_confirm,
+        message, see_feedback, timer,
+    )  # fmt: skip
+
+
+def _answer_box() -> tuple[gr.Row, gr.Textbox, gr.Button]:
+    """The typed answer and Send, side by side even on a phone."""
+    with gr.Row(visible=False, equal_height=True, elem_id="mf-text-row") as text_row:
+        answer = gr.Textbox(
+            label="Your answer",
+            placeholder=ANSWER_HINT,  # answer_keys.js makes it so
+            lines=2,
+            max_lines=8,
+            scale=5,
+            elem_id="mf-answer",
+            submit_btn=False,
+        )
+        send = gr.Button("Send", variant="primary", scale=1, min_width=70, elem_id="mf-send")
+    return text_row, answer, send
 
 
 def start_interview(
@@ -294,6 +289,15 @@ def wire(page: Page) -> None:
             page.outputs("answer", "message", *RENDERED),
             show_progress="hidden",  # the answer shows at once; a spinner would only flicker
         ).success(named(follow_reply), [page.view], streamed, **follow)
+    _wire_skip_and_end(page)
+    interview.room.input(  # fired only by room.js, with a report: never the token
+        page.guarded(room_report), [page.user, page.view, interview.room], interview.message
+    )
+
+
+def _wire_skip_and_end(page: Page) -> None:
+    """Each asks first; a confirmed End says "ending…" before the interviewer is stopped."""
+    interview, named = page.interview, page.named
     wire_confirmation(interview.skip, interview.skip_confirm)
     wire_confirmation(interview.end, interview.end_confirm)
     interview.skip_confirm.yes.click(
@@ -310,7 +314,4 @@ def wire(page: Page) -> None:
         [page.user, page.view],
         page.outputs("end_confirm_row", "room", *RENDERED),
         show_progress="hidden",
-    )
-    interview.room.input(  # fired only by room.js, with a report: never the token
-        page.guarded(room_report), [page.user, page.view, interview.room], interview.message
     )
