@@ -25,7 +25,9 @@ from mockflow.agent.voice import VoiceInterview
 from mockflow.errors import TransportError
 
 log = logging.getLogger("mockflow.agent")
-REJOIN_GRACE_SECONDS = 6.0  # a page refresh re-joins well within it
+# A page refresh re-joins within it even on a slow machine or network (the page, then
+# the voice library, then the room); the same as the app's closed-tab grace (20 s)
+REJOIN_GRACE_SECONDS = 20.0
 RECONNECT_GIVE_UP_SECONDS = 8.0  # our own link to the server: ended in error past this
 LOST_SERVER = "The connection to the LiveKit server was lost."
 
