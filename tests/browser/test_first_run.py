@@ -5,7 +5,10 @@ like, with no stack trace anywhere on the page."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.app_process import AppProcess
@@ -87,6 +90,26 @@ def test_first_visit_without_keys(browser, keyless_app, shots):
     assert "words per minute" in report.inner_text()  # the sample has real speech timings
     page.screenshot(path=str(shots / "first-run-sample.png"), full_page=True)
     assert "Traceback" not in page.content()
+
+
+def test_the_resume_drop_zone_shows_keyboard_focus(browser, keyless_app, shots):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(keyless_app.url)
+    zone = page.locator(".upload-container").first
+    zone.wait_for(timeout=30000)
+    page.get_by_label("Job description (optional)").focus()
+    page.keyboard.press("Shift+Tab")  # back from the job description: the drop zone
+    assert page.evaluate("() => document.activeElement.classList.contains('upload-container')")
+    image = Image.open(io.BytesIO(zone.screenshot(path=str(shots / "resume-focus.png"))))
+    box = zone.bounding_box()
+    assert box is not None
+    ring = sum(1 for pixel in image.convert("RGB").getdata() if _accent(pixel))
+    assert ring > box["width"] + box["height"]  # a ring a keyboard user sees, all round
+
+
+def _accent(pixel: tuple[int, int, int]) -> bool:
+    """The focus ring's colour (--mf-accent, #1f3fbf), give or take antialiasing."""
+    return all(abs(a - b) < 40 for a, b in zip(pixel, (0x1F, 0x3F, 0xBF), strict=True))
 
 
 def test_saving_keys_clears_an_earlier_checks_crosses(browser, keyless_app):
