@@ -196,7 +196,8 @@ def test_closing_the_browser_ends_the_voice_interview_after_the_grace_transcript
     _start_voice(page, voice_app.url)
     _wait(page, "() => document.querySelectorAll('#mf-chat [data-testid=user]').length >= 1", 45000)
     context.close()  # the candidate leaves the room without ending the interview
-    assert eventually(lambda: voice_app.health()["active_sessions"] == 0, timeout=30)
+    # the 20 s grace, then the interviewer's stop, on a machine that may be busy
+    assert eventually(lambda: voice_app.health()["active_sessions"] == 0, timeout=90)
     (timeline,) = voice_app.data_dir.glob("sessions/*/events.jsonl")
     events = [json.loads(line) for line in timeline.read_text("utf-8").splitlines()]
     assert events[-1]["type"] == "ended" and events[-1]["reason"] == "user_ended"
