@@ -26,8 +26,10 @@ from mockflow.errors import TransportError
 
 log = logging.getLogger("mockflow.agent")
 # A page refresh re-joins within it even on a slow machine or network (the page, then
-# the voice library, then the room); the same as the app's closed-tab grace (20 s)
-REJOIN_GRACE_SECONDS = 20.0
+# the voice library, then the room). Under LiveKit's departure timeout (20 s by default:
+# the server closes a room that long after its last non-agent participant left), so the
+# interview ends as the candidate's leaving, not as a lost connection.
+REJOIN_GRACE_SECONDS = 15.0
 RECONNECT_GIVE_UP_SECONDS = 8.0  # our own link to the server: ended in error past this
 LOST_SERVER = "The connection to the LiveKit server was lost."
 
