@@ -112,6 +112,20 @@ def _accent(pixel: tuple[int, int, int]) -> bool:
     return all(abs(a - b) < 40 for a, b in zip(pixel, (0x1F, 0x3F, 0xBF), strict=True))
 
 
+def test_the_coach_tab_waits_until_asked_for(browser, keyless_app, shots):
+    """On one's own machine a candidate's tabs are theirs; Settings offers the Coach tab."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(keyless_app.url)
+    page.get_by_role("tab", name="Settings").click()
+    offer = page.get_by_role("button", name="Show the Coach tab")
+    expect(offer).to_be_visible(timeout=30000)  # the page load has run
+    expect(page.get_by_role("tab", name="Coach")).to_have_count(0)
+    offer.click()
+    expect(page.get_by_role("tab", name="Coach", selected=True)).to_be_visible(timeout=30000)
+    expect(page.locator("#mf-coach-intro")).to_be_visible(timeout=30000)
+    page.screenshot(path=str(shots / "coach-shown-1280.png"), full_page=True)
+
+
 def test_saving_keys_clears_an_earlier_checks_crosses(browser, keyless_app):
     """Runs last: it saves keys into the keyless app."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})

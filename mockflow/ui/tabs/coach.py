@@ -22,6 +22,7 @@ from mockflow.ui.tabs.coach_views import (
     show_link,
     show_links,
 )
+from mockflow.ui.tabs.practice import practice_id_of
 
 if TYPE_CHECKING:
     from mockflow.ui.page import Page
@@ -101,11 +102,23 @@ def redeem_invite(services: AppServices, user_id: str | None, request: gr.Reques
     offered = services.settings.public and user_id and isinstance(token, str) and token
     if offered and not services.store.redeem_coach_invite(str(user_id), str(token).strip()):
         gr.Warning("This coach link is not valid. It works once; restart the app for a new one.")
-    return coach_tab_visible(services, user_id)
+    return coach_tab_visible(services, user_id, request)
 
 
-def coach_tab_visible(services: AppServices, user_id: str | None) -> Any:
-    shown = bool(user_id) and is_coach(services.settings, services.store, str(user_id))
+def coach_tab_visible(
+    services: AppServices,
+    user_id: str | None,
+    request: gr.Request | None = None,
+) -> Any:
+    """The Coach tab, only where it is useful: never on a practice link's page (that
+    visitor is a candidate); on a public link to its coaches; on one's own machine once
+    one has made a practice link (before that, Settings offers the tab)."""
+    if not user_id or practice_id_of(request):
+        return gr.update(visible=False)
+    if services.settings.public:
+        shown = is_coach(services.settings, services.store, str(user_id))
+    else:
+        shown = bool(services.store.coach_links(str(user_id)))
     return gr.update(visible=shown)
 
 

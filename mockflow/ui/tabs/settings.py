@@ -21,6 +21,7 @@ from mockflow.ui.common import PROVIDER_CALLS, require_user
 from mockflow.ui.services import AppServices
 from mockflow.ui.tabs import history as history_tab
 from mockflow.ui.tabs import setup as setup_tab
+from mockflow.ui.tabs.practice import practice_id_of
 
 if TYPE_CHECKING:
     from mockflow.ui.page import Page
@@ -65,6 +66,10 @@ CHECK_ICONS = {
     "not_set": "– Not set",
 }
 PROVIDER_NAMES = {"openai": "OpenAI", "deepgram": "Deepgram", "livekit": "LiveKit"}
+COACH_OFFER = (
+    "**Coaching someone?** The Coach tab makes practice links for your candidates and shows "
+    "the reports they share with you. It stays once you have made a link."
+)
 STORAGE_NOTE = (
     "Your keys are encrypted on this server (in its data folder) and sent only to your own "
     "providers: OpenAI or your OpenAI-compatible server, Deepgram and LiveKit."
@@ -86,6 +91,8 @@ class SettingsTab:
     local_status: gr.Markdown
     prepare: gr.Button
     local_group: gr.Column
+    coach_offer: gr.Column  # on one's own machine: the Coach tab, for who coaches others
+    show_coach: gr.Button
 
     def ordered_inputs(self) -> list:
         return [self.inputs[name] for name in FIELD_ORDER]
@@ -132,6 +139,9 @@ def build_settings_tab() -> SettingsTab:
         check = gr.Button("Check keys")
     results = gr.Markdown(elem_classes="mf-checks")
     message = gr.Markdown(elem_id="mf-settings-message")
+    with gr.Column(visible=False) as coach_offer:
+        gr.Markdown(COACH_OFFER)
+        show_coach = gr.Button("Show the Coach tab", size="sm", elem_id="mf-show-coach")
     with gr.Accordion("Forget keys or delete my data", open=False):
         forget = gr.Button("Forget my keys", variant="secondary")
         delete_confirm = gr.Checkbox(
@@ -152,6 +162,8 @@ def build_settings_tab() -> SettingsTab:
         local_status,
         prepare,
         local_group,
+        coach_offer,
+        show_coach,
     )
     return tab
 
@@ -355,6 +367,18 @@ def speech_choices_for(models: str) -> tuple[Any, Any]:
     return gr.update(value="deepgram"), gr.update(value="openai")
 
 
+def coach_offer_visible(
+    services: AppServices,
+    user_id: str | None,
+    request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
+) -> Any:
+    """Settings offers the Coach tab on one's own machine while the tab is hidden: never
+    on a public link (its coaches are named by the operator) or a practice link's page."""
+    hidden = services.settings.public or not user_id or practice_id_of(request)
+    shown = not hidden and not services.store.coach_links(str(user_id))
+    return gr.update(visible=shown)
+
+
 def voice_server_line(services: AppServices) -> str:
     """Whether voice can use the app's own local LiveKit server (local mode only)."""
     status = services.voice_status()
@@ -372,6 +396,12 @@ def wire(page: Page) -> None:
     show = page.bind(show_settings)
     page.load.then(page.bind(settings_on_load), [user], shown)
     page.load.then(page.bind(voice_server_line), None, keys.voice_server)
+    page.load.then(page.bind(coach_offer_visible), [user], keys.coach_offer)
+    keys.show_coach.click(
+        lambda: (gr.update(visible=True), gr.Tabs(selected="coach"), gr.update(visible=False)),
+        None,
+        [page.coach_page, page.tabs, keys.coach_offer],
+    )
     page.load.then(page.bind(local_models_panel), None, [keys.local_group, keys.local_status])
     keys.inputs["models"].input(  # type: ignore[attr-defined]
         speech_choices_for,
