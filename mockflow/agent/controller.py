@@ -61,11 +61,11 @@ MOVE_ON = (
     "instructions describe. Do not say that the topic or stage changed."
 )
 WRAP_UP = "The interview is over. Say your goodbye now, as your updated instructions describe."
-# said when the app stops the interview at its time limit: an honest last turn, whatever
-# was asked just before it
+# said when the app stops the interview at its time limit while the interviewer waits for
+# an answer: an honest last turn after a question that will not get one
 OUT_OF_TIME = (
-    "We're out of time, so we'll stop here. Thank you, {name}; your feedback report will "
-    "be ready in a moment."
+    "That's all the time we have, so we'll stop here. Thank you, {name}; your feedback "
+    "report will be ready in a moment."
 )
 SKIPPED = (
     "The candidate chose to skip your last question. Acknowledge that in two or three words "
@@ -204,8 +204,8 @@ class InterviewController:
         await self._reply(instructions=None if self.fsm.finished else SKIPPED)
 
     def end(self, reason: str, message: str = "") -> None:
-        """End now; an end in error first writes `message` as the fatal error, an end at
-        the time limit has the interviewer say so (`last_words` waits for it)."""
+        """End now; an end in error first writes `message` as the fatal error; at the time
+        limit the interviewer says so, or stops a reply under way (`last_words` waits)."""
         if message and reason == "error":
             self.fail(message)
         elif reason == "timeout" and not self.finished.is_set():
@@ -386,13 +386,18 @@ class InterviewController:
         await self._session.say(self._apology, add_to_chat_ctx=True)
 
     def _say_last(self, text: str) -> None:
-        """Say `text` at once: a reply under way is cut off (a question asked now would
-        get no answer)."""
+        """Say `text` if the interviewer is waiting for an answer; a reply under way is cut
+        off instead (a question asked now would get no answer, and the candidate's last
+        answer stays unanswered, as it was)."""
         if self._session is None:
             return
+        speech = getattr(self._session, "current_speech", None)
         try:
-            cut = self._session.interrupt(force=True)
-            cut.add_done_callback(lambda done: done.cancelled() or done.exception())
+            if speech is not None and not speech.done():
+                cut = self._session.interrupt(force=True)
+                cut.add_done_callback(lambda done: done.cancelled() or done.exception())
+                log.info("a reply under way was cut off at the time limit")
+                return
             self._last_words = self._session.say(text, add_to_chat_ctx=True)
         except RuntimeError:  # the session is not running: nothing can be said
             log.info("the session is not running: the last line is not said")
