@@ -340,7 +340,7 @@ async def test_check_keys_asks_the_deepgram_that_interviews_will_use(tmp_path):
     form.update(deepgram_api_key=DEEPGRAM, stt_provider="deepgram")
     async with serve(fake.app()) as base:
         settings = Settings(tmp_path, env_keys=EnvKeys(deepgram_base_url=base))
-        services = SimpleNamespace(vault=_Vault(), settings=settings)
+        services = SimpleNamespace(vault=_Vault(), settings=settings, voice_status=lambda: None)
         shown = await asyncio.to_thread(settings_tab.check_keys, services, "local", *form.values())
     assert fake.hits == 1
     assert "- **Deepgram**: ✓ Works. Deepgram accepted the key." in shown
