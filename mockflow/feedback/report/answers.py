@@ -59,7 +59,8 @@ def answers_section(report: Mapping[str, Any]) -> Section:
 
 
 def answer_figures(answer: Mapping[str, Any]) -> str:
-    parts = [f"{answer['words']} words"]
+    words = answer["words"]
+    parts = [f"{words} word{'s' * (words != 1)}"]
     if (seconds := _value(answer, "duration")) is not None:
         parts.append(f"{seconds:.0f} s")
     if (pace := _value(answer, "pace_wpm")) is not None:

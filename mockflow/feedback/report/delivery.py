@@ -109,7 +109,11 @@ def _longest(answer: Mapping[str, Any] | None) -> str:
         return "none"
     length = measure(answer["duration"], lambda v: f", {v:.0f} s")
     length = "" if length.startswith("not") else length
-    return f"answer {answer['number']} ({_stage(answer['stage'])}): {answer['words']} words{length}"
+    words = answer["words"]
+    return (
+        f"answer {answer['number']} ({_stage(answer['stage'])}): "
+        f"{words} word{'s' * (words != 1)}{length}"
+    )
 
 
 def _repeats(repeats: list[str]) -> str:

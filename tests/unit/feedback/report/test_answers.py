@@ -88,6 +88,8 @@ def test_figures_show_only_what_was_measured():
     )
     typed = analyze_events(session(*TURNS, transport="text")).to_dict()["answers"][1]
     assert answer_figures(typed) == "12 words · 2 filler words · 1 hedge"
+    one = {**typed, "words": 1, "filler_count": 0, "hedge_count": 0}
+    assert answer_figures(one) == "1 word · 0 filler words · 0 hedges"  # not "1 words"
 
 
 def test_a_stored_report_without_its_transcript_lists_the_answers_by_figures():
