@@ -117,6 +117,9 @@ class InterviewController:
         self._own_reply = False  # a reply the controller generates and awaits itself
         self._apology: str | None = None
         self._interviewer_turns = 0
+        # how the last stage was left (skip, tool, timer, limit), for the `ended` line:
+        # leaving it starts no stage, so no `stage` event can say so
+        self._final_move: dict[str, str] = {}
         self._last_words: Awaitable[Any] | None = None
 
     # -- set-up -------------------------------------------------------------------------
@@ -257,7 +260,7 @@ class InterviewController:
                 log.exception("usage figures unavailable")
             else:
                 self.events.write("usage", **figures)
-        self.events.write("ended", reason=reason)
+        self.events.write("ended", reason=reason, **self._final_move)
         self.events.close()
 
     def tick(self) -> None:
@@ -412,6 +415,8 @@ class InterviewController:
         )
         if transition.to_stage is not None:
             self.events.write("stage", stage=transition.to_stage, reason=transition.reason)
+        elif transition.from_stage is not None and transition.reason != "end":
+            self._final_move = {"last_stage": transition.from_stage, "last_move": transition.reason}
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         item = event.item

@@ -106,10 +106,12 @@ class LiveView:
             if event.get("reason") == "skip" and before not in self.skipped:
                 self.skipped.append(before)
             self.skip_asked_in = None
-        elif event.get("type") == "ended" and before and before == self.skip_asked_in:
-            # Skip in the last stage ends the interview with no stage left to record
+        elif event.get("type") == "ended" and before and before not in self.skipped:
+            # Skip in the last stage ends the interview with no stage to move to: the
+            # `ended` line says so (older timelines: this page's own memory of the skip)
+            if event.get("last_move") == "skip" or before == self.skip_asked_in:
+                self.skipped.append(before)
             self.skip_asked_in = None
-            self.skipped.append(before)
         if event.get("type") == "turn" and event.get("role") == "candidate" and self.pending:
             # answers queued together are committed as one turn
             committed = str(event.get("text", ""))

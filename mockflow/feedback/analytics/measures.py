@@ -314,6 +314,10 @@ def _stage_endings(events: list[dict[str, Any]]) -> tuple[list[str], str | None,
             if event.get("reason") == "skip" and stage and stage not in skipped:
                 skipped.append(stage)
             stage = event["stage"]
+        elif event.get("type") == "ended" and event.get("last_move") == "skip":
+            last = event.get("last_stage")  # Skip in the last stage: no stage follows it
+            if isinstance(last, str) and last not in skipped:
+                skipped.append(last)
     timeline = Timeline.of(events)
     reason = timeline.ended_reason
     early = reason is not None and reason != "completed"

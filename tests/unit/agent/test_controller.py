@@ -341,3 +341,25 @@ async def test_the_candidate_ending_it_gets_no_last_line(tmp_path):
     controller.end("user_ended")
     await controller.last_words(5.0)
     assert session.said == [] and controller.end_reason == "user_ended"
+
+
+def test_skip_in_the_last_stage_is_recorded_on_the_ended_line(tmp_path):
+    """Leaving the last stage starts no stage, so no `stage` event can carry the skip:
+    the `ended` line does, for the stage bar and the report."""
+    controller = _controller(tmp_path, Clock())
+    controller.begin()
+    while controller.fsm.stage is not None and controller.fsm.stage.name != "closing":
+        controller.fsm.skip()
+    controller._record_transition(controller.fsm.skip())
+    controller.close("completed")
+    (ended,) = _events(tmp_path, "ended")
+    assert ended == {**ended, "reason": "completed", "last_stage": "closing", "last_move": "skip"}
+
+
+def test_an_end_from_a_middle_stage_adds_nothing_to_the_ended_line(tmp_path):
+    controller = _controller(tmp_path, Clock())
+    controller.begin()
+    controller._record_transition(controller.fsm.end())
+    controller.close("user_ended")
+    (ended,) = _events(tmp_path, "ended")
+    assert "last_move" not in ended and ended["reason"] == "user_ended"

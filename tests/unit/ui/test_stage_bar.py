@@ -45,6 +45,17 @@ def test_skip_in_the_last_stage_marks_it_skipped_when_the_interview_ends(tmp_pat
     assert dict(stage_states(view))["closing"] == "skipped"
 
 
+def test_skip_in_the_last_stage_is_read_from_the_ended_line_in_any_tab(tmp_path):
+    """Another tab, or this one after a reload, never saw the Skip click."""
+    view = _view(tmp_path, {"t": 110.0, "type": "stage", "stage": "closing", "reason": "timer"})
+    ended = {"t": 120.0, "type": "ended", "reason": "completed"}
+    view.apply({**ended, "last_stage": "closing", "last_move": "skip"})
+    assert dict(stage_states(view))["closing"] == "skipped"
+    other = _view(tmp_path, {"t": 110.0, "type": "stage", "stage": "closing", "reason": "timer"})
+    other.apply({**ended, "last_stage": "closing", "last_move": "tool"})
+    assert dict(stage_states(other))["closing"] == "done"
+
+
 def test_a_skip_that_moved_on_is_not_held_against_a_later_end(tmp_path):
     view = _view(tmp_path)
     view.skip_asked_in = "greeting"

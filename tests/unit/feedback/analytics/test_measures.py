@@ -143,3 +143,13 @@ def test_skipped_stages_and_the_stage_an_early_end_cut_short_are_read_from_event
     assert (analytics.ended_during, analytics.ended_reason) == ("past_experience", "user_ended")
     events[-1] = {"t": 4.0, "type": "ended", "reason": "completed"}
     assert analyze_events(events).ended_during is None  # a finished interview ended nowhere
+
+
+def test_a_skip_of_the_last_stage_is_read_from_the_ended_line() -> None:
+    events = [
+        {"t": 1.0, "type": "stage", "stage": "company_fit", "reason": "start"},
+        {"t": 2.0, "type": "stage", "stage": "closing", "reason": "skip"},
+        {"t": 3.0, "type": "ended", "reason": "completed", "last_stage": "closing",
+         "last_move": "skip"},
+    ]  # fmt: skip
+    assert analyze_events(events).skipped_stages == ["company_fit", "closing"]
