@@ -11,6 +11,7 @@ import pytest
 from tests.app_process import LIVEKIT_JS, AppProcess
 from tests.browser.conftest import FAKE_KEY
 from tests.browser.conftest import explained_wait as _wait
+from tests.browser.test_voice_room import _start_voice
 from tests.conftest import livekit_binary
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.integration.test_app_shutdown import _voice_port
@@ -21,14 +22,6 @@ pytestmark = [
     pytest.mark.skipif(not LIVEKIT_JS.is_file(), reason="npm livekit-client not installed"),
 ]
 CONNECTED = "() => document.querySelector('#mf-room .mf-room-status')?.dataset.kind === 'ok'"
-
-
-def _start_voice(page, url: str) -> None:
-    page.goto(url)
-    page.get_by_label("Your name").fill("Ana")
-    page.get_by_label("Target role").fill("Backend Engineer")
-    page.get_by_label("Voice (LiveKit)").check()
-    page.get_by_role("button", name="Start interview").click()
 
 
 def test_voice_works_again_after_the_app_is_stopped_with_sigterm(

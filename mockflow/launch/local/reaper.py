@@ -49,15 +49,15 @@ def reap_orphans(
         if session_dir.name in skip:
             continue
         record = read_pid_file(pid_path)
-        if record is not None and _owner_elsewhere(record, owner):
+        if record is not None and owner_elsewhere(record, owner):
             log.warning(
                 "session %s belongs to a running app (pid %s)", session_dir.name, record.owner_pid
             )
             continue
-        orphan = _find_agent(record, marker) if record is not None else None
+        orphan = find_ours(record, marker) if record is not None else None
         if orphan is not None:
             log.info("session %s: stopping orphaned agent %s", session_dir.name, orphan.pid)
-            _stop(orphan, grace)
+            stop_family(orphan, grace)
         close_timeline(session_dir, "interrupted")
         pid_path.unlink(missing_ok=True)
         reaped.append(session_dir.name)
@@ -76,7 +76,8 @@ def is_our_agent(process: ProcessLike, record: PidRecord, marker: str) -> bool:
         return False
 
 
-def _find_agent(record: PidRecord, marker: str) -> psutil.Process | None:
+def find_ours(record: PidRecord, marker: str) -> psutil.Process | None:
+    """The live process `record` names, if it is ours (its create time and marker match)."""
     try:
         process = psutil.Process(record.pid)
     except psutil.Error:
@@ -84,7 +85,9 @@ def _find_agent(record: PidRecord, marker: str) -> psutil.Process | None:
     return process if is_our_agent(process, record, marker) else None
 
 
-def _owner_elsewhere(record: PidRecord, owner: tuple[int, float] | None) -> bool:
+def owner_elsewhere(record: PidRecord, owner: tuple[int, float] | None) -> bool:
+    """Whether the app that wrote `record` is still running, and is not `owner` (pid,
+    create time): a live app supervises its own children."""
     if not record.owner_pid or (owner is not None and record.owner_pid == owner[0]):
         return False
     try:
@@ -95,7 +98,8 @@ def _owner_elsewhere(record: PidRecord, owner: tuple[int, float] | None) -> bool
         return False
 
 
-def _stop(process: psutil.Process, grace: float) -> None:
+def stop_family(process: psutil.Process, grace: float) -> None:
+    """SIGTERM to `process` and its children, SIGKILL to those alive after `grace`."""
     try:
         family = [process, *process.children(recursive=True)]
     except psutil.Error:

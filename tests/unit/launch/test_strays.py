@@ -12,7 +12,7 @@ from mockflow.launch.strays import ChildPidFiles
 
 def _write(run_dir, name: str, **record) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / f"{name}.pid").write_text(json.dumps({"name": name, **record}))
+    (run_dir / f"{name}.pid").write_text(json.dumps({"marker": "m", **record}))
 
 
 def test_a_running_child_is_recorded_privately_and_forgotten_when_stopped(tmp_path) -> None:
@@ -22,6 +22,7 @@ def test_a_running_child_is_recorded_privately_and_forgotten_when_stopped(tmp_pa
     record = json.loads(path.read_text())
     assert record["pid"] == os.getpid()
     assert record["create_time"] == psutil.Process().create_time()
+    assert record["marker"] == "m" * 32 and record["owner_pid"] == os.getpid()
     assert path.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "run").stat().st_mode & 0o777 == 0o700
     files.forget("livekit-server")
@@ -31,7 +32,7 @@ def test_a_running_child_is_recorded_privately_and_forgotten_when_stopped(tmp_pa
 def test_a_process_without_the_data_folders_marker_is_never_signalled(tmp_path) -> None:
     """This test process matches the record's pid and create time but carries no marker:
     start-up drops the file and leaves the process alone (or this test would not end)."""
-    files = ChildPidFiles(tmp_path / "run", "not-in-our-environment")
+    files = ChildPidFiles(tmp_path / "run", "m")  # in the record, not in our environment
     me = psutil.Process()
     _write(
         tmp_path / "run", "livekit-server",
