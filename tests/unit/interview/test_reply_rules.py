@@ -72,10 +72,17 @@ def test_an_acknowledgement_is_not_praise_and_great_question_is_not_praise_of_an
         ),
         ("I'll call complete_stage now. How do you like feedback?", "How do you like feedback?"),
         ("We are running out of time. What would you change?", "What would you change?"),
+        (  # the real 0.5B model read its stage brief out (issue 24's review)
+            "Ask what they would like to learn or achieve in their first few months in this "
+            "role. What would you want to learn or achieve in your first few months?",
+            "What would you want to learn or achieve in your first few months?",
+        ),
+        ("Invite the candidate to ask questions. Any questions for me?", "Any questions for me?"),
+        ("I'd like to ask what you enjoyed most. What was it?", None),
     ],
 )
 def test_narration_of_stages_timers_and_tools_is_not_said(reply, kept):
-    assert said(reply) == kept
+    assert said(reply) == (reply if kept is None else kept)
 
 
 def test_curly_apostrophes_are_read_as_straight_ones():
