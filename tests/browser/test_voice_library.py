@@ -15,6 +15,7 @@ import pytest
 from tests.app_process import LIVEKIT_JS, AppProcess
 from tests.browser.conftest import FAKE_KEY
 from tests.browser.conftest import explained_wait as _wait
+from tests.browser.test_voice_start import _start_voice
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.sockets import silent_listener
 from tests.waiting import eventually
@@ -60,16 +61,6 @@ def _silent_livekit() -> Iterator[dict[str, str]]:
             "LIVEKIT_API_KEY": "APIbrowsertest",
             "LIVEKIT_API_SECRET": "a-livekit-secret-that-is-long-enough-0123",
         }
-
-
-def _start_voice(page, url: str) -> float:
-    page.goto(url)
-    page.get_by_label("Your name").fill("Ana")
-    page.get_by_label("Target role").fill("Backend Engineer")
-    page.get_by_label("Voice (LiveKit)").check()
-    started = time.monotonic()
-    page.get_by_role("button", name="Start interview").click()
-    return started
 
 
 def _room_status(page) -> str:

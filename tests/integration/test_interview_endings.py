@@ -9,18 +9,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from livekit.agents import AgentSession
-from livekit.plugins import openai as lk_openai
 
-from mockflow.agent.controller import OUT_OF_TIME, InterviewController
-from mockflow.agent.drafts import DraftOutput
-from mockflow.agent.interviewer import InterviewerAgent
+from mockflow.agent.controller import OUT_OF_TIME
 from mockflow.agent.voice import CHECK_IN
-from mockflow.contracts.events import EventFileError, EventWriter, read_events
-from mockflow.contracts.launch_spec import parse_launch_spec
-from mockflow.interview.fsm import build_fsm, load_track
+from mockflow.contracts.events import EventFileError, read_events
+from mockflow.interview.fsm import load_track
 from tests.fakes.openai_server import FakeOpenAI, Reply, text, tool, tool_as_text
 from tests.integration.conftest import make_spec, send, spawn_agent
+from tests.integration.test_small_model_replies import _interview
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -32,34 +28,6 @@ CLOSING_QUESTION = "Do you have any questions for me?"
 async def fake():
     async with FakeOpenAI() as server:
         yield server
-
-
-async def _interview(tmp_path, fake, *, tool_calls: bool):
-    spec = parse_launch_spec(
-        json.dumps(
-            {
-                "session_id": "iv_endings",
-                "session_dir": str(tmp_path),
-                "candidate": {"name": "Ana Lima", "role": "Backend Engineer"},
-                "track": "behavioral",
-                "providers": {
-                    "llm": {"api_key": "k", "base_url": fake.base_url, "tool_calls": tool_calls}
-                },
-            }
-        )
-    )
-    now = [0.0]
-    fsm = build_fsm("behavioral", {}, clock=lambda: now[0])
-    controller = InterviewController(spec, fsm, EventWriter(tmp_path / "events.jsonl"))
-    session = AgentSession(
-        llm=lk_openai.LLM(model="gpt-4o-mini", base_url=fake.base_url, api_key="k")
-    )
-    session.output.transcription = DraftOutput(controller)
-    agent = InterviewerAgent(controller)
-    controller.attach(session, agent)
-    await session.start(agent)
-    controller.begin()
-    return controller, session, now
 
 
 async def _in_closing(tmp_path, fake, *, tool_calls: bool = True):
