@@ -1,8 +1,10 @@
 """Files and folders only the app's own user may read: interview data is personal.
 
-Session folders and per-user folders are mode 0700; every file in them (timeline,
-meta.json, agent.log, heartbeat, pid file, reports) and the database with its copies are
-0600, whatever the process umask. Both processes use this (it imports nothing else).
+Every folder the app creates for its data (the data folder itself when the app creates
+it, session and per-user folders, logs, caches) is mode 0700; every file in them
+(timeline, meta.json, agent.log, heartbeat, pid file, reports) and the database with its
+copies are 0600, whatever the process umask. Both processes use this (it imports nothing
+else).
 """
 
 from __future__ import annotations
@@ -18,9 +20,22 @@ APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND
 
 
 def make_private_dir(directory: Path) -> Path:
-    """Create `directory` (and parents) mode 0700, tightening it if it already existed."""
+    """Create `directory` mode 0700, and each missing parent too (`Path.mkdir` would make
+    those 0755); an existing `directory` is tightened, existing parents are left alone
+    (an operator's own folders keep their modes)."""
     directory = Path(directory)
-    directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    missing = []
+    folder = directory
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # another thread made it meanwhile
+            continue
+        if folder.stat().st_mode & 0o777 != PRIVATE_DIR:  # a umask took more than 077
+            os.chmod(folder, PRIVATE_DIR)
     if directory.stat().st_mode & 0o777 != PRIVATE_DIR:
         os.chmod(directory, PRIVATE_DIR)
     return directory

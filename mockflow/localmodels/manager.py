@@ -47,6 +47,7 @@ from mockflow.localmodels.supervised import (
     SupervisedServer,
     child_env,
 )
+from mockflow.private_files import make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,7 @@ class LocalModels:
             name=name, argv=argv, health_path=health, log_name=log_name, env=env,
             wanted_port=port, cwd=self.log_dir, start_timeout=self.start_timeout,
         )  # fmt: skip
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.log_dir)
         return SupervisedServer(command, self.log_dir, pid_files=self.pid_files)
 
     def _check_open(self) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from mockflow.errors import MockflowError
 from mockflow.launch.strays import ChildPidFiles
+from mockflow.private_files import make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ class SupervisedServer:
         raise ChildServerError(f"{_cap(self.command.name)} found no free port on 127.0.0.1.")
 
     def _spawn(self, port: int) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.log_path.parent)
         with contextlib.suppress(OSError):  # llama.cpp logs every request's timings
             if self.log_path.stat().st_size > LOG_KEEP_BYTES:
                 os.replace(self.log_path, self.log_path.with_name(self.log_path.name + ".1"))

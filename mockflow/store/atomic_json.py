@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from mockflow.errors import MockflowError
-from mockflow.private_files import PRIVATE_DIR, atomic_write, fsync_dir, open_private
+from mockflow.private_files import atomic_write, fsync_dir, make_private_dir, open_private
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def _check_shape(data: object) -> None:
 
 def _prepare_dir(directory: Path) -> None:
     try:
-        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        make_private_dir(directory)
         fd, probe = tempfile.mkstemp(dir=directory, prefix=".write-probe.")
         os.close(fd)
         os.unlink(probe)

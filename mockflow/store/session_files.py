@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.contracts.ids import is_issued_session_id
-from mockflow.private_files import atomic_write
+from mockflow.private_files import atomic_write, make_private_dir
 from mockflow.store.atomic_json import StoreError
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def write_feedback(sessions_dir: Path, session_id: str, payload: bytes) -> None:
         raise StoreError("The feedback report is too large to save.")
     path = feedback_path(sessions_dir, session_id)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         atomic_write(path, payload)
     except OSError as exc:
         raise StoreError(f"Couldn't save the feedback report: {exc.strerror}.") from None

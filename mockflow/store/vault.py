@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from mockflow.config import EnvKeys, Settings
 from mockflow.contracts.ids import LOCAL_USER_ID
 from mockflow.errors import ConfigError, MockflowError
+from mockflow.private_files import make_private_dir
 from mockflow.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ def load_or_create_key_file(path: Path) -> bytes:
 def _create_key_file(path: Path) -> bytes:
     key = Fernet.generate_key()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return load_or_create_key_file(path)

@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 
 from mockflow.config import Settings
 from mockflow.errors import MockflowError
+from mockflow.private_files import make_private_dir
 
 if TYPE_CHECKING:
     from mockflow.store.db import Store
@@ -36,9 +37,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def use_cache_dir(directory: Path, *, ours: bool) -> None:
     """Gradio keeps uploads under GRADIO_TEMP_DIR; by default a private folder in the data
     dir (an operator's own choice of folder keeps its permissions)."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     if ours:
-        directory.chmod(0o700)
+        make_private_dir(directory)  # the data folder too, when this creates it
+    else:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ["GRADIO_TEMP_DIR"] = str(directory.resolve())
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockflow.errors import MockflowError
+from mockflow.private_files import make_private_dir
 
 DEFAULT_API_KEY = "devkey"
 VERSION = "v1.13.5"  # what scripts/test.sh builds
@@ -114,7 +115,7 @@ class LocalLiveKitServer:
             raise LiveKitServerError(
                 f"The LiveKit server could not start: port {busy} on 127.0.0.1 is in use."
             )
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.log_path.parent)
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(self.log_path.parent),

@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+from mockflow.private_files import make_private_dir
+
 MARKER_VAR = "MOCKFLOW_AGENT_MARKER"
 MARKER_FILE = "agent.marker"
 # Process plumbing only: nothing here may carry a credential. Proxy variables are left
@@ -46,7 +48,7 @@ def child_environment(parent: Mapping[str, str], *, marker: str, log_level: str)
 def load_or_create_marker(data_dir: Path) -> str:
     """The marker of this data directory, created on first use (mode 0600)."""
     path = Path(data_dir) / MARKER_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
