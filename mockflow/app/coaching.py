@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mockflow.app.reports import ReportService
+from mockflow.app.text_limits import clean_text
 from mockflow.config import Settings
 from mockflow.contracts.events import read_events
 from mockflow.contracts.meta import read_meta
@@ -109,7 +110,7 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = clean_text(str(value), one_line=True)  # names saved before cleaning, too
     # a spreadsheet runs a cell that starts with one of these as a formula
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

@@ -28,6 +28,7 @@ from mockflow.app.setup import (
     InterviewSetup,
     MissingKeysError,
     SetupError,
+    answer_text,
     missing_keys,
     session_meta,
 )
@@ -246,9 +247,7 @@ class InterviewService:
         return record
 
     def send_answer(self, user_id: str, session_id: str, text: str) -> None:
-        text = (text or "").strip()
-        if not text:
-            raise SetupError({"answer": "Type an answer first."})
+        text = answer_text(text)  # cleaned and within its limit, or refused
         record = self._running(user_id, session_id)
         self.store.touch(user_id)
         command = {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mockflow.app.setup import InterviewSetup, SetupError
+from mockflow.app.text_limits import clean_field, too_long
 from mockflow.store.db import Store
 from mockflow.store.practice_links import PracticeLink
 
@@ -47,6 +48,7 @@ def create_link(store: Store, coach_id: str, draft: LinkDraft, *, now: float) ->
     problems = setup.problems()
     if "role" in problems and not setup.role:
         problems["role"] = "Enter the target role."
+    title, questions, notes = _cleaned_words(draft, problems)
     if problems:
         raise SetupError(problems)
     unknown = set(draft.quotas) - set(QUOTA_NAMES)
@@ -54,15 +56,30 @@ def create_link(store: Store, coach_id: str, draft: LinkDraft, *, now: float) ->
         raise SetupError({"quotas": f"Unknown limits: {', '.join(sorted(unknown))}."})
     return store.create_practice_link(
         coach_id,
-        title=draft.title,
+        title=title,
         setup={name: getattr(setup, name) for name in LINK_SETUP},
         expires_at=now + float(draft.days) * DAY,
-        questions=list(draft.questions),
-        focus_notes=draft.focus_notes,
+        questions=questions,
+        focus_notes=notes,
         modes=list(draft.modes),
         sponsored=draft.sponsored,
         **{name: draft.quotas.get(name) for name in QUOTA_NAMES},
     )
+
+
+def _cleaned_words(draft: LinkDraft, problems: dict[str, str]) -> tuple[str, list[str], str]:
+    """The link's title, questions and focus notes cleaned; a value past its limit is
+    added to `problems`."""
+    title = clean_field("link_title", draft.title)
+    questions = [clean_field("question", q) for q in draft.questions]
+    notes = clean_field("focus_notes", draft.focus_notes)
+    found = (
+        ("title", too_long("link_title", title)),
+        ("questions", next(filter(None, (too_long("question", q) for q in questions)), None)),
+        ("focus_notes", too_long("focus_notes", notes)),
+    )
+    problems.update({name: message for name, message in found if message})
+    return title, questions, notes
 
 
 def practice_setup(

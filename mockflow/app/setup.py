@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from mockflow.app.text_limits import FIELDS, clean_field, too_long
 from mockflow.contracts.meta import SessionMeta
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import DEFAULT_TIME_LIMITS, STAGES, TRACK_NAMES
@@ -16,8 +17,10 @@ LENGTHS = {"short": 0.55, "standard": 1.0}  # share of the default stage limits
 LEVELS = ("entry", "mid", "senior")
 MODES = ("text", "voice")
 PATIENCE = ("normal", "patient", "very_patient")
-MAX_ANSWER_CHARS = 4000
-MAX_JD_CHARS = 20000
+MAX_ANSWER_CHARS = FIELDS["answer"].max_chars
+MAX_JD_CHARS = FIELDS["job_description"].max_chars
+MAX_RESUME_CHARS = FIELDS["resume_text"].max_chars
+TEXT_FIELDS = ("name", "role", "resume_text", "job_description")  # typed by the candidate
 
 
 class SetupError(MockflowError):
@@ -34,6 +37,10 @@ class MissingKeysError(MockflowError):
 
 @dataclass(frozen=True)
 class InterviewSetup:
+    """Built by every door (page, API, practice link): its typed fields are cleaned of
+    control characters here, once, and their limits are in `problems()`, which
+    `InterviewService.start` checks before anything is admitted or spent."""
+
     name: str = ""
     role: str = ""
     level: str = "mid"
@@ -44,20 +51,19 @@ class InterviewSetup:
     job_description: str = ""
     patience: str = "patient"
 
+    def __post_init__(self) -> None:
+        for name in TEXT_FIELDS:
+            object.__setattr__(self, name, clean_field(name, getattr(self, name)))
+
     def problems(self) -> dict[str, str]:
         found = {}
+        for name in TEXT_FIELDS:
+            if message := too_long(name, getattr(self, name)):
+                found[name] = message
         if not self.name.strip():
             found["name"] = "Enter your name (a first name is enough)."
-        elif len(self.name) > 120:
-            found["name"] = "Your name is too long (120 characters at most)."
         if not self.role.strip():
             found["role"] = "Enter the role you are preparing for, e.g. Backend Engineer."
-        elif len(self.role) > 160:
-            found["role"] = "The role is too long (160 characters at most)."
-        if len(self.job_description) > MAX_JD_CHARS:
-            found["job_description"] = (
-                f"The job description is too long ({MAX_JD_CHARS:,} characters at most)."
-            )
         checks = (
             ("level", LEVELS),
             ("track", TRACK_NAMES),
@@ -73,6 +79,17 @@ class InterviewSetup:
     def stage_limits(self, scale: float = 1.0) -> dict[str, float]:
         scale *= LENGTHS.get(self.length, 1.0)
         return {stage: round(DEFAULT_TIME_LIMITS[stage] * scale, 1) for stage in STAGES}
+
+
+def answer_text(text: str | None) -> str:
+    """A typed answer as sent to the interviewer: cleaned, trimmed, and within its limit
+    (`SetupError` otherwise, before anything is sent)."""
+    text = clean_field("answer", text).strip()
+    if not text:
+        raise SetupError({"answer": "Type an answer first."})
+    if message := too_long("answer", text):
+        raise SetupError({"answer": message})
+    return text
 
 
 def missing_keys(

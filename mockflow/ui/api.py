@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 
 from mockflow import __version__
 from mockflow.app.practice import practice_setup
-from mockflow.app.setup import setup_from_dict
+from mockflow.app.setup import SetupError, setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
 from mockflow.errors import MockflowError
 from mockflow.feedback.report.markdown import render_markdown
@@ -65,30 +65,19 @@ def start_interview(
     practice_link_id the link sets the interview (role, level, track, length, job
     description: those given here are ignored) and a sponsored link pays for it."""
     ip = request_ip(services, request)
+    link = services.store.practice_link(practice_link_id.strip()) if practice_link_id else None
+    if link is not None:
+        setup = practice_setup(link, name=name, resume_text=resume_text, mode="text")
+    else:
+        fields = dict(role=role, level=level, track=track, length=length, mode="text",
+                      resume_text=resume_text, job_description=job_description)  # fmt: skip
+        setup = setup_from_dict({"name": name, **fields})
+    if problems := setup.problems():  # before a new visitor or a start is counted
+        raise SetupError(problems)
     if services.settings.public and not user_token:
         services.interviews.fair.admit_new_user(ip)  # type: ignore[union-attr]
     user = api_user(services, user_token, mint=True)
-    if practice_link_id:
-        link = services.store.practice_link(practice_link_id.strip())
-        setup = practice_setup(link, name=name, resume_text=resume_text, mode="text")
-        started = services.interviews.start(user, setup, ip=ip, practice=link)
-        return {
-            "session_id": started.session_id,
-            "user_token": services.credentials.issue(user) if services.settings.public else "",
-        }
-    setup = setup_from_dict(
-        dict(
-            name=name,
-            role=role,
-            level=level,
-            track=track,
-            length=length,
-            mode="text",
-            resume_text=resume_text,
-            job_description=job_description,
-        )
-    )
-    started = services.interviews.start(user, setup, ip=ip)
+    started = services.interviews.start(user, setup, ip=ip, practice=link)
     return {
         "session_id": started.session_id,
         "user_token": services.credentials.issue(user) if services.settings.public else "",

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from mockflow.app.practice import QUOTA_NAMES
+from mockflow.app.text_limits import FIELDS
 from mockflow.store.practice_links import MAX_QUESTIONS
 from mockflow.ui.tabs import setup as setup_tab
 
@@ -54,19 +55,30 @@ def form_inputs(form: LinkForm) -> list[Any]:
 
 def build_link_form() -> LinkForm:
     form: dict[str, Any] = {
-        "title": gr.Textbox(label="Title your client sees", max_length=80),
-        "role": gr.Textbox(label="Target role", max_length=160, elem_id="mf-coach-role"),
+        "title": gr.Textbox(
+            label="Title your client sees", max_length=FIELDS["link_title"].max_chars
+        ),
+        "role": gr.Textbox(
+            label="Target role", max_length=FIELDS["role"].max_chars, elem_id="mf-coach-role"
+        ),
         "level": gr.Radio(setup_tab.LEVEL_CHOICES, value="mid", label="Experience level"),
         "track": gr.Radio(setup_tab.TRACK_CHOICES, value="behavioral", label="Interview track"),
         "length": gr.Radio(setup_tab.LENGTH_CHOICES, value="standard", label="Length"),
-        "job_description": gr.Textbox(label="Job description (optional)", lines=4),
+        "job_description": gr.Textbox(
+            label="Job description (optional)",
+            lines=4,
+            max_length=FIELDS["job_description"].max_chars,
+        ),
         "questions": gr.Textbox(
             label=f"Questions the interviewer must ask (one per line, up to {MAX_QUESTIONS})",
             lines=4,
+            max_length=MAX_QUESTIONS * (FIELDS["question"].max_chars + 1),
             placeholder="Asked one at a time, in the experience and company-fit stages.",
         ),
         "focus_notes": gr.Textbox(
-            label="Focus notes for the interviewer (optional)", lines=2, max_length=2000
+            label="Focus notes for the interviewer (optional)",
+            lines=2,
+            max_length=FIELDS["focus_notes"].max_chars,
         ),
         "modes": gr.CheckboxGroup(
             [("Text", "text"), ("Voice", "voice")], value=["text"], label="Modes offered"

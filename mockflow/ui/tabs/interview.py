@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from mockflow.app.practice import practice_setup
-from mockflow.app.setup import SETUP_FIELDS, SetupError, setup_from_dict
+from mockflow.app.setup import MAX_ANSWER_CHARS, SETUP_FIELDS, SetupError, setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE
 from mockflow.store.practice_links import PracticeLinkNotFoundError, PracticeQuotaError
 from mockflow.ui.common import request_ip, require_user
@@ -114,6 +114,7 @@ def _answer_box() -> tuple[gr.Row, gr.Textbox, gr.Button]:
             placeholder=ANSWER_HINT,  # answer_keys.js makes it so
             lines=2,
             max_lines=8,
+            max_length=MAX_ANSWER_CHARS,
             scale=5,
             elem_id="mf-answer",
             submit_btn=False,
@@ -150,7 +151,7 @@ def start_interview(
         return {
             "name_error": _problem(problems, "name"),
             "role_error": _problem(problems, "role"),
-            "start_error": "⚠️ Please fix the fields marked above." if problems else "",
+            "start_error": _unmarked(problems),
         }
     view = LiveView(started.session_id, started.events_path, mode=started.mode)
     view.poll()
@@ -162,6 +163,14 @@ def start_interview(
         "start_error": "",
         **_shown(view, started.room if voice else None),
     }
+
+
+def _unmarked(problems: dict[str, str]) -> str:
+    """The start's refusal: a pointer to the fields marked above (name, role), and the
+    words of any problem no field marks (a resume or job description too long)."""
+    words = ["Please fix the fields marked above."] if {"name", "role"} & set(problems) else []
+    words += [m for field, m in problems.items() if field not in ("name", "role")]
+    return "⚠️ " + " ".join(words) if words else ""
 
 
 def _shown(view: LiveView, room: dict[str, str] | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from mockflow.app.setup import SAVED_FIELDS, SETUP_FIELDS, InterviewSetup, setup_from_dict
+from mockflow.app.text_limits import FIELDS
 from mockflow.documents import DocumentError, extract_isolated
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import load_track
@@ -118,7 +119,10 @@ def build_setup_tab(draft_secret: str) -> SetupTab:
         with gr.Row(equal_height=True):
             parts["templates"] = gr.Dropdown(label="Load a saved setup", choices=[], scale=2)
             parts["template_name"] = gr.Textbox(
-                label="Save this setup as", scale=2, placeholder="e.g. Acme backend, senior"
+                label="Save this setup as",
+                scale=2,
+                placeholder="e.g. Acme backend, senior",
+                max_length=FIELDS["template_name"].max_chars,
             )
             parts["save_template"] = gr.Button("Save setup", scale=1)
         parts["template_status"] = gr.Markdown()
@@ -127,10 +131,14 @@ def build_setup_tab(draft_secret: str) -> SetupTab:
 
 def _who_and_how() -> dict[str, Any]:
     return {
-        "name": gr.Textbox(label="Your name", placeholder="e.g. Ana", max_length=120),
+        "name": gr.Textbox(
+            label="Your name", placeholder="e.g. Ana", max_length=FIELDS["name"].max_chars
+        ),
         "name_error": gr.Markdown(elem_classes="mf-field-error"),
         "role": gr.Textbox(
-            label="Target role", placeholder="e.g. Backend Engineer", max_length=160
+            label="Target role",
+            placeholder="e.g. Backend Engineer",
+            max_length=FIELDS["role"].max_chars,
         ),
         "role_error": gr.Markdown(elem_classes="mf-field-error"),
         "level": gr.Radio(LEVEL_CHOICES, value="mid", label="Experience level"),
@@ -154,7 +162,7 @@ def _documents() -> dict[str, Any]:
         "resume_paste": gr.Textbox(
             label="Or paste your resume's text here",
             lines=5,
-            max_length=50_000,
+            max_length=FIELDS["resume_text"].max_chars,
             visible=False,
             elem_id="mf-resume-paste",
         ),
@@ -162,6 +170,7 @@ def _documents() -> dict[str, Any]:
         "job_description": gr.Textbox(
             label="Job description (optional)",
             lines=6,
+            max_length=FIELDS["job_description"].max_chars,
             placeholder="Paste the posting to get questions about it.",
         ),
         "summary": gr.Markdown(elem_classes="mf-summary"),
@@ -213,7 +222,7 @@ CHOICES = {
     "mode": MODE_CHOICES,
     "patience": PATIENCE_CHOICES,
 }
-MAX_CHARS = {"name": 120, "role": 160}  # as their boxes allow
+MAX_CHARS = {name: FIELDS[name].max_chars for name in ("name", "role")}  # as their boxes allow
 
 
 def keep_draft(practice_id: str | None, *values: Any) -> Any:
