@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import ipaddress
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +57,11 @@ class SlidingWindow:
         """How many keys are remembered."""
         return len(self._hits)
 
+    def allows(self, key: str) -> bool:
+        """Whether a hit for `key` would be within the limit now (nothing recorded)."""
+        now = self._clock()
+        return sum(1 for t in self._hits.get(key, ()) if now - t < self._window) < self._limit
+
     def allow(self, key: str) -> bool:
         """Record a hit for `key` if it is within the limit; False (nothing recorded) if not."""
         now = self._clock()
@@ -71,8 +77,31 @@ class SlidingWindow:
         return True
 
 
+@dataclass(frozen=True)
+class _Held:
+    address: str  # network_key of the client
+    pool: str  # which launcher's slots: "local" or "workers"
+
+
+class Reservation:
+    """A start counted by `FairUse.reserve`: `started(session_id)` ties it to the session
+    (before the launch, so an end reported at once still frees it); `release()` frees it
+    when the start failed. Releasing twice, or after the session ended, does nothing."""
+
+    def __init__(self, fair: FairUse, key: str) -> None:
+        self._fair = fair
+        self.key = key
+
+    def started(self, session_id: str) -> None:
+        self._fair._bind(self, session_id)
+
+    def release(self) -> None:
+        self._fair._release(self)
+
+
 class FairUse:
-    """The public-link limits on starting interviews and minting anonymous users."""
+    """The public-link limits on starting interviews and minting anonymous users, and
+    the count of interviews running per address and per server."""
 
     def __init__(
         self, limits: FairUseLimits, *, public: bool, clock: Callable[[], float] = time.monotonic
@@ -85,47 +114,88 @@ class FairUse:
         self._new_users = SlidingWindow(limits.new_users_per_hour, HOUR, clock)
         self._practice_user = SlidingWindow(limits.practice_starts_per_hour, HOUR, clock)
         self._practice_ip = SlidingWindow(3 * limits.practice_starts_per_hour, HOUR, clock)
-        self._running: dict[str, str] = {}  # session id -> client address
+        # what holds a running slot: a reservation's key until its session is known,
+        # then the session id
+        self._held: dict[str, _Held] = {}
 
-    def admit_start(self, user_id: str, ip: str | None) -> None:
-        """Raise `FairUseError` if this user or address may not start one more now."""
-        if not self.public:
-            return
+    def reserve(
+        self,
+        user_id: str,
+        ip: str | None,
+        *,
+        pool: str = "local",
+        practice_link: str | None = None,
+        server_slots: int | None = None,
+    ) -> Reservation:
+        """Count one start of `user_id` from `ip` before anything is launched, or raise
+        `FairUseError` saying which limit refused it. Every check and every count happens
+        in one step under the lock, so simultaneous starts cannot all pass a check none
+        of them has yet counted. The reservation holds a running slot of the address (and
+        of the server's `pool`, which has `server_slots`) until `ended()` of its session,
+        or `release()` if the start failed; the hourly starts stay spent either way."""
         address = network_key(ip)
         with self._lock:
-            running = sum(1 for a in self._running.values() if a == address)
-            if running >= self.limits.running_per_ip:
-                raise FairUseError(
-                    f"{running} interviews are already running from your network, the most "
-                    "this server allows. Try again when one has ended."
-                )
-            if not self._user_starts.allow(user_id) or not self._ip_starts.allow(address):
-                raise FairUseError(
-                    "You have started many interviews in the last hour. Please try again later."
-                )
+            if server_slots is not None:
+                busy = sum(1 for h in self._held.values() if h.pool == pool)
+                if busy >= server_slots:
+                    raise FairUseError(
+                        "All interview slots on this server are in use. Please try again "
+                        "in a few minutes."
+                    )
+            if self.public:
+                self._admit_public(user_id, address, practice_link)
+            reservation = Reservation(self, secrets.token_hex(8))
+            self._held[reservation.key] = _Held(address, pool)
+        return reservation
 
-    def admit_practice_start(self, link_id: str, user_id: str, ip: str | None) -> None:
-        """Raise `FairUseError` if this visitor (or address) has started too many
-        interviews through this practice link in the last hour: a coach's keys pay for
-        them, so a visitor minting new identities cannot drain the link."""
-        if not self.public:
-            return
-        address = network_key(ip)
-        with self._lock:
-            by_user = self._practice_user.allow(f"{link_id} {user_id}")
-            if not by_user or not self._practice_ip.allow(f"{link_id} {address}"):
+    def _admit_public(self, user_id: str, address: str, practice_link: str | None) -> None:
+        """The public-link limits; hits are recorded only when every one allows (lock held)."""
+        running = sum(1 for h in self._held.values() if h.address == address)
+        if running >= self.limits.running_per_ip:
+            raise FairUseError(
+                f"{running} interviews are already running from your network, the most "
+                "this server allows. Try again when one has ended."
+            )
+        windows = [(self._user_starts, user_id), (self._ip_starts, address)]
+        if practice_link is not None:
+            practice = [
+                (self._practice_user, f"{practice_link} {user_id}"),
+                (self._practice_ip, f"{practice_link} {address}"),
+            ]
+            if not all(window.allows(key) for window, key in practice):
                 raise FairUseError(
                     "You have started several interviews through this practice link in the "
                     "last hour. Please try again later."
                 )
+            windows += practice
+        if not all(window.allows(key) for window, key in windows[:2]):
+            raise FairUseError(
+                "You have started many interviews in the last hour. Please try again later."
+            )
+        for window, key in windows:
+            window.allow(key)
 
-    def started(self, session_id: str, ip: str | None) -> None:
+    def running(self, ip: str | None) -> int:
+        """Interviews running or starting from this address's network."""
+        address = network_key(ip)
         with self._lock:
-            self._running[session_id] = network_key(ip)
+            return sum(1 for h in self._held.values() if h.address == address)
 
     def ended(self, session_id: str) -> None:
+        """The session's interview ended: its slots are free."""
         with self._lock:
-            self._running.pop(session_id, None)
+            self._held.pop(session_id, None)
+
+    def _bind(self, reservation: Reservation, session_id: str) -> None:
+        with self._lock:
+            held = self._held.pop(reservation.key, None)
+            if held is not None:
+                self._held[session_id] = held
+                reservation.key = session_id
+
+    def _release(self, reservation: Reservation) -> None:
+        with self._lock:
+            self._held.pop(reservation.key, None)
 
     def admit_new_user(self, ip: str | None) -> None:
         """Raise `FairUseError` if this address has minted too many anonymous users lately."""

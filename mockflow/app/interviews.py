@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits
+from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits, Reservation
 from mockflow.app.launch_specs import launch_spec
 from mockflow.app.local_providers import (
     LocalProviders,
@@ -163,15 +163,22 @@ class InterviewService:
             if len(running) >= self.settings.running_per_user:
                 raise FairUseError(ALREADY_RUNNING)
             assert self.fair is not None
-            if practice is not None:
-                self.fair.admit_practice_start(practice.id, user_id, ip)
-            self.fair.admit_start(user_id, ip)
-            local = LocalProviders()
-            if self.local_models is not None:
-                local = start_local(self.local_models, keys, setup.mode)
-            started = self._launch(user_id, setup, keys, pin, practice, local)
-            self.fair.started(started.session_id, ip)
-            return started
+            by_workers = setup.mode == "voice" and self.voice_workers is not None
+            reservation = self.fair.reserve(
+                user_id,
+                ip,
+                pool="workers" if by_workers else "local",
+                practice_link=practice.id if practice is not None else None,
+                server_slots=self.settings.max_sessions,
+            )
+            try:
+                local = LocalProviders()
+                if self.local_models is not None:
+                    local = start_local(self.local_models, keys, setup.mode)
+                return self._launch(user_id, setup, keys, pin, practice, local, reservation)
+            except BaseException:
+                reservation.release()  # nothing runs: the slots are free again
+                raise
         finally:
             with self._lock:
                 self._starting.discard(user_id)
@@ -196,6 +203,7 @@ class InterviewService:
         pin: Pin | None = None,
         practice: PracticeLink | None = None,
         local: LocalProviders | None = None,
+        reservation: Reservation | None = None,
     ) -> StartedInterview:
         local = local or LocalProviders()
         record = self.store.create_session(
@@ -210,6 +218,8 @@ class InterviewService:
                 raise
         with self._lock:
             self._owners[record.id] = user_id
+        if reservation is not None:  # before the launch: an end reported at once frees it
+            reservation.started(record.id)
         by_workers = setup.mode == "voice" and self.voice_workers is not None
         livekit = self._livekit(keys) if setup.mode == "voice" else None
         spec, room = launch_spec(

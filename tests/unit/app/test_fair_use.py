@@ -30,28 +30,101 @@ class Clock:
 def test_an_address_may_run_only_so_many_interviews_at_once():
     fair = FairUse(FairUseLimits(running_per_ip=2), public=True, clock=Clock())
     for n in range(2):
-        fair.admit_start(f"user{n}", "198.51.100.7")
-        fair.started(f"s{n}", "198.51.100.7")
-    with pytest.raises(FairUseError, match="already running from your network"):
-        fair.admit_start("user9", "198.51.100.7")
-    fair.admit_start("user9", "203.0.113.5")  # another address is not affected
+        fair.reserve(f"user{n}", "198.51.100.7").started(f"s{n}")
+    with pytest.raises(FairUseError, match="2 interviews are already running from your network"):
+        fair.reserve("user9", "198.51.100.7")
+    fair.reserve("user9", "203.0.113.5")  # another address is not affected
     fair.ended("s0")
-    fair.admit_start("user9", "198.51.100.7")
+    fair.reserve("user9", "198.51.100.7")
+
+
+def test_a_start_is_counted_from_its_reservation_before_anything_runs():
+    fair = FairUse(FairUseLimits(running_per_ip=2), public=True, clock=Clock())
+    fair.reserve("ana", "198.51.100.7")
+    fair.reserve("ben", "198.51.100.7")  # neither has a session yet
+    with pytest.raises(FairUseError, match="already running from your network"):
+        fair.reserve("cy", "198.51.100.7")
+
+
+def test_simultaneous_reservations_from_one_address_get_exactly_the_cap():
+    fair = FairUse(FairUseLimits(running_per_ip=3, starts_per_hour=99), public=True)
+    barrier = threading.Barrier(20)
+    granted, refused = [], []
+
+    def reserve(n: int) -> None:
+        barrier.wait()
+        try:
+            granted.append(fair.reserve(f"user{n}", "198.51.100.7"))
+        except FairUseError as exc:
+            refused.append(str(exc))
+
+    threads = [threading.Thread(target=reserve, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(granted) == 3 and len(refused) == 17
+    assert fair.running("198.51.100.7") == 3
+
+
+def test_a_released_reservation_frees_its_slot_once():
+    fair = FairUse(FairUseLimits(running_per_ip=1), public=True, clock=Clock())
+    failed = fair.reserve("ana", "198.51.100.7")
+    failed.started("s1")  # the launch then failed
+    failed.release()
+    failed.release()  # a second release frees nothing more
+    fair.reserve("ben", "198.51.100.7").started("s2")
+    fair.ended("s1")  # a late end of the failed one frees nothing either
+    assert fair.running("198.51.100.7") == 1
+    with pytest.raises(FairUseError):
+        fair.reserve("cy", "198.51.100.7")
+
+
+def test_an_end_reported_before_the_start_returns_still_frees_the_slot():
+    fair = FairUse(FairUseLimits(running_per_ip=1), public=True, clock=Clock())
+    reservation = fair.reserve("ana", "198.51.100.7")
+    reservation.started("s1")
+    fair.ended("s1")  # the interviewer failed at once, from the monitor's thread
+    assert fair.running("198.51.100.7") == 0
+    reservation.release()
+    fair.reserve("ben", "198.51.100.7")
+
+
+def test_the_servers_slots_are_counted_per_pool_in_every_mode():
+    fair = FairUse(FairUseLimits(), public=False, clock=Clock())
+    fair.reserve("local", None, server_slots=2).started("s1")
+    fair.reserve("local", None, server_slots=2)
+    with pytest.raises(FairUseError, match="All interview slots on this server are in use"):
+        fair.reserve("local", None, server_slots=2)
+    fair.reserve("local", None, pool="workers", server_slots=2)  # another launcher's slots
+    fair.ended("s1")
+    fair.reserve("local", None, server_slots=2)
 
 
 def test_starts_are_limited_per_user_and_per_address_in_a_sliding_hour():
     clock = Clock()
     fair = FairUse(FairUseLimits(running_per_ip=99, starts_per_hour=2), public=True, clock=clock)
-    fair.admit_start("ana", "198.51.100.7")
-    fair.admit_start("ana", "198.51.100.7")
+    fair.reserve("ana", "198.51.100.7")
+    fair.reserve("ana", "198.51.100.7")
     with pytest.raises(FairUseError, match="many interviews in the last hour"):
-        fair.admit_start("ana", "198.51.100.8")
+        fair.reserve("ana", "198.51.100.8")
     for n in range(6):  # the address allows three times the user limit
-        fair.admit_start(f"u{n}", "198.51.100.9")
+        fair.reserve(f"u{n}", "198.51.100.9")
     with pytest.raises(FairUseError):
-        fair.admit_start("u9", "198.51.100.9")
+        fair.reserve("u9", "198.51.100.9")
     clock.now += 3600
-    fair.admit_start("ana", "198.51.100.7")
+    fair.reserve("ana", "198.51.100.7")
+
+
+def test_a_refused_start_spends_none_of_the_hourly_allowances():
+    clock = Clock()
+    fair = FairUse(FairUseLimits(running_per_ip=99, starts_per_hour=1), public=True, clock=clock)
+    fair.reserve("ana", "198.51.100.7")
+    for _ in range(5):  # ana is over her hour: her address's allowance is not spent
+        with pytest.raises(FairUseError):
+            fair.reserve("ana", "198.51.100.7")
+    fair.reserve("ben", "198.51.100.7")
+    fair.reserve("cy", "198.51.100.7")
 
 
 def test_addresses_seen_an_hour_ago_are_forgotten_so_strangers_do_not_pile_up():
@@ -70,11 +143,10 @@ def test_addresses_seen_an_hour_ago_are_forgotten_so_strangers_do_not_pile_up():
 def test_an_ipv6_client_counts_by_its_64_network_however_it_rotates():
     fair = FairUse(FairUseLimits(running_per_ip=2), public=True, clock=Clock())
     for n in range(2):  # one home network, two of its addresses
-        fair.admit_start(f"user{n}", f"2001:db8:7:1::{n + 1:x}")
-        fair.started(f"s{n}", f"2001:db8:7:1::{n + 1:x}")
+        fair.reserve(f"user{n}", f"2001:db8:7:1::{n + 1:x}").started(f"s{n}")
     with pytest.raises(FairUseError, match="already running from your network"):
-        fair.admit_start("user9", "2001:db8:7:1:dead:beef:0:42")
-    fair.admit_start("user9", "2001:db8:7:2::1")  # the next /64 is someone else
+        fair.reserve("user9", "2001:db8:7:1:dead:beef:0:42")
+    fair.reserve("user9", "2001:db8:7:2::1")  # the next /64 is someone else
 
 
 def test_new_users_from_one_ipv6_network_share_one_allowance():
@@ -115,25 +187,26 @@ def test_starts_through_a_practice_link_are_limited_per_visitor_and_per_address(
     """A visitor who mints new identities from one address still cannot drain a coach's
     link; another link, or another address, is not affected."""
     clock = Clock()
-    fair = FairUse(FairUseLimits(practice_starts_per_hour=2), public=True, clock=clock)
-    fair.admit_practice_start("pl_a", "ana", "198.51.100.7")
-    fair.admit_practice_start("pl_a", "ana", "198.51.100.7")
+    limits = FairUseLimits(running_per_ip=99, practice_starts_per_hour=2)
+    fair = FairUse(limits, public=True, clock=clock)
+    fair.reserve("ana", "198.51.100.7", practice_link="pl_a")
+    fair.reserve("ana", "198.51.100.7", practice_link="pl_a")
     with pytest.raises(FairUseError, match="through this practice link"):
-        fair.admit_practice_start("pl_a", "ana", "203.0.113.5")
-    fair.admit_practice_start("pl_b", "ana", "198.51.100.7")  # another coach's link
+        fair.reserve("ana", "203.0.113.5", practice_link="pl_a")
+    fair.reserve("ana", "198.51.100.7", practice_link="pl_b")  # another coach's link
     for n in range(4):  # new identities: the address allows three times the visitor's
-        fair.admit_practice_start("pl_a", f"new{n}", "198.51.100.7")
+        fair.reserve(f"new{n}", "198.51.100.7", practice_link="pl_a")
     with pytest.raises(FairUseError):
-        fair.admit_practice_start("pl_a", "new9", "198.51.100.7")
+        fair.reserve("new9", "198.51.100.7", practice_link="pl_a")
     clock.now += 3600
-    fair.admit_practice_start("pl_a", "ana", "198.51.100.7")
+    fair.reserve("ana", "198.51.100.7", practice_link="pl_a")
 
 
 def test_local_mode_has_no_address_limits():
     fair = FairUse(FairUseLimits(running_per_ip=0, starts_per_hour=0), public=False)
-    fair.admit_start("local", None)
+    fair.reserve("local", None)
     fair.admit_new_user(None)
-    fair.admit_practice_start("pl_a", "local", None)
+    fair.reserve("local", None, practice_link="pl_a")
 
 
 def test_a_closed_tab_ends_its_users_interview_after_the_grace_unless_one_comes_back():
