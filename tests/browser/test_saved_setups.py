@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from mockflow.ui.tabs.setup import DRAFT_KEY
+from tests.browser.browser_state import browser_state
+from tests.waiting import eventually
+
 pytestmark = pytest.mark.browser
-DRAFT = "() => localStorage.getItem('mockflow_setup_draft')"  # encrypted: compared only
 
 
 def test_save_and_load_a_setup(browser, local_app):
@@ -44,10 +47,15 @@ def test_an_unsaved_form_survives_a_reload_in_this_browser_only(browser, local_a
     page.get_by_role("radio", name="Entry").check()
     page.get_by_label("Short (about 8 min)").check()
     expect(summary).to_contain_text("about 8 min", timeout=30000)
-    stored = page.evaluate(DRAFT)
     page.get_by_label("Job description (optional)").fill("On-call for Kafka and Postgres.")
     expect(summary).to_contain_text("Job description: yes, 5 words", timeout=30000)
-    page.wait_for_function(f"(before) => ({DRAFT})() !== before", arg=stored, timeout=30000)
+    assert eventually(  # the draft as the form is now (an earlier change's draft may land first)
+        lambda: (
+            (browser_state(page, DRAFT_KEY) or {}).get("job_description")
+            == "On-call for Kafka and Postgres."
+        ),
+        timeout=30,
+    )
 
     page.reload()
     expect(page.get_by_label("Target role")).to_have_value(

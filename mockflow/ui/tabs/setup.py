@@ -180,14 +180,23 @@ def _documents() -> dict[str, Any]:
 def wire(page: Page) -> None:
     """The Setup tab's own listeners (Start is wired by the Interview tab)."""
     setup, bind = page.setup, page.bind
-    for field in setup.fields:
-        if hasattr(field, "change"):
-            field.change(summarize, setup.fields, setup.summary, show_progress="hidden")
+    # one listener each, run one at a time, only the latest of those waiting: a quick run of
+    # changes ends with the form as it is now (separate listeners could finish out of order
+    # and leave an older draft or summary last)
+    in_order: dict[str, Any] = {"trigger_mode": "always_last", "concurrency_limit": 1}
+    changes = [field.change for field in setup.fields if hasattr(field, "change")]
+    gr.on(changes, summarize, setup.fields, setup.summary, show_progress="hidden", **in_order)
     page.demo.load(summarize, setup.fields, setup.summary)
     drafted = setup.draft_fields
     page.demo.load(restore_draft, [setup.draft], drafted)
-    for field in drafted:
-        field.change(keep_draft, [page.practice, *drafted], setup.draft, show_progress="hidden")
+    gr.on(
+        [field.change for field in drafted],
+        keep_draft,
+        [page.practice, *drafted],
+        setup.draft,
+        show_progress="hidden",
+        **in_order,
+    )
     setup.mode.change(lambda m: gr.Radio(visible=m == "voice"), setup.mode, setup.patience)
     notice = [setup.keys_notice, setup.open_settings]
     setup.mode.change(bind(keys_notice), [page.user, setup.mode, page.practice], notice)
