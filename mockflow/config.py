@@ -88,6 +88,7 @@ class Settings:
     livekit_client_url: str = f"/gradio_api/file={LIVEKIT_CLIENT_BUNDLED}"
     feedback_model: str | None = None  # default: the user's interview model
     stage_scale: float = 1.0  # multiplies every stage's time limit (demos, tests)
+    practice_minute_seconds: float = 60.0  # a practice link's minute, in seconds (tests)
     livekit_client_path: str | None = str(LIVEKIT_CLIENT_BUNDLED)  # a file the app serves
     npm_registry: str = NPM_REGISTRY  # where the app's copy of livekit-client comes from
     voice_agents: str = "local"  # "dispatch": LiveKit workers serve voice interviews
@@ -178,6 +179,7 @@ class Settings:
             ready_timeout_seconds=_float(merged, "MOCKFLOW_READY_TIMEOUT", 20.0),
             feedback_model=merged.get("MOCKFLOW_FEEDBACK_MODEL") or None,
             stage_scale=_float(merged, "MOCKFLOW_STAGE_SCALE", 1.0),
+            practice_minute_seconds=_float(merged, "MOCKFLOW_PRACTICE_MINUTE_SECONDS", 60.0),
             voice_agents=_choice(merged, "MOCKFLOW_VOICE_AGENTS", ("local", "dispatch")),
             worker_port=_int(merged, "MOCKFLOW_WORKER_PORT", 8081),
             worker_max_interviews=_int(merged, "MOCKFLOW_WORKER_MAX_INTERVIEWS", 0),

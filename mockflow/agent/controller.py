@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from livekit.agents import (
@@ -50,6 +50,7 @@ from mockflow.agent.stage_tool import offers_stage_tool
 from mockflow.agent.usage import usage_figures
 from mockflow.contracts.events import EventWriter
 from mockflow.contracts.launch_spec import LaunchSpec
+from mockflow.interview.budget import Budget
 from mockflow.interview.coach_questions import plan_questions
 from mockflow.interview.context import build_context
 from mockflow.interview.fsm import InterviewFSM, Transition
@@ -66,6 +67,11 @@ WRAP_UP = "The interview is over. Say your goodbye now, as your updated instruct
 OUT_OF_TIME = (
     "That's all the time we have, so we'll stop here. Thank you, {name}; your feedback "
     "report will be ready in a moment."
+)
+# said when a practice link's interview ends because a question went unanswered (issue 25)
+NO_ANSWER = (
+    "I haven't had an answer for a while, so we'll stop here. Thank you, {name}; your "
+    "transcript is kept."
 )
 SKIPPED = (
     "The candidate chose to skip your last question. Acknowledge that in two or three words "
@@ -121,6 +127,7 @@ class InterviewController:
         # leaving it starts no stage, so no `stage` event can say so
         self._final_move: dict[str, str] = {}
         self._last_words: Awaitable[Any] | None = None
+        self.budget = _budget_of(spec, clock())
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -212,8 +219,7 @@ class InterviewController:
         if message and reason == "error":
             self.fail(message)
         elif reason == "timeout" and not self.finished.is_set():
-            name = (self.spec.candidate.name.split() or ["there"])[0]
-            self._say_last(OUT_OF_TIME.format(name=name))
+            self._say_last(OUT_OF_TIME.format(name=self._first_name()))
         self._finish(reason)
 
     async def last_words(self, timeout: float) -> None:
@@ -269,6 +275,25 @@ class InterviewController:
         if stage is not None and self.fsm.tick() and not was_overdue:
             self._overdue_stage = stage.name
             log.info("stage %s ran over its %.0f s limit", stage.name, stage.time_limit)
+        self._keep_to_budget()
+
+    def _keep_to_budget(self) -> None:
+        """A practice link's hold on the time: the closing a minute before the granted
+        end, the end itself (`timeout`, said), and the end of a question left unanswered."""
+        if self.budget is None or self.finished.is_set():
+            return
+        due = self.budget.due(self._clock())
+        if due == "end":
+            log.info("the interview's granted time is up")
+            self.end("timeout")
+        elif due == "idle":
+            log.info("no answer for %.0f s: ending", self.budget.idle_seconds)
+            self._say_last(NO_ANSWER.format(name=self._first_name()))
+            self._finish("timeout")
+        elif due == "close" and self.fsm.stage is not None and not self.fsm.last_stage:
+            log.info("the interview's granted time is nearly up: closing")
+            self._record_transition(self.fsm.close_early("timer"))
+            self._in_background(self._refresh_instructions())
 
     # -- shared by both transports ------------------------------------------------------
 
@@ -283,6 +308,8 @@ class InterviewController:
             ended_at=round(ended_at, 3),
         )
         self.fsm.note_answer()
+        if self.budget is not None:
+            self.budget.answered()
 
     async def apply_due_transition(self) -> Transition | None:
         reason = self.fsm.due_reason()
@@ -436,15 +463,23 @@ class InterviewController:
             interrupted=bool(getattr(item, "interrupted", False)),
         )
         self.fsm.note_question()
+        if self.budget is not None:
+            self.budget.asked(self._clock())
         self._interviewer_turns += 1
         if text == self._apology:
             self._apology = None
             return
         if self._next_must_ask() is not None:  # it was asked in this turn: on to the next
             self.must_ask[stage.name].popleft()  # type: ignore[union-attr]
-            refresh = asyncio.get_running_loop().create_task(self._refresh_instructions())
-            self._background.add(refresh)
-            refresh.add_done_callback(self._background.discard)
+            self._in_background(self._refresh_instructions())
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _first_name(self) -> str:
+        return (self.spec.candidate.name.split() or ["there"])[0]
 
     def _on_error(self, event: ErrorEvent) -> None:
         """A speech provider's failure ends the interview; a language model's fails only
@@ -474,3 +509,11 @@ class InterviewController:
         if not self.finished.is_set():
             self.end_reason = reason
             self.finished.set()
+
+
+def _budget_of(spec: LaunchSpec, now: float) -> Budget | None:
+    """The practice link's hold on this interview, counted from `now` (None: no hold)."""
+    hold = spec.time_budget
+    if hold is None:
+        return None
+    return Budget(now, hold.seconds, hold.closing_seconds, hold.idle_seconds)

@@ -22,7 +22,7 @@ from mockflow.app.local_providers import (
     start_local,
     with_local_defaults,
 )
-from mockflow.app.practice import PRACTICE_UNAVAILABLE
+from mockflow.app.practice import PRACTICE_UNAVAILABLE, overrun_after, time_budget
 from mockflow.app.setup import (
     MAX_ANSWER_CHARS,
     InterviewSetup,
@@ -83,6 +83,7 @@ class InterviewService:
     _owners: dict[str, str] = field(default_factory=dict)
     _starting: set[str] = field(default_factory=set)  # users whose start is under way
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _overruns: dict[str, threading.Timer] = field(default_factory=dict)  # practice links'
 
     def __post_init__(self) -> None:
         if self.fair is None:
@@ -209,13 +210,15 @@ class InterviewService:
         record = self.store.create_session(
             user_id, role=setup.role.strip(), track=setup.track, level=setup.level, mode=setup.mode
         )
+        budget = None
         if practice is not None:
-            try:  # the quotas are checked and spent in one step
-                self.store.reserve_practice_interview(user_id, practice.id, record.id)
+            try:  # the quotas are checked and spent, and the minutes granted, in one step
+                granted = self.store.reserve_practice_interview(user_id, practice.id, record.id)
             except MockflowError:  # nothing started: nothing left in the candidate's history
                 self.store.set_status(user_id, record.id, "failed", end_reason="error")
                 self.store.delete_session(user_id, record.id)
                 raise
+            budget = time_budget(practice, granted, self.settings.practice_minute_seconds)
         with self._lock:
             self._owners[record.id] = user_id
         if reservation is not None:  # before the launch: an end reported at once frees it
@@ -229,6 +232,7 @@ class InterviewService:
             livekit,
             stage_limits=setup.stage_limits(self.settings.stage_scale),
             practice=practice,
+            budget=budget,
             pinned_address=pin.address if pin is not None else None,
             by_workers=by_workers,
             deepgram_url=self.settings.users_deepgram_url,
@@ -245,10 +249,38 @@ class InterviewService:
             with self._lock:
                 self._owners.pop(record.id, None)
             self.store.set_status(user_id, record.id, "failed", end_reason="error")
+            if practice is not None:  # its grant goes back to the link
+                self.store.record_practice_minutes(user_id, record.id, 0.0)
             raise
         self.store.set_status(user_id, record.id, "running")
+        self._end_on_overrun(user_id, record.id, overrun_after(budget, self._minute))
         log.info("session %s started (%s, %s)", record.id, setup.mode, setup.track)
         return StartedInterview(record.id, setup.mode, handle.events_path, room)
+
+    @property
+    def _minute(self) -> float:
+        return self.settings.practice_minute_seconds
+
+    def _end_on_overrun(self, user_id: str, session_id: str, after: float | None) -> None:
+        """The app's backstop for a practice link's time (the agent ends the interview at
+        its budget): still running `after` seconds on, it is ended as `timeout`."""
+        if after is None:
+            return
+        timer = threading.Timer(after, self._overran, (user_id, session_id))
+        timer.daemon = True
+        with self._lock:
+            self._overruns[session_id] = timer
+        timer.start()
+
+    def _overran(self, user_id: str, session_id: str) -> None:
+        with self._lock:
+            self._overruns.pop(session_id, None)
+        try:
+            if not self.is_over(user_id, session_id):
+                log.warning("session %s: past its practice link's time; ending", session_id)
+                self.end(user_id, session_id, "timeout")
+        except MockflowError as exc:
+            log.info("session %s: not ended at its time (%s)", session_id, type(exc).__name__)
 
     def session(self, user_id: str, session_id: str) -> SessionRecord:
         """One of the user's sessions (what a poll asks for: it counts as activity)."""
@@ -322,6 +354,9 @@ class InterviewService:
         """Supervisor callback: record how the session ended."""
         with self._lock:
             user_id = self._owners.pop(session_id, None)
+            overrun = self._overruns.pop(session_id, None)
+        if overrun is not None:
+            overrun.cancel()
         if self.fair is not None:
             self.fair.ended(session_id)
         if user_id is None:
@@ -332,7 +367,8 @@ class InterviewService:
             )
             if record.duration is not None:  # a practice link's use, if it was one
                 usage = read_timeline(Path(record.session_dir)).usage
-                self.store.record_practice_minutes(user_id, session_id, record.duration / 60, usage)
+                minutes = record.duration / self._minute
+                self.store.record_practice_minutes(user_id, session_id, minutes, usage)
         except NotFoundError:
             log.info("session %s ended after it was deleted", session_id)
 

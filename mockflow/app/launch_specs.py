@@ -1,8 +1,8 @@
 """The launch spec the app hands a runner (Contract 1, `mockflow.contracts.launch_spec`),
 built in this one place from a session record, its set-up, its stage limits, the user's
-keys and, for a coach's practice link, the link's questions and minutes; for voice, with
-the room and this browser's token. The runner validates it against the contract's model
-before any process sees it (`launch.local.startup.prepare_spec`)."""
+keys and, for a coach's practice link, the link's questions and its hold on the time;
+for voice, with the room and this browser's token. The runner validates it against the
+contract's model before any process sees it (`launch.local.startup.prepare_spec`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from mockflow.app.local_providers import (
     LOCAL_VOICE,
     LocalProviders,
 )
-from mockflow.app.practice import within_minutes
+from mockflow.app.practice import within_seconds
 from mockflow.app.setup import InterviewSetup
+from mockflow.contracts.launch_spec import TimeBudget
 from mockflow.launch.livekit.tokens import issue_interview_room
 from mockflow.store.db import SessionRecord
 from mockflow.store.practice_links import PracticeLink
@@ -31,6 +32,7 @@ def launch_spec(
     *,
     stage_limits: dict[str, float],
     practice: PracticeLink | None = None,
+    budget: TimeBudget | None = None,
     pinned_address: str | None = None,
     by_workers: bool = False,
     deepgram_url: str | None = None,
@@ -40,9 +42,10 @@ def launch_spec(
     """The launch spec and, for voice, this browser's room details. A voice interview that
     workers serve carries none of the user's provider settings: workers use their own.
     With `pinned_address`, every provider on the user's base URL connects there only.
-    Roles given to the app's `local` models use their loopback endpoints."""
+    Roles given to the app's `local` models use their loopback endpoints. A practice
+    link's interview runs under its `budget` (`practice.time_budget`)."""
     local = local or LocalProviders()
-    spec = _base_spec(record, setup, keys, stage_limits, practice)
+    spec = _base_spec(record, setup, keys, stage_limits, practice, budget)
     if local.llm is not None:
         spec["providers"]["llm"] = {
             "api_key": LOCAL_API_KEY,
@@ -69,6 +72,7 @@ def _base_spec(
     keys: ProviderKeys,
     stage_limits: dict[str, float],
     practice: PracticeLink | None,
+    budget: TimeBudget | None = None,
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "session_id": record.id,
@@ -90,7 +94,10 @@ def _base_spec(
     }
     if practice is not None:
         spec["coach"] = {"questions": practice.questions, "focus_notes": practice.focus_notes}
-        spec["stage_overrides"] = within_minutes(stage_limits, practice.max_minutes_per_interview)
+        seconds = budget.seconds if budget is not None else None
+        spec["stage_overrides"] = within_seconds(stage_limits, seconds)
+    if budget is not None:
+        spec["time_budget"] = budget.model_dump()
     return spec
 
 

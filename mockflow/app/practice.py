@@ -1,6 +1,7 @@
 """Practice links: a coach's link made from what the coach filled in (the Coach tab's
 form and the API make it the same way), the set-up the link fixes for a candidate (who
-adds only a name and, if they like, a resume), and the link's limit on minutes."""
+adds only a name and, if they like, a resume), and the link's hold on an interview's
+time (`time_budget`: the minutes the store granted it, as a hard end)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mockflow.app.setup import InterviewSetup, SetupError
 from mockflow.app.text_limits import clean_field, too_long
+from mockflow.contracts.launch_spec import TimeBudget
 from mockflow.store.db import Store
 from mockflow.store.practice_links import PracticeLink
 
@@ -19,6 +21,11 @@ QUOTA_NAMES = (
     "max_total_minutes",
     "max_per_candidate_per_day",
 )
+
+# a link's hold on a running interview (issue 25), in the link's minutes
+CLOSING_MINUTES = 1.0  # the interviewer closes this long before the granted end
+SPONSORED_IDLE_MINUTES = 2.0  # a question unanswered this long ends a sponsored interview
+OVERRUN_GRACE_MINUTES = 0.5  # past its end by this much, the app stops the interview
 
 PRACTICE_UNAVAILABLE = (
     "This practice link cannot start interviews right now. Please tell your coach."
@@ -103,10 +110,34 @@ def practice_setup(
     )
 
 
-def within_minutes(limits: dict[str, float], minutes: int | None) -> dict[str, float]:
-    """Stage time limits shrunk in proportion so that together they fit `minutes`."""
+def time_budget(
+    link: PracticeLink, granted_minutes: float | None, minute_seconds: float = 60.0
+) -> TimeBudget | None:
+    """The hold a link's interview runs under: its `granted_minutes` (the store's grant)
+    as a hard end, with the closing begun a minute before (a quarter of a short grant);
+    on a sponsored link, a candidate who leaves a question unanswered for
+    `SPONSORED_IDLE_MINUTES` is ended. `minute_seconds`: a minute's length (tests
+    shorten it). None: neither applies."""
+    idle = SPONSORED_IDLE_MINUTES * minute_seconds if link.sponsored else None
+    if granted_minutes is None and idle is None:
+        return None
+    seconds = granted_minutes * minute_seconds if granted_minutes is not None else None
+    closing = min(CLOSING_MINUTES * minute_seconds, (seconds or 0.0) / 4)
+    return TimeBudget(seconds=seconds, closing_seconds=closing, idle_seconds=idle)
+
+
+def overrun_after(budget: TimeBudget | None, minute_seconds: float = 60.0) -> float | None:
+    """Seconds after the start when the app ends an interview the agent has not ended
+    at its budget (a hung agent); None: no hard end."""
+    if budget is None or budget.seconds is None:
+        return None
+    return budget.seconds + OVERRUN_GRACE_MINUTES * minute_seconds
+
+
+def within_seconds(limits: dict[str, float], seconds: float | None) -> dict[str, float]:
+    """Stage time limits shrunk in proportion so that together they fit `seconds`."""
     total = sum(limits.values())
-    if minutes is None or total <= minutes * 60:
+    if seconds is None or total <= seconds:
         return limits
-    scale = minutes * 60 / total
+    scale = seconds / total
     return {stage: round(seconds * scale, 1) for stage, seconds in limits.items()}

@@ -107,6 +107,17 @@ class CoachBrief(_Model):
         return [q.strip() for q in value if q.strip()]
 
 
+class TimeBudget(_Model):
+    """How long a coach's practice link lets the interview run (issue 25), in seconds
+    from the agent's start: the interviewer moves to its closing `closing_seconds`
+    before the hard end at `seconds` and ends there (`timeout`); a candidate who leaves
+    a question unanswered for `idle_seconds` is ended too. None: no such limit."""
+
+    seconds: float | None = Field(default=None, gt=0)
+    closing_seconds: float = Field(default=60.0, ge=0)
+    idle_seconds: float | None = Field(default=None, gt=0)
+
+
 class LaunchSpec(_Model):
     session_id: str = Field(pattern=f"^{SESSION_ID_PATTERN}$")
     session_dir: str = Field(min_length=1)
@@ -120,6 +131,7 @@ class LaunchSpec(_Model):
     livekit: LiveKitRoom | None = None
     turn_taking: TurnTaking = Field(default_factory=TurnTaking)
     coach: CoachBrief | None = None
+    time_budget: TimeBudget | None = None
 
     @field_validator("stage_overrides")
     @classmethod

@@ -243,6 +243,18 @@ class InterviewFSM:
     def skip(self) -> Transition:
         return self.advance("skip")
 
+    def close_early(self, reason: str = "timer") -> Transition:
+        """Go straight to the last stage (the interview's time is nearly up); the stages
+        between are left unvisited."""
+        if self.stage is None or self.last_stage:
+            raise RuntimeError("no stage to leave for the closing")
+        current = self.stage.name
+        self._index = len(STAGES) - 2
+        self._move(reason)
+        transition = replace(self.history.pop(), from_stage=current)
+        self.history.append(transition)
+        return transition
+
     def end(self) -> Transition:
         """End the interview at once, from any stage."""
         current = self.stage.name if self.stage else None

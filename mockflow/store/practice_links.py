@@ -8,7 +8,9 @@ Every rule is enforced here, whoever calls:
 - a coach reads, changes and counts only their own links, and reads only the reports
   shared on them (anything else is "not found", as for a missing record);
 - an interview starts through a link only while the link is live and every quota has
-  room, checked and recorded in one step under the store's lock;
+  room, checked and recorded in one step under the store's lock, with the minutes it
+  is granted (`grant_minutes`): the interviews running at once never hold more than
+  the link's total; an interview's measured minutes replace its grant when it ends;
 - deleting a candidate's data removes their shares and their id from the link's usage.
 """
 
@@ -20,7 +22,7 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ MAX_QUESTION_CHARS = 300
 MAX_LINK_BYTES = 48_000
 MAX_LIFETIME_SECONDS = 366 * 86400
 DAY = 86400
+MIN_GRANT = 1.0  # minutes: an interview granted less is not started
 NOT_FOUND = "This practice link does not exist."
 Q = Query()
 
@@ -95,6 +98,34 @@ def _questions(questions: list[str]) -> list[str]:
     if any(len(q) > MAX_QUESTION_CHARS for q in kept):
         raise StoreError(f"Each question must be at most {MAX_QUESTION_CHARS} characters.")
     return kept
+
+
+def grant_minutes(
+    link: PracticeLink, uses: Sequence[Mapping[str, Any]], min_minutes: float = MIN_GRANT
+) -> float | None:
+    """The minutes a new interview through `link` may run: the per-interview limit, or
+    what is left of the link's total once the minutes used (`minutes`) and those granted
+    to interviews still running (`granted_minutes` of a use with no `minutes` yet) are
+    taken off, whichever is less. None: the link limits no minutes. Less than
+    `min_minutes` is refused (`PracticeQuotaError`)."""
+    limits: list[float] = []
+    if link.max_minutes_per_interview is not None:
+        limits.append(float(link.max_minutes_per_interview))
+    if link.max_total_minutes is not None:
+        used = sum(u["minutes"] or 0 for u in uses if u.get("minutes") is not None)
+        if link.max_total_minutes - used < min_minutes:
+            raise PracticeQuotaError("This practice link has used all its minutes.")
+        held = sum(u.get("granted_minutes") or 0 for u in uses if u.get("minutes") is None)
+        limits.append(link.max_total_minutes - used - held)
+    if not limits:
+        return None
+    granted = round(min(limits), 2)
+    if granted < min_minutes:
+        raise PracticeQuotaError(
+            "This practice link's remaining minutes are held by interviews running now. "
+            "Please try again when one of them has ended."
+        )
+    return granted
 
 
 class PracticeLinkMethods:
@@ -245,9 +276,12 @@ class PracticeLinkMethods:
             raise PracticeLinkNotFoundError(NOT_FOUND)
         return from_doc(PracticeLink, doc)
 
-    def reserve_practice_interview(self, user_id: str, link_id: str, session_id: str) -> None:
-        """Count the candidate's new interview against the link's quotas, or refuse with
-        the reason."""
+    def reserve_practice_interview(
+        self, user_id: str, link_id: str, session_id: str, *, min_minutes: float = MIN_GRANT
+    ) -> float | None:
+        """Count the candidate's new interview against the link's quotas and grant it its
+        minutes (returned; None: the link limits no minutes), or refuse with the reason.
+        The grant is held until the interview's measured minutes replace it."""
         with self._lock:
             self._session_doc(user_id, session_id)  # theirs, or "not found"
             link = self.practice_link(link_id)
@@ -255,9 +289,7 @@ class PracticeLinkMethods:
             now = self._clock()
             if link.max_interviews is not None and len(uses) >= link.max_interviews:
                 raise PracticeQuotaError("This practice link has no interviews left.")
-            minutes = sum(u.get("minutes") or 0 for u in uses)
-            if link.max_total_minutes is not None and minutes >= link.max_total_minutes:
-                raise PracticeQuotaError("This practice link has used all its minutes.")
+            granted = grant_minutes(link, uses, min_minutes)
             today = [
                 u for u in uses if u["candidate_id"] == user_id and now - u["started_at"] < DAY
             ]
@@ -274,8 +306,10 @@ class PracticeLinkMethods:
                     "session_id": session_id,
                     "started_at": now,
                     "minutes": None,
+                    "granted_minutes": granted,
                 }
             )
+            return granted
 
     def record_practice_minutes(
         self,

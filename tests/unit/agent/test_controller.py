@@ -18,6 +18,7 @@ from livekit.agents import (
 
 from mockflow.agent.controller import (
     MOVE_ON,
+    NO_ANSWER,
     OUT_OF_TIME,
     WRAP_UP,
     InterviewController,
@@ -363,3 +364,64 @@ def test_an_end_from_a_middle_stage_adds_nothing_to_the_ended_line(tmp_path):
     controller.close("user_ended")
     (ended,) = _events(tmp_path, "ended")
     assert "last_move" not in ended and ended["reason"] == "user_ended"
+
+
+def _held(tmp_path: Path, clock: Clock, **hold: float | None):
+    """A practice link's interview: the controller under a `time_budget`."""
+    controller = _controller(tmp_path, clock, time_budget=hold)
+    session = ReplySession()
+    controller.attach(session, None)  # type: ignore[arg-type]
+    controller.begin()
+    return controller, session
+
+
+async def test_a_practice_interview_closes_a_minute_before_its_granted_end_then_ends_there(
+    tmp_path,
+):
+    clock = Clock()
+    controller, session = _held(tmp_path, clock, seconds=300, closing_seconds=60)
+    session.script("Hi Ada, ready to begin?", "Tell me about yourself.", "Any questions?")
+    await controller.greet()
+    await controller.answer("Ready.")
+    clock.now += 239
+    controller.tick()
+    assert controller.fsm.stage.name != "closing"  # not yet
+    clock.now += 1
+    controller.tick()
+    stage = _events(tmp_path, "stage")[-1]
+    assert (stage["stage"], stage["reason"]) == ("closing", "timer")
+    await controller.answer("I build payment systems.")  # answered in the closing
+    assert _events(tmp_path, "turn")[-1]["stage"] == "closing"
+    assert not controller.finished.is_set()
+    clock.now += 60
+    controller.tick()
+    await controller.last_words(5.0)
+    assert session.said == [OUT_OF_TIME.format(name="Ada")]  # the candidate hears why
+    assert controller.end_reason == "timeout"
+
+
+async def test_a_question_left_unanswered_ends_a_sponsored_interview(tmp_path):
+    clock = Clock()
+    controller, session = _held(tmp_path, clock, idle_seconds=120)
+    session.script("Hi Ada, ready to begin?", "Tell me about yourself.")
+    await controller.greet()
+    clock.now += 100
+    await controller.answer("Ready.")  # an answer restarts the wait
+    clock.now += 119
+    controller.tick()
+    assert not controller.finished.is_set()
+    clock.now += 1
+    controller.tick()
+    await controller.last_words(5.0)
+    assert session.said == [NO_ANSWER.format(name="Ada")]
+    assert controller.end_reason == "timeout"
+
+
+async def test_an_interview_without_a_budget_is_not_ended_by_the_clock(tmp_path):
+    clock = Clock()
+    controller, session = _attached(tmp_path, clock)
+    session.script("Hi Ada, ready to begin?")
+    await controller.greet()
+    clock.now += 3 * 3600
+    controller.tick()
+    assert not controller.finished.is_set() and session.said == []

@@ -4,6 +4,7 @@ supervisor, and the store kept in step with how sessions end."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,6 +20,7 @@ from mockflow.errors import MockflowError
 from mockflow.net.guard import AddressRefusedError, NetGuard
 from mockflow.store.db import NotFoundError, Store
 from mockflow.store.vault import ProviderKeys, Vault
+from tests.waiting import eventually
 
 
 class RecordingSupervisor:
@@ -382,6 +384,44 @@ def test_a_spent_link_refuses_and_leaves_nothing_behind(service):
         service.start(second, practice_setup(link, name="Ben"), practice=link)
     assert service.store.list_sessions(second) == []
     assert len(service.supervisor.specs) == 1  # nothing ran on the coach's keys
+
+
+def _with_minute(service, seconds: float) -> None:
+    """A practice link's minute lasts `seconds` (as a test's app sets it)."""
+    service.settings = replace(service.settings, practice_minute_seconds=seconds)
+
+
+def test_a_link_interview_gets_its_grant_as_a_hard_end_and_the_app_backs_it_up(service):
+    """Issue 25: the granted minutes reach the agent as its hard end; an agent that does
+    not stop at it is ended by the app (as `timeout`) half a minute later."""
+    _with_minute(service, 0.4)
+    link = _practice_link(
+        service, "local", sponsored=True, max_total_minutes=3, max_minutes_per_interview=2
+    )
+    started = service.start(new_browser_id(), practice_setup(link, name="Ana"), practice=link)
+    budget = service.supervisor.specs[0]["time_budget"]
+    assert budget == {"seconds": 0.8, "closing_seconds": 0.2, "idle_seconds": 0.8}
+    assert eventually(lambda: service.supervisor.end_requests, timeout=30)
+    assert service.supervisor.end_requests == [(started.session_id, "timeout", "")]
+
+
+def test_a_start_that_fails_gives_its_minutes_back_to_the_link(service):
+    link = _practice_link(service, "local", sponsored=True, max_total_minutes=2)
+    service.attach(RecordingSupervisor(fail=MockflowError("The interviewer did not start")))
+    with pytest.raises(MockflowError, match="did not start"):
+        service.start(new_browser_id(), practice_setup(link, name="Ana"), practice=link)
+    service.attach(RecordingSupervisor())
+    service.start(new_browser_id(), practice_setup(link, name="Ben"), practice=link)
+    assert service.supervisor.specs[0]["time_budget"]["seconds"] == 2 * 60
+
+
+def test_a_link_with_its_minutes_held_by_running_interviews_starts_nothing(service):
+    link = _practice_link(service, "local", sponsored=True, max_total_minutes=1)
+    service.start(new_browser_id(), practice_setup(link, name="Ana"), practice=link)
+    ben = new_browser_id()
+    with pytest.raises(MockflowError, match="held by interviews running now"):
+        service.start(ben, practice_setup(link, name="Ben"), practice=link)
+    assert service.store.list_sessions(ben) == [] and len(service.supervisor.specs) == 1
 
 
 def test_a_sponsoring_coach_without_keys_is_not_named_to_the_candidate(service, tmp_path):

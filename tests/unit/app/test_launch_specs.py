@@ -1,6 +1,6 @@
 """The launch spec, built in one place: it meets contract 1; the interviewer gets the
 user's keys, the browser only its own room token; workers get none of the user's keys; a
-practice link's questions and minutes are in it; a pinned base URL is pinned everywhere."""
+practice link's questions and time budget are in it; a pinned base URL is pinned everywhere."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import jwt
 
 from mockflow.app.launch_specs import launch_spec
 from mockflow.app.local_providers import LocalProviders, with_local_defaults
+from mockflow.app.practice import time_budget
 from mockflow.app.setup import InterviewSetup
 from mockflow.contracts.launch_spec import parse_launch_spec
 from mockflow.store.practice_links import PracticeLink
@@ -69,18 +70,21 @@ def test_workers_get_none_of_the_users_keys(tmp_path) -> None:
     assert "sk-user-1" not in text and "dg-user-1" not in text
 
 
-def test_a_practice_link_brings_its_questions_and_fits_its_minutes(tmp_path) -> None:
+def test_a_practice_link_brings_its_questions_and_fits_its_granted_minutes(tmp_path) -> None:
     link = PracticeLink(
         id="pl_x", coach_id="local", title="Screen", setup={}, questions=["Why SRE?"],
-        focus_notes="Probe on-call.", modes=["text"], sponsored=False, expires_at=2e9,
+        focus_notes="Probe on-call.", modes=["text"], sponsored=True, expires_at=2e9,
         created_at=1.8e9, max_minutes_per_interview=3,
     )  # fmt: skip
+    budget = time_budget(link, 3.0)
     spec, _ = launch_spec(
-        _record(tmp_path, "text"), _setup("text"), KEYS, stage_limits=LIMITS, practice=link
-    )
+        _record(tmp_path, "text"), _setup("text"), KEYS, stage_limits=LIMITS, practice=link,
+        budget=budget,
+    )  # fmt: skip
     parsed = parse_launch_spec(json.dumps(spec))
     assert parsed.coach is not None and parsed.coach.questions == ["Why SRE?"]
     assert sum(spec["stage_overrides"].values()) <= 3 * 60
+    assert parsed.time_budget == budget  # the hard end and the idle stop reach the agent
 
 
 def test_a_pinned_base_url_is_pinned_for_every_provider_that_uses_it(tmp_path) -> None:

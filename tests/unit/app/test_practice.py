@@ -4,9 +4,18 @@ set-up that cannot start; and the set-up a candidate then gets from it."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from mockflow.app.practice import LinkDraft, create_link, practice_setup, within_minutes
+from mockflow.app.practice import (
+    LinkDraft,
+    create_link,
+    overrun_after,
+    practice_setup,
+    time_budget,
+    within_seconds,
+)
 from mockflow.app.setup import SetupError
 from mockflow.store.atomic_json import StoreError
 from mockflow.store.db import Store
@@ -93,8 +102,25 @@ def test_a_mode_the_link_does_not_offer_is_refused(store) -> None:
         practice_setup(link, name="Ana", mode="voice")
 
 
-def test_a_minutes_limit_shrinks_every_stage_in_proportion() -> None:
+def test_a_time_budget_shrinks_every_stage_in_proportion() -> None:
     limits = {"greeting": 60.0, "past_experience": 540.0}
-    assert within_minutes(limits, None) == limits
-    assert within_minutes(limits, 20) == limits  # already fits
-    assert within_minutes(limits, 5) == {"greeting": 30.0, "past_experience": 270.0}
+    assert within_seconds(limits, None) == limits
+    assert within_seconds(limits, 1200) == limits  # already fits
+    assert within_seconds(limits, 300) == {"greeting": 30.0, "past_experience": 270.0}
+
+
+def test_a_grant_becomes_a_hard_end_with_the_closing_a_minute_before() -> None:
+    link = SimpleNamespace(sponsored=False)
+    budget = time_budget(link, 10.0)  # type: ignore[arg-type]
+    assert budget is not None and (budget.seconds, budget.closing_seconds) == (600.0, 60.0)
+    assert budget.idle_seconds is None  # the candidate's own keys: the general idle stop
+    assert overrun_after(budget) == 630.0  # the app's backstop: half a minute later
+    short = time_budget(link, 2.0, minute_seconds=5.0)  # type: ignore[arg-type]
+    assert short is not None and (short.seconds, short.closing_seconds) == (10.0, 2.5)
+    assert time_budget(link, None) is None and overrun_after(None) is None  # type: ignore[arg-type]
+
+
+def test_a_sponsored_link_ends_an_unanswered_question_after_two_minutes() -> None:
+    budget = time_budget(SimpleNamespace(sponsored=True), None)  # type: ignore[arg-type]
+    assert budget is not None and budget.idle_seconds == 120.0 and budget.seconds is None
+    assert overrun_after(budget) is None

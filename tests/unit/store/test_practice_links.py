@@ -109,6 +109,38 @@ def test_total_minutes_are_a_quota_too(store, clock):
     assert store.coach_link(coach, link.id).usage["minutes"] == 10.4
 
 
+def test_interviews_running_at_once_never_hold_more_than_the_links_minutes(store, clock):
+    """Issue 25: three candidates start at once on a link with 3 minutes in total and 2
+    per interview: the first is granted 2, the second the 1 left, the third is refused
+    while they run; a finished interview's measured minutes replace its grant."""
+    coach, ana, ben, cy = (new_browser_id() for _ in range(4))
+    link = _link(store, coach, clock, max_total_minutes=3, max_minutes_per_interview=2)
+    first, second = _interview(store, ana), _interview(store, ben)
+    assert store.reserve_practice_interview(ana, link.id, first) == 2
+    assert store.reserve_practice_interview(ben, link.id, second) == 1
+    with pytest.raises(PracticeQuotaError, match="held by interviews running now"):
+        store.reserve_practice_interview(cy, link.id, _interview(store, cy))
+    store.record_practice_minutes(ana, first, 0.5)  # ended early: 1.5 minutes come back
+    assert store.reserve_practice_interview(cy, link.id, _interview(store, cy)) == 1.5
+
+
+def test_a_link_with_less_than_a_minute_left_refuses_before_anything_starts(store, clock):
+    coach, ana = new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock, max_total_minutes=1)
+    first = _interview(store, ana)
+    assert store.reserve_practice_interview(ana, link.id, first) == 1
+    store.record_practice_minutes(ana, first, 0.25)
+    with pytest.raises(PracticeQuotaError, match="used all its minutes"):
+        store.reserve_practice_interview(ana, link.id, _interview(store, ana))
+    assert store.coach_link(coach, link.id).usage["interviews"] == 1  # nothing was counted
+
+
+def test_a_link_without_minute_limits_grants_no_hard_end(store, clock):
+    coach, ana = new_browser_id(), new_browser_id()
+    link = _link(store, coach, clock, max_interviews=5)
+    assert store.reserve_practice_interview(ana, link.id, _interview(store, ana)) is None
+
+
 def test_a_links_usage_adds_up_what_its_interviews_reported_and_no_more(store, clock):
     coach, ana, ben = new_browser_id(), new_browser_id(), new_browser_id()
     link = _link(store, coach, clock)
