@@ -62,7 +62,14 @@ from mockflow.store.records import (
     status_changes,
     to_doc,
 )
-from mockflow.store.recovery import complete_index, notice_text, recovery_record
+from mockflow.store.recovery import (
+    complete_index,
+    forget_user_in_damaged,
+    notice_text,
+    owned_session_folders,
+    recovery_record,
+    strip_secrets,
+)
 from mockflow.store.session_files import (
     read_feedback,
     remove_session_dir,
@@ -128,6 +135,7 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
         self._invites = self._db.table("coach_invites", cache_size=0)
         self._recoveries = self._db.table("recoveries", cache_size=0)
         if (recovery := self._storage.recovery) is not None:
+            strip_secrets(recovery.damaged)  # the copy kept aside keeps no keys
             rebuilt = complete_index(
                 self._sessions, self._feedback, self._users, self.sessions_dir, orphan_owner
             )
@@ -308,6 +316,9 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
             self._users.remove(_owned(user_id))
             self._touched.pop(user_id, None)
             self._storage.forget_copies()  # the kept copies hold the user's data too
+            forget_user_in_damaged(self._storage.path, user_id)
+        for folder in owned_session_folders(self.sessions_dir, user_id):  # unindexed ones
+            remove_session_dir(self.sessions_dir, folder.name)
         remove_user_dir(self.users_dir, user_id)
 
     # recovery of a damaged database

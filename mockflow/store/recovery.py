@@ -4,11 +4,25 @@ Every session folder holds `meta.json` (written at start by `InterviewService`, 
 owner and creation time) and `events.jsonl`; together they give back a History entry for
 every interview, so none becomes unreachable even when no copy of the database survived.
 Keys and templates are not in the folders: they come back only with a restored copy.
+
+The damaged file is kept beside the database (`<name>.corrupt-<time>`) for the operator,
+but it keeps no secrets and, after "Delete my data", nothing of that user:
+- at the recovery, every vault token (an encrypted key record, `gAAAAA…`) is cut out of it
+  (`strip_secrets`), whatever its damage: a stray token needs only `secret.key` to open;
+- at a user's deletion, each such file that names the user is rewritten without every
+  document that names them when it still parses as JSON, and is removed when it does not
+  (`forget_user_in_damaged`): a file that cannot be parsed cannot be cut by document, and
+  what it held was restored from a copy or rebuilt from the session folders already.
+The session folders a user owns (their meta.json names them) go too, indexed or not
+(`owned_session_folders`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +34,8 @@ from tinydb.table import Table
 from mockflow.contracts.events import read_timeline
 from mockflow.contracts.ids import is_valid_user_id
 from mockflow.contracts.meta import read_meta
-from mockflow.store.atomic_json import Recovery
+from mockflow.private_files import atomic_write
+from mockflow.store.atomic_json import Recovery, dumps
 from mockflow.store.session_files import FEEDBACK_FILE
 
 log = logging.getLogger(__name__)
@@ -136,3 +151,86 @@ def _session_doc(folder: Path, meta: dict[str, Any], owner: str) -> dict[str, An
         if isinstance(ended.get("t"), int | float) and first is not None:
             doc["duration"] = round(ended["t"] - first, 3)
     return doc
+
+
+# a Fernet token: version byte 0x80 and a 64-bit timestamp, base64url (the vault's records)
+_VAULT_TOKEN = re.compile(rb"gAAAAA[A-Za-z0-9_\-]*=*")
+
+
+def strip_secrets(damaged: Path) -> int:
+    """Cut every vault token out of a damaged database file kept aside (rewritten
+    atomically); returns how many were cut."""
+    try:
+        kept, cut = _VAULT_TOKEN.subn(b"", damaged.read_bytes())
+        if cut:
+            atomic_write(damaged, kept)
+    except OSError as exc:
+        log.error("couldn't cut the keys out of the damaged %s: %s", damaged.name, exc.strerror)
+        return 0
+    if cut:
+        log.warning("cut %d encrypted key record(s) out of the damaged %s", cut, damaged.name)
+    return cut
+
+
+def damaged_copies(db_path: Path) -> list[Path]:
+    """The damaged database files kept aside beside `db_path`."""
+    return sorted(Path(db_path).parent.glob(f"{Path(db_path).name}.corrupt-*"))
+
+
+def forget_user_in_damaged(db_path: Path, user_id: str) -> None:
+    """Take `user_id` out of every damaged copy of the database: rewritten without the
+    documents that name them, or removed when it cannot be parsed."""
+    needle = user_id.encode("utf-8")
+    for copy in damaged_copies(db_path):
+        try:
+            raw = copy.read_bytes()
+            if needle not in raw:
+                continue
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                data = None
+            if isinstance(data, dict | list):
+                atomic_write(copy, dumps(_without(data, user_id)).encode("utf-8"))
+                log.warning("took a deleted user's data out of the damaged %s", copy.name)
+            else:
+                copy.unlink()
+                log.warning(
+                    "removed the damaged %s: it held a deleted user's data and can't be "
+                    "parsed to take only theirs out",
+                    copy.name,
+                )
+        except OSError as exc:
+            log.error("couldn't clean the damaged %s: %s", copy.name, exc.strerror)
+
+
+def owned_session_folders(sessions_dir: Path, user_id: str) -> Iterator[Path]:
+    """Every session folder whose meta.json names `user_id` as its owner."""
+    with contextlib.suppress(FileNotFoundError):
+        for folder in sorted(Path(sessions_dir).iterdir()):
+            is_session = folder.is_dir() and folder.name.startswith("iv_")
+            if is_session and read_meta(folder).get("user_id") == user_id:
+                yield folder
+
+
+def _without(value: Any, user_id: str) -> Any:
+    """`value` without any string or document (an object with a field) naming `user_id`,
+    looked for at every depth."""
+    if isinstance(value, dict):
+        return {
+            k: _without(v, user_id)
+            for k, v in value.items()
+            if user_id not in k and not _names(v, user_id)
+        }
+    if isinstance(value, list):
+        return [_without(v, user_id) for v in value if not _names(v, user_id)]
+    return value
+
+
+def _names(value: Any, user_id: str) -> bool:
+    """A string naming the user, or a document one of whose fields does."""
+    if isinstance(value, str):
+        return user_id in value
+    if isinstance(value, dict):
+        return any(isinstance(v, str) and user_id in v for v in value.values())
+    return False
