@@ -1,7 +1,9 @@
 """The agent process: preload, announce `warm`, read the launch spec, run one interview.
 
 Exit codes: 0 the interview ended (any reason but error), 1 it ended in error,
-2 the launch spec was unusable (one line on stderr, no events written).
+2 the launch spec was unusable (one line on stderr, no events written), 3
+(`EXIT_TIMELINE_UNWRITABLE`) its timeline could not be written to its end (a full or
+read-only disk; one line on stderr says why).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockflow.config import Settings
-from mockflow.contracts.events import EVENTS_FILE, EventWriter
+from mockflow.contracts.events import EVENTS_FILE, EXIT_TIMELINE_UNWRITABLE, EventWriter
 from mockflow.contracts.launch_spec import LaunchSpec
 from mockflow.errors import LaunchSpecError
 from mockflow.private_files import make_private_dir
@@ -116,6 +118,9 @@ async def _run(settings: Settings) -> int:
     _log_to_file(settings, spec, session_dir)
     log.info("interview starting: track=%s transport=%s", spec.track, spec.transport)
     reason = await run_interview(spec, events, _transport(spec, reader))
+    if events.fault is not None and not events.ended:
+        print(f"mockflow-agent: the interview stopped: {events.fault}", file=sys.stderr, flush=True)
+        return EXIT_TIMELINE_UNWRITABLE
     return 1 if reason == "error" else 0
 
 

@@ -3,18 +3,21 @@
 `run_interview` is what the per-interview process (`process`) and the LiveKit worker's
 job (`worker`) both call: it builds the FSM and the controller, runs the transport, turns
 whatever goes wrong into a fatal `error` event, and always ends the timeline with
-`ended`. Everything the agent writes to the timeline goes through the controller.
+`ended`. Everything the agent writes to the timeline goes through the controller. When the
+timeline cannot be written (a full or read-only disk) the interview stops at once: an
+answer the interviewer replied to but nobody recorded would be lost for good.
 `tick_until_finished` is the one clock loop of both transports.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from mockflow.agent.controller import InterviewController
-from mockflow.contracts.events import EventWriter
+from mockflow.contracts.events import EventWriteError, EventWriter
 from mockflow.contracts.launch_spec import LaunchSpec
 from mockflow.errors import MockflowError
 from mockflow.interview.fsm import build_fsm
@@ -31,6 +34,7 @@ Transport = Callable[[InterviewController], Awaitable[str]]
 async def run_interview(spec: LaunchSpec, events: EventWriter, transport: Transport) -> str:
     """Run `transport` for this interview; return (and write) its `ended` reason."""
     controller = InterviewController(spec, build_fsm(spec.track, spec.stage_overrides), events)
+    events.on_fault = lambda error: stop_on_storage_fault(controller, error)
     reason = "error"
     try:
         reason = await transport(controller)
@@ -39,13 +43,29 @@ async def run_interview(spec: LaunchSpec, events: EventWriter, transport: Transp
         reason = controller.end_reason or "interrupted"
     except MockflowError as exc:
         controller.record_error(str(exc))
+    except EventWriteError:
+        pass  # stop_on_storage_fault said why
     except Exception:
         log.exception("interview failed")
-        controller.record_error(INTERNAL_ERROR)
+        with contextlib.suppress(EventWriteError):
+            controller.record_error(INTERNAL_ERROR)
     finally:
-        controller.close(reason)
+        if events.fault is not None:
+            reason = "error"
+        try:
+            controller.close(reason)
+        except EventWriteError:  # the exit status tells the supervisor (`process`)
+            events.close()
     log.info("interview ended: %s", reason)
     return reason
+
+
+def stop_on_storage_fault(controller: InterviewController, error: EventWriteError) -> None:
+    """The timeline refused a line: say so if it still takes one, and end in error."""
+    log.error("the interview's timeline can't be written (%s); stopping the interview", error)
+    with contextlib.suppress(EventWriteError):
+        controller.record_error(str(error))
+    controller.end("error")
 
 
 async def tick_until_finished(

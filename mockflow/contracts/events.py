@@ -6,12 +6,15 @@ Whatever a reader wants to know from the events (ready yet? ended, and why? the 
 error, the current stage, the committed turns) comes from the one fold, `Timeline`.
 `draft` events carry the interviewer's reply while it is being generated (pieces of one
 reply share a `reply` number); the committed `turn` that follows replaces them.
-Each line is written whole and flushed; readers skip a trailing partial line.
+Each line is written whole (or not at all, when the disk refuses it) and flushed; readers
+skip a trailing partial line.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import threading
 import time
@@ -22,6 +25,8 @@ from typing import Any
 
 from mockflow.errors import MockflowError
 from mockflow.private_files import make_private_dir, open_private
+
+log = logging.getLogger(__name__)
 
 EVENTS_FILE = "events.jsonl"
 EVENT_TYPES = frozenset(
@@ -38,16 +43,54 @@ class EventFileError(MockflowError):
     """An events file is missing or has a malformed line before its end."""
 
 
+class EventWriteError(MockflowError):
+    """An event could not be appended (a full, over-quota or read-only disk); nothing of
+    its line was kept. The message is what the candidate reads."""
+
+    def __init__(self, message: str, errno_: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno_
+
+    @classmethod
+    def of(cls, exc: OSError) -> EventWriteError:
+        return cls(storage_problem(exc), exc.errno)
+
+    @property
+    def out_of_space(self) -> bool:
+        return self.errno in OUT_OF_SPACE
+
+
+OUT_OF_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+# the agent process's exit status when not even its `ended` line could be written
+EXIT_TIMELINE_UNWRITABLE = 3
+NOT_SAVED_NO_SPACE = "Not saved: the server is out of space."
+
+
+def storage_problem(exc: OSError) -> str:
+    """A failed write in words a candidate understands (no path)."""
+    if exc.errno in OUT_OF_SPACE:
+        return NOT_SAVED_NO_SPACE
+    return f"Not saved: the server can't write its data right now ({exc.strerror})."
+
+
 class EventWriter:
-    """Appends events as single JSON lines; thread-safe; refuses to write after `ended`."""
+    """Appends events as single JSON lines; thread-safe; refuses to write after `ended`.
+
+    A line is appended whole or not at all: a write that fails part-way (ENOSPC, EDQUOT,
+    EROFS) is cut back off the file, and `EventWriteError` is raised. The first such
+    failure is also passed to `on_fault` (the agent stops the interview there); later
+    writes still try, since a short `error` line may fit where a long turn did not."""
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         make_private_dir(self.path.parent)
         self._clock = clock
         self._lock = threading.Lock()
-        self._file = open(open_private(self.path), "a", encoding="utf-8")  # noqa: SIM115
+        self._fd: int | None = open_private(self.path)
+        self._clean_end: int | None = None  # a cut-back that failed: redo it first
         self.ended = False
+        self.fault: EventWriteError | None = None
+        self.on_fault: Callable[[EventWriteError], None] | None = None
 
     def write(self, type: str, **fields: Any) -> dict[str, Any]:
         if type not in EVENT_TYPES:
@@ -55,20 +98,45 @@ class EventWriter:
         event = {"t": round(self._clock(), 3), "type": type, **fields}
         line = json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n"
         with self._lock:
-            if self.ended or self._file.closed:
+            if self.ended or self._fd is None:
                 return event
-            self._file.write(line)
-            self._file.flush()
-            if type in _DURABLE:
-                os.fsync(self._file.fileno())
-            if type == "ended":
-                self.ended = True
-        return event
+            try:
+                self._append(self._fd, line.encode("utf-8"), durable=type in _DURABLE)
+            except OSError as exc:
+                error, first = EventWriteError.of(exc), self.fault is None
+                self.fault = error
+            else:
+                if type == "ended":
+                    self.ended = True
+                return event
+        log.error("couldn't append a %s event to %s: %s", type, self.path, error)
+        if first and self.on_fault is not None:
+            self.on_fault(error)
+        raise error
+
+    def _append(self, fd: int, data: bytes, *, durable: bool) -> None:
+        if self._clean_end is not None:
+            os.ftruncate(fd, self._clean_end)
+            self._clean_end = None
+        start = os.fstat(fd).st_size  # the single writer: nothing else appends meanwhile
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if durable:
+                os.fsync(fd)
+        except OSError:
+            try:
+                os.ftruncate(fd, start)
+            except OSError:
+                self._clean_end = start
+            raise
 
     def close(self) -> None:
         with self._lock:
-            if not self._file.closed:
-                self._file.close()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 class EventTail:

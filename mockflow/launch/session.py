@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mockflow.contracts.events import EVENTS_FILE, Timeline, TimelineFollower
+from mockflow.contracts.events import (
+    EVENTS_FILE,
+    EXIT_TIMELINE_UNWRITABLE,
+    Timeline,
+    TimelineFollower,
+)
 from mockflow.launch.local.forked import EXIT_UNKNOWN
 from mockflow.launch.local.process import AgentProcess
 
@@ -141,6 +146,8 @@ def describe_exit(code: int | None) -> str:
         return "still running"
     if code == EXIT_UNKNOWN:
         return "exit status unknown: its fork server had stopped"
+    if code == EXIT_TIMELINE_UNWRITABLE:
+        return "it could not record the interview: the server's disk is full or read-only"
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"

@@ -18,6 +18,11 @@ event is recorded in the `recoveries` table, and each user who had data then is 
 Transcripts stay in `<session_dir>/events.jsonl` and feedback reports in
 `<session_dir>/feedback.json` (written atomically); the database keeps only what the
 History lists need, because TinyDB rewrites the whole file on every write.
+
+A status change the disk refuses (full, read-only) is not lost: it is kept in memory,
+shown by every read, and written again on the next access to the store and every
+`STATUS_RETRY_SECONDS` until the folder takes it (a session must not stay "running" in
+the History after it ended).
 """
 
 from __future__ import annotations
@@ -96,6 +101,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEMPLATE_BYTES = 32_000
 TOUCH_EVERY_SECONDS = 3600.0  # last activity is stamped at most this often per user
+STATUS_RETRY_SECONDS = 5.0  # a status change the disk refused is written again this often
 
 Q = Query()
 
@@ -120,6 +126,9 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
         self._clock = clock
         self._lock = threading.RLock()
         self._touched: dict[str, float] = {}
+        self._unsaved: dict[str, dict[str, Any]] = {}  # session id -> status changes
+        self._retry_timer: threading.Timer | None = None
+        self._tried_at = float("-inf")  # the last attempt to save them (monotonic)
         self._db = TinyDB(db_path, storage=AtomicJSONStorage, on_corrupt=on_corrupt)
         try:
             make_private_dir(self.sessions_dir)
@@ -171,6 +180,12 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
 
     def close(self) -> None:
         with self._lock:
+            if self._retry_timer is not None:
+                self._retry_timer.cancel()
+            self._save_unsaved(now=True)
+            if self._unsaved:
+                log.error("closing with unsaved status changes of sessions %s", list(self._unsaved))
+            self._unsaved.clear()
             self._db.close()
 
     # users and their (already encrypted) keys
@@ -225,13 +240,15 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
 
     def get_session(self, user_id: str, session_id: str) -> SessionRecord:
         with self._lock:
-            return from_doc(SessionRecord, self._session_doc(user_id, session_id))
+            self._save_unsaved()
+            return from_doc(SessionRecord, self._as_known(self._session_doc(user_id, session_id)))
 
     def list_sessions(self, user_id: str, limit: int | None = None) -> list[SessionRecord]:
         """This user's interviews, newest first."""
         check_user(user_id)
         with self._lock:
-            docs = self._sessions.search(Q.user_id == user_id)
+            self._save_unsaved()
+            docs = [self._as_known(d) for d in self._sessions.search(Q.user_id == user_id)]
             docs.sort(key=lambda d: d["created_at"], reverse=True)
             return [from_doc(SessionRecord, d) for d in docs[:limit]]
 
@@ -251,7 +268,9 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
         if status not in STATUSES:
             raise ValueError(f"status must be one of {sorted(STATUSES)}")
         with self._lock:
-            doc = self._session_doc(user_id, session_id)
+            self._save_unsaved()
+            stored = self._session_doc(user_id, session_id)
+            doc = self._as_known(stored)
             if doc["status"] in ENDED_STATUSES and status in ACTIVE_STATUSES:
                 return from_doc(SessionRecord, doc)
             changes = status_changes(doc, status, self._clock())
@@ -260,14 +279,14 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
             if summary is not None:
                 encode_json(summary, "summary")
                 changes["summary"] = {**doc.get("summary", {}), **copy.deepcopy(summary)}
-            self._sessions.update(changes, doc_ids=[doc.doc_id])
+            self._write_status(stored.doc_id, session_id, changes)
             return from_doc(SessionRecord, {**doc, **changes})
 
     def delete_session(self, user_id: str, session_id: str) -> None:
         """Delete one ended interview with its feedback and its folder."""
         with self._lock:
             doc = self._session_doc(user_id, session_id)
-            if doc["status"] in ACTIVE_STATUSES:
+            if self._as_known(doc)["status"] in ACTIVE_STATUSES:
                 raise StoreError("This interview is still running; end it before deleting it.")
             self._remove_sessions(user_id, [doc])
 
@@ -275,8 +294,10 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
         """Sessions of every user still marked starting/running: for the supervisor's
         reaping at app start only. Nothing else may list across users."""
         with self._lock:
+            self._save_unsaved()
             docs = self._sessions.search(Q.status.one_of(sorted(ACTIVE_STATUSES)))
-            return [from_doc(SessionRecord, d) for d in docs]
+            known = [self._as_known(d) for d in docs]
+            return [from_doc(SessionRecord, d) for d in known if d["status"] in ACTIVE_STATUSES]
 
     # feedback
 
@@ -374,6 +395,57 @@ class Store(TemplateMethods, PracticeLinkMethods, PracticeShareMethods):
                 if doc.get("status") in ACTIVE_STATUSES:
                     busy.add(user)
         return sorted(u for u, t in last.items() if t < idle_since and u not in busy)
+
+    # status changes the disk refused, kept until it takes them
+
+    def _write_status(self, doc_id: int, session_id: str, changes: dict[str, Any]) -> None:
+        changes = {**self._unsaved.pop(session_id, {}), **changes}
+        try:
+            self._sessions.update(changes, doc_ids=[doc_id])
+        except StoreError:
+            self._unsaved[session_id] = changes
+            log.error(
+                "session %s: its status %r couldn't be saved; kept to save again",
+                session_id,
+                changes.get("status"),
+            )
+            self._retry_later()
+
+    def _as_known(self, doc: Any) -> dict[str, Any]:
+        """`doc` with the status changes not saved yet."""
+        return {**doc, **self._unsaved.get(doc["id"], {})}
+
+    def _save_unsaved(self, *, now: bool = False) -> None:
+        """Write the kept status changes; stop at the first the disk still refuses. On an
+        access, at most once a second (`now`: the timer's and close's attempts)."""
+        if not self._unsaved or (not now and time.monotonic() - self._tried_at < 1.0):
+            return
+        self._tried_at = time.monotonic()
+        for session_id, changes in list(self._unsaved.items()):
+            doc = self._sessions.get(Q.id == session_id)
+            if doc is None:  # deleted meanwhile
+                self._unsaved.pop(session_id, None)
+                continue
+            try:
+                self._sessions.update(changes, doc_ids=[doc.doc_id])
+            except StoreError:
+                return
+            self._unsaved.pop(session_id, None)
+            log.info("session %s: its status %r is saved now", session_id, changes.get("status"))
+
+    def _retry_later(self) -> None:
+        if self._retry_timer is not None and self._retry_timer.is_alive():
+            return
+        self._retry_timer = threading.Timer(STATUS_RETRY_SECONDS, self._retry)
+        self._retry_timer.daemon = True
+        self._retry_timer.start()
+
+    def _retry(self) -> None:
+        with self._lock:
+            self._retry_timer = None
+            self._save_unsaved(now=True)
+            if self._unsaved:
+                self._retry_later()
 
     # helpers
 
