@@ -105,6 +105,12 @@ class Settings:
     anon_retention_days: float = 30.0  # idle anonymous users are erased after this (0: never)
     max_upload_mb: float = 10.0  # Gradio refuses larger uploads before reading them
     gradio_temp_dir: Path | None = None  # default: <data_dir>/cache
+    # free space on the data folder's disk under which no interview starts and no answer is
+    # taken (0: no floor)
+    min_free_mb: float = 300.0
+    uploads_per_hour: int = 30  # public-link mode: uploads per visitor (an address: 3x)
+    upload_mb_per_hour: float = 50.0  # public-link mode: upload MB per visitor (address: 3x)
+    upload_cache_mb: float = 500.0  # the upload cache's quota, until its hourly cleanup
     env_keys: EnvKeys = field(default_factory=EnvKeys)
     local: LocalModelSettings = field(default_factory=lambda: LocalModelSettings())
 
@@ -198,6 +204,10 @@ class Settings:
             anon_retention_days=_days(merged, "MOCKFLOW_ANON_RETENTION_DAYS", 30.0),
             max_upload_mb=_float(merged, "MOCKFLOW_MAX_UPLOAD_MB", 10.0),
             gradio_temp_dir=_path(merged.get("GRADIO_TEMP_DIR")),
+            min_free_mb=_float(merged, "MOCKFLOW_MIN_FREE_MB", 300.0),
+            uploads_per_hour=_int(merged, "MOCKFLOW_UPLOADS_PER_HOUR", 30),
+            upload_mb_per_hour=_float(merged, "MOCKFLOW_UPLOAD_MB_PER_HOUR", 50.0),
+            upload_cache_mb=_float(merged, "MOCKFLOW_UPLOAD_CACHE_MB", 500.0),
             **_livekit_client(merged.get("MOCKFLOW_LIVEKIT_JS")),
             npm_registry=npm_registry(merged),
             local=_local_models(merged),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from mockflow.app.disk import refuse_answer_when_low, refuse_start_when_low
 from mockflow.app.fair_use import FairUse, FairUseError, FairUseLimits, Reservation
 from mockflow.app.launch_specs import launch_spec
 from mockflow.app.local_providers import (
@@ -138,6 +139,7 @@ class InterviewService:
         """Start one interview for `user_id` (from client address `ip`); one at a time.
         Through a coach's `practice` link, a sponsored link's interviews run on the coach's
         keys and count against its quotas."""
+        refuse_start_when_low(self.settings)  # the free-disk floor, before anything counts
         if problems := setup.problems():
             raise SetupError(problems)
         self.store.touch(user_id)
@@ -290,7 +292,10 @@ class InterviewService:
 
     def send_answer(self, user_id: str, session_id: str, text: str) -> None:
         text = answer_text(text)  # cleaned and within its limit, or refused
+        refuse_answer_when_low(self.settings)  # it could not be recorded: not sent
         record = self._running(user_id, session_id)
+        if self.is_over(user_id, session_id):  # the store lags the timeline's end
+            raise MockflowError("This interview has already ended.")
         self.store.touch(user_id)
         command = {"type": "user_text", "text": text[:MAX_ANSWER_CHARS]}
         self._launcher(record.mode).send(session_id, command)

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from mockflow import __version__
+from mockflow.app.disk import disk_state
 from mockflow.app.practice import practice_setup
 from mockflow.app.setup import SetupError, setup_from_dict
 from mockflow.contracts.events import EVENTS_FILE, EventTail, Timeline
@@ -165,12 +166,14 @@ def _local_models(services: AppServices) -> dict[str, str] | None:
 def health_route(services: AppServices) -> APIRoute:
     def health() -> JSONResponse:
         supervisor = services.supervisor
+        disk = disk_state(services.settings)
         local = [_resources(supervisor, s) for s in supervisor.active_sessions()]
         workers = services.voice_workers
         remote = workers.active_sessions() if workers is not None else []
         return JSONResponse(
             {
-                "status": "ok",
+                # under the free-disk floor no interview starts: `disk` has the figures
+                "status": "low_disk" if disk.low else "ok",
                 "version": __version__,
                 "active_sessions": len(local) + len(remote),
                 "sessions": local,  # this machine's agent processes: no ids, no content
@@ -180,6 +183,7 @@ def health_route(services: AppServices) -> APIRoute:
                 "fork_server": supervisor.fork_server_pid() is not None,
                 "max_sessions": services.settings.max_sessions,
                 "public": services.settings.public,
+                "disk": disk.health(),
                 # the latest recovery of a damaged database: when, from what, how many
                 # sessions were re-indexed from their folders (no user data)
                 "recovery": services.store.last_recovery(),
