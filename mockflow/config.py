@@ -96,6 +96,7 @@ class Settings:
     running_per_ip: int = 3  # public-link mode: interviews running from one address
     starts_per_hour: int = 10  # public-link mode: starts per user (an address: 3x)
     new_users_per_hour: int = 30  # public-link mode: new anonymous users per address
+    request_rate: float = 10.0  # public-link mode: API requests/s per address (0: off)
     tab_grace_seconds: float = 20.0  # a closed tab ends its interview after this
     worker_port: int = 8081  # the worker's health port on 127.0.0.1 (0: any free port)
     worker_max_interviews: int = 0  # a worker takes at most this many jobs (0: by CPU load)
@@ -194,6 +195,7 @@ class Settings:
             running_per_ip=_int(merged, "MOCKFLOW_RUNNING_PER_IP", 3),
             starts_per_hour=_int(merged, "MOCKFLOW_STARTS_PER_HOUR", 10),
             new_users_per_hour=_int(merged, "MOCKFLOW_NEW_USERS_PER_HOUR", 30),
+            request_rate=_float(merged, "MOCKFLOW_REQUEST_RATE", 10.0),
             tab_grace_seconds=_float(merged, "MOCKFLOW_TAB_GRACE_SECONDS", 20.0),
             allowed_provider_hosts=_hosts(merged, "MOCKFLOW_ALLOWED_PROVIDER_HOSTS"),
             coaches=frozenset(

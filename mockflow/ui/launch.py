@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         from mockflow.ui.app import app_css, app_js, app_theme, create_ui
         from mockflow.ui.downloads import report_route, shared_route
         from mockflow.ui.livekit_js import fetch_in_background
+        from mockflow.ui.rate_limit import rate_limit_middleware
         from mockflow.ui.security import SecurityHeaders, content_security_policy
         from mockflow.ui.services import build_services
         from mockflow.ui.uploads import UploadRecorder
@@ -96,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
                 "middleware": [
                     Middleware(
                         SecurityHeaders, policy=content_security_policy(settings.livekit_client_url)
+                    ),
+                    *rate_limit_middleware(
+                        settings.request_rate,
+                        public=settings.public,
+                        behind_proxy=settings.on_space,
                     ),
                     Middleware(
                         UploadRecorder, ledger=services.uploads, behind_proxy=settings.on_space

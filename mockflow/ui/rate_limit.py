@@ -1,0 +1,108 @@
+"""A request rate limit per client address on Gradio's routes (the named API, the page's
+events and their streams, uploads), so one address's flood cannot slow everyone else.
+
+Each address (counted as `fair_use.network_key` counts it: an IPv6 client by its /64) has
+a token bucket: `rate` requests a second sustained, `burst` at once. A page uses a few a
+second (a poll a second, a reply's stream, a page load's dozen), a flood thousands; a
+refused request gets 429 with Retry-After and a plain JSON message, before Gradio sees it.
+Addresses whose bucket has refilled are forgotten, and at most `MAX_ADDRESSES` are kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockflow.app.fair_use import client_ip, network_key
+
+MAX_ADDRESSES = 10_000
+BURST_SECONDS = 10.0  # a bucket holds this many seconds' worth of requests
+LIMITED_PATH = "/gradio_api/"
+MESSAGE = "Too many requests from your network. Please wait {seconds} s and try again."
+
+
+class RequestBuckets:
+    """A token bucket per key; `take(key)` spends one token: 0.0 if there was one, else
+    the seconds until there will be."""
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst = rate, burst
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        self._lock = threading.Lock()
+        self._swept = clock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def take(self, key: str) -> float:
+        now = self._clock()
+        with self._lock:
+            self._forget_idle(now)
+            tokens, at = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - at) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                return (1.0 - tokens) / self.rate
+            self._buckets[key] = (tokens - 1.0, now)
+            return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop buckets that have refilled (they would start full anyway), at most once
+        per refill time; past `MAX_ADDRESSES`, the longest-known go first."""
+        refill = self.burst / self.rate
+        if now - self._swept >= refill:
+            self._buckets = {
+                k: (t, at)
+                for k, (t, at) in self._buckets.items()
+                if t + (now - at) * self.rate < self.burst
+            }
+            self._swept = now
+        if len(self._buckets) >= MAX_ADDRESSES:
+            oldest = itertools.islice(self._buckets, len(self._buckets) - MAX_ADDRESSES + 1)
+            for key in list(oldest):
+                del self._buckets[key]
+
+
+class RateLimit:
+    """ASGI middleware: answers 429 to an address over its rate on Gradio's routes."""
+
+    def __init__(self, app: ASGIApp, buckets: RequestBuckets, behind_proxy: bool) -> None:
+        self.app, self.buckets, self.behind_proxy = app, buckets, behind_proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or LIMITED_PATH not in scope.get("path", ""):
+            await self.app(scope, receive, send)
+            return
+        ip = client_ip(Request(scope), behind_proxy=self.behind_proxy)
+        wait = self.buckets.take(network_key(ip))
+        if not wait:
+            await self.app(scope, receive, send)
+            return
+        seconds = max(1, math.ceil(wait))
+        body = json.dumps({"error": MESSAGE.format(seconds=seconds)}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(seconds).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def rate_limit_middleware(rate: float, *, public: bool, behind_proxy: bool) -> list[Middleware]:
+    """The middleware list entry for `launch`: none in local mode or with `rate` 0."""
+    if not public or rate <= 0:
+        return []
+    buckets = RequestBuckets(rate, rate * BURST_SECONDS)
+    return [Middleware(RateLimit, buckets=buckets, behind_proxy=behind_proxy)]
