@@ -9,6 +9,8 @@ masked.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,7 +24,10 @@ from mockflow.launch.local.process import AgentProcess
 from mockflow.launch.local.redact import safe_line, spec_secrets
 from mockflow.launch.session import Session, describe_exit
 
+log = logging.getLogger(__name__)
+
 _POLL = 0.02
+_PYTHON_ERROR = re.compile(r"(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)|Traceback)\b")
 
 
 def prepare_spec(spec: Mapping[str, Any], sessions_dir: Path) -> dict[str, Any]:
@@ -80,6 +85,9 @@ def exit_message(
         lead = "The interviewer rejected its launch settings"
     else:
         lead = f"The interviewer process exited during start-up ({describe_exit(code)})"
+        if crash := _PYTHON_ERROR.match(detail):  # internal: its type for the log only
+            log.warning("the interviewer crashed during start-up (%s)", crash.group())
+            detail = ""
     return f"{lead}: {detail}" if detail else f"{lead}."
 
 
