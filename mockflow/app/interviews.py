@@ -23,7 +23,12 @@ from mockflow.app.local_providers import (
     start_local,
     with_local_defaults,
 )
-from mockflow.app.practice import PRACTICE_UNAVAILABLE, overrun_after, time_budget
+from mockflow.app.practice import (
+    PRACTICE_UNAVAILABLE,
+    overrun_after,
+    ran_seconds,
+    time_budget,
+)
 from mockflow.app.setup import (
     MAX_ANSWER_CHARS,
     InterviewSetup,
@@ -371,9 +376,9 @@ class InterviewService:
                 user_id, session_id, STATUS_OF_REASON.get(reason, "failed"), end_reason=reason
             )
             if record.duration is not None:  # a practice link's use, if it was one
-                usage = read_timeline(Path(record.session_dir)).usage
-                minutes = record.duration / self._minute
-                self.store.record_practice_minutes(user_id, session_id, minutes, usage)
+                timeline = read_timeline(Path(record.session_dir))
+                minutes = ran_seconds(timeline, record.duration) / self._minute
+                self.store.record_practice_minutes(user_id, session_id, minutes, timeline.usage)
         except NotFoundError:
             log.info("session %s ended after it was deleted", session_id)
 

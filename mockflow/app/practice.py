@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mockflow.app.setup import InterviewSetup, SetupError
 from mockflow.app.text_limits import clean_field, too_long
+from mockflow.contracts.events import Timeline
 from mockflow.contracts.launch_spec import TimeBudget
 from mockflow.store.db import Store
 from mockflow.store.practice_links import PracticeLink
@@ -132,6 +133,17 @@ def overrun_after(budget: TimeBudget | None, minute_seconds: float = 60.0) -> fl
     if budget is None or budget.seconds is None:
         return None
     return budget.seconds + OVERRUN_GRACE_MINUTES * minute_seconds
+
+
+def ran_seconds(timeline: Timeline, fallback: float) -> float:
+    """How long an interview ran, by its own timeline: its first event to `ended` (the
+    agent process's exit after that is not the link's time); `fallback` without them."""
+    if timeline.first_t is None or timeline.ended is None:
+        return fallback
+    ended_t = timeline.ended.get("t")
+    if not isinstance(ended_t, int | float) or ended_t < timeline.first_t:
+        return fallback
+    return float(ended_t) - timeline.first_t
 
 
 def within_seconds(limits: dict[str, float], seconds: float | None) -> dict[str, float]:

@@ -13,10 +13,12 @@ from mockflow.app.practice import (
     create_link,
     overrun_after,
     practice_setup,
+    ran_seconds,
     time_budget,
     within_seconds,
 )
 from mockflow.app.setup import SetupError
+from mockflow.contracts.events import Timeline
 from mockflow.store.atomic_json import StoreError
 from mockflow.store.db import Store
 
@@ -124,3 +126,13 @@ def test_a_sponsored_link_ends_an_unanswered_question_after_two_minutes() -> Non
     budget = time_budget(SimpleNamespace(sponsored=True), None)  # type: ignore[arg-type]
     assert budget is not None and budget.idle_seconds == 120.0 and budget.seconds is None
     assert overrun_after(budget) is None
+
+
+def test_an_interview_ran_from_its_first_event_to_its_end_not_to_its_process_exit() -> None:
+    events = [
+        {"t": 100.0, "type": "ready"},
+        {"t": 101.5, "type": "turn", "role": "interviewer", "text": "Hi"},
+        {"t": 160.0, "type": "ended", "reason": "timeout"},
+    ]
+    assert ran_seconds(Timeline.of(events), fallback=75.0) == 60.0
+    assert ran_seconds(Timeline.of(events[:2]), fallback=75.0) == 75.0  # no end written
