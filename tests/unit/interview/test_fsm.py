@@ -158,3 +158,16 @@ def test_an_earlier_stage_runs_its_whole_time(clock):
     fsm.note_answer()
     clock.now += fsm.stage.time_limit * 0.9
     assert fsm.due_reason() is None and not fsm.may_wrap_up()
+
+
+def test_close_early_goes_straight_to_the_closing_from_any_earlier_stage(clock):
+    fsm = build_fsm("behavioral", clock=clock)
+    fsm.start()
+    fsm.advance("timer")  # self_intro
+    clock.now = 50
+    transition = fsm.close_early("timer")
+    assert (transition.from_stage, transition.to_stage) == ("self_intro", "closing")
+    assert fsm.stage.name == "closing" and fsm.counts() == (0, 0) and fsm.elapsed() == 0
+    assert fsm.history[-1] == transition
+    with pytest.raises(RuntimeError):
+        fsm.close_early("timer")  # already in the closing
