@@ -27,7 +27,7 @@ from tests.app_process import AppProcess
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 COACH_KEY = "sk-coach-limits-key-4242"
 CONTROLS = {chr(c) for c in range(32) if chr(c) not in "\n\t"} | {chr(c) for c in range(127, 160)}
 
@@ -50,6 +50,7 @@ def app(tmp_path):
         {
             "MOCKFLOW_PUBLIC": "1",
             "MOCKFLOW_STAGE_SCALE": "0.05",
+            "MOCKFLOW_READY_TIMEOUT": "90",  # a loaded machine starts slowly
             "MOCKFLOW_ALLOWED_PROVIDER_HOSTS": urlsplit(llm.base_url).netloc,
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,23 @@ def test_the_coachs_csv_holds_no_control_characters():
     cells = _csv_cells("Ana\x00\x1b[31m\nLima\x07")
     assert cells[0] == "Ana Lima"
     assert _csv_cells("\x00=cmd")[0] == "'=cmd"
+
+
+README_ROWS = {
+    "name (one line)": "name",
+    "role (one line)": "role",
+    "resume text": "resume_text",
+    "job description": "job_description",
+    "an answer": "answer",
+    "saved setup's name (one line)": "template_name",
+    "practice link: title (one line)": "link_title",
+    "practice link: each question (one line; at most 10)": "question",
+    "practice link: focus notes": "focus_notes",
+}
+
+
+def test_the_readme_lists_every_limit_as_enforced():
+    readme = (Path(__file__).parents[3] / "README.md").read_text("utf-8")
+    assert set(README_ROWS.values()) == set(FIELDS)
+    for row, field in README_ROWS.items():
+        assert f"| {row} | {FIELDS[field].max_chars:,} |" in readme
