@@ -1,6 +1,7 @@
 """Anonymous users idle for `Settings.anon_retention_days` are erased with everything of
 theirs, through the same path as "Delete my data" (`Vault.delete_user_data`: keys,
-sessions with their folders, feedback, templates, the user's folder).
+sessions with their folders, feedback, templates, the user's folder, and the user's
+records in every kept or damaged copy of the database).
 
 Only anonymous visitors (`b_…` ids) are ever erased: the local user and Hugging Face
 accounts keep their history. "Idle" means no page load, start, answer or poll was recorded

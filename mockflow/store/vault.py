@@ -338,6 +338,7 @@ class Vault:
         log.info("forgot the stored keys of user %s", user_id)
 
     def delete_user_data(self, user_id: str) -> None:
-        """Keys, sessions with their folders, feedback and templates of this user."""
+        """Keys, sessions with their folders, feedback and templates of this user, in the
+        database and in every copy of it kept on disk (`Store.delete_user_data`)."""
         self._store.delete_user_data(user_id)
         log.info("deleted all data of user %s", user_id)
