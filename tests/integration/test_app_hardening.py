@@ -30,7 +30,9 @@ def test_pages_forbid_remote_images(app):
 
 def test_an_oversized_upload_is_refused_and_not_kept(app):
     response = httpx.post(
-        app.url + "gradio_api/upload", files={"files": ("big.txt", b"x" * 1_100_000)}
+        app.url + "gradio_api/upload",
+        files={"files": ("big.txt", b"x" * 1_100_000)},
+        cookies=page_pass(app),  # a public link's uploads come from its page
     )
     assert response.status_code == 413
     assert "maximum allowed size" in response.text
@@ -44,12 +46,18 @@ def test_the_resume_listener_reads_only_its_own_pages_upload(app, tmp_path):
     assert "did not come from this page" in _call_raw(app, "read_resume", str(planted))
     assert planted.exists()  # a file it did not get from the upload is never deleted
 
-    client = Client(app.url, verbose=False)
+    cookie = "; ".join(f"{k}={v}" for k, v in page_pass(app).items())
+    client = Client(app.url, verbose=False, headers={"Cookie": cookie})
     mine = tmp_path / "cv.txt"
     mine.write_text("I led the billing migration. " * 10)
     status, _paste_box = client.predict(handle_file(str(mine)), api_name="/read_resume")
     assert status.startswith("✓ Read 50 words from **cv.txt**")
     assert not list((app.data_dir / "cache").rglob("cv.txt"))  # read once, then gone
+
+
+def page_pass(app) -> dict[str, str]:
+    """The upload pass a browser gets with the page (mockflow.ui.upload_gate)."""
+    return dict(httpx.get(app.url).cookies)
 
 
 def _call_raw(app, api_name: str, path: str) -> str:
