@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         from mockflow.ui.rate_limit import rate_limit_middleware
         from mockflow.ui.security import SecurityHeaders, content_security_policy
         from mockflow.ui.services import build_services
+        from mockflow.ui.upload_gate import UploadGate, UploadGuard
         from mockflow.ui.uploads import UploadRecorder
 
         services = build_services(settings, os.environ)
+        upload_key = services.credentials.key  # signs the upload passes (own prefix)
         fetch_in_background(settings)  # the voice room's script, if the install has none
     except MockflowError as exc:
         print(f"mockflow: {exc}", file=sys.stderr)
@@ -103,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                         public=settings.public,
                         behind_proxy=settings.on_space,
                     ),
+                    # who may upload, how much, and whether it fits (before Gradio stores it)
+                    Middleware(UploadGuard, gate=UploadGate.build(settings, upload_key)),
                     Middleware(
                         UploadRecorder, ledger=services.uploads, behind_proxy=settings.on_space
                     ),
