@@ -10,8 +10,11 @@ An address is counted by its network where one client usually holds many: an IPv
 client by its /64 (a home or phone gets a whole /64 and may rotate through it freely),
 an IPv4-mapped one as the IPv4 address it is.
 
-Limits raise `FairUseError`, whose message tells the candidate what to do; state is kept
-in memory (a restart forgets the counters, never an interview).
+A start is counted when it is reserved (`FairUse.reserve`), before anything launches: the
+address's and the server's running slots and the hourly starts, every check and count in
+one step under one lock, so simultaneous starts cannot all pass; a start that fails gives
+its slots back. Limits raise `FairUseError`, whose message tells the candidate what to do;
+state is kept in memory (a restart forgets the counters, never an interview).
 """
 
 from __future__ import annotations
@@ -152,9 +155,10 @@ class FairUse:
         """The public-link limits; hits are recorded only when every one allows (lock held)."""
         running = sum(1 for h in self._held.values() if h.address == address)
         if running >= self.limits.running_per_ip:
+            are = "interview is" if running == 1 else "interviews are"
             raise FairUseError(
-                f"{running} interviews are already running from your network, the most "
-                "this server allows. Try again when one has ended."
+                f"{running} {are} already running from your network, the most this server "
+                "allows. Try again when one has ended."
             )
         windows = [(self._user_starts, user_id), (self._ip_starts, address)]
         if practice_link is not None:

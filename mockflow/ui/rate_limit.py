@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockflow.app.fair_use import client_ip, network_key
 
 MAX_ADDRESSES = 10_000
-BURST_SECONDS = 10.0  # a bucket holds this many seconds' worth of requests
+BURST_SECONDS = 5.0  # a bucket holds this many seconds' worth of requests
 LIMITED_PATH = "/gradio_api/"
 MESSAGE = "Too many requests from your network. Please wait {seconds} s and try again."
 

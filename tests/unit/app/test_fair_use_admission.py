@@ -92,7 +92,7 @@ def test_a_launch_that_fails_frees_its_slot(public):
             public.start(_visitor(public), SETUP, ip=ADDRESS)
     public.supervisor.failing = None
     public.start(_visitor(public), SETUP, ip=ADDRESS)
-    with pytest.raises(FairUseError, match="1 interviews are already running from your network"):
+    with pytest.raises(FairUseError, match="1 interview is already running from your network"):
         public.start(_visitor(public), SETUP, ip=ADDRESS)
 
 

@@ -124,4 +124,4 @@ def test_the_limit_is_on_in_public_mode_only_and_can_be_turned_off():
     assert rate_limit_middleware(10, public=False, behind_proxy=False) == []
     assert rate_limit_middleware(0, public=True, behind_proxy=False) == []
     (entry,) = rate_limit_middleware(10, public=True, behind_proxy=False)
-    assert entry.kwargs["buckets"].burst == 100
+    assert entry.kwargs["buckets"].burst == 50  # five seconds' worth
