@@ -2,7 +2,9 @@
 // the microphone, plays the interviewer, shows both audio levels, live captions (the
 // agent's `lk.transcription` text streams) and the interviewer's state (its
 // `lk.agent.state` attribute), says when the connection drops and comes back, and reports
-// failures to the app. Runs as the js_on_load of a gr.HTML component: `element`, `props`,
+// failures to the app. Every end leaves the room through `leaveRoom` (the app's "disconnect",
+// a failed connect or microphone, the server closing the room), whichever comes first; the
+// box's `data-connection` says where it stands ("connecting", "joined", "left"). Runs as the js_on_load of a gr.HTML component: `element`, `props`,
 // `trigger` and `watch` come from Gradio. The token arrives in props.value and never
 // enters the DOM; reports go back on the component's `input` event, which only this
 // script fires, so the value holding the token is never sent back to the server.
@@ -28,6 +30,7 @@ function report(kind, message) {
 }
 
 const GREET_SOON = "Connected. The interviewer will greet you in a moment.";
+const ENDED = "The interview has ended. The voice room is closed.";
 const AGENT_STATES = {
   initializing: "getting ready", idle: "waiting", listening: "listening",
   thinking: "thinking", speaking: "speaking",
@@ -218,9 +221,11 @@ async function connect(info) {
   const myAttempt = ++attempt;
   const deadline = Date.now() + START_DEADLINE_MS;
   await disconnect();
+  if (attempt !== myAttempt) return;  // the interview ended meanwhile
   const box = $(".mf-room");
   delete box.dataset.agentState;
   delete box.dataset.closed;
+  box.dataset.connection = "connecting";
   $(".mf-agent-state").textContent = "Interviewer: not here yet";
   $(".mf-quality").textContent = "Connection: –";
   setStatus("Connecting to the interview room…", "busy");
@@ -232,7 +237,7 @@ async function connect(info) {
     setStatus(describeLibraryError(error), "error");
     const where = LIBRARY.src ? ` from ${libraryPlace(LIBRARY.src)}` : "";
     report("failed", `it could not load the voice library (livekit-client)${where}.`);
-    showClosed();
+    await leaveRoom();
     return;
   }
   if (attempt !== myAttempt) return;
@@ -252,9 +257,14 @@ async function connect(info) {
     track.detach().forEach((media) => media.remove());  // no audio element left behind
     if (track.kind === "audio") meters.them = null;
   });
-  mine.on(lk.RoomEvent.Disconnected, () => {
-    setStatus("Disconnected from the room.", "info");
-    showClosed();
+  let connected = false;  // a failed connect also says Disconnected: its catch says why
+  mine.on(lk.RoomEvent.Disconnected, (reason) => {
+    if (!connected) return;
+    // the app deletes the room when the interview ends, which may come before the page
+    // hears of the end; any other cause (a network given up on, the same candidate
+    // joining from another tab) is a plain disconnection
+    const closed = reason === lk.DisconnectReason.ROOM_DELETED;
+    leaveRoom(closed ? ENDED : "Disconnected from the room.");
   });
   mine.on(lk.RoomEvent.SignalReconnecting, () => setStatus("The connection dropped; reconnecting…", "busy"));
   mine.on(lk.RoomEvent.Reconnecting, () => setStatus("The connection dropped; reconnecting…", "busy"));
@@ -277,10 +287,11 @@ async function connect(info) {
     const message = describeConnectError(error, info.url, budget);
     setStatus(message, "error");
     report("failed", message);
-    await disconnect();
+    await leaveRoom();
     return;
   }
-  if (room !== mine) { mine.disconnect(); return; }
+  if (room !== mine) { await mine.disconnect(); return; }
+  connected = true;
   try {
     await mine.localParticipant.setMicrophoneEnabled(true);
   } catch (error) {
@@ -288,9 +299,13 @@ async function connect(info) {
     const message = describeMicError(error);
     setStatus(message, "error");
     report("failed", message);
-    await disconnect();
+    await leaveRoom();
     return;
   }
+  // the interview ended while the microphone started: this room was not left with the
+  // rest, so leave it now (livekit-client stops the microphone as it goes)
+  if (room !== mine) { await mine.disconnect(); return; }
+  box.dataset.connection = "joined";
   setStatus(GREET_SOON, "ok");
   $(".mf-mute").disabled = false;
   mine.remoteParticipants.forEach(showAgentState);
@@ -307,6 +322,17 @@ function showClosed() {
   $(".mf-room").dataset.closed = "true";
 }
 
+// Leaving is one step whoever asks, as often as asked: a connect still under way stops at
+// its next step, the room is left (livekit-client unpublishes and stops the microphone),
+// and the box says so; an error already shown stays, as it says why the interview ended.
+async function leaveRoom(closedText = ENDED) {
+  attempt += 1;
+  await disconnect();
+  showClosed();
+  $(".mf-room").dataset.connection = "left";
+  if ($(".mf-room-status").dataset.kind !== "error") setStatus(closedText, "info");
+}
+
 async function disconnect() {
   if (levelsTimer) clearInterval(levelsTimer);
   levelsTimer = null;
@@ -319,7 +345,7 @@ async function disconnect() {
     const old = room;
     room = null;
     old.removeAllListeners();  // our own disconnect must not overwrite the status shown
-    try { await old.disconnect(); } catch (e) { /* already gone */ }
+    try { await old.disconnect(true); } catch (e) { /* already gone */ }
     $(".mf-audio").replaceChildren();  // the interviewer's audio elements go with the room
     $(".mf-agent-state").textContent = "Interviewer: not here yet";
   }
@@ -354,15 +380,7 @@ function onValue() {
   try { info = JSON.parse(props.value || "null"); } catch (e) { return; }
   if (!info || info.report) return;
   if (info.action === "connect" && info.url && info.token) connect(info);
-  if (info.action === "disconnect") {
-    attempt += 1;  // a connect still waiting for the script stops there
-    // a connection error stays on screen: it says why the interview ended
-    const failed = $(".mf-room-status").dataset.kind === "error";
-    disconnect().then(() => {
-      showClosed();
-      if (!failed) setStatus("The interview has ended. The voice room is closed.", "info");
-    });
-  }
+  if (info.action === "disconnect") leaveRoom();
 }
 
 watch("value", onValue);

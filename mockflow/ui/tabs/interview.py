@@ -32,7 +32,14 @@ from mockflow.ui.tabs.confirmations import (
     into_view_js,
     wire_confirmation,
 )
-from mockflow.ui.tabs.live_page import RENDERED, follow_reply, render, room_value, tick
+from mockflow.ui.tabs.live_page import (
+    RENDERED,
+    follow_reply,
+    leave_room,
+    render,
+    room_value,
+    tick,
+)
 
 if TYPE_CHECKING:
     from mockflow.ui.page import Page
@@ -223,12 +230,8 @@ def end_interview(
         view.ending_t = None  # still running: its buttons come back with the error
         raise
     view.poll()  # `ended` is written by now, or the timer's next poll finds it
-    view.room_left = True
-    return {
-        "end_confirm_row": gr.Row(visible=False),
-        "room": room_value("disconnect"),
-        **render(view),
-    }
+    shown = {**render(view), **leave_room(view, ending=True)}
+    return {"end_confirm_row": gr.Row(visible=False), **shown}
 
 
 def room_report(
@@ -274,7 +277,7 @@ def wire(page: Page) -> None:
     page.load.then(None, js=_static("answer_keys.js"))
     page.load.then(named(page.bind(reattach)), [page.user], shown).then(**show_answer)
     errors = page.outputs("name_error", "role_error", "start_error")
-    streamed = page.outputs(*RENDERED)
+    streamed = page.outputs("room", *RENDERED)  # the follower may read the end first
     follow = {"show_progress": "hidden", "concurrency_limit": None}  # one per visitor
     started = setup.start.click(
         named(page.guarded(start_interview)),

@@ -1,6 +1,10 @@
 """The Interview tab's live part: the page for a view (`render`), the 1 s poll that
 follows `events.jsonl` (`tick`) and the faster one while a reply is written
 (`follow_reply`). Each returns values by component name (`Page.named`).
+
+Whichever of them reads the end first switches the timer off, so each also tells the voice
+room to leave (`leave_room`): the microphone must not stay published once the interviewer
+is gone.
 """
 
 from __future__ import annotations
@@ -62,20 +66,25 @@ def render(view: LiveView | None) -> dict[str, Any]:
     }
 
 
+def leave_room(view: LiveView, *, ending: bool = False) -> dict[str, Any]:
+    """The voice room told to leave, the first time this is asked once the interview has
+    ended (or is `ending`: End stopped the interviewer); else nothing. Telling it twice
+    would do no harm (the room leaves once), but there is no need."""
+    if view.mode != "voice" or view.room_left or (view.ended is None and not ending):
+        return {}
+    view.room_left = True
+    return {"room": room_value("disconnect")}
+
+
 def tick(view: LiveView | None) -> dict[str, Any]:
     """One poll: read only the new events; resend the transcript only when it changed;
-    stop polling once the interview has ended, and then tell the voice room to leave
-    (the microphone must not stay published after the interviewer is gone)."""
+    stop polling once the interview has ended, and then leave the voice room."""
     if view is None:
         return {}
     changed = view.poll()
     if view.ended is None and not (changed and view.chat_changed()):
         return {"stage_bar": stage_bar_html(view)}  # only the clock or the agent's state moved
-    shown = render(view)
-    if view.ended is not None and view.mode == "voice" and not view.room_left:
-        view.room_left = True
-        shown["room"] = room_value("disconnect")
-    return shown
+    return {**render(view), **leave_room(view)}
 
 
 FOLLOW_INTERVAL = 0.05  # seconds between reads of the timeline while a reply streams
@@ -86,8 +95,9 @@ async def follow_reply(
     view: LiveView | None, interval: float = FOLLOW_INTERVAL, limit: float = FOLLOW_LIMIT
 ) -> AsyncIterator[dict[str, Any]]:
     """After an answer (or Start): show the interviewer's reply as it is generated, read
-    every `interval` seconds, until its turn is committed or the interview ends. The
-    timer's 1 s poll stays the fallback; this only makes the wait visible sooner."""
+    every `interval` seconds, until its turn is committed or the interview ends (then the
+    voice room leaves: the last page switches the timer off). The timer's 1 s poll stays
+    the fallback; this only makes the wait visible sooner."""
     if view is None:
         yield render(None)
         return
@@ -97,7 +107,7 @@ async def follow_reply(
         if view.poll() and view.chat_changed():
             yield {"stage_bar": stage_bar_html(view), "chat": _chat(view)}
     # always a last full page: a stream that yields nothing leaves its outputs empty
-    yield render(view)
+    yield {**render(view), **leave_room(view)}
 
 
 def _chat(view: LiveView) -> list[dict[str, str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mockflow.ui.live import LiveView, _lock_of, chat_messages
 from mockflow.ui.stage_bar import stage_bar_html
-from mockflow.ui.tabs.live_page import follow_reply, render, tick
+from mockflow.ui.tabs.live_page import follow_reply, leave_room, render, tick
 
 STAGES = [
     {"stage": s, "title": s, "time_limit": 60}
@@ -107,6 +107,32 @@ def test_the_voice_room_is_told_to_leave_once_the_interview_ends(tmp_path):
     assert json.loads(tick(view)["room"]) == {"action": "disconnect"}
     _append(path, t=2.0, type="state", agent_state="listening")
     assert "room" not in tick(view)  # said once, not on every tick
+
+
+async def test_the_reply_follower_that_reads_the_end_first_tells_the_room_to_leave(tmp_path):
+    # it renders the end and switches the 1 s timer off: no tick is left to say it
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    view = LiveView("iv_1", path, mode="voice")
+    view.poll()
+    _append(path, t=2.0, type="error", message="Rejected key (401).", fatal=True)
+    _append(path, t=2.1, type="ended", reason="error")
+    pages = [page async for page in follow_reply(view, interval=0.0)]
+    assert pages[-1]["timer"].active is False
+    assert json.loads(pages[-1]["room"]) == {"action": "disconnect"}
+    assert "room" not in tick(view)  # the timer's last tick, if it comes, says it no more
+
+
+def test_the_room_is_left_once_whichever_path_reads_the_end(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _append(path, t=1.0, type="ready", stages=STAGES)
+    text = LiveView("iv_1", path)
+    voice = LiveView("iv_2", path, mode="voice")
+    assert leave_room(voice) == {} and leave_room(voice, ending=True) != {}  # End: at once
+    assert leave_room(voice, ending=True) == {}
+    _append(path, t=2.0, type="ended", reason="completed")
+    text.poll()
+    assert leave_room(text) == {}  # a text interview has no room
 
 
 def test_start_waits_for_the_running_interview_and_an_ended_one_offers_feedback(tmp_path):
