@@ -98,7 +98,7 @@ def follow_session(session: AgentSession, controller: InterviewController) -> No
 async def _work(controller: InterviewController, queue: asyncio.Queue[Command | None]) -> None:
     """Route commands: `end` and EOF act at once (even while a reply is being generated);
     answers and skips are handled one at a time, in order."""
-    work: asyncio.Queue[Command] = asyncio.Queue()
+    work: asyncio.Queue[Command | None] = asyncio.Queue()
     serving = asyncio.create_task(_serve(controller, work), name="answers")
     try:
         while (command := await _next_unless_finished(controller, queue)) is not False:
@@ -108,7 +108,9 @@ async def _work(controller: InterviewController, queue: asyncio.Queue[Command | 
                 controller.end(command.reason, command.text)
             else:
                 work.put_nowait(command)
-        # the reply being generated may still finish and be committed
+        # the reply being generated may still finish and be committed; an idle server
+        # stops at once (the `ended` line is not held back by a wait for nothing)
+        work.put_nowait(None)
         await asyncio.wait({serving}, timeout=END_GRACE_SECONDS)
     finally:
         serving.cancel()
@@ -130,17 +132,20 @@ async def _next_unless_finished(
     return False
 
 
-async def _serve(controller: InterviewController, work: asyncio.Queue[Command]) -> None:
+async def _serve(controller: InterviewController, work: asyncio.Queue[Command | None]) -> None:
     await controller.greet()
-    waiting: deque[Command] = deque()  # taken from the queue, not handled yet
+    waiting: deque[Command | None] = deque()  # taken from the queue, not handled yet
     while not controller.finished.is_set():
         command = waiting.popleft() if waiting else await work.get()
+        if command is None:  # the interview has finished
+            return
         if command.type == "skip_stage":
             await controller.skip()
             continue
         while not work.empty():
             waiting.append(work.get_nowait())
         texts = [command.text]
-        while waiting and waiting[0].type == "user_text":
-            texts.append(waiting.popleft().text)
+        while waiting and (queued := waiting[0]) is not None and queued.type == "user_text":
+            texts.append(queued.text)
+            waiting.popleft()
         await controller.answer("\n".join(texts))
