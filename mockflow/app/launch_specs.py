@@ -119,6 +119,8 @@ def _add_voice(
             "tts": {"voice": keys.tts_voice or "alloy"},
         }
         return browser
+    # for the runner alone (it deletes the room at the end), never passed to the agent
+    spec["livekit"]["admin"] = {"api_key": api_key, "api_secret": api_secret}
     stt_provider = keys.stt_provider or "deepgram"
     spec["providers"]["stt"] = {
         "provider": stt_provider,

@@ -198,7 +198,7 @@ def test_end_is_answered_by_the_workers_ended(make_dispatcher, server, worker, s
     assert dispatcher.end("iv_1") == "user_ended"
     time.sleep(0.2)  # a few monitor rounds
     assert ended == [("iv_1", "user_ended")]
-    assert server.deleted == []
+    wait_until(lambda: server.deleted == [ROOM])  # after the worker's `ended`, once
     assert not any(e.get("by") == "supervisor" for e in timeline(settings))
     with pytest.raises(SessionNotFoundError):
         dispatcher.send("iv_1", {"type": "skip_stage"})
@@ -287,7 +287,7 @@ def test_idle_interview_is_ended_with_timeout(make_dispatcher, server, worker, s
     dispatcher.start(spec(settings))
     wait_until(lambda: ended == [("iv_1", "timeout")])
     assert server.commands() == [{"type": "end", "reason": "timeout"}]
-    assert server.deleted == []
+    wait_until(lambda: server.deleted == [ROOM])
 
 
 def test_overlong_interview_is_closed_even_if_the_worker_ignores_it(

@@ -9,7 +9,8 @@ server-sent data.
 
 Single writer: the worker writes the timeline. The app appends `error`/`ended` only once it
 has given up on the worker and deleted the room (a failed start, an `end` the worker did not
-honour within the grace), so no worker can still be serving that interview.
+honour within the grace), so no worker can still be serving that interview. After any other
+end the room is deleted in the background (`closer`): nobody is left to serve it.
 
 Threads: the callers' (`start`, `end` block them), the registry's monitor that every
 `monitor_interval` s reads each running session's new events, notices a worker gone
@@ -32,6 +33,7 @@ from typing import Any, TypeVar
 from mockflow.config import Settings
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.launch.errors import DispatcherClosedError, SessionNotFoundError, SessionStartError
+from mockflow.launch.livekit.closer import InterviewRoomAccess, RoomCloser
 from mockflow.launch.livekit.dispatch import LiveKitCredentials, LiveKitError, LiveKitRooms
 from mockflow.launch.livekit.loop_thread import LoopThread
 from mockflow.launch.livekit.presence import WorkerWatch
@@ -72,6 +74,7 @@ class Dispatcher(Closing):
         self._rooms = LiveKitRooms(credentials, agent_name=settings.worker_name)
         self._loop = LoopThread("dispatcher-livekit")
         self._watch = WorkerWatch(self._rooms, self._call)
+        self._closer = RoomCloser("dispatcher-rooms")
         self._registry: Registry[RemoteSession] = Registry(
             settings.max_sessions,
             self._check,
@@ -131,6 +134,7 @@ class Dispatcher(Closing):
         session.state, session.notify = "running", True
         if not self._registry.adopt(session):
             return False
+        self._closer.opened(session_id, InterviewRoomAccess(self.credentials, room))
         log.info("session %s: following its worker after a restart", session_id)
         return True
 
@@ -215,6 +219,7 @@ class Dispatcher(Closing):
         except Exception:
             log.debug("closing the LiveKit client failed", exc_info=True)
         self._loop.stop()
+        self._closer.close()
 
     # -- start -------------------------------------------------------------------------
 
@@ -228,17 +233,16 @@ class Dispatcher(Closing):
 
     def _reserve(self, spec: dict[str, Any]) -> RemoteSession:
         session_id, session_dir = spec["session_id"], Path(spec["session_dir"])
-        return self._registry.reserve(
+        room = spec["livekit"]["room"]
+        session = self._registry.reserve(
             session_id,
             session_dir,
             lambda: RemoteSession(
-                session_id,
-                session_dir,
-                self._clock(),
-                room=spec["livekit"]["room"],
-                secrets=spec_secrets(spec),
+                session_id, session_dir, self._clock(), room=room, secrets=spec_secrets(spec)
             ),
         )
+        self._closer.opened(session_id, InterviewRoomAccess(self.credentials, room))
+        return session
 
     def _await_ready(self, session: RemoteSession) -> None:
         await_worker_ready(
@@ -318,6 +322,8 @@ class Dispatcher(Closing):
         ).start()
 
     def _delete_room(self, session: RemoteSession) -> None:
+        """Delete it now: the caller writes the timeline only once no worker can serve it."""
+        self._closer.forget(session.session_id)
         try:
             self._call(self._rooms.delete_room(session.room))
         except MockflowError as exc:
@@ -337,6 +343,7 @@ class Dispatcher(Closing):
             session.state = "ended"
             session.end_reason = reason
         self._registry.retire(session)
+        self._closer.ended(session.session_id)
         log.info("session %s: ended (%s)", session.session_id, reason)
         if session.notify:
             self._registry.notify(session.session_id, reason)

@@ -4,7 +4,7 @@ Processes come from `provisioner` (fork server, warm pool, cold start); sessions
 in a `Registry`. Threads: the caller's (`start`, `end` block it), the pool's refill
 thread, and the registry's monitor that every `monitor_interval` s reads each session's
 new events, notices exits, keeps the fork server running, and enforces the duration and
-idle limits.
+idle limits. A voice interview's room is deleted when it ends (`livekit.closer`).
 `on_session_end(session_id, reason)` is called once per session that reached `ready`,
 from whichever thread saw the end; a failed start raises `SessionStartError` instead.
 Logs carry ids and reasons, never spec content.
@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from mockflow.config import Settings
 from mockflow.launch.errors import SessionNotFoundError, SessionStartError
+from mockflow.launch.livekit.closer import RoomCloser, take_room
 from mockflow.launch.local.process import AgentCommand
 from mockflow.launch.local.provisioner import AgentProvisioner
 from mockflow.launch.local.startup import await_ready, prepare_spec
@@ -61,6 +62,7 @@ class Supervisor(Closing):
         self._clock = clock
         self._end_grace = end_grace_seconds
         self._stop_grace = stop_grace_seconds
+        self._rooms = RoomCloser("supervisor-rooms")
         self._procs = AgentProvisioner(
             settings, self.agent_command, os.environ if parent_env is None else parent_env
         )
@@ -84,11 +86,14 @@ class Supervisor(Closing):
         `wait`, the handshake goes on in the background and its outcome, a failed start
         included, reaches `on_session_end` like any other end.
         """
+        spec, room = take_room(spec)  # its credentials stay here: the agent only joins
         spec = prepare_spec(spec, self.settings.sessions_dir)
         session_id, session_dir = spec["session_id"], Path(spec["session_dir"])
         session = self._registry.reserve(
             session_id, session_dir, lambda: Session(session_id, session_dir, self._clock())
         )
+        if room is not None:
+            self._rooms.opened(session_id, room)
         from_pool = False
         try:
             proc, from_pool = self._procs.process_for(session)
@@ -186,6 +191,7 @@ class Supervisor(Closing):
             worker.join()
         if self._procs.forks is not None:  # after the sessions: it reports their exit codes
             self._procs.forks.close(self._stop_grace)
+        self._rooms.close()  # the ended sessions' rooms, deleted before the app goes
 
     # -- start -------------------------------------------------------------------------
 
@@ -347,6 +353,7 @@ class Supervisor(Closing):
         if session.proc is not None:
             session.proc.release()
         self._registry.retire(session)
+        self._rooms.ended(session.session_id)  # in the background: nothing waits on it
 
     def _check(self, session: Session) -> None:
         if session.state not in ("running", "stopping") or session.proc is None:
