@@ -4,18 +4,20 @@ events and their streams, uploads), so one address's flood cannot slow everyone 
 Each address (counted as `fair_use.network_key` counts it: an IPv6 client by its /64) has
 a token bucket: `rate` requests a second sustained, `burst` at once. A page uses a few a
 second (a poll a second, a reply's stream, a page load's dozen), a flood thousands; a
-refused request gets 429 with Retry-After and a plain JSON message, before Gradio sees it.
+refused request gets 429 with Retry-After and a plain JSON message, before Gradio sees it,
+a second late, so that a client that retries at once cannot flood with refusals instead.
 Addresses whose bucket has refilled are forgotten, and at most `MAX_ADDRESSES` are kept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -26,6 +28,10 @@ from mockflow.app.fair_use import client_ip, network_key
 MAX_ADDRESSES = 10_000
 BURST_SECONDS = 5.0  # a bucket holds this many seconds' worth of requests
 LIMITED_PATH = "/gradio_api/"
+# a refusal answered at once invites an immediate retry: a flood of 429s costs the server
+# more than the calls it refused (measured: ~500 a second from 50 connections)
+REFUSAL_DELAY = 1.0
+MAX_DELAYED = 1000
 MESSAGE = "Too many requests from your network. Please wait {seconds} s and try again."
 
 
@@ -75,10 +81,21 @@ class RequestBuckets:
 
 
 class RateLimit:
-    """ASGI middleware: answers 429 to an address over its rate on Gradio's routes."""
+    """ASGI middleware: answers 429 to an address over its rate on Gradio's routes, after
+    `delay` seconds (at most `MAX_DELAYED` refusals wait at once; the rest are answered
+    at once)."""
 
-    def __init__(self, app: ASGIApp, buckets: RequestBuckets, behind_proxy: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        buckets: RequestBuckets,
+        behind_proxy: bool,
+        delay: float = REFUSAL_DELAY,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.app, self.buckets, self.behind_proxy = app, buckets, behind_proxy
+        self.delay, self._sleep = delay, sleep
+        self._delayed = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or LIMITED_PATH not in scope.get("path", ""):
@@ -89,6 +106,12 @@ class RateLimit:
         if not wait:
             await self.app(scope, receive, send)
             return
+        if self._delayed < MAX_DELAYED:
+            self._delayed += 1
+            try:
+                await self._sleep(self.delay)
+            finally:
+                self._delayed -= 1
         seconds = max(1, math.ceil(wait))
         body = json.dumps({"error": MESSAGE.format(seconds=seconds)}).encode()
         headers = [

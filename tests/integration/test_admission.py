@@ -1,7 +1,7 @@
 """Admission under a burst (the real app, public-link mode, plain HTTP calls to the named
 API from many threads at once): twenty visitors on one address press Start together, and
-exactly the address's cap of interviews run; the rest are told why. A start refused after
-its slot was taken (a spent practice link) gives the slot back.
+exactly the address's cap of interviews run; the rest are told why. A launch that fails
+gives its slot back.
 
 The visitors are prepared in the data folder before the app starts, each with stored keys
 for a local fake model the operator allows.
@@ -101,6 +101,25 @@ def public(tmp_path_factory, model):
             "MOCKFLOW_MAX_SESSIONS": "10",  # more slots than the address may take
             "MOCKFLOW_READY_TIMEOUT": "120",
             "MOCKFLOW_ALLOWED_PROVIDER_HOSTS": urlsplit(model.base_url).netloc,
+            "MOCKFLOW_REQUEST_RATE": "0",  # this burst is what is measured, not refused
+        },
+    )
+    yield app, tokens
+    app.stop()
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory, model):
+    """An app whose interviewers never get ready in time: every launch fails."""
+    data = tmp_path_factory.mktemp("admission-failing")
+    tokens = _prepare(data, model.base_url)
+    app = AppProcess(
+        data,
+        {
+            "MOCKFLOW_PUBLIC": "1",
+            "MOCKFLOW_RUNNING_PER_IP": str(CAP),
+            "MOCKFLOW_READY_TIMEOUT": "0.001",
+            "MOCKFLOW_ALLOWED_PROVIDER_HOSTS": urlsplit(model.base_url).netloc,
         },
     )
     yield app, tokens
@@ -136,3 +155,13 @@ def test_twenty_simultaneous_starts_from_one_address_run_exactly_the_cap(public)
     assert all("already running from your network" in reason for reason in refused), refused
     for session_id, token in started:  # the address's slots are free again
         call(app.url, "end_interview", session_id, token)
+
+
+def test_launches_that_fail_give_their_slots_back(failing):
+    app, tokens = failing
+    reasons = []
+    for token in tokens[: CAP + 2]:  # more failed starts than the address's cap
+        with pytest.raises(ApiError) as failed:
+            _start(app.url, token)
+        reasons.append(str(failed.value))
+    assert not any("already running from your network" in r for r in reasons), reasons

@@ -57,6 +57,16 @@ def test_idle_addresses_are_forgotten_and_memory_is_bounded(monkeypatch):
     assert len(buckets) <= 100
 
 
+class Waits:
+    """Stands in for asyncio.sleep: records each delay and returns at once."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
 class App:
     def __init__(self) -> None:
         self.calls = 0
@@ -91,8 +101,8 @@ def _request(middleware, path: str, peer: str, forwarded: str | None = None):
 
 
 def test_an_address_over_its_rate_gets_429_with_retry_after_and_a_plain_message():
-    app = App()
-    middleware = RateLimit(app, RequestBuckets(rate=1, burst=3), behind_proxy=False)
+    app, waits = App(), Waits()
+    middleware = RateLimit(app, RequestBuckets(rate=1, burst=3), behind_proxy=False, sleep=waits)
     for _ in range(3):
         assert _request(middleware, "/gradio_api/call/poll", "198.51.100.7")[0] == 200
     status, headers, body = _request(middleware, "/gradio_api/call/poll", "198.51.100.7")
@@ -101,12 +111,13 @@ def test_an_address_over_its_rate_gets_429_with_retry_after_and_a_plain_message(
         "error": "Too many requests from your network. Please wait 1 s and try again."
     }
     assert app.calls == 3  # the refused request never reached the app
+    assert waits.delays == [1.0]  # and was answered a second late, not at once
     assert _request(middleware, "/gradio_api/call/poll", "203.0.113.5")[0] == 200
     assert _request(middleware, "/assets/index.js", "198.51.100.7")[0] == 200  # not limited
 
 
 def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_proxy():
-    middleware = RateLimit(App(), RequestBuckets(rate=1, burst=2), behind_proxy=True)
+    middleware = RateLimit(App(), RequestBuckets(rate=1, burst=2), behind_proxy=True, sleep=Waits())
     for _ in range(2):
         _request(middleware, "/gradio_api/queue/join", "10.0.0.2", "198.51.100.7")
     assert _request(middleware, "/gradio_api/queue/join", "10.0.0.2", "198.51.100.7")[0] == 429
@@ -114,7 +125,9 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_proxy():
 
 
 def test_an_ipv6_client_is_limited_by_its_64_however_it_rotates():
-    middleware = RateLimit(App(), RequestBuckets(rate=1, burst=2), behind_proxy=False)
+    middleware = RateLimit(
+        App(), RequestBuckets(rate=1, burst=2), behind_proxy=False, sleep=Waits()
+    )
     for n in range(2):
         _request(middleware, "/gradio_api/upload", f"2001:db8:7:1::{n + 1:x}")
     assert _request(middleware, "/gradio_api/upload", "2001:db8:7:1::99")[0] == 429
@@ -125,3 +138,41 @@ def test_the_limit_is_on_in_public_mode_only_and_can_be_turned_off():
     assert rate_limit_middleware(0, public=True, behind_proxy=False) == []
     (entry,) = rate_limit_middleware(10, public=True, behind_proxy=False)
     assert entry.kwargs["buckets"].burst == 50  # five seconds' worth
+
+
+def test_refusals_wait_only_so_many_at_once(monkeypatch):
+    """Past `MAX_DELAYED` waiting refusals, the next is answered at once: a flood cannot
+    pile up held connections without bound."""
+    monkeypatch.setattr(rate_limit, "MAX_DELAYED", 2)
+    release = asyncio.Event()
+    waits: list[float] = []
+
+    async def held(seconds: float) -> None:
+        waits.append(seconds)
+        await release.wait()
+
+    middleware = RateLimit(App(), RequestBuckets(rate=1, burst=1), behind_proxy=False, sleep=held)
+
+    async def flood() -> list[int]:
+        statuses: list[int] = []
+
+        async def one() -> None:
+            sent: list[dict] = []
+
+            async def send(message):
+                sent.append(message)
+
+            scope = {"type": "http", "path": "/gradio_api/info", "headers": [],
+                     "client": ("198.51.100.7", 1), "query_string": b""}  # fmt: skip
+            await middleware(scope, None, send)
+            statuses.append(sent[0]["status"])
+
+        first = [asyncio.ensure_future(one()) for _ in range(5)]
+        while len(statuses) < 2:  # 1 served, then 2 held and 2 answered at once
+            await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(*first)
+        return statuses
+
+    statuses = asyncio.run(flood())
+    assert sorted(statuses) == [200, 429, 429, 429, 429] and len(waits) == 2
