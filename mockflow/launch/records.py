@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mockflow.contracts.events import EVENTS_FILE, EventWriter, read_timeline
+from mockflow.contracts.events import EVENTS_FILE, EventWriteError, EventWriter, read_timeline
 from mockflow.private_files import write_private
 
 PID_FILE = "agent.pid"
@@ -96,10 +96,9 @@ def close_timeline_of(session_id: str, session_dir: Path, reason: str, message: 
     the end was written here (or could not be written at all)."""
     try:
         return close_timeline(session_dir, reason, error_message=message)
-    except OSError as exc:
-        log.error(
-            "session %s: couldn't write the end of its timeline: %s", session_id, exc.strerror
-        )
+    except (OSError, EventWriteError) as exc:  # opening it, or appending to it
+        problem = exc.strerror if isinstance(exc, OSError) else str(exc)
+        log.error("session %s: couldn't write the end of its timeline: %s", session_id, problem)
         return True
 
 

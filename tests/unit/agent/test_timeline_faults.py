@@ -27,6 +27,7 @@ from mockflow.contracts.events import (
     read_events,
 )
 from mockflow.contracts.launch_spec import parse_launch_spec
+from mockflow.launch.records import close_timeline_of
 
 KEY = "sk-timeline-faults-key-0042"
 
@@ -131,3 +132,16 @@ def test_when_nothing_fits_the_timeline_is_left_whole_and_the_fault_kept(tmp_pat
     assert [e["type"] for e in read_events(tmp_path / "events.jsonl")] == ["ready", "stage"]
     # what `process` turns into exit status 3 with the reason on stderr
     assert writer.fault is not None and writer.fault.out_of_space and not writer.ended
+
+
+def test_the_supervisor_ending_a_timeline_on_a_full_disk_logs_it_and_goes_on(
+    tmp_path, disk, caplog
+):
+    """The runner's last word (`close_timeline_of`) on a disk that takes nothing: logged,
+    and the session is still let go (its slot freed), the timeline left whole."""
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"t":1,"type":"ready"}\n')
+    disk.room = 0
+    assert close_timeline_of("iv_1", tmp_path, "error", "The interviewer stopped.") is True
+    assert path.read_text() == '{"t":1,"type":"ready"}\n'
+    assert "couldn't write the end of its timeline: Not saved" in caplog.text
