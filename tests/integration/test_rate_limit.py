@@ -32,7 +32,7 @@ def get(app: AppProcess, path: str, source: str) -> tuple[int, dict[str, str], b
 @pytest.fixture(scope="module")
 def public(tmp_path_factory):
     data = tmp_path_factory.mktemp("rate-limit")
-    app = AppProcess(data, {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_REQUEST_RATE": "2"})  # burst 20
+    app = AppProcess(data, {"MOCKFLOW_PUBLIC": "1", "MOCKFLOW_REQUEST_RATE": "2"})  # burst 10
     yield app
     app.stop()
 
@@ -41,8 +41,8 @@ def test_a_flooding_address_gets_429_while_another_is_served(public):
     with ThreadPoolExecutor(10) as pool:
         answers = list(pool.map(lambda _: get(public, "/gradio_api/info", FLOODER), range(100)))
     statuses = [status for status, _, _ in answers]
-    # the first twenty (the burst, less what the app used at start) pass, then 2 a second
-    assert statuses.count(200) >= 10 and statuses.count(429) >= 50, statuses
+    # the first ten (the burst, less what the app used at start) pass, then 2 a second
+    assert statuses.count(200) >= 5 and statuses.count(429) >= 50, statuses
     _, headers, body = next(a for a in answers if a[0] == 429)
     assert int(headers["retry-after"]) >= 1
     assert "Too many requests from your network" in json.loads(body)["error"]
