@@ -143,19 +143,23 @@ def test_connection_error_stays_on_screen_when_the_interview_ends(browser, harne
 
 
 def test_leaving_while_still_connecting_is_not_reported_as_a_failure(browser, harness):
+    # the connect runs to its (bounded) answer, then leaves: why voice never connected
+    # is worth showing, but the interview has ended, so there is nothing to report
     page = browser.new_page()
     page.goto(harness + "index.html")
     with silent_listener() as port:
         _set(page, {"action": "connect", "url": f"ws://127.0.0.1:{port}", "token": "a.b.c"})
-        page.wait_for_timeout(500)
+        page.wait_for_function(
+            "() => document.querySelector('.mf-room')?.dataset.connection === 'connecting'"
+        )
         _set(page, {"action": "disconnect"})
         page.wait_for_function(
-            "() => document.querySelector('.mf-room-status')?.innerText.includes('has ended')",
-            timeout=5000,
+            "() => document.querySelector('.mf-room')?.dataset.connection === 'left'",
+            timeout=30000,
         )
-        page.wait_for_timeout(1500)
     assert page.evaluate("window.__reports") == []
-    assert "has ended" in _status(page)
+    assert "did not answer" in _status(page)
+    assert "Connection: closed" in page.locator(".mf-quality").inner_text()
 
 
 def test_the_pinned_cdn_script_must_match_the_npm_copy_of_its_version():

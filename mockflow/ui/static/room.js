@@ -216,12 +216,20 @@ function showLevels() {
 }
 
 let attempt = 0;  // the latest connect; an older one that wakes up late gives way
+// The end can come while a connect waits for the library or the server: that wait is
+// bounded, and a failure it ends in says more than "ended" (the interviewer could not
+// reach the server either), so it runs to its answer and leaves then (`leaveAsked`).
+let connecting = 0;  // the attempt still waiting for its answer
+let leaveAsked = null;  // the text to leave with once it has one
 
 async function connect(info) {
   const myAttempt = ++attempt;
+  connecting = myAttempt;
+  leaveAsked = null;
+  const answered = () => { if (connecting === myAttempt) connecting = 0; };
   const deadline = Date.now() + START_DEADLINE_MS;
   await disconnect();
-  if (attempt !== myAttempt) return;  // the interview ended meanwhile
+  if (attempt !== myAttempt) return;  // a newer connect took over
   const box = $(".mf-room");
   delete box.dataset.agentState;
   delete box.dataset.closed;
@@ -234,10 +242,10 @@ async function connect(info) {
     lk = await withTimeout(loadLibrary(), LIBRARY_TIMEOUT_MS);
   } catch (error) {
     if (attempt !== myAttempt) return;
-    setStatus(describeLibraryError(error), "error");
+    answered();
     const where = LIBRARY.src ? ` from ${libraryPlace(LIBRARY.src)}` : "";
-    report("failed", `it could not load the voice library (livekit-client)${where}.`);
-    await leaveRoom();
+    const why = `it could not load the voice library (livekit-client)${where}.`;
+    await fail(describeLibraryError(error), why);
     return;
   }
   if (attempt !== myAttempt) return;
@@ -283,23 +291,20 @@ async function connect(info) {
   try {
     await withTimeout(mine.connect(info.url, info.token), budget);
   } catch (error) {
-    if (room !== mine) return;  // we left on purpose (the interview ended meanwhile)
-    const message = describeConnectError(error, info.url, budget);
-    setStatus(message, "error");
-    report("failed", message);
-    await leaveRoom();
+    if (room !== mine) return;  // a newer connect took over
+    answered();
+    await fail(describeConnectError(error, info.url, budget));
     return;
   }
   if (room !== mine) { await mine.disconnect(); return; }
+  answered();
+  if (leaveAsked !== null) { await leaveRoom(leaveAsked); return; }  // before any microphone
   connected = true;
   try {
     await mine.localParticipant.setMicrophoneEnabled(true);
   } catch (error) {
     if (room !== mine) return;
-    const message = describeMicError(error);
-    setStatus(message, "error");
-    report("failed", message);
-    await leaveRoom();
+    await fail(describeMicError(error));
     return;
   }
   // the interview ended while the microphone started: this room was not left with the
@@ -322,10 +327,20 @@ function showClosed() {
   $(".mf-room").dataset.closed = "true";
 }
 
-// Leaving is one step whoever asks, as often as asked: a connect still under way stops at
-// its next step, the room is left (livekit-client unpublishes and stops the microphone),
-// and the box says so; an error already shown stays, as it says why the interview ended.
+// A failure ends this connection: shown, reported to the app (which stops the interview;
+// unless it has ended already), and the room left.
+async function fail(message, reported = message) {
+  setStatus(message, "error");
+  if (leaveAsked === null) report("failed", reported);
+  await leaveRoom(leaveAsked ?? ENDED);
+}
+
+// Leaving is one step whoever asks, as often as asked: a connect still waiting for its
+// answer leaves once it has it; else the room is left (livekit-client unpublishes and
+// stops the microphone, and one still starting sees the room gone) and the box says so;
+// an error already shown stays, as it says why the interview ended.
 async function leaveRoom(closedText = ENDED) {
+  if (connecting) { leaveAsked = closedText; return; }
   attempt += 1;
   await disconnect();
   showClosed();
