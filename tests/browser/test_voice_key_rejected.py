@@ -10,6 +10,7 @@ the race went either way."""
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,7 +31,8 @@ pytestmark = [
     pytest.mark.livekit,
     pytest.mark.skipif(not LIVEKIT_JS.is_file(), reason="npm livekit-client not installed"),
 ]
-RUNS = 5
+# the bug showed in 4 of 7 runs: a few runs catch it; MOCKFLOW_TEST_REPEAT=5 for more
+RUNS = int(os.environ.get("MOCKFLOW_TEST_REPEAT", "2"))
 
 # Every microphone track the page gets from the browser, to check that each was stopped
 # (the browser's own "in use" indicator goes off only then).
