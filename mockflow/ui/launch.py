@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         from mockflow.ui.uploads import UploadRecorder
 
         services = build_services(settings, os.environ)
-        upload_key = services.credentials.key  # signs the upload passes (own prefix)
+        # signs the visitor passes (own prefix): uploads and the request rate use them
+        upload_gate = UploadGate.build(settings, services.credentials.key)
         fetch_in_background(settings)  # the voice room's script, if the install has none
     except MockflowError as exc:
         print(f"mockflow: {exc}", file=sys.stderr)
@@ -104,9 +105,10 @@ def main(argv: list[str] | None = None) -> int:
                         settings.request_rate,
                         public=settings.public,
                         behind_proxy=settings.on_space,
+                        visitor_of=upload_gate.passes.visitor_of,
                     ),
                     # who may upload, how much, and whether it fits (before Gradio stores it)
-                    Middleware(UploadGuard, gate=UploadGate.build(settings, upload_key)),
+                    Middleware(UploadGuard, gate=upload_gate),
                     Middleware(
                         UploadRecorder, ledger=services.uploads, behind_proxy=settings.on_space
                     ),

@@ -1,12 +1,27 @@
-"""A request rate limit per client address on Gradio's routes (the named API, the page's
-events and their streams, uploads), so one address's flood cannot slow everyone else.
+"""A request rate limit on Gradio's routes (the named API, the page's events and their
+streams, uploads), so one client's flood cannot slow everyone else.
 
-Each address (counted as `fair_use.network_key` counts it: an IPv6 client by its /64) has
-a token bucket: `rate` requests a second sustained, `burst` at once. A page uses a few a
-second (a poll a second, a reply's stream, a page load's dozen), a flood thousands; a
-refused request gets 429 with Retry-After and a plain JSON message, before Gradio sees it,
-a second late, so that a client that retries at once cannot flood with refusals instead.
-Addresses whose bucket has refilled are forgotten, and at most `MAX_ADDRESSES` are kept.
+A token bucket allows `rate` requests a second sustained and `burst` at once. A page uses
+a few a second (a poll a second, a reply's stream, a page load's dozen), a flood thousands.
+Whose bucket a request spends from:
+
+- a page that carries the server's signed visitor pass (`upload_gate.PASS_COOKIE`, set
+  with the page itself) spends from its own visitor's bucket and from its address's
+  shared bucket, which holds `ADDRESS_SHARE` visitors' worth: a class or an office behind
+  one NAT address is not limited as if it were one person, and a visitor who opens many
+  pages from one address is still bounded;
+- a request without a pass (a script, the named API) spends from its address's bucket,
+  one visitor's worth.
+
+A page with a pass does not spend on its event stream and heartbeat (GETs of
+`queue/data` and `heartbeat/`): Gradio's page takes a refused one as a lost connection
+and reloads itself, losing what the candidate was doing; the events that feed a stream
+are counted when they are sent.
+
+An address is counted as `fair_use.network_key` counts it (an IPv6 client by its /64). A
+refused request gets 429 with Retry-After and a plain JSON message, before Gradio sees
+it, a second late, so that a client that retries at once cannot flood with refusals
+instead. Keys whose bucket has refilled are forgotten; at most `MAX_ADDRESSES` are kept.
 """
 
 from __future__ import annotations
@@ -18,14 +33,17 @@ import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockflow.app.fair_use import client_ip, network_key
+from mockflow.ui.upload_gate import PASS_COOKIE
 
 MAX_ADDRESSES = 10_000
+ADDRESS_SHARE = 8  # the visitors one address's pages may spend as, at full rate
 BURST_SECONDS = 5.0  # a bucket holds this many seconds' worth of requests
 LIMITED_PATH = "/gradio_api/"
 # a refusal answered at once invites an immediate retry: a flood of 429s costs the server
@@ -80,10 +98,31 @@ class RequestBuckets:
                 del self._buckets[key]
 
 
+@dataclass(frozen=True)
+class VisitorLimits:
+    """The buckets of pages that carry a visitor pass: each visitor's own, and each
+    address's shared one; `visitor_of` reads a pass (None if missing or forged)."""
+
+    visitor_of: Callable[[str | None], str | None]
+    visitors: RequestBuckets
+    addresses: RequestBuckets
+
+    @classmethod
+    def build(cls, rate: float, visitor_of: Callable[[str | None], str | None]) -> VisitorLimits:
+        burst = rate * BURST_SECONDS
+        shared = RequestBuckets(rate * ADDRESS_SHARE, burst * ADDRESS_SHARE)
+        return cls(visitor_of, RequestBuckets(rate, burst), shared)
+
+    def take(self, visitor: str, address: str) -> float:
+        wait = self.visitors.take(visitor)
+        return wait or self.addresses.take(address)
+
+
 class RateLimit:
-    """ASGI middleware: answers 429 to an address over its rate on Gradio's routes, after
+    """ASGI middleware: answers 429 to a client over its rate on Gradio's routes, after
     `delay` seconds (at most `MAX_DELAYED` refusals wait at once; the rest are answered
-    at once)."""
+    at once). `buckets` limits each address's requests without a visitor pass, and every
+    request when there are no `visitors` limits."""
 
     def __init__(
         self,
@@ -92,17 +131,28 @@ class RateLimit:
         behind_proxy: bool,
         delay: float = REFUSAL_DELAY,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        visitors: VisitorLimits | None = None,
     ) -> None:
         self.app, self.buckets, self.behind_proxy = app, buckets, behind_proxy
         self.delay, self._sleep = delay, sleep
+        self.visitors = visitors
         self._delayed = 0
+
+    def _take(self, request: Request) -> float:
+        address = network_key(client_ip(request, behind_proxy=self.behind_proxy))
+        if self.visitors is not None:
+            visitor = self.visitors.visitor_of(request.cookies.get(PASS_COOKIE))
+            if visitor is not None:
+                if _is_page_stream(request):
+                    return 0.0
+                return self.visitors.take(visitor, address)
+        return self.buckets.take(address)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or LIMITED_PATH not in scope.get("path", ""):
             await self.app(scope, receive, send)
             return
-        ip = client_ip(Request(scope), behind_proxy=self.behind_proxy)
-        wait = self.buckets.take(network_key(ip))
+        wait = self._take(Request(scope))
         if not wait:
             await self.app(scope, receive, send)
             return
@@ -123,9 +173,25 @@ class RateLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-def rate_limit_middleware(rate: float, *, public: bool, behind_proxy: bool) -> list[Middleware]:
-    """The middleware list entry for `launch`: none in local mode or with `rate` 0."""
+def _is_page_stream(request: Request) -> bool:
+    """A page's event stream or heartbeat: it carries the results of events already
+    counted, and a page that is refused one takes the connection as lost and reloads
+    (Gradio's client does), so a visitor's page is never limited on these."""
+    path = request.url.path
+    return request.method == "GET" and ("/queue/data" in path or "/heartbeat/" in path)
+
+
+def rate_limit_middleware(
+    rate: float,
+    *,
+    public: bool,
+    behind_proxy: bool,
+    visitor_of: Callable[[str | None], str | None] | None = None,
+) -> list[Middleware]:
+    """The middleware list entry for `launch`: none in local mode or with `rate` 0.
+    `visitor_of` reads the visitor pass; without it every request counts by address."""
     if not public or rate <= 0:
         return []
     buckets = RequestBuckets(rate, rate * BURST_SECONDS)
-    return [Middleware(RateLimit, buckets=buckets, behind_proxy=behind_proxy)]
+    visitors = VisitorLimits.build(rate, visitor_of) if visitor_of else None
+    return [Middleware(RateLimit, buckets=buckets, behind_proxy=behind_proxy, visitors=visitors)]

@@ -63,7 +63,10 @@ def test_first_visit_without_keys(browser, keyless_app, shots):
     text = notice.inner_text()
     assert "Text mode still needs an OpenAI API key" in text
     assert "Voice mode also needs LiveKit" in text
+    turn_taking = page.get_by_text("Turn-taking (voice)")
+    assert not turn_taking.is_visible()  # a voice-only choice, hidden in text mode
     page.get_by_label("Voice (LiveKit)").check()
+    turn_taking.wait_for(state="visible", timeout=10000)
     page.wait_for_function(
         "() => (document.querySelector('[data-testid=markdown].mf-notice')?.innerText ?? '')"
         ".includes('LiveKit URL, API key and secret')",

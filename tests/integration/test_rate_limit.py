@@ -17,12 +17,14 @@ pytestmark = pytest.mark.integration
 FLOODER, VISITOR = "127.0.0.1", "127.0.0.2"
 
 
-def get(app: AppProcess, path: str, source: str) -> tuple[int, dict[str, str], bytes]:
+def get(
+    app: AppProcess, path: str, source: str, cookie: str | None = None
+) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection(
         "127.0.0.1", app.port, timeout=60, source_address=(source, 0)
     )
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
@@ -49,6 +51,25 @@ def test_a_flooding_address_gets_429_while_another_is_served(public):
     status, _, body = get(public, "/gradio_api/info", VISITOR)
     assert status == 200 and "named_endpoints" in json.loads(body)
     assert get(public, "/", FLOODER)[0] == 200  # the page itself is not limited
+
+
+def visitor_pass(app: AppProcess, source: str) -> str:
+    """The signed visitor pass the page sets, as a browser would send it back."""
+    _, headers, _ = get(app, "/", source)
+    return headers["set-cookie"].split(";")[0]
+
+
+def test_people_sharing_an_address_are_limited_one_by_one(public):
+    """Two people behind one address (a class behind a NAT): the one who floods is
+    refused, the other's page is still served."""
+    source = "127.0.0.3"
+    flooder, neighbour = visitor_pass(public, source), visitor_pass(public, source)
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(
+            pool.map(lambda _: get(public, "/gradio_api/info", source, flooder), range(60))
+        )
+    assert [a[0] for a in answers].count(429) >= 30
+    assert get(public, "/gradio_api/info", source, neighbour)[0] == 200
 
 
 def test_local_mode_has_no_rate_limit(tmp_path):

@@ -145,8 +145,9 @@ def _who_and_how() -> dict[str, Any]:
         "track": gr.Radio(TRACK_CHOICES, value="behavioral", label="Interview track"),
         "length": gr.Radio(LENGTH_CHOICES, value="standard", label="Length"),
         "mode": gr.Radio(MODE_CHOICES, value="text", label="Mode"),
+        # shown in voice mode only, by the page itself (`SHOW_PATIENCE`)
         "patience": gr.Radio(
-            PATIENCE_CHOICES, value="patient", label="Turn-taking (voice)", visible=False
+            PATIENCE_CHOICES, value="patient", label="Turn-taking (voice)", elem_id="mf-patience"
         ),
     }
 
@@ -197,7 +198,7 @@ def wire(page: Page) -> None:
         show_progress="hidden",
         **in_order,
     )
-    setup.mode.change(lambda m: gr.Radio(visible=m == "voice"), setup.mode, setup.patience)
+    setup.mode.change(None, setup.mode, None, js=SHOW_PATIENCE)
     notice = [setup.keys_notice, setup.open_settings]
     setup.mode.change(bind(keys_notice), [page.user, setup.mode, page.practice], notice)
     resume = [setup.resume_text, setup.resume_status, setup.resume_paste]
@@ -218,6 +219,16 @@ def wire(page: Page) -> None:
         [*setup.saved_fields, setup.template_status],
     )
     setup.open_settings.click(lambda: gr.Tabs(selected="settings"), None, page.tabs)
+
+
+# The turn-taking choice is for voice only. The page shows and hides it itself: a server
+# update of its visibility re-renders the form, which Gradio reports as a change of the
+# mode when the mode differs from its first value (a practice link's voice), and under
+# load that looped, several events a second for as long as the page was open.
+SHOW_PATIENCE = """(mode) => {
+  document.body.classList.toggle("mf-voice-mode", mode === "voice");
+  return [];
+}"""
 
 
 # the form survives a reload in the visitor's own browser (never on the server): all but

@@ -7,7 +7,14 @@ import asyncio
 import json
 
 from mockflow.ui import rate_limit
-from mockflow.ui.rate_limit import RateLimit, RequestBuckets, rate_limit_middleware
+from mockflow.ui.rate_limit import (
+    ADDRESS_SHARE,
+    RateLimit,
+    RequestBuckets,
+    VisitorLimits,
+    rate_limit_middleware,
+)
+from mockflow.ui.upload_gate import PASS_COOKIE, UploadPasses
 
 
 class Clock:
@@ -77,11 +84,20 @@ class App:
         await send({"type": "http.response.body", "body": b"ok"})
 
 
-def _request(middleware, path: str, peer: str, forwarded: str | None = None):
+def _request(
+    middleware,
+    path: str,
+    peer: str,
+    forwarded: str | None = None,
+    cookie: str | None = None,
+    method: str = "POST",
+):
     headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
     scope = {
         "type": "http",
-        "method": "POST",
+        "method": method,
         "path": path,
         "headers": headers,
         "client": (peer, 50000),
@@ -138,6 +154,71 @@ def test_the_limit_is_on_in_public_mode_only_and_can_be_turned_off():
     assert rate_limit_middleware(0, public=True, behind_proxy=False) == []
     (entry,) = rate_limit_middleware(10, public=True, behind_proxy=False)
     assert entry.kwargs["buckets"].burst == 50  # five seconds' worth
+    assert entry.kwargs["visitors"] is None
+    (entry,) = rate_limit_middleware(
+        10, public=True, behind_proxy=False, visitor_of=PASSES.visitor_of
+    )
+    assert entry.kwargs["visitors"].visitors.burst == 50
+    assert entry.kwargs["visitors"].addresses.rate == 10 * ADDRESS_SHARE
+
+
+PASSES = UploadPasses(b"k" * 32)
+
+
+def _with_visitors(rate: float = 1) -> RateLimit:
+    return RateLimit(
+        App(),
+        RequestBuckets(rate=rate, burst=rate * 2),
+        behind_proxy=False,
+        sleep=Waits(),
+        visitors=VisitorLimits.build(rate, PASSES.visitor_of),
+    )
+
+
+def _page(middleware: RateLimit, visitor_pass: str | None, peer: str = "198.51.100.7") -> int:
+    cookie = f"{PASS_COOKIE}={visitor_pass}" if visitor_pass else None
+    return _request(middleware, "/gradio_api/queue/join", peer, cookie=cookie)[0]
+
+
+def test_people_behind_one_address_each_have_their_own_rate():
+    """A class behind one NAT address: one person's burst spends their own bucket only."""
+    middleware = _with_visitors()
+    ana, ben = PASSES.issue(), PASSES.issue()
+    burst = int(rate_limit.BURST_SECONDS)  # rate 1: five requests at once
+    assert [_page(middleware, ana) for _ in range(burst + 1)][-1] == 429
+    assert all(_page(middleware, ben) == 200 for _ in range(burst))
+    # a script on that address without a pass has the one-person allowance of its own
+    assert all(_page(middleware, None) == 200 for _ in range(2))
+    assert _page(middleware, None) == 429
+
+
+def test_many_passes_from_one_address_share_a_bounded_allowance():
+    """Minting a pass per request (a page load each) does not lift the address's limit."""
+    middleware = _with_visitors()
+    allowed = int(rate_limit.BURST_SECONDS * ADDRESS_SHARE)
+    statuses = [_page(middleware, PASSES.issue()) for _ in range(allowed + 20)]
+    assert statuses.count(200) == allowed and statuses[-1] == 429
+    assert _page(middleware, PASSES.issue(), peer="203.0.113.5") == 200  # another address
+
+
+def test_a_pages_event_stream_and_heartbeat_are_never_refused():
+    """Gradio's page reloads itself when its stream is refused: only the events count."""
+    middleware = _with_visitors()
+    cookie = f"{PASS_COOKIE}={PASSES.issue()}"
+    streams = ["/gradio_api/queue/data", "/gradio_api/heartbeat/abc"] * 20
+    served = {
+        _request(middleware, p, "198.51.100.7", cookie=cookie, method="GET")[0] for p in streams
+    }
+    assert served == {200}
+    # without a pass they count like any request
+    alone = [_request(middleware, streams[0], "203.0.113.5", method="GET")[0] for _ in range(3)]
+    assert alone == [200, 200, 429]
+
+
+def test_a_forged_pass_counts_as_no_pass():
+    middleware = _with_visitors()
+    forged = PASSES.issue().split(".")[0] + ".not-the-signature"
+    assert [_page(middleware, forged) for _ in range(3)] == [200, 200, 429]
 
 
 def test_refusals_wait_only_so_many_at_once(monkeypatch):
