@@ -411,6 +411,8 @@ async def main(
 
 
 if __name__ == "__main__":
+    from bench.cleanup import stops_children
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--profiles", default="normal,patient,very_patient")
@@ -425,14 +427,15 @@ if __name__ == "__main__":
     levers = tuple(args.levers.split(","))
     if unknown := set(levers) - set(LEVERS):
         parser.error(f"unknown lever(s): {', '.join(sorted(unknown))}")
-    asyncio.run(
-        main(
-            args.turns,
-            args.profiles.split(","),
-            args.llm_delay,
-            args.livekit,
-            roomless=not args.no_roomless,
-            paths=tuple(args.paths.split(",")),
-            levers=levers,
+    with stops_children():
+        asyncio.run(
+            main(
+                args.turns,
+                args.profiles.split(","),
+                args.llm_delay,
+                args.livekit,
+                roomless=not args.no_roomless,
+                paths=tuple(args.paths.split(",")),
+                levers=levers,
+            )
         )
-    )
