@@ -97,12 +97,14 @@ async def measure(
         figures["latency"] += latencies
         for key in (
             "leg1",
+            "vad_decided",
             "leg2",
             "end_of_turn_delay",
             "transcription_delay",
             "hook_delay",
             "llm_ttft",
             "tts_ttfb",
+            "e2e_latency",
         ):
             figures.setdefault(key, []).extend(m[key] for m in metrics if key in m)
     return figures
@@ -132,15 +134,19 @@ async def _interview(
                     times.append((ended, heard))
                     await rig.speaker.wait_for(i + 2)
                 metrics = [e for e in rig.events("metrics") if "e2e_latency" in e]
-                split = legs(rig.events("state"), times)
+                split = legs(rig.events(), times)
     return latencies, [*metrics, *split]
 
 
-def legs(states: list[dict], times: list[tuple[float, float]]) -> list[dict[str, float]]:
-    """Per answer (its speech's end, its reply's first frame heard): leg 1, to the VAD's
-    end of speech; leg 2, from the agent's first reply frame."""
+def legs(events: list[dict], times: list[tuple[float, float]]) -> list[dict[str, float]]:
+    """Per answer (its speech's end, its reply's first frame heard): leg 1, to where the
+    agent dates the end of speech (its VAD, back-dated by the silence it waited for: the
+    patience wait runs from there); `vad_decided`, to the VAD's decision itself; leg 2,
+    from the agent's first reply frame (its `speaking` state) to the candidate's ears."""
+    answers = [e for e in events if e["type"] == "turn" and e["role"] == "candidate"]
+    states = [e for e in events if e["type"] == "state"]
     out = []
-    for ended, heard in times:
+    for (ended, heard), turn in zip(times, answers, strict=False):
         vad = [e["t"] for e in states if e.get("user_state") == "listening" and e["t"] > ended]
         spoke = [
             e["t"]
@@ -148,7 +154,10 @@ def legs(states: list[dict], times: list[tuple[float, float]]) -> list[dict[str,
             if e.get("agent_state") == "speaking" and ended < e["t"] <= heard + 0.002
         ]
         if vad and spoke:
-            out.append({"leg1": vad[0] - ended, "leg2": heard - spoke[-1]})
+            out.append(
+                {"leg1": turn["ended_at"] - ended, "vad_decided": vad[0] - ended}
+                | {"leg2": heard - spoke[-1]}
+            )
     return out
 
 
@@ -292,7 +301,7 @@ async def measure_livekit(
                             {"gap_pkt_per_s": gap["pkt_per_s"]}
                             | {f"onset_{k}": v for k, v in start.items() if k != "pkt_per_s"}
                         )
-            per_turn += legs(live.events("state"), times)
+            per_turn += legs(live.events(), times)
             metrics = live.events("metrics")
             per_turn += agent_buffers(metrics)
             for event in metrics:
@@ -313,7 +322,13 @@ async def measure_livekit(
     return figures
 
 
-LEG_KEYS = ("leg1", "leg2")
+LEG_KEYS = ("leg1", "vad_decided", "leg2")
+
+
+def p50_p95(values: list[float]) -> str:
+    return f"p50={statistics.median(values) * 1e3:.0f} p95={percentile(values, 0.95) * 1e3:.0f}"
+
+
 RTC_KEYS = ("agent_", "gap_", "onset_")
 
 
@@ -341,17 +356,15 @@ def report(
     print("  ".join(parts) + f"  (p50/p95, ms: {inner})", flush=True)
     split = []
     if figures.get("leg1"):
-        leg1 = [v - min_silence for v in figures["leg1"]]
-        split.append(
-            f"leg 1 speech end -> VAD end, less {min_silence * 1000:.0f} ms min silence: "
-            f"p50={statistics.median(leg1) * 1000:.0f} p95={percentile(leg1, 0.95) * 1000:.0f}"
-        )
+        split.append(f"leg 1 speech end -> agent's dated end: {p50_p95(figures['leg1'])}")
+    if figures.get("vad_decided"):
+        lag = [v - min_silence for v in figures["vad_decided"]]
+        split.append(f"VAD decided, less {min_silence * 1000:.0f} ms silence: {p50_p95(lag)}")
+    if figures.get("e2e_latency"):
+        inside = [v - wait for v in figures["e2e_latency"]]
+        split.append(f"agent's dated end -> its first frame, less wait: {p50_p95(inside)}")
     if figures.get("leg2"):
-        leg2 = figures["leg2"]
-        split.append(
-            f"leg 2 agent first frame -> heard: p50={statistics.median(leg2) * 1000:.0f} "
-            f"p95={percentile(leg2, 0.95) * 1000:.0f}"
-        )
+        split.append(f"leg 2 agent first frame -> heard: {p50_p95(figures['leg2'])}")
     rtc_figures = [
         f"{key} {statistics.median(values) * (1 if 'pkt' in key else 1000):.0f}"
         for key, values in figures.items()
