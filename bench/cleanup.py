@@ -76,6 +76,8 @@ class _Children:
         return [p.pid for p in running]
 
     def report(self, label: str, pids: list[int]) -> str:
+        if not pids:
+            return f"{label}: no process was running"
         names: dict[str, list[int]] = {}
         for pid in sorted(pids):
             names.setdefault(self.seen.get(pid, "a process"), []).append(pid)
