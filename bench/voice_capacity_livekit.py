@@ -271,7 +271,7 @@ def main(levels: list[int], seconds: float, per_process: int = 8) -> None:
             server = LocalLiveKitServer(binary, work / "livekit.log", log_level="warn")
             server.start()
             try:
-                services = build_services(_settings(work, server, fakes, max(levels)), os.environ)
+                services = build_services(_settings(work, server, fakes, sum(levels)), os.environ)
                 try:
                     _run_levels(levels, seconds, per_process, services, server)
                 finally:
