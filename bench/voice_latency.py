@@ -347,6 +347,7 @@ def report(
         f"latency p50={percentile(latency, 0.5):.3f} p95={percentile(latency, 0.95):.3f} s",
         f"overhead p50={percentile(overhead, 0.5) * 1000:.0f} "
         f"p95={percentile(overhead, 0.95) * 1000:.0f} ms",
+        f"load {os.getloadavg()[0]:.1f}",
     ]
     inner = ", ".join(
         f"{key} {statistics.median(values) * 1000:.0f}/{percentile(values, 0.95) * 1000:.0f}"
