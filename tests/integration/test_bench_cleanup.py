@@ -7,6 +7,7 @@ in a session of its own) running."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -35,6 +36,7 @@ class Bench:
         self.proc = proc
         self.out: list[str] = []
         self.err: list[str] = []
+        self.seen: list[psutil.Process] = []  # what it had started, to clean up after a failure
         self._readers = [
             threading.Thread(target=self._read, args=(proc.stdout, self.out), daemon=True),
             threading.Thread(target=self._read, args=(proc.stderr, self.err), daemon=True),
@@ -72,10 +74,12 @@ def bench() -> Iterator[Bench]:
     running = Bench(proc)
     yield running
     if proc.poll() is None:  # a failed test: take everything down
-        for child in psutil.Process(proc.pid).children(recursive=True):
-            child.kill()
+        running.seen += _started_by(proc.pid)
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(30)
+    for left in running.seen:
+        with contextlib.suppress(psutil.Error):
+            left.kill()
 
 
 def _started_by(pid: int) -> list[psutil.Process]:
@@ -117,7 +121,7 @@ def test_an_interrupted_bench_stops_the_server_agents_and_candidates_it_started(
         step=0.2,
     ), f"the bench did not get going:\n{bench.said()}"
     assert bench.proc.poll() is None, f"the bench ended by itself:\n{bench.finish()}"
-    started = _started_by(bench.proc.pid)
+    started = bench.seen = _started_by(bench.proc.pid)
     server = [p for p in started if p.name() == "livekit-server"]
     assert server, _names(started)
 
