@@ -36,7 +36,8 @@ from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
 from tests.waiting import eventually
 
-pytestmark = pytest.mark.browser
+# a whole coach-to-client flow with an interview in it: minutes on a loaded 2-core machine
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 COACH_KEY = "sk-coach-practice-key-5309"
 QUESTIONS = [
     "Tell me about a data pipeline you owned end to end.",
@@ -186,20 +187,20 @@ def test_a_coachs_practice_link_from_creation_to_a_shared_report(
     app = public_app
     coach = Visitor(browser, _admin_link(app))
     # the admin link made this visitor the coach, and left the address bar
-    coach.page.get_by_role("tab", name="Coach").wait_for(timeout=10000)
+    coach.page.get_by_role("tab", name="Coach").wait_for(timeout=30000)
     assert "coach_invite" not in coach.page.url
     coach.page.get_by_role("tab", name="Settings").click()
     coach.page.get_by_label("OpenAI API key").fill(COACH_KEY)
     coach.page.get_by_label("OpenAI-compatible base URL (optional)").fill(coach_llm.base_url)
     coach.page.get_by_role("button", name="Save keys").click()
-    coach.page.get_by_text("Saved.").wait_for(timeout=10000)
+    coach.page.get_by_text("Saved.").wait_for(timeout=30000)
     link = _create_link(coach.page, title="Acme data screen", quota=1)
     assert re.fullmatch(re.escape(app.url) + r"\?practice=pl_[A-Za-z0-9_-]{22}", link)
 
     # a candidate with no keys: the set-up is the coach's, locked; no keys are asked for
     ana = Visitor(browser, link)
     banner = ana.page.locator("#mf-practice-banner")
-    banner.get_by_text("Practice link: Acme data screen").wait_for(timeout=10000)
+    banner.get_by_text("Practice link: Acme data screen").wait_for(timeout=30000)
     assert "What your coach will see" in banner.inner_text()
     assert "you need no keys" in banner.inner_text()
     role = ana.page.get_by_label("Target role")
@@ -218,19 +219,19 @@ def test_a_coachs_practice_link_from_creation_to_a_shared_report(
     # Ana's report is hers until she shares it
     ana.page.get_by_role("button", name="See your feedback").click()
     note = ana.page.locator("#mf-share-note")
-    note.get_by_text("Your coach cannot see it").wait_for(timeout=10000)
+    note.get_by_text("Your coach cannot see it").wait_for(timeout=30000)
     coach.page.get_by_role("tab", name="Setup").click()
     coach.page.get_by_role("tab", name="Coach").click()
     coach.page.locator("#mf-coach-compare").get_by_text("No candidate has shared").wait_for()
     ana.page.get_by_role("button", name="Share with my coach").click()
-    note.get_by_text("Shared with your coach").wait_for(timeout=10000)
+    note.get_by_text("Shared with your coach").wait_for(timeout=30000)
     ana.page.screenshot(path=str(shots / "practice-link-shared-1280.png"))
 
     # the coach sees it: in the comparison, opened, and as files
     coach.page.get_by_role("tab", name="Setup").click()
     coach.page.get_by_role("tab", name="Coach").click()
     table = coach.page.locator("#mf-coach-compare table")
-    table.get_by_text("Ana").wait_for(timeout=10000)
+    table.get_by_text("Ana").wait_for(timeout=30000)
     usage = coach.page.locator("#mf-coach-usage").inner_text()
     assert "Interviews: 1 of 1" in usage and "Shared reports: 1" in usage
     # the figures the agent reported, recorded when the app saw its process end
@@ -244,7 +245,7 @@ def test_a_coachs_practice_link_from_creation_to_a_shared_report(
         coach.page.wait_for_timeout(500)
     coach.page.get_by_role("button", name="Open", exact=True).click()
     report = coach.page.locator("#mf-coach-report")
-    report.get_by_text("Interview feedback").wait_for(timeout=10000)
+    report.get_by_text("Interview feedback").wait_for(timeout=30000)
     assert "Airflow pipeline" in report.inner_text()
     coach.page.set_viewport_size({"width": 375, "height": 800})
     coach.page.screenshot(path=str(shots / "coach-console-375.png"), full_page=True)
@@ -259,15 +260,15 @@ def test_a_coachs_practice_link_from_creation_to_a_shared_report(
     # the quota of one: a second candidate is refused, and nothing runs
     requests_before = len(coach_llm.requests)
     ben = Visitor(browser, link, width=375)
-    ben.page.locator("#mf-practice-banner").wait_for(timeout=10000)
+    ben.page.locator("#mf-practice-banner").wait_for(timeout=30000)
     ben.page.get_by_label("Your name").fill("Ben")
     ben.page.get_by_role("button", name="Start interview").click()
-    ben.page.get_by_text("This practice link has no interviews left.").wait_for(timeout=10000)
+    ben.page.get_by_text("This practice link has no interviews left.").wait_for(timeout=30000)
     assert len(coach_llm.requests) == requests_before
 
     # withdrawal removes the coach's access
     ana.page.get_by_role("button", name="Stop sharing").click()
-    note.get_by_text("Your coach cannot see it").wait_for(timeout=10000)
+    note.get_by_text("Your coach cannot see it").wait_for(timeout=30000)
     coach.page.get_by_role("tab", name="Setup").click()
     coach.page.get_by_role("tab", name="Coach").click()
     coach.page.locator("#mf-coach-compare").get_by_text("No candidate has shared").wait_for()
@@ -276,9 +277,9 @@ def test_a_coachs_practice_link_from_creation_to_a_shared_report(
     # read the same; neither page says more
     tampered = link[:-3] + ("abc" if not link.endswith("abc") else "xyz")
     eve = Visitor(browser, tampered)
-    eve.page.locator("#mf-practice-banner").get_by_text(NOT_FOUND).wait_for(timeout=10000)
+    eve.page.locator("#mf-practice-banner").get_by_text(NOT_FOUND).wait_for(timeout=30000)
     late = Visitor(browser, app.expired_link)
-    late.page.locator("#mf-practice-banner").get_by_text(NOT_FOUND).wait_for(timeout=10000)
+    late.page.locator("#mf-practice-banner").get_by_text(NOT_FOUND).wait_for(timeout=30000)
     assert "Last month" not in late.page.content()
 
     # the key-leak scan: nothing a candidate received, downloaded or could open holds
@@ -326,7 +327,7 @@ def test_a_client_without_keys_holds_a_voice_interview_on_the_coachs_keys(
 ):
     app = voice_public_app
     coach = Visitor(browser, _admin_link(app))
-    coach.page.get_by_role("tab", name="Coach").wait_for(timeout=10000)
+    coach.page.get_by_role("tab", name="Coach").wait_for(timeout=30000)
     coach.page.get_by_role("tab", name="Settings").click()
     fields = {
         "OpenAI API key": COACH_KEY,
@@ -339,7 +340,7 @@ def test_a_client_without_keys_holds_a_voice_interview_on_the_coachs_keys(
         coach.page.get_by_label(label, exact=True).fill(value)
     coach.page.get_by_label("Use OpenAI for speech-to-text").check()
     coach.page.get_by_role("button", name="Save keys").click()
-    coach.page.get_by_text("Saved.").wait_for(timeout=10000)
+    coach.page.get_by_text("Saved.").wait_for(timeout=30000)
     link = _create_link(coach.page, title="Acme voice screen", quota=2, voice=True)
 
     # the client has no keys and a microphone that answers
@@ -374,7 +375,7 @@ def test_a_client_without_keys_holds_a_voice_interview_on_the_coachs_keys(
         coach.page.get_by_role("tab", name="Setup").click()
         coach.page.get_by_role("tab", name="Coach").click()
         usage = coach.page.locator("#mf-coach-usage")
-        usage.get_by_text("Interviews: 1 of 2").wait_for(timeout=10000)
+        usage.get_by_text("Interviews: 1 of 2").wait_for(timeout=30000)
 
         # nothing the client received holds a key or secret of the coach's
         seen = ana.seen()
