@@ -105,6 +105,9 @@ class TimelineListener:
         try:
             token = app_token(self._credentials, self._room_name)
             await room.connect(self._credentials.url, token, rtc.RoomOptions(auto_subscribe=False))
+        except asyncio.CancelledError:
+            _forget_connect(room)
+            raise
         except Exception as exc:  # the SDK raises its own ConnectError and others
             log.info("session %s: timeline not joined yet (%s)", self.session_id, type(exc))
             return True
@@ -161,6 +164,17 @@ class TimelineListener:
                 await self._room.disconnect()
             self._room = None
         self._writer.close()
+
+
+def _forget_connect(room: rtc.Room) -> None:
+    """A connect cancelled half-way leaves the room's FFI event queue subscribed (the SDK
+    unsubscribes it only on a connect error): every later FFI event would pile up in it."""
+    queue = getattr(room, "_ffi_queue", None)
+    if queue is not None:
+        with contextlib.suppress(Exception):
+            from livekit.rtc._ffi_client import FfiClient
+
+            FfiClient.instance.queue.unsubscribe(queue)
 
 
 class TimelineListeners:
