@@ -11,6 +11,7 @@ import pytest
 from mockflow.contracts.events import EventWriter, read_events
 from mockflow.launch.livekit.timeline_relay import (
     APP_IDENTITY,
+    MAX_PACKET_BYTES,
     Inbox,
     Outbox,
     next_seq_of,
@@ -208,3 +209,13 @@ def test_an_event_the_app_could_not_write_is_not_acknowledged(tmp_path):
         inbox.receive(outbox.to_send()[0], AGENT, from_agent=True)
     assert inbox.next_seq == 1
     assert outbox.unacked == 1
+
+
+def test_an_event_too_large_for_one_packet_arrives_shortened(tmp_path):
+    outbox, inbox, written, _ = _pair(tmp_path)
+    outbox.push({"t": 1.0, "type": "turn", "role": "interviewer", "text": "é" * 60_000})
+    [packet] = outbox.to_send()
+    assert len(packet) <= MAX_PACKET_BYTES
+    _deliver(outbox, inbox, [packet])
+    [turn] = written
+    assert turn["shortened"] is True and turn["text"].startswith("éé")
