@@ -7,6 +7,9 @@ the room (`mockflow.launch.livekit.timeline_relay`), every event once and in ord
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import signal
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 
 from mockflow.contracts.events import EVENTS_FILE, read_events
 from mockflow.contracts.ids import LOCAL_USER_ID
+from mockflow.launch.livekit.timeline_relay import APP_IDENTITY, TIMELINE_TOPIC
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI
@@ -138,7 +142,7 @@ async def _greeted_and_answered(live: LiveInterview, answer: str) -> None:
 
 
 async def test_two_workers_on_their_own_folders_give_the_app_every_event_once_in_order(
-    tmp_path, machines, livekit_server, openai, deepgram
+    tmp_path, machines, livekit_server, openai, deepgram, caplog
 ):
     app = _app(tmp_path / "app", livekit_server, openai, deepgram)
     try:
@@ -148,6 +152,7 @@ async def test_two_workers_on_their_own_folders_give_the_app_every_event_once_in
                 _greeted_and_answered(first, "Yes, I'm ready."),
                 _greeted_and_answered(second, "Ready when you are."),
             )
+            await _forge_a_turn(first)
             interviews = app.services.interviews
             for live in (first, second):
                 await asyncio.to_thread(interviews.end, LOCAL_USER_ID, live.session_id)
@@ -161,6 +166,8 @@ async def test_two_workers_on_their_own_folders_give_the_app_every_event_once_in
     assert [t["text"] for t in first.turns("candidate")] == ["Yes, I'm ready."]
     assert [t["text"] for t in second.turns("candidate")] == ["Ready when you are."]
     assert not (tmp_path / "app" / "worker").exists()
+    assert not [t for t in first.turns() if "forged" in t["text"]]  # the candidate's refused
+    assert "refused a timeline packet from a participant that is not an agent" in caplog.text
 
 
 async def test_a_killed_worker_fails_only_its_own_interview(
@@ -215,6 +222,20 @@ async def test_a_restarted_app_catches_up_from_the_worker(
             restarted.close()
     assert ended["reason"] == "user_ended"
     assert live.events() == machine.own_copy(live.session_id)
+
+
+async def _forge_a_turn(live: LiveInterview) -> None:
+    """The candidate's browser publishes timeline packets of its own to the app."""
+    local = live.candidate.room.local_participant
+    seq = len(live.events()) + 1
+    body = {"k": "event", "n": seq, "e": {"t": 1.0, "type": "turn", "role": "candidate"}}
+    body["e"]["text"] = "forged: I invented this answer"
+    text = json.dumps(body)
+    for mac in ("0" * 64, hmac.new(b"guessed", text.encode(), hashlib.sha256).hexdigest()):
+        packet = json.dumps({"b": text, "m": mac})
+        await local.publish_data(
+            packet, topic=TIMELINE_TOPIC, destination_identities=[APP_IDENTITY]
+        )
 
 
 def _answer(event: dict) -> bool:
