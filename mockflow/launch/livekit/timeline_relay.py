@@ -10,10 +10,12 @@ worker dies after an ack, and the app's file alone says where to resume after a 
 (`next_seq`: one event a line).
 
 Trust: the room's other participants (the candidate's browser) can publish data, so a
-packet counts only if (1) the LiveKit server stamped it with an agent participant as its
-sender (the server sets identity and kind from the token, which only holders of the API
-secret can mint), the same agent for the whole interview, and (2) it carries an HMAC-SHA256
-under a key derived from the LiveKit API secret and the session id (`session_key`). The
+packet counts only if (1) it carries an HMAC-SHA256 under a key derived from the LiveKit API
+secret and the session id (`session_key`), and (2) its sender, as the LiveKit server stamped
+it (identity and kind come from the token, which only holders of the API secret can mint),
+is an agent, the same one for the whole interview. A packet that arrives before its sender
+is known to the app's SDK has no sender yet; it rests on the MAC alone (waiting for the
+sender would delay `ready` by a resend). The
 app and its workers hold that secret already (the workers need it to register), so it
 adds no new secret to distribute, survives an app restart, and binds every packet to its
 session: a packet from another interview's room does not verify here. Acks are signed the
@@ -224,17 +226,18 @@ class Inbox:
     def _verified(
         self, data: bytes, sender: str | None, *, from_agent: bool
     ) -> dict[str, Any] | None:
-        if sender is None or not from_agent:
+        if sender is not None and not from_agent:
             self._refuse("a timeline packet from a participant that is not an agent")
             return None
-        if self.agent is not None and sender != self.agent:
+        if sender is not None and self.agent is not None and sender != self.agent:
             self._refuse("a timeline packet from an agent that is not its interviewer")
             return None
         body = unseal(self._key, self.session_id, data)
         if body is None:
             self._refuse("a timeline packet whose signature does not verify")
             return None
-        self.agent = sender
+        if sender is not None:
+            self.agent = sender
         return body
 
     def _refuse(self, what: str) -> None:

@@ -219,3 +219,13 @@ def test_an_event_too_large_for_one_packet_arrives_shortened(tmp_path):
     _deliver(outbox, inbox, [packet])
     [turn] = written
     assert turn["shortened"] is True and turn["text"].startswith("éé")
+
+
+def test_a_packet_from_a_sender_not_known_yet_counts_only_if_signed(tmp_path):
+    outbox, inbox, written, _ = _pair(tmp_path)
+    outbox.push(_event(1))
+    [packet] = outbox.to_send()
+    unsigned = seal(b"a key the candidate made up", SESSION, {"k": "event", "n": 1, "e": _event(9)})
+    assert inbox.receive(unsigned, None, from_agent=False) is None
+    assert inbox.receive(packet, None, from_agent=False) is not None
+    assert [e["text"] for e in written] == ["answer 1"]
