@@ -5,7 +5,7 @@ dispatches only (the app creates them with `mockflow.launch.livekit.dispatch`). 
 runs in its own process, like the per-interview mode, with the same `VoiceInterview`; the
 job metadata carries the session config without secrets, and the provider keys come from
 this worker's environment. The timeline reaches the app over the room
-(`mockflow.launch.livekit.timeline_sender`): each event is sent to the app's hidden
+(`mockflow.agent.transports.timeline_sender`): each event is sent to the app's hidden
 participant, signed and numbered, and kept (in memory, with a copy in this machine's
 `<data dir>/worker/sessions/<id>/`) until the app acknowledges it; the worker needs
 nothing of the app's filesystem. The app's commands arrive as server-sent data packets in
@@ -35,13 +35,13 @@ from mockflow.agent.controller import InterviewController, record_refusal
 from mockflow.agent.session import run_interview
 from mockflow.agent.transports.room import interview_in_room
 from mockflow.agent.transports.room_commands import RoomCommands
+from mockflow.agent.transports.timeline_sender import RelayedEventWriter, TimelineSender
 from mockflow.agent.voice import VoiceInterview
 from mockflow.config import Settings
 from mockflow.contracts.events import EVENTS_FILE, EventWriter
 from mockflow.contracts.job import session_id_of, spec_from_job
+from mockflow.contracts.relay import Outbox, session_key
 from mockflow.errors import MockflowError
-from mockflow.launch.livekit.timeline_relay import Outbox, session_key
-from mockflow.launch.livekit.timeline_sender import RelayedEventWriter, TimelineSender
 from mockflow.redaction import install_on_root_handlers
 
 log = logging.getLogger("mockflow.agent")

@@ -1,7 +1,7 @@
 """Dispatch workers share no folder with the app: two `python agent_entry.py worker`
 processes, each with its own data folder (standing in for two machines), serve interviews
 at once through the real LiveKit server; the timeline reaches the app's folder only over
-the room (`mockflow.launch.livekit.timeline_relay`), every event once and in order.
+the room (`mockflow.contracts.relay`), every event once and in order.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from mockflow.contracts.events import EVENTS_FILE, read_events
 from mockflow.contracts.ids import LOCAL_USER_ID
-from mockflow.launch.livekit.timeline_relay import APP_IDENTITY, TIMELINE_TOPIC
+from mockflow.contracts.relay import APP_IDENTITY, TIMELINE_TOPIC
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.fakes.interviewer_script import ScriptedInterviewer
 from tests.fakes.openai_server import FakeOpenAI

@@ -1,5 +1,5 @@
 """The app's hidden participant in a dispatched interview's room: it receives the worker's
-timeline (`timeline_relay`) and is the one writer of the app's `events.jsonl`.
+timeline (`mockflow.contracts.relay`) and is the one writer of the app's `events.jsonl`.
 
 It joins as `APP_IDENTITY`, hidden (neither the candidate's browser nor the interviewer
 sees it) and subscribed to no track; it acknowledges each packet to its sender only, and
@@ -22,9 +22,7 @@ from livekit import api, rtc
 
 from mockflow.contracts.events import EVENTS_FILE, EventWriter
 from mockflow.contracts.job import HEARTBEAT_FILE
-from mockflow.launch.livekit.dispatch import LiveKitCredentials
-from mockflow.launch.livekit.loop_thread import LoopThread
-from mockflow.launch.livekit.timeline_relay import (
+from mockflow.contracts.relay import (
     ACK_TOPIC,
     APP_IDENTITY,
     TIMELINE_TOPIC,
@@ -32,6 +30,8 @@ from mockflow.launch.livekit.timeline_relay import (
     next_seq_of,
     session_key,
 )
+from mockflow.launch.livekit.dispatch import LiveKitCredentials
+from mockflow.launch.livekit.loop_thread import LoopThread
 from mockflow.private_files import write_private
 
 log = logging.getLogger("mockflow.launch.livekit.timeline")

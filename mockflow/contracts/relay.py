@@ -38,7 +38,7 @@ from typing import Any
 
 from mockflow.contracts.events import EVENT_TYPES
 
-log = logging.getLogger("mockflow.launch.livekit.timeline")
+log = logging.getLogger("mockflow.timeline")
 
 TIMELINE_TOPIC = "mockflow.timeline"
 ACK_TOPIC = "mockflow.timeline.ack"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mockflow.contracts.events import EventWriter, read_events
-from mockflow.launch.livekit.timeline_relay import (
+from mockflow.contracts.relay import (
     APP_IDENTITY,
     MAX_PACKET_BYTES,
     Inbox,

@@ -1,5 +1,6 @@
-"""The worker's side of the timeline relay (`timeline_relay`): send each event to the app's
-hidden participant over the room, again until acknowledged, and a beat every second.
+"""The worker's side of the timeline relay (`mockflow.contracts.relay`): send each event
+to the app's hidden participant over the room, again until acknowledged, and a beat every
+second.
 
 `RelayedEventWriter` is the job's `EventWriter`: it keeps the worker's own copy in the
 worker's local data folder (nothing of the app's) and hands every event it appends to the
@@ -19,7 +20,7 @@ from livekit import rtc
 
 from mockflow.contracts.events import EventWriteError, EventWriter
 from mockflow.contracts.job import HEARTBEAT_SECONDS
-from mockflow.launch.livekit.timeline_relay import (
+from mockflow.contracts.relay import (
     ACK_TOPIC,
     APP_IDENTITY,
     RESEND_SECONDS,
