@@ -193,7 +193,12 @@ def run_level(count: int, seconds: float, per_process: int, services, server) ->
             results += json.loads(host.stdout.readline() or '[{"error": "no report"}]')
         elapsed = time.monotonic() - t0
         cpu = {k: (_cpu(v) - cpu0[k]) / elapsed for k, v in watched.items()}
-        memory = [psutil.Process(pid).memory_full_info() for pid in agents]
+        memory, ended = [], 0
+        for pid in agents:  # an agent that ended early (crashed, stopped) counts apart
+            try:
+                memory.append(psutil.Process(pid).memory_full_info())
+            except psutil.Error:
+                ended += 1
         server_rss = psutil.Process(server.pid).memory_info().rss
         load = os.getloadavg()[0]
     finally:
@@ -210,8 +215,9 @@ def run_level(count: int, seconds: float, per_process: int, services, server) ->
     return {
         "sessions": count,
         "agent_cpu": cpu["agents"] / count,
-        "agent_rss_mb": sum(m.rss for m in memory) / count / 2**20,
-        "agent_pss_mb": sum(m.pss for m in memory) / count / 2**20,
+        "agent_rss_mb": sum(m.rss for m in memory) / max(len(memory), 1) / 2**20,
+        "agent_pss_mb": sum(m.pss for m in memory) / max(len(memory), 1) / 2**20,
+        "agents_ended": ended,
         "server_cpu": cpu["server"],
         "server_rss_mb": server_rss / 2**20,
         "fork_server_cpu": cpu["fork_server"],
@@ -229,7 +235,8 @@ def run_level(count: int, seconds: float, per_process: int, services, server) ->
 
 def _real_time(row: dict) -> bool:
     return (
-        row["frame_lag_p99_ms"] <= FRAME_LAG_LIMIT * 1000
+        row["agents_ended"] == 0
+        and row["frame_lag_p99_ms"] <= FRAME_LAG_LIMIT * 1000
         and row["speech_end_lag_p95_ms"] <= SPEECH_END_LAG_LIMIT * 1000
     )
 
@@ -254,6 +261,7 @@ def _row(row: dict) -> str:
         f"  {row['speech_end_lag_p95_ms']:>15.0f} ms  {row['overhead_p50_ms']:>6.0f}/"
         f"{row['overhead_p95_ms']:.0f} ms  {row['turns']:>5}  {row['load']:>4.1f}"
         f" | {'yes' if _real_time(row) else 'NO':>9}  {'yes' if _within_target(row) else 'NO':>6}"
+        + (f"  ({row['agents_ended']} agent(s) ended early)" if row["agents_ended"] else "")
     )
 
 
