@@ -273,13 +273,18 @@ async def measure_livekit(
         count = min(TURNS_PER_INTERVIEW, turns - first)
         data = Path(tempfile.mkdtemp(dir=tmp))
         app = VoiceApp.build(
-            data, livekit=server, openai=openai, deepgram=deepgram, stage_scale=20.0
+            data,
+            livekit=server,
+            openai=openai,
+            deepgram=deepgram,
+            stage_scale=20.0,
+            ready_timeout_seconds=60.0,  # a loaded machine starts an agent slowly
         )
         try:
             live = await app.start(patience=profile)
             times: list[tuple[float, float]] = []
             async with live.candidate as candidate:
-                await candidate.wait_for_burst(1, timeout=20)
+                await candidate.wait_for_burst(1, timeout=60)
                 track = interviewer_track(candidate)
                 for i in range(count):
                     await candidate.wait_quiet()
