@@ -192,7 +192,8 @@ def run_level(count: int, seconds: float, per_process: int, services, server) ->
         for host in hosts:
             results += json.loads(host.stdout.readline() or '[{"error": "no report"}]')
         elapsed = time.monotonic() - t0
-        cpu = {k: (_cpu(v) - cpu0[k]) / elapsed for k, v in watched.items()}
+        # a process that ended in the window drops out of the sum: its share reads low
+        cpu = {k: max(_cpu(v) - cpu0[k], 0.0) / elapsed for k, v in watched.items()}
         memory, ended = [], 0
         for pid in agents:  # an agent that ended early (crashed, stopped) counts apart
             try:
