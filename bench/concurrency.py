@@ -343,10 +343,13 @@ def main(users: int, slow: float, seconds: float, scenes: str) -> None:
 
 
 if __name__ == "__main__":
+    from bench.cleanup import stops_children
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--slow", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--scenes", default="123", help="which scenes to run: 1, 2, 3 or 123")
     args = parser.parse_args()
-    main(args.users, args.slow, args.seconds, args.scenes)
+    with stops_children():
+        main(args.users, args.slow, args.seconds, args.scenes)

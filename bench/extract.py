@@ -164,4 +164,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from bench.cleanup import stops_children
+
+    with stops_children():
+        main()

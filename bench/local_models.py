@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -278,8 +277,6 @@ def main() -> None:
     parser.add_argument("--voice-turns", type=int, default=4)
     parser.add_argument("--models-dir", type=Path, default=None)
     args = parser.parse_args()
-    # SIGTERM ends the bench as Ctrl+C does: every server it started is stopped below
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with tempfile.TemporaryDirectory(prefix="mockflow-bench-") as tmp:
         data = Path(tmp)
         models_dir = args.models_dir or data / "models"
@@ -303,4 +300,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from bench.cleanup import stops_children
+
+    with stops_children():
+        main()

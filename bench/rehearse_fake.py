@@ -54,4 +54,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.cleanup import stops_children
+
+    with stops_children():
+        sys.exit(main())

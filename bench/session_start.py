@@ -241,4 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.cleanup import stops_children
+
+    with stops_children():
+        sys.exit(main())

@@ -229,26 +229,29 @@ def _row(row: dict) -> str:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--serve-fakes"]:
-        asyncio.run(serve_fakes())
-    elif sys.argv[1:2] == ["--session"]:
-        try:
-            asyncio.run(run_session(sys.argv[2], sys.argv[3], float(sys.argv[4])))
-        except Exception as exc:
-            print(json.dumps({"error": repr(exc)}), flush=True)
-            raise
-    else:
-        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-        parser.add_argument("--sessions", default="5,10,20,30")
-        parser.add_argument("--seconds", type=float, default=40.0)
-        parser.add_argument(
-            "--livekit", action="store_true", help="real rooms through a real LiveKit server"
-        )
-        args = parser.parse_args()
-        levels = [int(n) for n in args.sessions.split(",")]
-        if args.livekit:
-            from bench.voice_capacity_livekit import main as through_livekit
+    from bench.cleanup import stops_children
 
-            through_livekit(levels, args.seconds)
+    with stops_children():
+        if sys.argv[1:2] == ["--serve-fakes"]:
+            asyncio.run(serve_fakes())
+        elif sys.argv[1:2] == ["--session"]:
+            try:
+                asyncio.run(run_session(sys.argv[2], sys.argv[3], float(sys.argv[4])))
+            except Exception as exc:
+                print(json.dumps({"error": repr(exc)}), flush=True)
+                raise
         else:
-            main(levels, args.seconds)
+            parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+            parser.add_argument("--sessions", default="5,10,20,30")
+            parser.add_argument("--seconds", type=float, default=40.0)
+            parser.add_argument(
+                "--livekit", action="store_true", help="real rooms through a real LiveKit server"
+            )
+            args = parser.parse_args()
+            levels = [int(n) for n in args.sessions.split(",")]
+            if args.livekit:
+                from bench.voice_capacity_livekit import main as through_livekit
+
+                through_livekit(levels, args.seconds)
+            else:
+                main(levels, args.seconds)

@@ -82,6 +82,9 @@ class Settings:
     pool_size: int = 1  # cold pre-started processes; used only without the fork server
     fork_server: bool = sys.platform == "linux"  # fork interviews from a pre-imported parent
     max_sessions: int = 4
+    # a voice interview is refused while the machine's recent CPU use (a share of all cores)
+    # with it would exceed this (0: no limit; from the environment: 0.75 on a public link)
+    max_cpu_load: float = 0.0
     max_session_seconds: float = 45 * 60
     idle_timeout_seconds: float = 10 * 60
     ready_timeout_seconds: float = 20.0
@@ -169,10 +172,11 @@ class Settings:
             merged.update(read_dotenv(dotenv))
         merged.update(os.environ if env is None else env)
         on_space = bool(merged.get("SPACE_ID"))
+        public = _flag(merged, "MOCKFLOW_PUBLIC") or on_space
         return cls(
             data_dir=Path(merged.get("MOCKFLOW_DATA_DIR") or "data"),
             secret_key=merged.get("MOCKFLOW_SECRET_KEY") or None,
-            public=_flag(merged, "MOCKFLOW_PUBLIC") or on_space,
+            public=public,
             on_space=on_space,
             hf_oauth=on_space and bool(merged.get("OAUTH_CLIENT_ID")),
             log_level=(merged.get("LOG_LEVEL") or "INFO").upper(),
@@ -181,6 +185,7 @@ class Settings:
             pool_size=_int(merged, "MOCKFLOW_POOL_SIZE", 1),
             fork_server=_bool(merged, "MOCKFLOW_FORK_SERVER", sys.platform == "linux"),
             max_sessions=_int(merged, "MOCKFLOW_MAX_SESSIONS", 4),
+            max_cpu_load=_share(merged, "MOCKFLOW_MAX_CPU_LOAD", 0.75 if public else 0.0),
             max_session_seconds=_float(merged, "MOCKFLOW_MAX_SESSION_SECONDS", 45 * 60),
             idle_timeout_seconds=_float(merged, "MOCKFLOW_IDLE_SECONDS", 10 * 60),
             ready_timeout_seconds=_float(merged, "MOCKFLOW_READY_TIMEOUT", 20.0),
@@ -372,6 +377,19 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name} must be a share between 0 and 1 (e.g. 0.75), got {raw!r}")
+    return value
 
 
 def _days(env: Mapping[str, str], name: str, default: float) -> float:

@@ -37,8 +37,10 @@ class WorkerProcess:
             "PYTHONPATH": str(ROOT),
             "MOCKFLOW_DATA_DIR": str(data_dir),
             "MOCKFLOW_WORKER_PORT": "0",
-            # a busy test machine must not make the worker refuse jobs (CPU-based load)
-            "MOCKFLOW_WORKER_MAX_INTERVIEWS": "4",
+            # a busy test machine must not make the worker refuse jobs (CPU-based load);
+            # an ended interview holds its slot until the app has its timeline (an app
+            # that a test closed: until the next one follows it), hence more than needed
+            "MOCKFLOW_WORKER_MAX_INTERVIEWS": "8",
             **({"MOCKFLOW_WORKER_NAME": name} if name else {}),
             "LIVEKIT_URL": livekit.url,
             "LIVEKIT_API_KEY": livekit.api_key,

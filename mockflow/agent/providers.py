@@ -46,6 +46,9 @@ DEEPGRAM_MODEL = "nova-3"
 OPENAI_STT_MODEL = "gpt-4o-mini-transcribe"
 MAX_KEYTERMS = 20
 REPLY_MAX_TOKENS = 250
+# raw 24 kHz PCM: the plugin asks for mp3 unless told, and each reply would then wait for
+# an mp3 decoder's first frame
+TTS_FORMAT = "pcm"
 
 
 class PinnedClients:
@@ -228,7 +231,14 @@ def build_stt(
     )
 
 
-def build_tts(config: TTSProvider, llm: LLMProvider, clients: PinnedClients) -> lk_tts.TTS:
+def build_tts(
+    config: TTSProvider,
+    llm: LLMProvider,
+    clients: PinnedClients,
+    *,
+    response_format: str = TTS_FORMAT,
+) -> lk_tts.TTS:
+    """OpenAI-compatible speech; raw PCM by default (see `TTS_FORMAT`)."""
     api_key = config.api_key or llm.api_key
     client = clients.get(config.base_url, config.pinned_address, api_key, SPEECH_TIMEOUT)
     return lk_openai.TTS(
@@ -237,7 +247,7 @@ def build_tts(config: TTSProvider, llm: LLMProvider, clients: PinnedClients) -> 
         speed=config.speed,
         api_key=api_key,
         base_url=config.base_url or NOT_GIVEN,
-        response_format="pcm",  # raw 24 kHz: no decoding before the first frame
+        response_format=response_format,
         client=client,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from livekit.agents import (
     UserStateChangedEvent,
 )
 
+from mockflow.agent.audio_path import AudioPath, candidate_track, track_stats
 from mockflow.agent.controller import InterviewController
 from mockflow.agent.interviewer import InterviewerAgent
 from mockflow.agent.providers import (
@@ -100,8 +102,11 @@ class VoiceInterview:
         *,
         http_session: aiohttp.ClientSession,
         clock: Callable[[], float] = time.time,
+        audio: AudioPath | None = None,
     ) -> None:
         self.controller = controller
+        # the room path's settings; the environment may override them for the latency bench
+        self.audio = audio if audio is not None else AudioPath.from_env(os.environ)
         turn_taking = controller.spec.turn_taking
         self.profile = profile_for(turn_taking.patience, turn_taking.check_in_after)
         self.watch = SilenceWatch(self.profile)
@@ -130,7 +135,12 @@ class VoiceInterview:
             keyterms=interview_keyterms(spec),
         )
         self._plugins.append(stt)
-        tts = build_tts(spec.providers.tts or TTSProvider(), spec.providers.llm, self._clients)
+        tts = build_tts(
+            spec.providers.tts or TTSProvider(),
+            spec.providers.llm,
+            self._clients,
+            response_format=self.audio.tts_format,
+        )
         self._plugins.append(tts)
         session: AgentSession[None] = AgentSession(
             stt=stt,
@@ -209,6 +219,20 @@ class VoiceInterview:
         self.watch.user_state(event.new_state)
         if self._live:
             self.controller.record_state(user_state=event.new_state)
+            if self.audio.stats and event.new_state in ("speaking", "listening"):
+                speaking = event.new_state == "speaking"
+                self._tasks.append(asyncio.create_task(self._record_track_stats(speaking)))
+
+    async def _record_track_stats(self, speaking: bool) -> None:
+        """The candidate track's WebRTC figures as an answer starts or ends (`stats` on)."""
+        with contextlib.suppress(Exception):  # a figure for the bench, never a failure
+            track = candidate_track(self.session) if self.session is not None else None
+            if track is None:
+                return
+            figures = await track_stats(track)
+            self.controller.record_metrics(
+                {f"rtc_{k}": v for k, v in figures.items()} | {"rtc_speaking": float(speaking)}
+            )
 
     def _on_item_added(self, event: ConversationItemAddedEvent) -> None:
         item = event.item

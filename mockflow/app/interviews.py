@@ -23,6 +23,7 @@ from mockflow.app.local_providers import (
     start_local,
     with_local_defaults,
 )
+from mockflow.app.machine_load import MachineLoad
 from mockflow.app.practice import (
     PRACTICE_UNAVAILABLE,
     overrun_after,
@@ -82,6 +83,7 @@ class InterviewService:
     supervisor: Launcher | None = None
     voice_workers: Launcher | None = None  # dispatch mode: voice goes to LiveKit workers
     fair: FairUse | None = None
+    machine_load: MachineLoad | None = None  # refuses voice past real time
     guard: NetGuard | None = None  # vets a visitor's provider URLs on a public link
     # the app's own local LiveKit server (url, key, secret) while it runs; local mode only
     local_livekit: Callable[[], tuple[str, str, str] | None] = lambda: None
@@ -98,6 +100,8 @@ class InterviewService:
             self.fair = FairUse(limits, public=s.public)
         if self.guard is None:
             self.guard = NetGuard.from_settings(self.settings)
+        if self.machine_load is None:
+            self.machine_load = MachineLoad.from_settings(self.settings)
 
     def attach(self, supervisor: Launcher, voice_workers: Launcher | None = None) -> None:
         self.supervisor = supervisor
@@ -172,6 +176,8 @@ class InterviewService:
                 raise FairUseError(ALREADY_RUNNING)
             assert self.fair is not None
             by_workers = setup.mode == "voice" and self.voice_workers is not None
+            if setup.mode == "voice" and not by_workers:
+                self.machine_load.refuse_when_busy()  # type: ignore[union-attr]
             reservation = self.fair.reserve(
                 user_id,
                 ip,

@@ -96,10 +96,17 @@ class EventWriter:
         if type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {type!r}")
         event = {"t": round(self._clock(), 3), "type": type, **fields}
+        self.append(event)
+        return event
+
+    def append(self, event: dict[str, Any]) -> bool:
+        """Append one whole event, built by `write` or relayed from a dispatch worker;
+        False (nothing written) once `ended` was. Raises `EventWriteError` like `write`."""
+        type = event.get("type")
         line = json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n"
         with self._lock:
             if self.ended or self._fd is None:
-                return event
+                return False
             try:
                 self._append(self._fd, line.encode("utf-8"), durable=type in _DURABLE)
             except OSError as exc:
@@ -108,7 +115,7 @@ class EventWriter:
             else:
                 if type == "ended":
                     self.ended = True
-                return event
+                return True
         log.error("couldn't append a %s event to %s: %s", type, self.path, error)
         if first and self.on_fault is not None:
             self.on_fault(error)

@@ -4,9 +4,10 @@ The job metadata is the launch spec (contract 1) without a single secret: provid
 the LiveKit credentials come from the worker's own environment, so a key never travels
 through LiveKit. `job_metadata` builds it on the app side; `spec_from_job` rebuilds a launch
 spec on the worker side. Commands (contract 2) reach the worker as server-sent data packets
-on `COMMAND_TOPIC`. While a job runs, the worker rewrites `HEARTBEAT_FILE` in the session
-folder with a new counter every `HEARTBEAT_SECONDS`: a worker that dies without writing
-`ended` stops it, and the app needs no clock shared with the worker to notice.
+on `COMMAND_TOPIC`. While a job runs, the worker sends a beat every `HEARTBEAT_SECONDS`
+over the room and the app's timeline listener rewrites `HEARTBEAT_FILE` in the app's session
+folder with its counter: a worker that dies without sending `ended` stops it, and the app
+needs no clock shared with the worker to notice.
 """
 
 from __future__ import annotations

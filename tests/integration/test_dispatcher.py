@@ -123,7 +123,7 @@ def test_no_worker_is_a_plain_error_and_the_room_is_deleted(make_dispatcher, ser
         dispatcher.start(spec(settings))
     assert str(raised.value) == (
         "No MockFlow worker picked up the interview within 1 s. Is `python agent_entry.py "
-        "worker` running with the same LiveKit project and data folder?"
+        "worker` running with the same LiveKit project?"
     )
     assert server.deleted == [ROOM]
     error, end = timeline(settings)

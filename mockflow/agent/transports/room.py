@@ -112,9 +112,12 @@ async def interview_in_room(voice: VoiceInterview, room: rtc.Room) -> str:
         text_input=room_io.TextInputOptions(
             text_input_cb=lambda _session, event: voice.typed_answer(event.text)
         ),
+        audio_input=voice.audio.input_options(),
+        audio_output=voice.audio.output_options(),
     )
     try:
         await session.start(agent, room=room, room_options=options)
+        voice.audio.tune_output(session)
         controller.announce_ready()
         if not await presence.wait_for_candidate(config.join_timeout):
             if controller.finished.is_set():

@@ -3,13 +3,15 @@
 `Dispatcher` has the `Supervisor`'s public surface, so the app can hold either. Instead of
 spawning an agent process it creates an explicit LiveKit dispatch
 (`mockflow.launch.livekit.dispatch`) and waits for a worker (`python agent_entry.py worker`)
-to write `ready` into `<sessions_dir>/<id>/events.jsonl`: the worker must share the data
-directory with the app (same machine or a shared volume). Commands go into the room as
-server-sent data.
+to send `ready`. The worker shares no folder with the app: it sends each event over the
+room to the app's hidden participant (`timeline_listener`, one per running interview),
+which checks, numbers and acknowledges it and appends it to `<sessions_dir>/<id>/
+events.jsonl`. Commands go into the room as server-sent data.
 
-Single writer: the worker writes the timeline. The app appends `error`/`ended` only once it
-has given up on the worker and deleted the room (a failed start, an `end` the worker did not
-honour within the grace), so no worker can still be serving that interview. After any other
+Single writer: the listener writes the timeline. The app appends `error`/`ended` only once it
+has given up on the worker, stopped the listener and deleted the room (a failed start, an
+`end` the worker did not honour within the grace), so no worker can still be serving that
+interview. After any other
 end the room is deleted in the background (`closer`): nobody is left to serve it.
 
 Threads: the callers' (`start`, `end` block them), the registry's monitor that every
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mockflow.config import Settings
+from mockflow.contracts.job import HEARTBEAT_FILE
 from mockflow.errors import LaunchSpecError, MockflowError
 from mockflow.launch.errors import DispatcherClosedError, SessionNotFoundError, SessionStartError
 from mockflow.launch.livekit.closer import InterviewRoomAccess, RoomCloser
@@ -38,6 +41,7 @@ from mockflow.launch.livekit.dispatch import LiveKitCredentials, LiveKitError, L
 from mockflow.launch.livekit.loop_thread import LoopThread
 from mockflow.launch.livekit.presence import WorkerWatch
 from mockflow.launch.livekit.remote_session import WORKER_GONE, RemoteSession, await_worker_ready
+from mockflow.launch.livekit.timeline_listener import TimelineListeners
 from mockflow.launch.local.redact import spec_secrets
 from mockflow.launch.local.startup import prepare_spec
 from mockflow.launch.records import close_timeline_of, ended_reason
@@ -50,6 +54,8 @@ __all__ = ["Dispatcher", "LiveKitCredentials"]
 log = logging.getLogger("mockflow.launch.livekit.dispatcher")
 
 CALL_SECONDS = 60.0  # one livekit-api call, its own retries included
+LEAVE_GRACE = 5.0  # after its `ended`, how long the worker's agent may take to leave
+LEAVE_POLL = 0.2
 
 T = TypeVar("T")
 
@@ -75,6 +81,7 @@ class Dispatcher(Closing):
         self._loop = LoopThread("dispatcher-livekit")
         self._watch = WorkerWatch(self._rooms, self._call)
         self._closer = RoomCloser("dispatcher-rooms")
+        self._listeners = TimelineListeners(credentials, self._loop)
         self._registry: Registry[RemoteSession] = Registry(
             settings.max_sessions,
             self._check,
@@ -135,6 +142,9 @@ class Dispatcher(Closing):
         if not self._registry.adopt(session):
             return False
         self._closer.opened(session_id, InterviewRoomAccess(self.credentials, room))
+        # a beat from before the restart would look stale until the listener has joined
+        (session_dir / HEARTBEAT_FILE).unlink(missing_ok=True)
+        self._listeners.follow(session.session_id, session.session_dir, session.room)
         log.info("session %s: following its worker after a restart", session_id)
         return True
 
@@ -204,8 +214,8 @@ class Dispatcher(Closing):
         """App shutdown: stop watching and close the LiveKit client.
 
         Starts still waiting for a worker are abandoned (their rooms deleted). Running
-        interviews keep going on their workers, which still write their timelines to
-        the shared data folder; nothing here ends them.
+        interviews keep going on their workers, which keep their timelines until an app
+        follows them again (`adopt` after a restart); nothing here ends them.
         """
         sessions = self._registry.begin_close()
         if sessions is None:
@@ -214,6 +224,7 @@ class Dispatcher(Closing):
         deadline = time.monotonic() + self._end_grace + 5.0
         for session in pending:
             session.done.wait(max(0.0, deadline - time.monotonic()))
+        self._listeners.close_all()
         try:
             self._loop.run(self._rooms.aclose(), 5.0)
         except Exception:
@@ -242,6 +253,7 @@ class Dispatcher(Closing):
             ),
         )
         self._closer.opened(session_id, InterviewRoomAccess(self.credentials, room))
+        self._listeners.follow(session.session_id, session.session_dir, session.room)
         return session
 
     def _await_ready(self, session: RemoteSession) -> None:
@@ -316,6 +328,23 @@ class Dispatcher(Closing):
             self._delete_room(session)
         self._finish(session, reason, message=session.stop_message or None)
 
+    def _close_room_once_left(self, session: RemoteSession) -> None:
+        """The worker wrote `ended` and leaves once the listener acknowledged it: delete
+        the room after it left (or `LEAVE_GRACE` s), so the candidate sees it leave."""
+
+        def close() -> None:
+            deadline = time.monotonic() + LEAVE_GRACE
+            while time.monotonic() < deadline:
+                try:
+                    if not self._call(self._rooms.agent_present(session.room)):
+                        break
+                except MockflowError:
+                    break
+                time.sleep(LEAVE_POLL)
+            self._closer.ended(session.session_id)
+
+        threading.Thread(target=close, name=f"close-{session.session_id}", daemon=True).start()
+
     def _stop_in_background(self, session: RemoteSession) -> None:
         threading.Thread(
             target=self._stop, args=(session,), name=f"stop-{session.session_id}", daemon=True
@@ -323,6 +352,7 @@ class Dispatcher(Closing):
 
     def _delete_room(self, session: RemoteSession) -> None:
         """Delete it now: the caller writes the timeline only once no worker can serve it."""
+        self._listeners.unfollow(session.session_id)
         self._closer.forget(session.session_id)
         try:
             self._call(self._rooms.delete_room(session.room))
@@ -332,6 +362,8 @@ class Dispatcher(Closing):
     def _finish(self, session: RemoteSession, reason: str, *, message: str | None = None) -> None:
         """Record the end once: the worker's `ended` if it wrote one, else close the timeline
         with `reason` (the caller has given up on the worker); then notify."""
+        if session.state != "ended":
+            self._listeners.unfollow(session.session_id)  # the one writer stops first
         with session.lock:
             if session.state == "ended":
                 return
@@ -343,7 +375,10 @@ class Dispatcher(Closing):
             session.state = "ended"
             session.end_reason = reason
         self._registry.retire(session)
-        self._closer.ended(session.session_id)
+        if session.ended_seen is not None:
+            self._close_room_once_left(session)
+        else:
+            self._closer.ended(session.session_id)
         log.info("session %s: ended (%s)", session.session_id, reason)
         if session.notify:
             self._registry.notify(session.session_id, reason)

@@ -1,7 +1,8 @@
 """Whether the worker serving a dispatched interview is still there.
 
-Two signs, checked on each monitor tick: the heartbeat file the worker rewrites
-(`contracts.job`) stopped changing for `HEARTBEAT_STALE_SECONDS`, or the room has had no
+Two signs, checked on each monitor tick: the heartbeat file (`contracts.job`), which the
+app's timeline listener rewrites with each beat the worker sends over the room, stopped
+changing for `HEARTBEAT_STALE_SECONDS`, or the room has had no
 agent participant for `AGENT_GONE_SECONDS` (asked every `PRESENCE_SECONDS`; a LiveKit
 server that does not answer proves nothing).
 """

@@ -1,8 +1,8 @@
 """What the app knows of one dispatched interview, and the wait for its worker's `ready`.
 
 `RemoteSession` is the Dispatcher's record of an interview that a worker on some machine
-serves: its room, its state, and what its timeline said so far (the worker writes
-`events.jsonl`; the app only reads it, polling every 20 ms while it waits on it).
+serves: its room, its state, and what its timeline said so far (the app's listener writes
+`events.jsonl` from what the worker sends; this reads it, every 20 ms while it waits).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mockflow.launch.session import SessionHandle, TrackedSession
 
 NO_WORKER = (
     "No MockFlow worker picked up the interview within {timeout:g} s. Is `python "
-    "agent_entry.py worker` running with the same LiveKit project and data folder?"
+    "agent_entry.py worker` running with the same LiveKit project?"
 )
 STOPPED_EARLY = "The interviewer stopped before the interview began."
 WORKER_GONE = "The interviewer stopped unexpectedly: its worker went away."

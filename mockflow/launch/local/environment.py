@@ -29,6 +29,7 @@ PASSTHROUGH = (
     "PYTHONPATH",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
+    "MOCKFLOW_VOICE_AUDIO",  # the latency bench's audio-path overrides (agent/audio_path.py)
 )
 
 
