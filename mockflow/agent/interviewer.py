@@ -111,7 +111,7 @@ class InterviewerAgent(Agent):
                     yield " " + self._fallbacks.next(None)
             else:  # a turn that leaves the candidate nothing to answer: the track asks
                 log.info("reply asked nothing: a question from the track added")
-                yield " " + asking_part(self._fallbacks.next(stage))
+                yield " " + asking_part(self._fallbacks.next(stage), said=reply.said)
 
     async def _filtered(
         self,

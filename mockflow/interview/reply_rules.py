@@ -92,15 +92,23 @@ def asks(text: str) -> bool:
     )
 
 
-def asking_part(text: str) -> str:
+def asking_part(text: str, said: str = "") -> str:
     """`text` from its first sentence that asks for an answer (a question or a request)
-    on: what a reply that asked nothing can borrow without a second greeting."""
+    on: what a reply that asked nothing can borrow without a second greeting. Sentences
+    the reply has `said` already are left out ("A recent example would help." twice)."""
     rules = load_reply_rules()
     sentences = split_sentences(text)
     for i, sentence in enumerate(sentences):
         if is_question(sentence) or rules.requests.search(_straight(sentence)):
-            return " ".join(sentences[i:])
-    return text
+            sentences = sentences[i:]
+            break
+    already = {_plain(sentence) for sentence in split_sentences(said)}
+    kept = [s for s in sentences if _plain(s) not in already or is_question(s)]
+    return " ".join(kept)
+
+
+def _plain(sentence: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", _straight(sentence).lower()))
 
 
 def _shingles(text: str, size: int) -> set[tuple[str, ...]]:

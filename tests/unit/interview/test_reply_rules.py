@@ -138,6 +138,15 @@ def test_a_borrowed_question_starts_where_the_fallback_asks() -> None:
     assert asking_part(story) == story
 
 
+def test_a_borrowed_question_leaves_out_what_the_reply_already_said() -> None:
+    """Seen from the real local model: its reply ended on the track's hint, and the
+    track's question then said the hint again."""
+    said = "Feedback matters to every team. A recent example would help."
+    borrowed = "How do you like to receive feedback? A recent example would help."
+    assert asking_part(borrowed, said=said) == "How do you like to receive feedback?"
+    assert asking_part(borrowed, said="Thanks.") == borrowed
+
+
 def test_what_was_said_may_be_said_again_when_asked_for() -> None:
     earlier = ["What was the hardest bug you fixed on that project?"]
     asked = TurnRules(candidate=["Sorry, could you repeat the question?"], said=earlier)
