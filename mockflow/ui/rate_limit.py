@@ -139,13 +139,14 @@ class RateLimit:
         self._delayed = 0
 
     def _take(self, request: Request) -> float:
-        address = network_key(client_ip(request, behind_proxy=self.behind_proxy))
+        visitor = None
         if self.visitors is not None:
             visitor = self.visitors.visitor_of(request.cookies.get(PASS_COOKIE))
-            if visitor is not None:
-                if _is_page_stream(request):
-                    return 0.0
-                return self.visitors.take(visitor, address)
+            if visitor is not None and _is_page_stream(request):
+                return 0.0  # checked first: the most frequent request a page makes
+        address = network_key(client_ip(request, behind_proxy=self.behind_proxy))
+        if self.visitors is not None and visitor is not None:
+            return self.visitors.take(visitor, address)
         return self.buckets.take(address)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
