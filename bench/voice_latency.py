@@ -67,7 +67,9 @@ ANSWERS = [
 CLOSER = " That's it."
 # each reply is a question; the track's question caps end an interview after ~16 answers
 TURNS_PER_INTERVIEW = 8
-BASELINE = "dtx=1,input_rate=24000,input_frame_ms=50,output_rate=24000,queue_ms=200"
+BASELINE = (
+    "dtx=1,input_rate=24000,input_frame_ms=50,output_rate=24000,queue_ms=200,vad_release=0.35"
+)
 LEVERS = {
     "product": "",  # the defaults in mockflow/agent/audio_path.py
     "baseline": BASELINE,
@@ -78,6 +80,8 @@ LEVERS = {
     "out_rate_48k": f"{BASELINE},output_rate=48000",
     "queue_50": f"{BASELINE},queue_ms=50",
     "tts_wav": f"{BASELINE},tts_format=wav",  # the fake sends WAV for every non-pcm format
+    "vad_release_50": f"{BASELINE},vad_release=0.5",
+    "product_vad_35": "vad_release=0.35",  # the product with the framework's VAD release
 }
 
 

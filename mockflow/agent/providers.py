@@ -252,12 +252,14 @@ def build_tts(
     )
 
 
-def build_vad(min_silence: float) -> lk_vad.VAD:
+def build_vad(min_silence: float, release: float = 0.5) -> lk_vad.VAD:
     # Imported here: onnxruntime starts a thread on import, and the fork server must
     # have none when it forks (a voice interview pays ~0.1 s for it, after the fork).
     from livekit.plugins import silero
 
-    return silero.VAD.load(min_silence_duration=min_silence, activation_threshold=0.5)
+    return silero.VAD.load(
+        min_silence_duration=min_silence, activation_threshold=0.5, deactivation_threshold=release
+    )
 
 
 def speech_connect_options(config: LLMProvider) -> SessionConnectOptions:

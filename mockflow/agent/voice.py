@@ -146,7 +146,7 @@ class VoiceInterview:
             stt=stt,
             llm=llm,
             tts=tts,
-            vad=build_vad(self.profile.vad_min_silence),
+            vad=build_vad(self.profile.vad_min_silence, self.audio.vad_release),
             turn_handling=cast(
                 TurnHandlingOptions, turn_handling(self.profile, AnswerEndDetector())
             ),
