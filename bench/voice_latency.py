@@ -81,7 +81,7 @@ LEVERS = {
     "queue_50": f"{BASELINE},queue_ms=50",
     "tts_wav": f"{BASELINE},tts_format=wav",  # the fake sends WAV for every non-pcm format
     "vad_release_50": f"{BASELINE},vad_release=0.5",
-    "product_vad_35": "vad_release=0.35",  # the product with the framework's VAD release
+    "product_vad_50": "vad_release=0.5",  # the product, its VAD letting go at 0.5
 }
 
 

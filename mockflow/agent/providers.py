@@ -252,7 +252,7 @@ def build_tts(
     )
 
 
-def build_vad(min_silence: float, release: float = 0.5) -> lk_vad.VAD:
+def build_vad(min_silence: float, release: float = 0.35) -> lk_vad.VAD:
     # Imported here: onnxruntime starts a thread on import, and the fork server must
     # have none when it forks (a voice interview pays ~0.1 s for it, after the fork).
     from livekit.plugins import silero

@@ -84,10 +84,17 @@ async def test_the_interviewer_publishes_without_dtx_and_hears_at_the_vads_rate(
     assert (audio_in.sample_rate, audio_in.frame_size_ms) == (16000, 20)
     assert voice.session is not None
     assert voice.session.tts._opts.response_format == "pcm"  # type: ignore[union-attr]
-    # silence starts counting once the last word's probability falls below the level that
-    # starts speech, not the framework's lower 0.35 (the Opus tail of a word stays above it)
     vad_options = voice.session.vad._opts  # type: ignore[union-attr]
-    assert vad_options.deactivation_threshold == vad_options.activation_threshold == 0.5
+    assert (vad_options.activation_threshold, vad_options.deactivation_threshold) == (0.5, 0.35)
+
+
+async def test_the_vads_release_level_reaches_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(OVERRIDE_VAR, "vad_release=0.5")
+    _, voice = await start_in_room(tmp_path)
+    assert voice.session is not None
+    assert voice.session.vad._opts.deactivation_threshold == 0.5  # type: ignore[union-attr]
 
 
 def test_the_bench_overrides_one_setting_at_a_time() -> None:
@@ -95,7 +102,7 @@ def test_the_bench_overrides_one_setting_at_a_time() -> None:
     assert path == AudioPath(dtx=True, input_frame_ms=50, tts_format="wav")
     assert AudioPath.from_env({}) == AudioPath()
     assert AudioPath.from_env({OVERRIDE_VAR: "stats=on"}).stats
-    assert AudioPath.from_env({OVERRIDE_VAR: "vad_release=0.35"}).vad_release == 0.35
+    assert AudioPath.from_env({OVERRIDE_VAR: "vad_release=0.5"}).vad_release == 0.5
 
 
 def test_a_mistyped_override_is_refused_by_name() -> None:
