@@ -15,16 +15,14 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
-from datetime import timedelta
 from pathlib import Path
 
-from livekit import api, rtc
+from livekit import rtc
 
 from mockflow.contracts.events import EVENTS_FILE, EventWriter
 from mockflow.contracts.job import HEARTBEAT_FILE
 from mockflow.contracts.relay import (
     ACK_TOPIC,
-    APP_IDENTITY,
     TIMELINE_TOPIC,
     Inbox,
     next_seq_of,
@@ -32,30 +30,15 @@ from mockflow.contracts.relay import (
 )
 from mockflow.launch.livekit.dispatch import LiveKitCredentials
 from mockflow.launch.livekit.loop_thread import LoopThread
+from mockflow.launch.livekit.tokens import app_listener_token
 from mockflow.private_files import write_private
 
 log = logging.getLogger("mockflow.launch.livekit.timeline")
 
 CALL_SECONDS = 30.0
 REJOIN_SECONDS = 2.0
-TOKEN_TTL = timedelta(minutes=10)  # to join; staying connected needs no token
 _AGENT = rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
 _ROOM_OVER = (rtc.DisconnectReason.ROOM_DELETED, rtc.DisconnectReason.ROOM_CLOSED)
-
-
-def app_token(credentials: LiveKitCredentials, room: str) -> str:
-    """Join `room` hidden, send data (the acks), subscribe to nothing it asks for."""
-    grants = api.VideoGrants(
-        room_join=True,
-        room=room,
-        hidden=True,
-        can_publish=False,
-        can_publish_data=True,
-        can_subscribe=True,
-        can_update_own_metadata=False,
-    )
-    token = api.AccessToken(credentials.api_key, credentials.api_secret)
-    return token.with_identity(APP_IDENTITY).with_ttl(TOKEN_TTL).with_grants(grants).to_jwt()
 
 
 class TimelineListener:
@@ -103,7 +86,9 @@ class TimelineListener:
 
         room.on("disconnected", on_disconnected)
         try:
-            token = app_token(self._credentials, self._room_name)
+            token = app_listener_token(
+                self._credentials.api_key, self._credentials.api_secret, self._room_name
+            )
             await room.connect(self._credentials.url, token, rtc.RoomOptions(auto_subscribe=False))
         except asyncio.CancelledError:
             _forget_connect(room)

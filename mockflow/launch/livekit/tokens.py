@@ -17,6 +17,8 @@ from datetime import timedelta
 
 from livekit import api
 
+from mockflow.contracts.relay import APP_IDENTITY
+
 ROOM_PREFIX = "mf-"
 CANDIDATE_IDENTITY = "candidate"
 AGENT_IDENTITY = "interviewer"
@@ -88,6 +90,25 @@ def agent_token(api_key: str, api_secret: str, room: str, *, ttl: timedelta = MA
     )
     token = _base_token(api_key, api_secret, AGENT_IDENTITY, ttl)
     return token.with_kind("agent").with_name(AGENT_NAME).with_grants(grants).to_jwt()
+
+
+def app_listener_token(
+    api_key: str, api_secret: str, room: str, *, ttl: timedelta = timedelta(minutes=10)
+) -> str:
+    """A token for the app's own participant in a dispatched interview's room (the
+    timeline listener): hidden, sends data (its acks), publishes no track; `ttl` only has
+    to cover joining, staying connected needs no token."""
+    grants = api.VideoGrants(
+        room_join=True,
+        room=room,
+        hidden=True,
+        can_publish=False,
+        can_publish_data=True,
+        can_subscribe=True,
+        can_update_own_metadata=False,
+    )
+    token = _base_token(api_key, api_secret, APP_IDENTITY, ttl)
+    return token.with_grants(grants).to_jwt()
 
 
 def issue_interview_room(

@@ -8,10 +8,12 @@ import jwt
 import pytest
 from livekit import api
 
+from mockflow.contracts.relay import APP_IDENTITY
 from mockflow.launch.livekit.tokens import (
     AGENT_IDENTITY,
     CANDIDATE_IDENTITY,
     agent_token,
+    app_listener_token,
     candidate_token,
     is_room_name,
     issue_interview_room,
@@ -72,6 +74,16 @@ def test_agent_token_is_a_separate_agent_identity_in_the_same_room():
     assert claims.video.agent is True
     assert claims.video.room == room and claims.video.room_join
     assert not claims.video.room_admin and not claims.video.room_list
+
+
+def test_the_apps_listener_joins_hidden_and_can_only_send_data():
+    room = new_room_name()
+    claims = verify(app_listener_token(KEY, SECRET, room))
+    assert claims.identity == APP_IDENTITY not in (AGENT_IDENTITY, CANDIDATE_IDENTITY)
+    assert claims.video.room == room and claims.video.room_join
+    assert claims.video.hidden  # the candidate's page and the interviewer never see it
+    assert claims.video.can_publish is False and claims.video.can_publish_data
+    assert not claims.video.can_update_own_metadata and not claims.video.room_admin
 
 
 def test_tokens_do_not_verify_with_another_secret():
