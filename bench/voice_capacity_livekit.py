@@ -14,10 +14,12 @@ candidates' CPU per candidate and the fakes' CPU (both stand in for what runs el
 the candidates' frame lag (p99 beyond the steady queue offset), the agent's end-of-speech
 lag (its `listening` state after the speech published ended, minus the VAD's configured
 silence), reply overhead (first interviewer audio heard after the speech ended, minus the
-profile's wait), and the 1-minute load average at the end. A level is in real time when
-every session keeps p99 frame lag <= 40 ms and end-of-speech lag p95 <= 350 ms (the
-room-less 250 ms plus the SFU's one-way audio path); the target adds reply overhead p95 <=
-250 ms. Prints figures; asserts nothing. Ctrl+C or SIGTERM stops everything it started.
+profile's wait), and the 1-minute load average at the end. A level's agents kept up when
+every agent lived and end-of-speech lag p95 <= 350 ms (the room-less 250 ms plus the
+SFU's one-way audio path); it is in real time when also every candidate kept p99 frame
+lag <= 40 ms (the stand-ins share this machine's cores: that part is theirs); the target
+adds reply overhead p95 <= 250 ms. Prints figures; asserts nothing. Ctrl+C or SIGTERM
+stops everything it started.
 
     python bench/voice_capacity_livekit.py [--sessions 4,8,12] [--seconds 40]
                                            [--per-process 8]
@@ -234,12 +236,16 @@ def run_level(count: int, seconds: float, per_process: int, services, server) ->
     }
 
 
+def _agents_kept_up(row: dict) -> bool:
+    """The agents' side alone: every agent lived and saw each answer end in time (the
+    end of speech is dated by the candidate as it sent the last frame, so a candidate
+    process that runs late does not count against the agents)."""
+    return row["agents_ended"] == 0 and row["speech_end_lag_p95_ms"] <= SPEECH_END_LAG_LIMIT * 1000
+
+
 def _real_time(row: dict) -> bool:
-    return (
-        row["agents_ended"] == 0
-        and row["frame_lag_p99_ms"] <= FRAME_LAG_LIMIT * 1000
-        and row["speech_end_lag_p95_ms"] <= SPEECH_END_LAG_LIMIT * 1000
-    )
+    """The whole conversation, the candidates' side too (their frames left on time)."""
+    return _agents_kept_up(row) and row["frame_lag_p99_ms"] <= FRAME_LAG_LIMIT * 1000
 
 
 def _within_target(row: dict) -> bool:
@@ -248,7 +254,7 @@ def _within_target(row: dict) -> bool:
 
 HEADER = (
     "  N  agent cpu  rss  pss | server cpu  rss | fork srv  app cpu | cand. cpu (procs) | "
-    "frame lag p99  speech-end lag p95  overhead p50/p95  turns  load | real time  target"
+    "frame lag p99  speech-end lag p95  overhead p50/p95  turns  load | agents  real time  target"
 )
 
 
@@ -261,7 +267,8 @@ def _row(row: dict) -> str:
         f"({row['candidate_processes']})    | {row['frame_lag_p99_ms']:>10.1f} ms"
         f"  {row['speech_end_lag_p95_ms']:>15.0f} ms  {row['overhead_p50_ms']:>6.0f}/"
         f"{row['overhead_p95_ms']:.0f} ms  {row['turns']:>5}  {row['load']:>4.1f}"
-        f" | {'yes' if _real_time(row) else 'NO':>9}  {'yes' if _within_target(row) else 'NO':>6}"
+        f" | {'yes' if _agents_kept_up(row) else 'NO':>6}"
+        f"  {'yes' if _real_time(row) else 'NO':>9}  {'yes' if _within_target(row) else 'NO':>6}"
         + (f"  ({row['agents_ended']} agent(s) ended early)" if row["agents_ended"] else "")
     )
 
@@ -326,16 +333,18 @@ def _run_levels(levels: list[int], seconds: float, per_process: int, services, s
         flush=True,
     )
     print(HEADER, flush=True)
-    real_time = target = 0
+    kept_up = real_time = target = 0
     for count in levels:
         row = run_level(count, seconds, per_process, services, server)
         print(_row(row), flush=True)
+        kept_up = count if _agents_kept_up(row) else kept_up
         real_time = count if _real_time(row) else real_time
         target = count if _within_target(row) else target
     print(
         f"largest N in real time (frame lag p99 <= 40 ms, speech-end lag p95 <= "
         f"{SPEECH_END_LAG_LIMIT * 1000:.0f} ms): {real_time}; also with reply overhead "
-        f"p95 <= {OVERHEAD_LIMIT * 1000:.0f} ms: {target}"
+        f"p95 <= {OVERHEAD_LIMIT * 1000:.0f} ms: {target}; agents alone (speech-end lag, "
+        f"the candidates' own lateness left out): {kept_up}"
     )
 
 
