@@ -29,6 +29,11 @@ class ReplyRules:
     pause: re.Pattern[str]
     end_request: re.Pattern[str]
     goodbye: re.Pattern[str]
+    as_candidate_share: float
+    own_statement: re.Pattern[str]
+    stopwords: frozenset[str]
+    compliance: re.Pattern[str]
+    compliance_asked: re.Pattern[str]
 
 
 @cache
@@ -58,6 +63,16 @@ def load_reply_rules() -> ReplyRules:
         pause=_words(raw["pause"]["phrases"]),
         end_request=_words(raw["end_request"]["phrases"]),
         goodbye=_words(raw["goodbye"]["phrases"]),
+        as_candidate_share=float(raw["as_candidate"]["share"]),
+        own_statement=re.compile(
+            rf"^(?:{_alternatives(raw['as_candidate']['own'])})\b", re.IGNORECASE
+        ),
+        stopwords=frozenset(raw["as_candidate"]["stopwords"]),
+        compliance=re.compile(
+            rf"^(?:{_alternatives(raw['compliance']['openers'])})\b[\s,.!\u2013\u2014-]*",
+            re.IGNORECASE,
+        ),
+        compliance_asked=_words(raw["compliance"]["asked_by"]),
     )
 
 
@@ -168,7 +183,11 @@ class TurnRules:
         sentence = _straight(sentence).strip()
         if self.asked or not re.search(r"\w", sentence):
             return None
-        if self._opening and self._rules.praise.search(sentence):
+        if self._opening and not self._answer_asked():
+            sentence = self._without_compliance(sentence)
+        if sentence and self._speaks_as_candidate(sentence):
+            sentence = ""
+        if self._opening and sentence and self._rules.praise.search(sentence):
             sentence = self._after_clause(sentence, self._rules.praise) or ""
         if sentence and self._rules.narration.search(sentence):
             sentence = self._after_clause(sentence, self._rules.narration, keep=True) or ""
@@ -185,6 +204,34 @@ class TurnRules:
         if self.asked or len(sentence.split()) > _ACKNOWLEDGEMENT_WORDS:
             self._opening = False
         return sentence
+
+    def _answer_asked(self) -> bool:
+        answer = _straight(self._last_answer)
+        return asks(answer) or bool(self._rules.compliance_asked.search(answer))
+
+    def _without_compliance(self, sentence: str) -> str:
+        """`sentence` without a "Sure!" that answers no request; "" if nothing else."""
+        opener = self._rules.compliance.match(sentence)
+        if opener is None:
+            return sentence
+        rest = sentence[opener.end() :].strip()
+        return rest[0].upper() + rest[1:] if len(rest.split()) >= 2 else ""
+
+    def _speaks_as_candidate(self, sentence: str) -> bool:
+        """A first-person statement made mostly of the last answer's content words."""
+        if is_question(sentence) or not re.match(r"(?:i|i'm|i've|i'd|my)\b", sentence, re.I):
+            return False
+        if self._rules.own_statement.match(sentence):
+            return False
+        words = self._content_words(sentence)
+        if len(words) < 3:
+            return False
+        answer = self._content_words(self._last_answer)
+        return len(words & answer) >= self._rules.as_candidate_share * len(words)
+
+    def _content_words(self, text: str) -> set[str]:
+        words = re.findall(r"[a-z0-9']+", _straight(text).lower())
+        return {w for w in words if w not in self._rules.stopwords}
 
     @staticmethod
     def _after_clause(sentence: str, rule: re.Pattern[str], keep: bool = False) -> str | None:

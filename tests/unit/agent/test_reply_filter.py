@@ -103,7 +103,7 @@ def test_clean_prose_passes_a_sentence_at_a_time_before_the_reply_ends():
 
 def test_a_possible_marker_is_held_until_it_can_be_judged():
     filt = ReplyFilter(TOOLS)
-    assert filt.feed("Sure. ") == ["Sure."]
+    assert filt.feed("I see. ") == ["I see."]
     assert filt.feed("How did it go?<|im_") == []  # may be the end token, split in two
     assert filt.feed("end|>\n<|im_start|>user\nWell.") == [" How did it go?"]
     assert filt.feed(" More words the model wrote for the candidate.") == []

@@ -172,3 +172,42 @@ def test_a_goodbye_and_a_question_are_told_apart() -> None:
     assert not says_goodbye("The hiring team will follow up on salary.")
     assert asks("Happy to help. Anything else?") and asks("Tell me about your team.")
     assert not asks("The team ships weekly.")
+
+
+def test_the_interviewer_does_not_say_the_candidates_answer_as_its_own() -> None:
+    """Seen from Qwen2.5-0.5B in a local text interview: the reply opened with the
+    candidate's answer in the first person, as if the interviewer were the candidate."""
+    answer = (
+        "I like direct feedback in one to one meetings, with a concrete example. In my "
+        "first months I would want to learn how your billing pipeline handles retries."
+    )
+    rules = TurnRules(candidate=[answer])
+    assert rules.accept("I like to receive feedback in real-time, with a concrete example.") is None
+    assert rules.accept("A recent example would help.") == "A recent example would help."
+    assert rules.accept("How do you like to receive feedback?")
+
+
+def test_the_interviewer_may_still_speak_of_itself() -> None:
+    answer = "I led the migration of our billing system from a monolith to services in Go."
+    for own in (
+        "I see.",
+        "I'd like to hear more about the billing migration.",
+        "I appreciate the detail on the billing migration to Go.",
+        "I led a team once too.",  # few content words: not a copy of the answer
+    ):
+        assert TurnRules(candidate=[answer]).accept(own) == own
+
+
+def test_sure_opens_only_a_reply_to_a_request() -> None:
+    """Seen from Qwen2.5-0.5B: "Sure! Can you describe a mistake at work?" after an
+    answer that asked for nothing."""
+    after_answer = TurnRules(candidate=["Two teams disagreed about who owned the database."])
+    assert after_answer.accept("Sure! Can you describe a mistake at work?") == (
+        "Can you describe a mistake at work?"
+    )
+    assert TurnRules(candidate=["That's all from me."]).accept("Of course.") is None
+    asked = TurnRules(candidate=["Could you repeat the question?"])
+    assert asked.accept("Sure, here it is again.") == "Sure, here it is again."
+    # speech-to-text may leave the question mark out
+    spoken = TurnRules(candidate=["Sorry, can I stop you there, I have a question."])
+    assert spoken.accept("Sure, go ahead.") == "Sure, go ahead."
