@@ -211,3 +211,15 @@ def test_sure_opens_only_a_reply_to_a_request() -> None:
     # speech-to-text may leave the question mark out
     spoken = TurnRules(candidate=["Sorry, can I stop you there, I have a question."])
     assert spoken.accept("Sure, go ahead.") == "Sure, go ahead."
+
+
+def test_the_prompts_data_blocks_are_not_read_out() -> None:
+    """Seen from Qwen2.5-0.5B: "For this topic, use the JOB_DESCRIPTION block." """
+    reply = "For this topic, use the JOB_DESCRIPTION block. How do you like to receive feedback?"
+    assert said(reply) == "How do you like to receive feedback?"
+    assert said("Looking at the TARGET_ROLE block, what drew you to it?") == (
+        "What drew you to it?"
+    )
+    assert said("I'd like to hear about the data in the resume block.") == ""
+    for plain in ("What was the building block you owned?", "Was the block storage yours?"):
+        assert said(plain) == plain  # a block, not the prompt's
