@@ -34,6 +34,7 @@ class ReplyRules:
     stopwords: frozenset[str]
     compliance: re.Pattern[str]
     compliance_asked: re.Pattern[str]
+    compliance_instructed: re.Pattern[str]
 
 
 @cache
@@ -73,6 +74,7 @@ def load_reply_rules() -> ReplyRules:
             re.IGNORECASE,
         ),
         compliance_asked=_words(raw["compliance"]["asked_by"]),
+        compliance_instructed=_words(raw["compliance"]["instructed"]),
     )
 
 
@@ -154,6 +156,10 @@ class TurnRules:
         self._last_answer = candidate[-1] if candidate else ""
         if self.repeat_wanted(instructions):
             said = ()
+        # something was asked of the interviewer: "Sure." may open the reply
+        self._requested_of_us = self._answer_asked() or any(
+            self._rules.compliance_instructed.search(text) for text in instructions
+        )
         self._copied = [
             (size, set().union(*(_shingles(text, size) for text in texts)))
             for size, texts in (
@@ -183,7 +189,7 @@ class TurnRules:
         sentence = _straight(sentence).strip()
         if self.asked or not re.search(r"\w", sentence):
             return None
-        if self._opening and not self._answer_asked():
+        if self._opening and not self._requested_of_us:
             sentence = self._without_compliance(sentence)
         if sentence and self._speaks_as_candidate(sentence):
             sentence = ""
@@ -207,7 +213,10 @@ class TurnRules:
 
     def _answer_asked(self) -> bool:
         answer = _straight(self._last_answer)
-        return asks(answer) or bool(self._rules.compliance_asked.search(answer))
+        rules = self._rules
+        return asks(answer) or any(
+            rule.search(answer) for rule in (rules.compliance_asked, rules.pause, rules.end_request)
+        )
 
     def _without_compliance(self, sentence: str) -> str:
         """`sentence` without a "Sure!" that answers no request; "" if nothing else."""

@@ -211,6 +211,14 @@ def test_sure_opens_only_a_reply_to_a_request() -> None:
     # speech-to-text may leave the question mark out
     spoken = TurnRules(candidate=["Sorry, can I stop you there, I have a question."])
     assert spoken.accept("Sure, go ahead.") == "Sure, go ahead."
+    # the skip button is a request too: its instructions ask for "Sure." or "No problem."
+    skipped = TurnRules(
+        instructions=["The candidate chose to skip your last question. Acknowledge that."],
+        candidate=["I worked on billing."],
+    )
+    assert skipped.accept("No problem.") == "No problem."
+    for wish in ("Give me a moment.", "I need to stop here."):  # a moment, or the end
+        assert TurnRules(candidate=[wish]).accept("Of course.") == "Of course."
 
 
 def test_the_prompts_data_blocks_are_not_read_out() -> None:
